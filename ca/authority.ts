@@ -1,0 +1,84 @@
+// Issuance: a Principal and a public key become a precertificate (poison last), then the final certificate (the
+// SCT list in the poison's place). Both share every TBS byte but that last extension, as RFC 6962 requires.
+import { randomBytes } from 'node:crypto';
+import { derNull, encodeOid, implicitPrimitive, octetString, sequence, tlv, unsignedInteger } from '../lib/der.js';
+import type { Clock } from '../lib/clock.js';
+import type { Principal } from '../oidc/principal.js';
+import { extension } from './extension.js';
+import { renderFulcioExtensions } from './extensions.js';
+import type { IssuingCa } from './issuing-ca.js';
+import { keyIdentifier } from './key-id.js';
+import { OID } from './oids.js';
+import { sanExtension } from './san.js';
+import { EMPTY_NAME, encodeTbs, signTbs, type TbsParts } from './tbs.js';
+
+export const LEAF_LIFETIME_SECONDS = 600;
+
+const KEY_USAGE = extension(OID.keyUsage, bitStringWithUnused(0x80, 7), true);
+const EXT_KEY_USAGE = extension(OID.extKeyUsage, sequence(encodeOid(OID.codeSigning)));
+const POISON = extension(OID.ctPoison, derNull(), true);
+
+function bitStringWithUnused(byte: number, unused: number): Buffer {
+  return tlv(0x03, Buffer.from([unused, byte]));
+}
+
+export interface Precertificate {
+  readonly der: Buffer;
+  /** The TBS parts minus the last extension, kept to build the final certificate. */
+  readonly parts: TbsParts;
+}
+
+export interface CertificateAuthority {
+  /** [issuing CA, ..., root], DER. */
+  readonly chain: readonly Buffer[];
+  precertificate(principal: Principal, spki: Buffer): Promise<Precertificate>;
+  /** `sctList` is the TLS-encoded SignedCertificateTimestampList. */
+  finalize(pre: Precertificate, sctList: Buffer): Promise<Buffer>;
+}
+
+export interface AuthorityOptions {
+  readonly clock: Clock;
+  readonly random?: (n: number) => Buffer;
+}
+
+/** A positive serial of exactly 20 octets (159 random-ish bits, top bits fixed to keep it positive and full). */
+function serialNumber(random: (n: number) => Buffer): Buffer {
+  const bytes = random(20);
+  bytes[0] = ((bytes[0] as number) & 0x7f) | 0x40;
+  return unsignedInteger(bytes);
+}
+
+export function createCertificateAuthority(ca: IssuingCa, opts: AuthorityOptions): CertificateAuthority {
+  const random = opts.random ?? randomBytes;
+  const aki = extension(OID.authorityKeyIdentifier, sequence(implicitPrimitive(0, ca.keyId)));
+  return {
+    chain: ca.chain,
+    async precertificate(principal, spki) {
+      const now = Math.floor(opts.clock().getTime() / 1000) * 1000;
+      const parts: TbsParts = {
+        serial: serialNumber(random),
+        signatureAlgorithm: ca.signer.algorithmIdentifier,
+        issuer: ca.subject,
+        notBefore: new Date(now),
+        notAfter: new Date(now + LEAF_LIFETIME_SECONDS * 1000),
+        subject: EMPTY_NAME,
+        spki,
+        extensions: [
+          KEY_USAGE,
+          EXT_KEY_USAGE,
+          extension(OID.subjectKeyIdentifier, octetString(keyIdentifier(spki))),
+          aki,
+          sanExtension(principal.san),
+          ...renderFulcioExtensions(principal.extensions),
+        ],
+      };
+      const der = await signTbs(encodeTbs({ ...parts, extensions: [...parts.extensions, POISON] }), ca.signer);
+      return { der, parts };
+    },
+    async finalize(pre, sctList) {
+      const sctExtension = extension(OID.ctSctList, octetString(sctList));
+      return signTbs(encodeTbs({ ...pre.parts, extensions: [...pre.parts.extensions, sctExtension] }), ca.signer);
+    },
+  };
+}
+

@@ -1,0 +1,34 @@
+// TBSCertificate and Certificate assembly from already-encoded parts.
+import { bitString, explicit, sequence, smallInteger, time, tlv } from '../lib/der.js';
+import type { Signer } from '../lib/signer.js';
+
+export interface TbsParts {
+  readonly serial: Buffer; // DER INTEGER
+  readonly signatureAlgorithm: Buffer; // DER AlgorithmIdentifier
+  readonly issuer: Buffer; // DER Name, byte-for-byte the issuing CA's subject
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly subject: Buffer; // DER Name
+  readonly spki: Buffer; // DER SubjectPublicKeyInfo
+  readonly extensions: readonly Buffer[]; // DER Extension each, in order
+}
+
+export function encodeTbs(p: TbsParts): Buffer {
+  return sequence(
+    explicit(0, smallInteger(2)),
+    p.serial,
+    p.signatureAlgorithm,
+    p.issuer,
+    sequence(time(p.notBefore), time(p.notAfter)),
+    p.subject,
+    p.spki,
+    explicit(3, sequence(...p.extensions)),
+  );
+}
+
+export async function signTbs(tbs: Buffer, signer: Signer): Promise<Buffer> {
+  const signature = await signer.sign(tbs);
+  return sequence(tbs, signer.algorithmIdentifier, bitString(signature));
+}
+
+export const EMPTY_NAME = tlv(0x30, Buffer.alloc(0));

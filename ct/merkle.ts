@@ -1,0 +1,236 @@
+// RFC 6962 §2.1 Merkle hashing, proof generation and RFC 9162 §2.1.3.2 / §2.1.4.2 proof verification.
+//
+// Proofs are planned first as lists of leaf ranges [start, end) whose hashes the proof carries (pure arithmetic),
+// then every range is decomposed into perfect subtrees and all of those node hashes are fetched from a HashSource
+// in one call. Every range in an RFC 6962 proof starts at a multiple of a power of two that is at least its length,
+// so it splits into at most log2(n) perfect subtrees: a proof or root costs O(log n) node reads in one batch.
+import { createHash } from 'node:crypto';
+
+const LEAF_PREFIX = Buffer.from([0x00]);
+const NODE_PREFIX = Buffer.from([0x01]);
+
+/** MTH({}) = SHA-256 of the empty string. */
+export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
+
+/** SHA-256(0x00 ‖ leaf). */
+export const hashLeaf = (leaf: Uint8Array): Buffer => createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
+
+/** SHA-256(0x01 ‖ left ‖ right). */
+export const hashChildren = (left: Uint8Array, right: Uint8Array): Buffer =>
+  createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+
+/** The perfect subtree covering leaves [index·2^level, (index+1)·2^level). Level 0 nodes are leaf hashes. */
+export interface NodeId {
+  readonly level: number;
+  readonly index: number;
+}
+
+/** Where proofs read node hashes from; a store answers a whole batch in one round trip. */
+export interface HashSource {
+  /** Hashes of the given perfect subtrees, in order. Every id must lie inside the sequenced tree. */
+  getNodes(ids: readonly NodeId[]): Promise<Buffer[]>;
+}
+
+/** A half-open leaf range [start, end) of the tree. */
+export interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+const half = (n: number): number => Math.floor(n / 2);
+const isOdd = (n: number): boolean => n % 2 === 1;
+
+/** The largest power of two strictly smaller than n (n ≥ 2). */
+export function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** The perfect subtrees that make up [start, end), left to right, largest aligned block first. */
+export function perfectSubtrees(range: Range): NodeId[] {
+  const out: NodeId[] = [];
+  let at = range.start;
+  while (at < range.end) {
+    let level = 0;
+    for (let size = 2; at % size === 0 && at + size <= range.end; size *= 2) level++;
+    out.push({ level, index: at / 2 ** level });
+    at += 2 ** level;
+  }
+  return out;
+}
+
+/** Combines the hashes of consecutive perfect subtrees (largest first) into the RFC 6962 hash of their range. */
+export function foldSubtrees(hashes: readonly Buffer[]): Buffer {
+  let acc = hashes[hashes.length - 1];
+  if (acc === undefined) return EMPTY_ROOT;
+  for (let i = hashes.length - 2; i >= 0; i--) acc = hashChildren(hashes[i]!, acc);
+  return acc;
+}
+
+/** RFC 6962 §2.1.1 PATH(index, D[size]) as ranges, leaf-level sibling first. */
+export function inclusionRanges(index: number, size: number): Range[] {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size)
+    throw new RangeError(`no inclusion proof for leaf ${index} in a tree of size ${size}`);
+  const path: Range[] = [];
+  let lo = 0;
+  let hi = size;
+  while (hi - lo > 1) {
+    const k = splitPoint(hi - lo);
+    if (index < lo + k) {
+      path.push({ start: lo + k, end: hi });
+      hi = lo + k;
+    } else {
+      path.push({ start: lo, end: lo + k });
+      lo += k;
+    }
+  }
+  return path.reverse();
+}
+
+/** RFC 6962 §2.1.2 PROOF(first, D[second]) as ranges, deepest first. Empty for first = 0 or first = second. */
+export function consistencyRanges(first: number, second: number): Range[] {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second)
+    throw new RangeError(`no consistency proof from size ${first} to size ${second}`);
+  if (first === 0 || first === second) return [];
+  const proof: Range[] = [];
+  let lo = 0;
+  let hi = second;
+  let m = first;
+  let complete = true; // SUBPROOF's b: true while the old tree is a prefix of the left edge
+  for (;;) {
+    if (m === hi - lo) {
+      if (!complete) proof.push({ start: lo, end: hi });
+      break;
+    }
+    const k = splitPoint(hi - lo);
+    if (m <= k) {
+      proof.push({ start: lo + k, end: hi });
+      hi = lo + k;
+    } else {
+      proof.push({ start: lo, end: lo + k });
+      lo += k;
+      m -= k;
+      complete = false;
+    }
+  }
+  return proof.reverse();
+}
+
+/** The hashes of the given ranges, reading every needed perfect subtree from `source` in one batch. */
+export async function hashRanges(source: HashSource, ranges: readonly Range[]): Promise<Buffer[]> {
+  const plans = ranges.map(perfectSubtrees);
+  const hashes = await source.getNodes(plans.flat());
+  let offset = 0;
+  return plans.map((plan) => {
+    const part = hashes.slice(offset, offset + plan.length);
+    offset += plan.length;
+    if (part.length !== plan.length) throw new Error('hash source returned too few nodes');
+    return foldSubtrees(part);
+  });
+}
+
+/** MTH(D[0:size]). */
+export async function rootHash(source: HashSource, size: number): Promise<Buffer> {
+  if (size === 0) return EMPTY_ROOT;
+  const [root] = await hashRanges(source, [{ start: 0, end: size }]);
+  return root!;
+}
+
+export const inclusionProof = (source: HashSource, index: number, size: number): Promise<Buffer[]> =>
+  hashRanges(source, inclusionRanges(index, size));
+
+export const consistencyProof = (source: HashSource, first: number, second: number): Promise<Buffer[]> =>
+  hashRanges(source, consistencyRanges(first, second));
+
+/** MTH of a list of leaf hashes, streaming (a client rebuilding a tree from get-entries). */
+export function rootOfLeafHashes(leafHashes: Iterable<Buffer>): Buffer {
+  const stack: { level: number; hash: Buffer }[] = [];
+  for (const hash of leafHashes) {
+    let node = { level: 0, hash };
+    while (stack.length > 0 && stack[stack.length - 1]!.level === node.level) {
+      const left = stack.pop()!;
+      node = { level: node.level + 1, hash: hashChildren(left.hash, node.hash) };
+    }
+    stack.push(node);
+  }
+  return foldSubtrees(stack.map((n) => n.hash));
+}
+
+/** RFC 9162 §2.1.3.2: the root an inclusion proof leads to, or null when the proof has the wrong shape. */
+export function rootFromInclusionProof(index: number, size: number, leafHash: Buffer, proof: readonly Buffer[]): Buffer | null {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return null;
+  let fn = index;
+  let sn = size - 1;
+  let r = leafHash;
+  for (const p of proof) {
+    if (sn === 0) return null;
+    if (isOdd(fn) || fn === sn) {
+      r = hashChildren(p, r);
+      while (!isOdd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    } else {
+      r = hashChildren(r, p);
+    }
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return sn === 0 ? r : null;
+}
+
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leafHash: Buffer,
+  proof: readonly Buffer[],
+  root: Buffer,
+): boolean {
+  const computed = rootFromInclusionProof(index, size, leafHash, proof);
+  return computed !== null && computed.equals(root);
+}
+
+/** RFC 9162 §2.1.4.2. Size 0 is consistent with anything only through an empty proof and the empty root. */
+export function verifyConsistency(
+  first: number,
+  second: number,
+  firstRoot: Buffer,
+  secondRoot: Buffer,
+  proof: readonly Buffer[],
+): boolean {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || first > second) return false;
+  if (first === 0) return proof.length === 0 && firstRoot.equals(EMPTY_ROOT);
+  if (first === second) return proof.length === 0 && firstRoot.equals(secondRoot);
+  if (proof.length === 0) return false;
+  const path = isPowerOfTwo(first) ? [firstRoot, ...proof] : [...proof];
+  let fn = first - 1;
+  let sn = second - 1;
+  while (isOdd(fn)) {
+    fn = half(fn);
+    sn = half(sn);
+  }
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (isOdd(fn) || fn === sn) {
+      fr = hashChildren(c, fr);
+      sr = hashChildren(c, sr);
+      while (!isOdd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    } else {
+      sr = hashChildren(sr, c);
+    }
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return sn === 0 && fr.equals(firstRoot) && sr.equals(secondRoot);
+}
+
+function isPowerOfTwo(n: number): boolean {
+  while (n > 1 && n % 2 === 0) n /= 2;
+  return n === 1;
+}

@@ -1,0 +1,192 @@
+// Strict DER: a small encoder and a strict reader. Certificates, SCT extensions and CT chain checks are built
+// on these few functions so that every byte we emit is minimal and definite (RFC 6962 verifiers re-encode TBS).
+
+export const Tag = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+} as const;
+
+export class DerError extends Error {
+  override readonly name = 'DerError';
+}
+
+function encodeLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+/** One TLV. `content` may be a list of already-encoded children. */
+export function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): Buffer {
+  const body = content instanceof Uint8Array ? Buffer.from(content) : Buffer.concat(content as Uint8Array[]);
+  return Buffer.concat([Buffer.from([tag]), encodeLength(body.length), body]);
+}
+
+export const sequence = (...items: Uint8Array[]): Buffer => tlv(Tag.SEQUENCE, items);
+export const set = (...items: Uint8Array[]): Buffer => tlv(Tag.SET, items);
+export const octetString = (b: Uint8Array): Buffer => tlv(Tag.OCTET_STRING, b);
+export const utf8String = (s: string): Buffer => tlv(Tag.UTF8_STRING, Buffer.from(s, 'utf8'));
+export const ia5String = (s: string): Buffer => tlv(Tag.IA5_STRING, Buffer.from(s, 'ascii'));
+export const printableString = (s: string): Buffer => tlv(Tag.PRINTABLE_STRING, Buffer.from(s, 'ascii'));
+export const derNull = (): Buffer => Buffer.from([Tag.NULL, 0]);
+export const boolean = (v: boolean): Buffer => Buffer.from([Tag.BOOLEAN, 1, v ? 0xff : 0x00]);
+/** BIT STRING with no unused bits. */
+export const bitString = (b: Uint8Array): Buffer => tlv(Tag.BIT_STRING, Buffer.concat([Buffer.from([0]), b]));
+/** Context-specific constructed [n] (EXPLICIT tagging). */
+export const explicit = (n: number, inner: Uint8Array): Buffer => tlv(0xa0 | n, inner);
+/** Context-specific primitive [n] (IMPLICIT tagging of a primitive type). */
+export const implicitPrimitive = (n: number, content: Uint8Array): Buffer => tlv(0x80 | n, content);
+
+/** A non-negative INTEGER from big-endian magnitude bytes (leading zeros stripped, sign byte added when needed). */
+export function unsignedInteger(magnitude: Uint8Array): Buffer {
+  let i = 0;
+  while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
+  let body = Buffer.from(magnitude.subarray(i));
+  if (body.length === 0) body = Buffer.from([0]);
+  if ((body[0] as number) & 0x80) body = Buffer.concat([Buffer.from([0]), body]);
+  return tlv(Tag.INTEGER, body);
+}
+
+export const smallInteger = (n: number): Buffer => {
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return unsignedInteger(Buffer.from(bytes));
+};
+
+export function encodeOid(oid: string): Buffer {
+  const parts = oid.split('.').map((p) => {
+    if (!/^\d+$/.test(p)) throw new DerError(`bad OID ${oid}`);
+    return BigInt(p);
+  });
+  if (parts.length < 2) throw new DerError(`bad OID ${oid}`);
+  const arcs = [parts[0]! * 40n + parts[1]!, ...parts.slice(2)];
+  const out: number[] = [];
+  for (const arc of arcs) {
+    const chunk: number[] = [];
+    let v = arc;
+    do {
+      chunk.unshift(Number(v & 0x7fn));
+      v >>= 7n;
+    } while (v > 0n);
+    for (let i = 0; i < chunk.length - 1; i++) chunk[i]! |= 0x80;
+    out.push(...chunk);
+  }
+  return tlv(Tag.OID, Buffer.from(out));
+}
+
+export function decodeOid(content: Uint8Array): string {
+  const arcs: bigint[] = [];
+  let v = 0n;
+  for (let i = 0; i < content.length; i++) {
+    const b = content[i] as number;
+    if (v === 0n && b === 0x80) throw new DerError('non-minimal OID arc');
+    v = (v << 7n) | BigInt(b & 0x7f);
+    if ((b & 0x80) === 0) {
+      arcs.push(v);
+      v = 0n;
+    } else if (i === content.length - 1) {
+      throw new DerError('truncated OID');
+    }
+  }
+  if (arcs.length === 0) throw new DerError('empty OID');
+  const first = arcs[0]!;
+  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
+  return [...head, ...arcs.slice(1)].join('.');
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** RFC 5280: UTCTime through 2049, GeneralizedTime from 2050; always whole seconds, always Z. */
+export function time(date: Date): Buffer {
+  const y = date.getUTCFullYear();
+  const rest =
+    pad2(date.getUTCMonth() + 1) +
+    pad2(date.getUTCDate()) +
+    pad2(date.getUTCHours()) +
+    pad2(date.getUTCMinutes()) +
+    pad2(date.getUTCSeconds()) +
+    'Z';
+  if (y >= 1950 && y < 2050) return tlv(Tag.UTC_TIME, Buffer.from(pad2(y % 100) + rest, 'ascii'));
+  return tlv(Tag.GENERALIZED_TIME, Buffer.from(String(y).padStart(4, '0') + rest, 'ascii'));
+}
+
+export function decodeTime(node: Node): Date {
+  const s = node.content.toString('ascii');
+  const m =
+    node.tag === Tag.UTC_TIME
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
+      : node.tag === Tag.GENERALIZED_TIME
+        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
+        : null;
+  if (!m) throw new DerError(`bad time ${JSON.stringify(s)}`);
+  let year = Number(m[1]);
+  if (node.tag === Tag.UTC_TIME) year += year >= 50 ? 1900 : 2000;
+  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
+/** A parsed TLV: `raw` is the whole encoding, `content` its value bytes (both views into the input). */
+export interface Node {
+  readonly tag: number;
+  readonly raw: Buffer;
+  readonly content: Buffer;
+}
+
+/** Reads one strict-DER TLV at `offset`. Rejects indefinite, non-minimal and overlong lengths. */
+export function readNode(buf: Buffer, offset = 0): Node {
+  if (offset + 2 > buf.length) throw new DerError('truncated DER');
+  const tag = buf[offset] as number;
+  if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported');
+  let len = buf[offset + 1] as number;
+  let header = 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0) throw new DerError('indefinite length is not DER');
+    if (n > 4) throw new DerError('length too large');
+    if (offset + 2 + n > buf.length) throw new DerError('truncated DER length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (buf[offset + 2 + i] as number);
+    if (buf[offset + 2] === 0 || len < 0x80) throw new DerError('non-minimal DER length');
+    header += n;
+  }
+  const end = offset + header + len;
+  if (end > buf.length) throw new DerError('DER value runs past the end of its input');
+  return { tag, raw: buf.subarray(offset, end), content: buf.subarray(offset + header, end) };
+}
+
+/** Parses `buf` as exactly one TLV, with no trailing bytes. */
+export function parse(buf: Uint8Array): Node {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const node = readNode(b, 0);
+  if (node.raw.length !== b.length) throw new DerError('trailing bytes after DER value');
+  return node;
+}
+
+/** The children of a constructed node. */
+export function children(node: Node): Node[] {
+  if ((node.tag & 0x20) === 0) throw new DerError('not a constructed value');
+  const out: Node[] = [];
+  let off = 0;
+  while (off < node.content.length) {
+    const child = readNode(node.content, off);
+    out.push(child);
+    off += child.raw.length;
+  }
+  return out;
+}
+
+export function expectTag(node: Node | undefined, tag: number, what: string): Node {
+  if (!node || node.tag !== tag) throw new DerError(`expected ${what}`);
+  return node;
+}

@@ -1,0 +1,55 @@
+// Every failure Fulgor reports carries a stable reason code. The HTTP layers map codes to statuses in one table
+// (server/error-table.ts for the CA, ct/http-errors.ts for the log); messages are client-safe, causes are logged only.
+
+export type ReasonCode =
+  // request shape
+  | 'BAD_REQUEST'
+  | 'BODY_TOO_LARGE'
+  | 'MALFORMED_JSON'
+  // identity token
+  | 'MISSING_TOKEN'
+  | 'MALFORMED_TOKEN'
+  | 'UNKNOWN_ISSUER'
+  | 'ISSUER_UNAVAILABLE'
+  | 'INVALID_TOKEN_SIGNATURE'
+  | 'UNSUPPORTED_TOKEN_ALGORITHM'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_NOT_YET_VALID'
+  | 'AUDIENCE_MISMATCH'
+  | 'ISSUER_MISMATCH'
+  | 'MISSING_CLAIM'
+  | 'INVALID_CLAIM'
+  | 'EMAIL_NOT_VERIFIED'
+  // key and proof of possession
+  | 'MISSING_PUBLIC_KEY'
+  | 'INVALID_PUBLIC_KEY'
+  | 'INSECURE_PUBLIC_KEY'
+  | 'INVALID_PROOF_OF_POSSESSION'
+  | 'INVALID_CSR'
+  | 'INVALID_CSR_SIGNATURE'
+  | 'UNSUPPORTED_SIGNATURE_ALGORITHM'
+  // our side
+  | 'CT_LOG_UNAVAILABLE'
+  | 'CT_LOG_REJECTED'
+  | 'SIGNING_FAILED'
+  | 'INTERNAL';
+
+export class FulgorError extends Error {
+  override readonly name = 'FulgorError';
+  readonly code: ReasonCode;
+  /** Extra, client-safe facts (for example the name of a missing claim). Never a token or a secret. */
+  readonly metadata: Readonly<Record<string, string>>;
+
+  constructor(code: ReasonCode, message: string, options: { cause?: unknown; metadata?: Record<string, string> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.metadata = options.metadata ?? {};
+  }
+}
+
+export const isFulgorError = (e: unknown): e is FulgorError => e instanceof FulgorError;
+
+/** Re-throws `e` as a FulgorError with `code` unless it already is one. */
+export function wrap(e: unknown, code: ReasonCode, message: string): FulgorError {
+  return isFulgorError(e) ? e : new FulgorError(code, message, { cause: e });
+}

@@ -1,0 +1,27 @@
+// DER <-> PEM. PEM is emitted with 64-column lines and a trailing newline.
+
+export function toPem(der: Uint8Array, label: string): string {
+  const b64 = Buffer.from(der).toString('base64');
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+export interface PemBlock {
+  readonly label: string;
+  readonly der: Buffer;
+}
+
+const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/** Every PEM block in `text`, in order. Base64 bodies must be well formed. */
+export function parsePemBlocks(text: string): PemBlock[] {
+  const out: PemBlock[] = [];
+  for (const m of text.matchAll(BLOCK)) {
+    const body = (m[2] as string).replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) throw new Error(`malformed PEM ${m[1]} body`);
+    out.push({ label: m[1] as string, der: Buffer.from(body, 'base64') });
+  }
+  return out;
+}
+
+export const certToPem = (der: Uint8Array): string => toPem(der, 'CERTIFICATE');
