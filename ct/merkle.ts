@@ -137,11 +137,15 @@ export async function rootHash(source: HashSource, size: number): Promise<Buffer
   return root!;
 }
 
-export const inclusionProof = (source: HashSource, index: number, size: number): Promise<Buffer[]> =>
-  hashRanges(source, inclusionRanges(index, size));
+/** The audit path of leaf `index` in the tree of size `size` (rejects with a RangeError when index ≥ size). */
+export async function inclusionProof(source: HashSource, index: number, size: number): Promise<Buffer[]> {
+  return hashRanges(source, inclusionRanges(index, size));
+}
 
-export const consistencyProof = (source: HashSource, first: number, second: number): Promise<Buffer[]> =>
-  hashRanges(source, consistencyRanges(first, second));
+/** The consistency proof from size `first` to size `second` (empty for first = 0 or first = second). */
+export async function consistencyProof(source: HashSource, first: number, second: number): Promise<Buffer[]> {
+  return hashRanges(source, consistencyRanges(first, second));
+}
 
 /** MTH of a list of leaf hashes, streaming (a client rebuilding a tree from get-entries). */
 export function rootOfLeafHashes(leafHashes: Iterable<Buffer>): Buffer {

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// The `fulgor` command line.
+import { devTokenCommand } from '../cli/dev-token.js';
+import { parseFlags } from '../cli/flags.js';
+import { serveCommand } from '../cli/serve.js';
+import { trustExportCommand } from '../cli/trust-export.js';
+
+const USAGE = `usage:
+  fulgor serve [--dev] [--config-path FILE] [--host 127.0.0.1] [--port 8080] [--ct-port 6962]
+               [--keys-dir keys-dev] [--ct-log-url URL]
+  fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL]
+  fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
+                   [--keys-dir keys-dev] [--ca-url http://127.0.0.1:8080]
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const { positional, flags } = parseFlags(argv);
+  const [cmd, sub] = positional;
+  if (cmd === 'serve') return serveCommand(flags);
+  if (cmd === 'trust' && sub === 'export') return trustExportCommand(flags);
+  if (cmd === 'dev-token') return devTokenCommand(flags);
+  process.stderr.write(USAGE);
+  process.exitCode = cmd === undefined || flags['help'] ? 0 : 2;
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`fulgor: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+// Command-line flags: `--name value`, `--name=value`, bare `--flag` (true); repeated flags collect into arrays.
+export type Flags = Record<string, string | boolean | string[]>;
+
+const BOOLEAN_FLAGS = new Set(['dev', 'json', 'help']);
+
+export function parseFlags(argv: readonly string[]): { positional: string[]; flags: Flags } {
+  const positional: string[] = [];
+  const flags: Flags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    let value: string | boolean;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else if (BOOLEAN_FLAGS.has(name)) value = true;
+    else {
+      const next = argv[i + 1];
+      if (next === undefined) throw new Error(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    const prev = flags[name];
+    if (prev === undefined) flags[name] = value;
+    else flags[name] = [...(Array.isArray(prev) ? prev : [String(prev)]), String(value)];
+  }
+  return { positional, flags };
+}
+
+export function flag(flags: Flags, name: string): string | undefined {
+  const v = flags[name];
+  if (v === undefined || typeof v === 'boolean') return undefined;
+  if (Array.isArray(v)) throw new Error(`--${name} was given more than once`);
+  return v;
+}
+
+export function listFlag(flags: Flags, name: string): string[] {
+  const v = flags[name];
+  return v === undefined || typeof v === 'boolean' ? [] : Array.isArray(v) ? v : [v];
+}
+
+export function numberFlag(flags: Flags, name: string): number | undefined {
+  const v = flag(flags, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number`);
+  return n;
+}

@@ -1,0 +1,151 @@
+// RFC 6962 §4 HTTP endpoints (ct-log.md §1) as an express 5 Router, mountable under any prefix, and a standalone
+// app around it. Binary values are standard padded base64; errors are text/plain with a readable message.
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Logger } from '../lib/log.js';
+import { silentLogger } from '../lib/log.js';
+import { badRequest, isCtError } from './errors.js';
+import type { CtLog } from './log.js';
+import type { Sct } from './structures.js';
+
+/** ctfe's default --max_cert_chain_size. */
+export const MAX_BODY_BYTES = 512_000;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export interface CtRouterOptions {
+  readonly logger?: Logger;
+}
+
+const b64 = (b: Buffer): string => b.toString('base64');
+
+function decodeBase64(value: string, what: string): Buffer {
+  if (!BASE64.test(value) || value.length % 4 !== 0) throw badRequest(`${what} is not valid base64`);
+  return Buffer.from(value, 'base64');
+}
+
+function queryString(req: Request, name: string): string {
+  const raw = (req.query as Record<string, unknown>)[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof value !== 'string' || value === '') throw badRequest(`missing parameter ${name}`);
+  return value;
+}
+
+function queryNumber(req: Request, name: string): number {
+  const value = queryString(req, name);
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw badRequest(`parameter ${name} must be a non-negative integer`);
+  return n;
+}
+
+function chainFromBody(body: unknown): Buffer[] {
+  const chain = typeof body === 'object' && body !== null ? (body as { chain?: unknown }).chain : undefined;
+  if (!Array.isArray(chain) || chain.length === 0) throw badRequest('body must be {"chain": [base64 DER, ...]} with at least one certificate');
+  return chain.map((c, i) => {
+    if (typeof c !== 'string') throw badRequest(`chain[${i}] must be a base64 string`);
+    return decodeBase64(c, `chain[${i}]`);
+  });
+}
+
+export const sctJson = (sct: Sct): Record<string, unknown> => ({
+  sct_version: sct.version,
+  id: b64(sct.logId),
+  timestamp: sct.timestamp,
+  extensions: b64(sct.extensions),
+  signature: b64(sct.signature),
+});
+
+function sendError(res: Response, status: number, message: string): void {
+  res.status(status).type('text/plain').send(`${message}\n`);
+}
+
+/** Maps body-parser failures, CtErrors and anything else to a status and a client-safe message. */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(err);
+    const e = err as { type?: unknown; status?: unknown; message?: unknown };
+    if (isCtError(err)) return sendError(res, err.status, err.message);
+    if (e.type === 'entity.too.large') return sendError(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed JSON body');
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+      return sendError(res, e.status, typeof e.message === 'string' ? e.message : 'bad request');
+    logger.log('error', 'ct log request failed', { error: String(err) });
+    sendError(res, 500, 'internal error');
+  };
+}
+
+const methodNotAllowed = (allow: string) => (_req: Request, res: Response): void => {
+  res.setHeader('Allow', allow);
+  sendError(res, 405, 'method not allowed');
+};
+
+/** The /ct/v1/* endpoints for `log`. */
+export function createCtRouter(log: CtLog, options: CtRouterOptions = {}): Router {
+  const router = express.Router();
+  const json = express.json({ limit: MAX_BODY_BYTES, type: () => true });
+  const post = (name: string, handler: (req: Request, res: Response) => Promise<void>): void => {
+    router.route(`/ct/v1/${name}`).post(json, handler).all(methodNotAllowed('POST'));
+  };
+  const get = (name: string, handler: (req: Request, res: Response) => Promise<void> | void): void => {
+    router.route(`/ct/v1/${name}`).get(handler).all(methodNotAllowed('GET, HEAD'));
+  };
+
+  post('add-chain', async (req, res) => void res.json(sctJson(await log.addChain(chainFromBody(req.body)))));
+  post('add-pre-chain', async (req, res) => void res.json(sctJson(await log.addPreChain(chainFromBody(req.body)))));
+
+  get('get-sth', async (_req, res) => {
+    const sth = await log.getSth();
+    res.json({
+      tree_size: sth.treeSize,
+      timestamp: sth.timestamp,
+      sha256_root_hash: b64(sth.rootHash),
+      tree_head_signature: b64(sth.signature),
+    });
+  });
+
+  get('get-sth-consistency', async (req, res) => {
+    const proof = await log.getConsistency(queryNumber(req, 'first'), queryNumber(req, 'second'));
+    res.json({ consistency: proof.map(b64) });
+  });
+
+  get('get-proof-by-hash', async (req, res) => {
+    // A raw '+' in the query arrives as a space after form decoding; being lenient here is harmless.
+    const hash = decodeBase64(queryString(req, 'hash').replace(/ /g, '+'), 'hash');
+    const proof = await log.getProofByHash(hash, queryNumber(req, 'tree_size'));
+    res.json({ leaf_index: proof.leafIndex, audit_path: proof.auditPath.map(b64) });
+  });
+
+  get('get-entries', async (req, res) => {
+    const start = queryNumber(req, 'start');
+    const end = queryNumber(req, 'end');
+    const entries = await log.getEntries(start, end);
+    const partial = start + entries.length - 1 < end;
+    res.setHeader('Cache-Control', `public, max-age=${partial ? 60 : 86400}`);
+    res.json({ entries: entries.map((e) => ({ leaf_input: b64(e.leafInput), extra_data: b64(e.extraData) })) });
+  });
+
+  get('get-roots', (_req, res) => void res.json({ certificates: log.getRoots().map(b64) }));
+
+  get('get-entry-and-proof', async (req, res) => {
+    const e = await log.getEntryAndProof(queryNumber(req, 'leaf_index'), queryNumber(req, 'tree_size'));
+    res.json({ leaf_input: b64(e.leafInput), extra_data: b64(e.extraData), audit_path: e.auditPath.map(b64) });
+  });
+
+  router.use(errorHandler(options.logger ?? silentLogger));
+  return router;
+}
+
+export interface CtServerOptions extends CtRouterOptions {
+  /** Path prefix the log is served under, e.g. "/test" for http://host/test/ct/v1/... */
+  readonly prefix?: string;
+}
+
+/** A standalone express app serving `log` at `${prefix}/ct/v1/...`. */
+export function createCtServer(log: CtLog, options: CtServerOptions = {}): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const trimmed = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+  const prefix = trimmed === '' ? '' : `/${trimmed}`;
+  app.use(prefix === '' ? '/' : prefix, createCtRouter(log, options));
+  app.use((_req: Request, res: Response) => sendError(res, 404, 'not found'));
+  app.use(errorHandler(options.logger ?? silentLogger));
+  return app;
+}

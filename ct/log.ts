@@ -1,0 +1,233 @@
+// The CT log itself, transport-agnostic: validates submissions, sequences leaves (integrated before the SCT is
+// returned), signs SCTs and STHs, and answers the RFC 6962 read queries. Errors are CtErrors with HTTP statuses.
+import { createHash } from 'node:crypto';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import { silentLogger } from '../lib/log.js';
+import type { Signer } from '../lib/signer.js';
+import { parseCertificate, precertTbs } from './certificate.js';
+import { validateChain, type Submission } from './chain.js';
+import { badRequest, CtError } from './errors.js';
+import { consistencyProof, hashLeaf, inclusionProof, rootHash } from './merkle.js';
+import type { LogStore, StoredEntry } from './store.js';
+import {
+  encodeDigitallySigned,
+  issuerKeyHash,
+  logIdFor,
+  merkleTreeLeaf,
+  parseMerkleTreeLeaf,
+  precertExtraData,
+  treeHeadSignatureInput,
+  u16,
+  u24,
+  x509ExtraData,
+  EntryType,
+  type Sct,
+  type SignedEntry,
+} from './structures.js';
+
+/** RFC 6962 §4.6 lets a log cap get-entries; ctfe's default. */
+export const MAX_GET_ENTRIES = 1000;
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+const NO_EXTENSIONS = Buffer.alloc(0);
+
+export interface LogOptions {
+  /** The log key: ECDSA P-256 (the only log key every CT verifier accepts). */
+  readonly signer: Signer;
+  /** Accepted roots, DER. */
+  readonly roots: readonly Buffer[];
+  readonly store: LogStore;
+  readonly clock?: Clock;
+  /** Leaf EKU filter; default code signing; null accepts any. */
+  readonly extKeyUsages?: readonly string[] | null;
+  /** How long an unchanged tree's STH is served before it is re-signed with a fresh timestamp. Default 60 s. */
+  readonly sthRefreshMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface SignedTreeHead {
+  readonly treeSize: number;
+  readonly timestamp: number;
+  readonly rootHash: Buffer;
+  /** TLS DigitallySigned over the TreeHeadSignature. */
+  readonly signature: Buffer;
+}
+
+export interface InclusionProof {
+  readonly leafIndex: number;
+  readonly auditPath: Buffer[];
+}
+
+export interface EntryAndProof extends StoredEntry {
+  readonly auditPath: Buffer[];
+}
+
+export interface CtLog {
+  readonly logId: Buffer;
+  readonly publicKeySpki: Buffer;
+  addChain(chainDer: readonly Buffer[]): Promise<Sct>;
+  addPreChain(chainDer: readonly Buffer[]): Promise<Sct>;
+  getSth(): Promise<SignedTreeHead>;
+  getConsistency(first: number, second: number): Promise<Buffer[]>;
+  getProofByHash(leafHash: Buffer, treeSize: number): Promise<InclusionProof>;
+  /** Entries start..end inclusive, at most MAX_GET_ENTRIES, cut at the tree size; never empty. */
+  getEntries(start: number, end: number): Promise<StoredEntry[]>;
+  getEntryAndProof(leafIndex: number, treeSize: number): Promise<EntryAndProof>;
+  getRoots(): Buffer[];
+}
+
+/** Identity of a submission (as Sunlight): SHA-256(u16 entry_type ‖ [issuer_key_hash] ‖ u24 len ‖ cert or TBS). */
+export function dedupKey(entry: SignedEntry): Buffer {
+  const h = createHash('sha256').update(u16(EntryType[entry.type]));
+  if (entry.type === 'precert') h.update(entry.issuerKeyHash);
+  const body = entry.type === 'x509' ? entry.certificate : entry.tbsCertificate;
+  return h.update(u24(body.length)).update(body).digest();
+}
+
+/** One-at-a-time execution: sequencing and STH signing never interleave. */
+function serializer(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+function requireCount(n: number, name: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw badRequest(`${name} must be a non-negative integer`);
+  return n;
+}
+
+export function createLog(options: LogOptions): CtLog {
+  const { signer, store } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const sthRefreshMs = options.sthRefreshMs ?? 60_000;
+  if (!signer.spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX) || signer.spki.length !== 91)
+    throw new Error('the CT log key must be an ECDSA P-256 key (uncompressed SPKI)');
+  const roots = options.roots.map((der, i) => {
+    try {
+      return parseCertificate(der);
+    } catch (e) {
+      throw new Error(`CT log root ${i} does not parse: ${(e as Error).message}`, { cause: e });
+    }
+  });
+  const policy = { roots, extKeyUsages: options.extKeyUsages };
+  const logId = logIdFor(signer.spki);
+  const serially = serializer();
+  let newestLeafTimestamp: number | undefined;
+  let sth: SignedTreeHead | undefined;
+
+  const sign = async (data: Buffer): Promise<Buffer> => encodeDigitallySigned(await signer.sign(data));
+
+  /** The newest leaf timestamp, read from the store once (a restarted log must not sign STHs older than it). */
+  async function newestTimestamp(): Promise<number> {
+    if (newestLeafTimestamp === undefined) {
+      const size = await store.size();
+      const [last] = size === 0 ? [] : await store.getEntries(size - 1, size);
+      newestLeafTimestamp = last ? parseMerkleTreeLeaf(last.leafInput).timestamp : 0;
+    }
+    return newestLeafTimestamp;
+  }
+
+  async function add(chainDer: readonly Buffer[], submission: Submission): Promise<Sct> {
+    const { chain, leaf } = validateChain(chainDer, submission, policy, clock());
+    const above = chain.slice(1).map((c) => c.der);
+    const entry: SignedEntry =
+      submission === 'add-chain'
+        ? { type: 'x509', certificate: leaf.der }
+        : { type: 'precert', issuerKeyHash: issuerKeyHash(chain[1]!.spki), tbsCertificate: precertTbs(leaf) };
+    const key = dedupKey(entry);
+    const leafInput = await serially(async () => {
+      const existing = await store.indexByDedupKey(key);
+      if (existing !== undefined) {
+        const [stored] = await store.getEntries(existing, existing + 1);
+        if (stored) return stored.leafInput;
+      }
+      const timestamp = clock().getTime();
+      const input = merkleTreeLeaf({ timestamp, entry, extensions: NO_EXTENSIONS });
+      const extraData = submission === 'add-chain' ? x509ExtraData(above) : precertExtraData(leaf.der, above);
+      const prior = await newestTimestamp();
+      const index = await store.append({ leafInput: input, extraData, leafHash: hashLeaf(input), dedupKey: key });
+      newestLeafTimestamp = Math.max(prior, timestamp);
+      logger.log('debug', 'ct log entry sequenced', { index, entryType: entry.type });
+      return input;
+    });
+    // The SCT carries exactly the stored leaf's timestamp and extensions, and signs the leaf bytes themselves.
+    const { timestamp, extensions } = parseMerkleTreeLeaf(leafInput);
+    return { version: 0, logId, timestamp, extensions, signature: await sign(leafInput) };
+  }
+
+  const getSth = (): Promise<SignedTreeHead> =>
+    serially(async () => {
+      const treeSize = await store.size();
+      const now = clock().getTime();
+      if (sth && sth.treeSize === treeSize && now - sth.timestamp < sthRefreshMs) return sth;
+      const root = await rootHash(store, treeSize);
+      const timestamp = Math.max(now, (sth?.timestamp ?? -1) + 1, await newestTimestamp());
+      const signature = await sign(treeHeadSignatureInput(timestamp, treeSize, root));
+      sth = { treeSize, timestamp, rootHash: root, signature };
+      return sth;
+    });
+
+  async function getConsistency(first: number, second: number): Promise<Buffer[]> {
+    requireCount(first, 'first');
+    requireCount(second, 'second');
+    if (second < first) throw badRequest('second must not be smaller than first');
+    const size = await store.size();
+    if (second > size) throw badRequest(`second (${second}) is beyond the current tree size (${size})`);
+    return consistencyProof(store, first, second);
+  }
+
+  async function getProofByHash(leafHash: Buffer, treeSize: number): Promise<InclusionProof> {
+    if (leafHash.length !== 32) throw badRequest('hash must be a 32-byte SHA-256 leaf hash');
+    if (!Number.isSafeInteger(treeSize) || treeSize < 1) throw badRequest('tree_size must be a positive integer');
+    const size = await store.size();
+    if (treeSize > size) throw new CtError(404, `tree_size ${treeSize} is beyond the current tree size (${size})`);
+    const leafIndex = await store.indexByLeafHash(leafHash);
+    if (leafIndex === undefined || leafIndex >= treeSize)
+      throw new CtError(404, `no leaf with that hash in the first ${treeSize} entries`);
+    return { leafIndex, auditPath: await inclusionProof(store, leafIndex, treeSize) };
+  }
+
+  async function getEntries(start: number, end: number): Promise<StoredEntry[]> {
+    requireCount(start, 'start');
+    requireCount(end, 'end');
+    if (start > end) throw badRequest('start must not be greater than end');
+    const size = await store.size();
+    if (start >= size) throw badRequest(`start (${start}) is beyond the current tree size (${size})`);
+    let last = end;
+    if (last - start + 1 > MAX_GET_ENTRIES) {
+      last = start + MAX_GET_ENTRIES - 1;
+      // Align the cut to a multiple of the cap, as ctfe does, so that paging clients hit cache-friendly ranges.
+      const aligned = Math.floor((last + 1) / MAX_GET_ENTRIES) * MAX_GET_ENTRIES - 1;
+      if (aligned >= start) last = aligned;
+    }
+    return store.getEntries(start, Math.min(last, size - 1) + 1);
+  }
+
+  async function getEntryAndProof(leafIndex: number, treeSize: number): Promise<EntryAndProof> {
+    requireCount(leafIndex, 'leaf_index');
+    if (!Number.isSafeInteger(treeSize) || treeSize < 1) throw badRequest('tree_size must be a positive integer');
+    if (leafIndex >= treeSize) throw badRequest('leaf_index must be smaller than tree_size');
+    const size = await store.size();
+    if (treeSize > size) throw badRequest(`tree_size ${treeSize} is beyond the current tree size (${size})`);
+    const [entry] = await store.getEntries(leafIndex, leafIndex + 1);
+    return { ...entry!, auditPath: await inclusionProof(store, leafIndex, treeSize) };
+  }
+
+  return {
+    logId,
+    publicKeySpki: signer.spki,
+    addChain: (chain) => add(chain, 'add-chain'),
+    addPreChain: (chain) => add(chain, 'add-pre-chain'),
+    getSth,
+    getConsistency,
+    getProofByHash,
+    getEntries,
+    getEntryAndProof,
+    getRoots: () => roots.map((r) => r.der),
+  };
+}

@@ -1,0 +1,187 @@
+// RFC 6962 §3 TLS structures, byte for byte (layouts in shared/reference/ct-log.md §2): MerkleTreeLeaf (= the SCT
+// signature input for v1), SCT and SCT list serialization, DigitallySigned, TreeHeadSignature input, extra_data.
+import { createHash } from 'node:crypto';
+
+export const EntryType = { x509: 0, precert: 1 } as const;
+export type EntryTypeName = keyof typeof EntryType;
+
+const HASH_SHA256 = 0x04;
+const SIG_ECDSA = 0x03;
+const SIGNATURE_TYPE_TREE_HASH = 0x01;
+
+/** What a leaf certifies: a final certificate, or a precertificate's TBS (poison removed) under its issuer's key. */
+export type SignedEntry =
+  | { readonly type: 'x509'; readonly certificate: Buffer }
+  | { readonly type: 'precert'; readonly issuerKeyHash: Buffer; readonly tbsCertificate: Buffer };
+
+export interface TimestampedEntry {
+  readonly timestamp: number;
+  readonly entry: SignedEntry;
+  readonly extensions: Buffer;
+}
+
+export interface Sct {
+  readonly version: 0;
+  readonly logId: Buffer;
+  readonly timestamp: number;
+  readonly extensions: Buffer;
+  /** TLS DigitallySigned bytes: hash alg, signature alg, u16 length, DER signature. */
+  readonly signature: Buffer;
+}
+
+export const u8 = (n: number): Buffer => Buffer.from([n]);
+export const u16 = (n: number): Buffer => {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new RangeError(`${n} does not fit in 16 bits`);
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+};
+export const u24 = (n: number): Buffer => {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffff) throw new RangeError(`${n} does not fit in 24 bits`);
+  return Buffer.from([n >>> 16, (n >>> 8) & 0xff, n & 0xff]);
+};
+export const u64 = (n: number): Buffer => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a valid u64 here`);
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+};
+const vec16 = (b: Buffer): Buffer => Buffer.concat([u16(b.length), b]);
+const vec24 = (b: Buffer): Buffer => Buffer.concat([u24(b.length), b]);
+
+/** Log ID = SHA-256 of the log key's DER SubjectPublicKeyInfo. */
+export const logIdFor = (spki: Uint8Array): Buffer => createHash('sha256').update(spki).digest();
+
+/** issuer_key_hash = SHA-256 of the issuing CA's DER SubjectPublicKeyInfo. */
+export const issuerKeyHash = (issuerSpki: Uint8Array): Buffer => createHash('sha256').update(issuerSpki).digest();
+
+function signedEntryBytes(entry: SignedEntry): Buffer {
+  if (entry.type === 'x509') return Buffer.concat([u16(EntryType.x509), vec24(entry.certificate)]);
+  if (entry.issuerKeyHash.length !== 32) throw new RangeError('issuer_key_hash must be 32 bytes');
+  return Buffer.concat([u16(EntryType.precert), entry.issuerKeyHash, vec24(entry.tbsCertificate)]);
+}
+
+/**
+ * MerkleTreeLeaf (version v1, leaf_type timestamped_entry) = leaf_input. For v1 this is byte-identical to the SCT
+ * signature input (version v1, signature_type certificate_timestamp), so the log signs exactly what it stores.
+ */
+export const merkleTreeLeaf = (e: TimestampedEntry): Buffer =>
+  Buffer.concat([u8(0), u8(0), u64(e.timestamp), signedEntryBytes(e.entry), vec16(e.extensions)]);
+
+export const sctSignatureInput = merkleTreeLeaf;
+
+/** A byte reader that fails loudly on truncation. */
+export class TlsReader {
+  private offset = 0;
+  constructor(private readonly buf: Buffer) {}
+  get remaining(): number {
+    return this.buf.length - this.offset;
+  }
+  bytes(n: number, what: string): Buffer {
+    if (n > this.remaining) throw new Error(`truncated ${what}`);
+    const out = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+  uint(width: 1 | 2 | 3 | 8, what: string): number {
+    const b = this.bytes(width, what);
+    if (width === 8) {
+      const v = b.readBigUInt64BE();
+      if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${what} out of range`);
+      return Number(v);
+    }
+    return b.readUIntBE(0, width);
+  }
+  vec(lengthWidth: 2 | 3, what: string): Buffer {
+    return this.bytes(this.uint(lengthWidth, `${what} length`), what);
+  }
+  end(what: string): void {
+    if (this.remaining !== 0) throw new Error(`${this.remaining} trailing bytes after ${what}`);
+  }
+}
+
+/** Parses leaf_input (a v1 MerkleTreeLeaf). */
+export function parseMerkleTreeLeaf(buf: Buffer): TimestampedEntry {
+  const r = new TlsReader(buf);
+  if (r.uint(1, 'version') !== 0) throw new Error('unsupported MerkleTreeLeaf version');
+  if (r.uint(1, 'leaf type') !== 0) throw new Error('unsupported MerkleLeafType');
+  const timestamp = r.uint(8, 'timestamp');
+  const type = r.uint(2, 'entry type');
+  let entry: SignedEntry;
+  if (type === EntryType.x509) entry = { type: 'x509', certificate: r.vec(3, 'certificate') };
+  else if (type === EntryType.precert)
+    entry = { type: 'precert', issuerKeyHash: r.bytes(32, 'issuer key hash'), tbsCertificate: r.vec(3, 'tbs') };
+  else throw new Error(`unknown LogEntryType ${type}`);
+  const extensions = r.vec(2, 'extensions');
+  r.end('MerkleTreeLeaf');
+  return { timestamp, entry, extensions };
+}
+
+/** TLS DigitallySigned for ECDSA with SHA-256: 04 03 ‖ u16 len ‖ DER signature. */
+export const encodeDigitallySigned = (derSignature: Buffer): Buffer =>
+  Buffer.concat([u8(HASH_SHA256), u8(SIG_ECDSA), vec16(derSignature)]);
+
+export interface DigitallySigned {
+  readonly hashAlgorithm: number;
+  readonly signatureAlgorithm: number;
+  readonly signature: Buffer;
+}
+
+export function decodeDigitallySigned(buf: Buffer): DigitallySigned {
+  const r = new TlsReader(buf);
+  const hashAlgorithm = r.uint(1, 'hash algorithm');
+  const signatureAlgorithm = r.uint(1, 'signature algorithm');
+  const signature = r.vec(2, 'signature');
+  r.end('DigitallySigned');
+  return { hashAlgorithm, signatureAlgorithm, signature };
+}
+
+/** The 50-byte TreeHeadSignature input (RFC 6962 §3.5). */
+export function treeHeadSignatureInput(timestamp: number, treeSize: number, rootHash: Buffer): Buffer {
+  if (rootHash.length !== 32) throw new RangeError('root hash must be 32 bytes');
+  return Buffer.concat([u8(0), u8(SIGNATURE_TYPE_TREE_HASH), u64(timestamp), u64(treeSize), rootHash]);
+}
+
+/** SCT TLS encoding (RFC 6962 §3.2), as embedded in certificates. */
+export function serializeSct(sct: Sct): Buffer {
+  if (sct.version !== 0) throw new RangeError('only SCT v1 is supported');
+  if (sct.logId.length !== 32) throw new RangeError('log ID must be 32 bytes');
+  return Buffer.concat([u8(0), sct.logId, u64(sct.timestamp), vec16(sct.extensions), sct.signature]);
+}
+
+export function parseSct(buf: Buffer): Sct {
+  const r = new TlsReader(buf);
+  if (r.uint(1, 'SCT version') !== 0) throw new Error('unsupported SCT version');
+  const logId = r.bytes(32, 'log ID');
+  const timestamp = r.uint(8, 'timestamp');
+  const extensions = r.vec(2, 'extensions');
+  const signature = r.bytes(r.remaining, 'signature');
+  decodeDigitallySigned(signature); // validates the remainder is exactly one DigitallySigned
+  return { version: 0, logId, timestamp, extensions, signature };
+}
+
+/** SignedCertificateTimestampList: u16 total ‖ (u16 len ‖ SCT)+ (at least one SCT). */
+export function serializeSctList(scts: readonly Sct[]): Buffer {
+  if (scts.length === 0) throw new RangeError('an SCT list must hold at least one SCT');
+  return vec16(Buffer.concat(scts.map((s) => vec16(serializeSct(s)))));
+}
+
+export function parseSctList(buf: Buffer): Sct[] {
+  const outer = new TlsReader(buf);
+  const list = new TlsReader(outer.vec(2, 'SCT list'));
+  outer.end('SCT list');
+  const out: Sct[] = [];
+  while (list.remaining > 0) out.push(parseSct(list.vec(2, 'SCT')));
+  if (out.length === 0) throw new Error('empty SCT list');
+  return out;
+}
+
+/** certificate_chain / precertificate_chain: u24 total ‖ (u24 len ‖ DER)*. */
+export const certificateChain = (chain: readonly Buffer[]): Buffer => vec24(Buffer.concat(chain.map(vec24)));
+
+/** extra_data of an x509_entry: the chain above the leaf (issuer first, root last). */
+export const x509ExtraData = (chainAboveLeaf: readonly Buffer[]): Buffer => certificateChain(chainAboveLeaf);
+
+/** extra_data of a precert_entry: PrecertChainEntry = u24 len ‖ precert as submitted ‖ precertificate_chain. */
+export const precertExtraData = (precertificate: Buffer, chainAboveLeaf: readonly Buffer[]): Buffer =>
+  Buffer.concat([vec24(precertificate), certificateChain(chainAboveLeaf)]);

@@ -1,0 +1,48 @@
+// OpenID Connect discovery: GET {issuer}/.well-known/openid-configuration; the document's issuer must equal the
+// configured URL exactly. The JWKS it names is fetched by jose, cached, and refetched when an unknown kid appears.
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { FulgorError } from '../lib/errors.js';
+
+/** Algorithms Fulcio accepts for identity tokens (go-oidc's supported set). */
+export const SUPPORTED_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
+
+export interface Provider {
+  readonly issuer: string;
+  readonly algorithms: readonly string[];
+  readonly keys: JWTVerifyGetKey;
+}
+
+export interface DiscoveryOptions {
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs?: number;
+  /** Minimum time between JWKS refetches triggered by unknown key IDs. */
+  readonly jwksCooldownMs?: number;
+}
+
+export async function discover(issuer: string, opts: DiscoveryOptions = {}): Promise<Provider> {
+  const doFetch = opts.fetch ?? fetch;
+  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const unavailable = (why: string, cause?: unknown) =>
+    new FulgorError('ISSUER_UNAVAILABLE', `OIDC discovery for ${issuer} failed: ${why}`, { cause, metadata: { issuer } });
+  let doc: Record<string, unknown>;
+  try {
+    const res = await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000), redirect: 'error' });
+    if (!res.ok) throw unavailable(`HTTP ${res.status}`);
+    doc = (await res.json()) as Record<string, unknown>;
+  } catch (e) {
+    throw e instanceof FulgorError ? e : unavailable(e instanceof Error ? e.message : 'unreachable', e);
+  }
+  if (typeof doc !== 'object' || doc === null) throw unavailable('the discovery document is not a JSON object');
+  if (doc['issuer'] !== issuer) throw unavailable(`the discovery document names issuer ${JSON.stringify(doc['issuer'])}`);
+  const jwksUri = doc['jwks_uri'];
+  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) throw unavailable('the discovery document has no valid jwks_uri');
+  const advertised = doc['id_token_signing_alg_values_supported'];
+  const algorithms = Array.isArray(advertised)
+    ? SUPPORTED_TOKEN_ALGORITHMS.filter((a) => advertised.includes(a))
+    : ['RS256'];
+  const keys = createRemoteJWKSet(new URL(jwksUri), {
+    timeoutDuration: opts.timeoutMs ?? 10_000,
+    cooldownDuration: opts.jwksCooldownMs ?? 1_000,
+  });
+  return { issuer, algorithms, keys };
+}

@@ -1,0 +1,33 @@
+// The CA's express app: body limit, JSON parsing that never crashes, Fulcio routes, Fulcio-shaped 404/501/errors.
+// It never listens by itself; the caller does.
+import express from 'express';
+import type { Logger } from '../lib/log.js';
+import { errorHandler } from './error-response.js';
+import { fulcioRoutes, KNOWN_PATHS, type RouteDeps } from './routes.js';
+
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface AppDeps extends RouteDeps {
+  readonly logger: Logger;
+  /** Extra routers mounted before the Fulcio routes (the development OIDC issuer in --dev mode). */
+  readonly extraRouters?: ReadonlyArray<readonly [string, express.Router]>;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  for (const [path, router] of deps.extraRouters ?? []) app.use(path, router);
+  // Fulcio does not enforce a content type; neither do we.
+  app.use(express.json({ limit: MAX_BODY_BYTES, type: () => true, strict: false }));
+  app.use(fulcioRoutes(deps));
+  app.use((req, res) => {
+    const known = KNOWN_PATHS.has(req.path);
+    res
+      .status(known ? 501 : 404)
+      .type('application/json')
+      .send(JSON.stringify(known ? { code: 12, message: 'Method Not Allowed', details: [] } : { code: 5, message: 'Not Found', details: [] }));
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

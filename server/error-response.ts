@@ -1,0 +1,57 @@
+// Errors leave the CA in Fulcio's google.rpc.Status shape, {code, message, details}, with our reason code in a
+// google.rpc.ErrorInfo detail. Causes are logged, never returned.
+import type { ErrorRequestHandler, Response } from 'express';
+import { FulgorError, isFulgorError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { ERROR_TABLE } from './error-table.js';
+
+export interface RpcStatus {
+  code: number;
+  message: string;
+  details: unknown[];
+}
+
+export function rpcStatus(e: FulgorError): { status: number; body: RpcStatus } {
+  const row = ERROR_TABLE[e.code];
+  const message = row.prefix ? `${row.prefix}: ${e.message}` : e.message;
+  return {
+    status: row.status,
+    body: {
+      code: row.grpc,
+      message,
+      details: [
+        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: e.code, domain: 'fulgor', metadata: e.metadata },
+      ],
+    },
+  };
+}
+
+export function sendRpcError(res: Response, e: FulgorError): void {
+  const { status, body } = rpcStatus(e);
+  res.status(status).type('application/json').send(JSON.stringify(body));
+}
+
+/** Maps body-parser failures and FulgorErrors to responses; anything else is a 500 with a generic message. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let e: FulgorError;
+    const type = (err as { type?: string }).type;
+    if (isFulgorError(err)) e = err;
+    else if (type === 'entity.too.large') e = new FulgorError('BODY_TOO_LARGE', 'the request body is larger than 4 MiB');
+    else if (type === 'entity.parse.failed') e = new FulgorError('MALFORMED_JSON', 'the request body is not valid JSON');
+    else if (typeof type === 'string' && type.startsWith('encoding') || type === 'charset.unsupported')
+      e = new FulgorError('BAD_REQUEST', 'the request body encoding is not supported');
+    else e = new FulgorError('INTERNAL', 'internal error', { cause: err });
+    const { status } = rpcStatus(e);
+    const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? undefined : String(e.cause);
+    logger.log(status >= 500 ? 'error' : 'warn', 'request failed', {
+      method: req.method,
+      path: req.path,
+      status,
+      reason: e.code,
+      message: e.message,
+      ...(cause ? { cause } : {}),
+    });
+    sendRpcError(res, e);
+  };
+}

@@ -1,0 +1,74 @@
+// Fulcio's REST surface: v2 JSON routes, the legacy v1 routes cosign v2 uses, and /healthz.
+import express, { type Request, type Response } from 'express';
+import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
+import { challengeClaimFor } from '../config/identity.js';
+import { certToPem } from '../lib/pem.js';
+import { parseV1Request, parseV2Request } from './request.js';
+import type { SigningService } from './signing-service.js';
+
+export interface RouteDeps {
+  readonly signing: SigningService;
+  /** [issuing CA, ..., root], DER. */
+  readonly caChain: readonly Buffer[];
+  readonly identity: IdentityConfig;
+}
+
+const trimmedPem = (der: Buffer) => certToPem(der).trim();
+
+function sendJson(res: Response, status: number, body: unknown): void {
+  res.status(status).type('application/json').send(JSON.stringify(body));
+}
+
+function configuration(identity: IdentityConfig) {
+  const entry = (cfg: IssuerConfig, urlKey: string, url: string) => ({
+    [urlKey]: url,
+    audience: cfg.clientId,
+    challengeClaim: challengeClaimFor(cfg),
+    spiffeTrustDomain: cfg.spiffeTrustDomain ?? '',
+    issuerType: cfg.type,
+    subjectDomain: cfg.subjectDomain ?? '',
+    skipEmailVerification: cfg.skipEmailVerification ?? false,
+  });
+  return {
+    issuers: [
+      ...[...identity.oidcIssuers.entries()].map(([url, cfg]) => entry(cfg, 'issuerUrl', url)),
+      ...identity.metaIssuers.map((m) => entry(m.config, 'wildcardIssuerUrl', m.pattern)),
+    ],
+  };
+}
+
+export function fulcioRoutes(deps: RouteDeps): express.Router {
+  const r = express.Router();
+  const auth = (req: Request) => req.get('authorization');
+
+  r.post('/api/v2/signingCert', async (req, res) => {
+    const issued = await deps.signing.issue(parseV2Request(req.body, auth(req)));
+    sendJson(res, 200, { signedCertificateEmbeddedSct: { chain: { certificates: issued.chain.map(trimmedPem) } } });
+  });
+  r.get('/api/v2/trustBundle', (_req, res) => {
+    sendJson(res, 200, { chains: [{ certificates: deps.caChain.map((c) => certToPem(c)) }] });
+  });
+  r.get('/api/v2/configuration', (_req, res) => sendJson(res, 200, configuration(deps.identity)));
+
+  r.post('/api/v1/signingCert', async (req, res) => {
+    const issued = await deps.signing.issue(parseV1Request(req.body, auth(req)));
+    res.status(201).type('application/pem-certificate-chain').send(issued.chain.map(trimmedPem).join('\n'));
+  });
+  r.get('/api/v1/rootCert', (_req, res) => {
+    res.status(200).type('application/pem-certificate-chain').send(deps.caChain.map((c) => certToPem(c)).join('\n').trim());
+  });
+  r.get('/healthz', (_req, res) => {
+    res.status(200).type('application/json').send('{"status":"SERVING"}\n');
+  });
+  return r;
+}
+
+/** Paths the router owns, for answering a wrong method with Fulcio's 501 rather than 404. */
+export const KNOWN_PATHS = new Set([
+  '/api/v2/signingCert',
+  '/api/v2/trustBundle',
+  '/api/v2/configuration',
+  '/api/v1/signingCert',
+  '/api/v1/rootCert',
+  '/healthz',
+]);

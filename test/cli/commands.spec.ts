@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { decodeJwt } from 'jose';
+import { parsePemBlocks } from '../../lib/pem.js';
+import { clientKey, v2Request } from '../helpers/fulgor.js';
+
+const BIN = join(process.cwd(), 'dist/bin/fulgor.js');
+const run = promisify(execFile);
+
+/** Starts `fulgor serve` and resolves with its CA URL once it says it is listening. */
+function startServe(args: string[]): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /Fulgor CA listening on (\S+)/.exec(out);
+      if (m) resolve({ child, caUrl: m[1] as string, output: () => out });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+  });
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((r) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => r());
+    child.kill('SIGTERM');
+  });
+
+async function post(url: string, body: unknown) {
+  const res = await fetch(`${url}/api/v2/signingCert`, { method: 'POST', body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as any };
+}
+
+describe('cli: fulgor serve --dev, dev-token, trust export', function () {
+  this.timeout(30_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fulgor-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves in development mode, loudly, and issues for a dev token of each type', async () => {
+    const keysDir = join(dir, 'keys');
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir]);
+    try {
+      assert.match(output(), /DEVELOPMENT MODE/);
+      for (const [type, name] of [['github', 'repo:acme/app:ref:refs/heads/main'], ['gitlab', 'project_path:acme/app:ref_type:branch:ref:main'], ['email', 'dev@example.com']] as const) {
+        const { stdout } = await run(process.execPath, [BIN, 'dev-token', '--type', type, '--keys-dir', keysDir, '--ca-url', caUrl]);
+        const token = stdout.trim();
+        const res = await post(caUrl, v2Request(token, clientKey(), name));
+        assert.equal(res.status, 200, `${type}: ${JSON.stringify(res.json)}`);
+      }
+      const { stdout } = await run(process.execPath, [BIN, 'dev-token', '--keys-dir', keysDir, '--ca-url', caUrl, '--claim', 'repository=acme/other', '--claim-json', 'extra=[1]']);
+      const claims = decodeJwt(stdout.trim());
+      assert.equal(claims['repository'], 'acme/other');
+      assert.deepEqual(claims['extra'], [1]);
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it('reuses the keys it created, and a --config-path server without --dev never trusts the dev issuer', async () => {
+    const keysDir = join(dir, 'keys');
+    const before = readFileSync(join(keysDir, 'intermediate-ca.pem'), 'utf8');
+    const cfg = join(dir, 'config.yaml');
+    writeFileSync(cfg, 'oidc-issuers:\n  https://issuer.example.com:\n    issuer-url: https://issuer.example.com\n    client-id: sigstore\n    type: email\n');
+    const { child, caUrl, output } = await startServe(['--config-path', cfg, '--keys-dir', keysDir]);
+    try {
+      assert.doesNotMatch(output(), /DEVELOPMENT MODE/);
+      assert.equal(readFileSync(join(keysDir, 'intermediate-ca.pem'), 'utf8'), before);
+      const { stdout } = await run(process.execPath, [BIN, 'dev-token', '--keys-dir', keysDir, '--ca-url', caUrl]);
+      const res = await post(caUrl, v2Request(stdout.trim(), clientKey(), 'repo:acme/app:ref:refs/heads/main'));
+      assert.equal(res.status, 400);
+      assert.equal(res.json.details[0].reason, 'UNKNOWN_ISSUER');
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it('refuses to serve without --config-path outside development mode', async () => {
+    await assert.rejects(startServe(['--keys-dir', join(dir, 'keys')]), /config-path/);
+  });
+
+  it('trust export writes ctfe.pub, fulcio_chain.pem and trusted_root.json', async () => {
+    const keysDir = join(dir, 'keys');
+    const out = join(dir, 'trust');
+    await run(process.execPath, [BIN, 'trust', 'export', '--keys-dir', keysDir, '--out', out]);
+    const ctPub = createPublicKey(readFileSync(join(out, 'ctfe.pub'), 'utf8')).export({ type: 'spki', format: 'der' });
+    const ctKey = createPublicKey(readFileSync(join(keysDir, 'ctlog.key.pem'), 'utf8')).export({ type: 'spki', format: 'der' });
+    assert.ok(ctPub.equals(ctKey));
+    const chain = parsePemBlocks(readFileSync(join(out, 'fulcio_chain.pem'), 'utf8')).map((b) => b.der);
+    assert.equal(chain.length, 2);
+    assert.ok(new X509Certificate(chain[0]!).verify(new X509Certificate(chain[1]!).publicKey));
+    const root = JSON.parse(readFileSync(join(out, 'trusted_root.json'), 'utf8'));
+    assert.equal(root.mediaType, 'application/vnd.dev.sigstore.trustedroot+json;version=0.1');
+    assert.deepEqual(root.certificateAuthorities[0].certChain.certificates.map((c: any) => c.rawBytes), chain.map((c) => c.toString('base64')));
+    assert.equal(root.ctlogs[0].publicKey.rawBytes, ctKey.toString('base64'));
+    assert.equal(root.ctlogs[0].logId.keyId, createHash('sha256').update(ctKey).digest('base64'));
+    assert.equal(root.ctlogs[0].publicKey.keyDetails, 'PKIX_ECDSA_P256_SHA_256');
+  });
+});

@@ -1,0 +1,78 @@
+// Starts the real Fulgor (CA + companion CT log over HTTP) on port 0 with fresh keys and a given identity config.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { parseIdentityConfig } from '../../config/identity.js';
+import { loadKeys } from '../../config/keys-dir.js';
+import { memoryLogger } from '../../lib/log.js';
+import { serve, type RunningFulgor } from '../../server/serve.js';
+
+export interface TestFulgor extends RunningFulgor {
+  readonly logLines: string[];
+  readonly keysDir: string;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+}
+
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string } = {}): Promise<TestFulgor> {
+  const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
+  await loadKeys(keysDir, { create: true });
+  const logger = memoryLogger();
+  const running = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    ctPort: 0,
+    keysDir,
+    dev: false,
+    identity: parseIdentityConfig(JSON.stringify(identityJson)),
+    logger,
+    ...(opts.ctLogUrl ? { ctLogUrl: opts.ctLogUrl } : {}),
+  });
+  return {
+    ...running,
+    keysDir,
+    logLines: logger.lines,
+    async post(path, body, headers = {}) {
+      const res = await fetch(running.caUrl + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text, headers: res.headers };
+    },
+    async close() {
+      await running.close();
+      rmSync(keysDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A client key pair and its proof of possession over `name`. */
+export function clientKey(type: 'p256' | 'p384' | 'p521' | 'rsa2048' | 'rsa1024' | 'ed25519' = 'p256') {
+  const pair =
+    type === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : type.startsWith('rsa')
+        ? generateKeyPairSync('rsa', { modulusLength: Number(type.slice(3)) })
+        : generateKeyPairSync('ec', { namedCurve: { p256: 'prime256v1', p384: 'secp384r1', p521: 'secp521r1' }[type as 'p256'] });
+  const hash = type === 'ed25519' ? null : type === 'p384' ? 'sha384' : type === 'p521' ? 'sha512' : 'sha256';
+  return {
+    privateKey: pair.privateKey as KeyObject,
+    pem: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    prove: (name: string) => sign(hash, Buffer.from(name), pair.privateKey).toString('base64'),
+  };
+}
+
+export function v2Request(token: string, key: ReturnType<typeof clientKey>, name: string) {
+  return {
+    credentials: { oidcIdentityToken: token },
+    publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: key.pem }, proofOfPossession: key.prove(name) },
+  };
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  extendedKeyUsages,
+  isPrecertificate,
+  isSignedBy,
+  parseCertificate,
+  precertTbs,
+} from '../../../ct/certificate.js';
+import { encodeOid, octetString, sequence } from '../../../lib/der.js';
+import { keySigner } from '../../../lib/signer.js';
+import { CODE_SIGNING, extension, makeCert, makePki, name, POISON } from './helpers.js';
+
+describe('ct/certificate', () => {
+  it('parses the fields of a certificate', async () => {
+    const pki = await makePki();
+    const cert = parseCertificate(pki.intermediate.der);
+    assert.ok(cert.issuer.equals(pki.root.name));
+    assert.ok(cert.subject.equals(pki.intermediate.name));
+    assert.ok(cert.spki.equals(pki.intermediate.signer.spki));
+    assert.equal(cert.signatureAlgorithm, '1.2.840.10045.4.3.2');
+    assert.equal(cert.notBefore.toISOString(), '2025-01-01T00:00:00.000Z');
+    assert.deepEqual(cert.extensions.map((e) => [e.oid, e.critical]), [['2.5.29.19', true], ['2.5.29.17', false]]);
+    assert.ok(isSignedBy(cert, pki.root.signer.spki));
+    assert.ok(!isSignedBy(cert, pki.intermediate.signer.spki));
+  });
+
+  it('reads the EKU list', async () => {
+    const pki = await makePki();
+    assert.deepEqual(extendedKeyUsages(parseCertificate(await pki.leaf())), [CODE_SIGNING]);
+    assert.equal(extendedKeyUsages(parseCertificate(pki.root.der)), null);
+  });
+
+  it('removes the poison from the raw TBS, keeping every other byte', async () => {
+    const pki = await makePki();
+    const fixed = { serial: 77, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2026-01-01T00:10:00Z') };
+    const precert = parseCertificate(await pki.leaf({ ...fixed, trailing: [POISON] }));
+    assert.ok(isPrecertificate(precert));
+    const stripped = precertTbs(precert);
+    assert.ok(stripped.equals(pki.leafTbs(fixed)));
+    assert.ok(precert.tbs.length - stripped.length >= POISON.length);
+    // poison in the middle: order of the others kept
+    const mid = parseCertificate(await pki.leaf({ ...fixed, trailing: [POISON, extension('1.2.3.4', Buffer.from('0500', 'hex'))] }));
+    assert.ok(precertTbs(mid).equals(pki.leafTbs({ ...fixed, trailing: [extension('1.2.3.4', Buffer.from('0500', 'hex'))] })));
+    const plain = parseCertificate(await pki.leaf());
+    assert.throws(() => precertTbs(plain), /no poison/);
+  });
+
+  it('rejects a non-critical or non-NULL poison', async () => {
+    const pki = await makePki();
+    const nonCritical = parseCertificate(await pki.leaf({ trailing: [extension('1.3.6.1.4.1.11129.2.4.3', Buffer.from('0500', 'hex'))] }));
+    assert.throws(() => isPrecertificate(nonCritical), /critical/);
+    const badValue = parseCertificate(await pki.leaf({ trailing: [extension('1.3.6.1.4.1.11129.2.4.3', Buffer.from('0400', 'hex'), true)] }));
+    assert.throws(() => isPrecertificate(badValue), /NULL/);
+    assert.equal(isPrecertificate(parseCertificate(await pki.leaf())), false);
+  });
+
+  it('rejects non-DER and malformed input', async () => {
+    const pki = await makePki();
+    const explicitFalse = sequence(encodeOid('1.2.3.4'), Buffer.from('010100', 'hex'), octetString(Buffer.from('0500', 'hex')));
+    const withFalse = await pki.leaf({ exactExtensions: [explicitFalse] });
+    assert.throws(() => parseCertificate(withFalse), /DER TRUE/);
+    assert.throws(() => parseCertificate(Buffer.from('300100', 'hex')));
+    assert.throws(() => parseCertificate(Buffer.concat([pki.root.der, Buffer.from([0])])), /trailing/);
+    const dup = extension('1.2.3.4', Buffer.from('0500', 'hex'));
+    const duplicated = await pki.leaf({ exactExtensions: [dup, dup] });
+    assert.throws(() => parseCertificate(duplicated), /duplicate/);
+  });
+
+  it('verifies Ed25519 and RSA signatures too', async () => {
+    for (const kp of [
+      generateKeyPairSync('ed25519'),
+      generateKeyPairSync('rsa', { modulusLength: 2048 }),
+    ]) {
+      const signer = keySigner(kp.privateKey);
+      const der = await makeCert({ subject: 'x', issuerName: name('x'), issuerSigner: signer, subjectSpki: signer.spki });
+      const cert = parseCertificate(der);
+      assert.ok(isSignedBy(cert, signer.spki));
+      assert.ok(!isSignedBy(cert, keySigner(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey).spki));
+    }
+  });
+});
+
