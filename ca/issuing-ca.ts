@@ -1,10 +1,10 @@
 // The configured CA chain, checked at start as Fulcio does: it verifies up to its last certificate, the first is a
 // CA, an intermediate carries EKU codeSigning (Go verifiers nest EKUs), and the signer's key matches the first.
 import { X509Certificate } from 'node:crypto';
-import { children, parse, readNode } from '../lib/der.js';
+import { expectTag, parse, Tag } from '../lib/der.js';
+import { findExtension, parseCertificate, type Certificate } from '../lib/x509.js';
 import type { Signer } from '../lib/signer.js';
 import { OID } from './oids.js';
-import { decodeOid } from '../lib/der.js';
 
 export interface IssuingCa {
   /** [issuing CA, ..., root], DER. */
@@ -16,24 +16,9 @@ export interface IssuingCa {
   readonly signer: Signer;
 }
 
-function tbsFields(der: Buffer) {
-  const tbs = children(parse(der))[0];
-  if (!tbs) throw new Error('malformed certificate');
-  const f = children(tbs);
-  const hasVersion = f[0]?.tag === 0xa0;
-  const at = (i: number) => f[hasVersion ? i : i - 1];
-  const exts = f.find((n) => n.tag === 0xa3);
-  return { subject: at(5)?.raw, extensions: exts ? children(readNode(exts.content)) : [] };
-}
-
-function subjectKeyId(der: Buffer): Buffer | undefined {
-  for (const ext of tbsFields(der).extensions) {
-    const [oid, ...rest] = children(ext);
-    if (!oid || decodeOid(oid.content) !== OID.subjectKeyIdentifier) continue;
-    const value = rest[rest.length - 1];
-    return value ? parse(value.content).content : undefined;
-  }
-  return undefined;
+function subjectKeyId(cert: Certificate): Buffer | undefined {
+  const ext = findExtension(cert, OID.subjectKeyIdentifier);
+  return ext ? expectTag(parse(ext.value), Tag.OCTET_STRING, 'SubjectKeyIdentifier').content : undefined;
 }
 
 export function createIssuingCa(chain: readonly Buffer[], signer: Signer): IssuingCa {
@@ -49,9 +34,9 @@ export function createIssuingCa(chain: readonly Buffer[], signer: Signer): Issui
     throw new Error('the issuing intermediate must carry EKU codeSigning');
   const certKey = first.publicKey.export({ type: 'spki', format: 'der' });
   if (!certKey.equals(signer.spki)) throw new Error('the CA signing key does not match the issuing CA certificate');
-  const subject = tbsFields(chain[0] as Buffer).subject;
-  const keyId = subjectKeyId(chain[0] as Buffer);
-  if (!subject) throw new Error('malformed issuing CA certificate');
+  const issuing = parseCertificate(chain[0] as Buffer);
+  const subject = issuing.subject;
+  const keyId = subjectKeyId(issuing);
   if (!keyId) throw new Error('the issuing CA certificate needs a subject key identifier');
   return { chain, subject, keyId, signer };
 }

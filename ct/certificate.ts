@@ -1,116 +1,16 @@
-// Minimal X.509 reading for the log (RFC 5280 §4.1) on lib/der.ts: raw TBS and name bytes, validity, SPKI,
-// extensions, EKU; precertificate poison handling (RFC 6962 §3.1) and issuer-signature checks with node:crypto.
+// Precertificates for the log (RFC 6962 §3.1): poison handling and issuer-signature checks with node:crypto.
+// Certificate parsing itself lives in lib/x509.ts.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { children, decodeOid, decodeTime, expectTag, parse, sequence, Tag, tlv, type Node } from '../lib/der.js';
+import { children, expectTag, parse, sequence, Tag, tlv } from '../lib/der.js';
+import { findExtension, type Certificate } from '../lib/x509.js';
+
+export { parseCertificate, findExtension, extendedKeyUsages } from '../lib/x509.js';
+export type { Certificate, Extension } from '../lib/x509.js';
 
 export const POISON_OID = '1.3.6.1.4.1.11129.2.4.3';
 export const PRECERT_SIGNING_EKU = '1.3.6.1.4.1.11129.2.4.4';
 export const CODE_SIGNING_EKU = '1.3.6.1.5.5.7.3.3';
-const EKU_OID = '2.5.29.37';
 const EXTENSIONS_TAG = 0xa3;
-const VERSION_TAG = 0xa0;
-
-export interface Extension {
-  readonly oid: string;
-  readonly critical: boolean;
-  /** Contents of extnValue (the bytes inside the OCTET STRING). */
-  readonly value: Buffer;
-  /** The whole Extension SEQUENCE. */
-  readonly raw: Buffer;
-}
-
-export interface Certificate {
-  readonly der: Buffer;
-  /** The whole TBSCertificate SEQUENCE, as in the input. */
-  readonly tbs: Buffer;
-  readonly signatureAlgorithm: string;
-  readonly signature: Buffer;
-  readonly issuer: Buffer;
-  readonly subject: Buffer;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-  /** DER SubjectPublicKeyInfo. */
-  readonly spki: Buffer;
-  readonly extensions: readonly Extension[];
-}
-
-function parseExtension(node: Node): Extension {
-  const [id, second, third, extra] = children(expectTag(node, Tag.SEQUENCE, 'Extension'));
-  const oid = decodeOid(expectTag(id, Tag.OID, 'extension OID').content);
-  let critical = false;
-  let valueNode = second;
-  if (second?.tag === Tag.BOOLEAN) {
-    // DER: the DEFAULT FALSE is never encoded, and TRUE is exactly 0xff.
-    if (second.content.length !== 1 || second.content[0] !== 0xff)
-      throw new Error(`extension ${oid}: critical must be omitted or DER TRUE`);
-    critical = true;
-    valueNode = third;
-  } else if (third !== undefined) {
-    throw new Error(`extension ${oid}: unexpected field`);
-  }
-  if (extra !== undefined || (critical && third === undefined)) throw new Error(`extension ${oid}: malformed`);
-  const value = expectTag(valueNode, Tag.OCTET_STRING, `extension ${oid} value`).content;
-  return { oid, critical, value, raw: node.raw };
-}
-
-/** Parses a DER certificate. Throws on anything that is not a well-formed strict-DER X.509 v3 structure. */
-export function parseCertificate(der: Buffer): Certificate {
-  const [tbsNode, algNode, sigNode, extra] = children(expectTag(parse(der), Tag.SEQUENCE, 'Certificate'));
-  if (extra !== undefined) throw new Error('trailing fields in Certificate');
-  const tbsFields = children(expectTag(tbsNode, Tag.SEQUENCE, 'TBSCertificate'));
-  let i = tbsFields[0]?.tag === VERSION_TAG ? 1 : 0;
-  expectTag(tbsFields[i++], Tag.INTEGER, 'serial number');
-  const innerAlg = expectTag(tbsFields[i++], Tag.SEQUENCE, 'TBS signature algorithm');
-  const issuer = expectTag(tbsFields[i++], Tag.SEQUENCE, 'issuer');
-  const validity = children(expectTag(tbsFields[i++], Tag.SEQUENCE, 'validity'));
-  const subject = expectTag(tbsFields[i++], Tag.SEQUENCE, 'subject');
-  const spki = expectTag(tbsFields[i++], Tag.SEQUENCE, 'subjectPublicKeyInfo');
-  let extensions: Extension[] = [];
-  for (const field of tbsFields.slice(i)) {
-    if (field.tag === EXTENSIONS_TAG) {
-      const [list, more] = children(field);
-      if (more !== undefined) throw new Error('malformed extensions');
-      extensions = children(expectTag(list, Tag.SEQUENCE, 'Extensions')).map(parseExtension);
-    } else if (field.tag !== 0x81 && field.tag !== 0x82) {
-      throw new Error(`unexpected TBSCertificate field tag 0x${field.tag.toString(16)}`);
-    }
-  }
-  const seen = new Set<string>();
-  for (const e of extensions) {
-    if (seen.has(e.oid)) throw new Error(`duplicate extension ${e.oid}`);
-    seen.add(e.oid);
-  }
-  const alg = expectTag(algNode, Tag.SEQUENCE, 'signature algorithm');
-  if (!alg.raw.equals(innerAlg.raw)) throw new Error('signature algorithm differs from the TBS signature field');
-  const sigBits = expectTag(sigNode, Tag.BIT_STRING, 'signature').content;
-  if (sigBits[0] !== 0) throw new Error('signature BIT STRING has unused bits');
-  const [notBefore, notAfter] = validity;
-  if (!notBefore || !notAfter || validity.length !== 2) throw new Error('malformed validity');
-  return {
-    der,
-    tbs: tbsNode!.raw,
-    signatureAlgorithm: decodeOid(expectTag(children(alg)[0], Tag.OID, 'algorithm OID').content),
-    signature: sigBits.subarray(1),
-    issuer: issuer.raw,
-    subject: subject.raw,
-    notBefore: decodeTime(notBefore),
-    notAfter: decodeTime(notAfter),
-    spki: spki.raw,
-    extensions,
-  };
-}
-
-export const findExtension = (cert: Certificate, oid: string): Extension | undefined =>
-  cert.extensions.find((e) => e.oid === oid);
-
-/** The EKU OIDs, or null when the certificate has no EKU extension. */
-export function extendedKeyUsages(cert: Certificate): string[] | null {
-  const ext = findExtension(cert, EKU_OID);
-  if (!ext) return null;
-  return children(expectTag(parse(ext.value), Tag.SEQUENCE, 'ExtKeyUsageSyntax')).map((n) =>
-    decodeOid(expectTag(n, Tag.OID, 'key purpose').content),
-  );
-}
 
 /** Whether `cert` is a precertificate. A poison that is not critical or not exactly ASN.1 NULL is an error. */
 export function isPrecertificate(cert: Certificate): boolean {
