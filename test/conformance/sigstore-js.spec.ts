@@ -1,0 +1,284 @@
+// Conformance with the real client: sigstore-js (@sigstore/sign) signs through Fulgor — ephemeral key, proof of
+// possession over the token's subject (or email), POST /api/v2/signingCert, RFC 3161 timestamp from a local TSA —
+// and @sigstore/verify verifies the bundle against a trusted_root.json built from Fulgor's chain and CT log key,
+// requiring the embedded SCT (ctlogThreshold 1). Nothing of ours or of the verifier is mocked.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { bundleFromJSON, bundleToJSON, type Bundle } from '@sigstore/bundle';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, TSAWitness } from '@sigstore/sign';
+import { PolicyError, toSignedEntity, toTrustMaterial, VerificationError, Verifier, type VerificationPolicy } from '@sigstore/verify';
+import { trustedRoot } from '../../trust/trusted-root.js';
+import { logIdFor } from '../../ct/index.js';
+import { startFulgor, type TestFulgor } from '../helpers/fulgor.js';
+import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import { startTSA, type TestTSA } from '../helpers/tsa.js';
+import { x509 } from '../helpers/x509.js';
+
+const GITHUB_SAN = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
+const EMAIL_SAN = 'dev@example.com';
+const VERIFY_OPTIONS = { ctlogThreshold: 1, tlogThreshold: 0, timestampThreshold: 1 } as const;
+const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
+
+/** sigstore-js matches the SAN as an unanchored regex: anchor and escape it. */
+const exactly = (s: string) => `^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+const b64 = (b: Buffer) => b.toString('base64');
+const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+type RootJson = ReturnType<typeof trustedRoot>;
+
+describe('conformance: sigstore-js signs through Fulgor and verifies what it issued (embedded SCT required)', function () {
+  this.timeout(30000);
+  let github: TestIssuer, email: TestIssuer;
+  let tsa: TestTSA;
+  let fulgor: TestFulgor;
+
+  before(async () => {
+    [github, email, tsa] = await Promise.all([startIssuer('/gh'), startIssuer('/mail'), startTSA()]);
+    fulgor = await startFulgor({
+      OIDCIssuers: {
+        [github.url]: { IssuerURL: github.url, ClientID: 'sigstore', Type: 'github-workflow' },
+        [email.url]: { IssuerURL: email.url, ClientID: 'sigstore', Type: 'email' },
+      },
+    });
+  });
+  after(async () => {
+    await fulgor?.close();
+    await Promise.all([github?.close(), email?.close(), tsa?.close()]);
+  });
+
+  /** The trusted root for `f`, with the local TSA added to timestampAuthorities. */
+  function rootFor(f: TestFulgor): RootJson {
+    const json = trustedRoot({ caChain: f.caChain, caUrl: f.caUrl, ctLogSpki: f.ctLogSpki, ctLogUrl: f.ctUrl });
+    const tsaRoot = new X509Certificate(tsa.certChain[1]!);
+    return {
+      ...json,
+      timestampAuthorities: [
+        {
+          subject: { organization: 'sigstore.mock', commonName: 'tsa' },
+          uri: tsa.url,
+          certChain: { certificates: tsa.certChain.map((c) => ({ rawBytes: b64(c) })) },
+          validFor: { start: rfc3339(new Date(tsaRoot.validFrom)) },
+        },
+      ] as any[],
+    } as RootJson;
+  }
+
+  function verifier(root: unknown) {
+    return new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)), VERIFY_OPTIONS);
+  }
+
+  /** Round-trips the bundle through its JSON form, as a verifier reading a .sigstore.json file would get it. */
+  const viaJson = (bundle: Bundle): Bundle => bundleFromJSON(JSON.parse(JSON.stringify(bundleToJSON(bundle))));
+
+  function signer(token: string) {
+    return new FulcioSigner({ fulcioBaseURL: fulgor.caUrl, identityProvider: { getToken: async () => token } });
+  }
+
+  async function signBlob(token: string, blob: Buffer): Promise<Bundle> {
+    const builder = new MessageSignatureBundleBuilder({
+      signer: signer(token),
+      witnesses: [new TSAWitness({ tsaBaseURL: tsa.url })],
+    });
+    return viaJson(await builder.create({ data: blob }));
+  }
+
+  const githubPolicy: () => VerificationPolicy = () => ({
+    subjectAlternativeName: exactly(GITHUB_SAN),
+    extensions: { issuer: github.url },
+  });
+
+  /** The leaf the bundle carries: v0.3 has `certificate`; sigstore-js's message-signature builder still writes a
+   * v0.2 bundle with a one-element `x509CertificateChain`. */
+  const leafOf = (bundle: Bundle) => {
+    const vm = bundle.verificationMaterial.content;
+    const der =
+      vm.$case === 'certificate'
+        ? vm.certificate.rawBytes
+        : vm.$case === 'x509CertificateChain'
+          ? vm.x509CertificateChain.certificates[0]?.rawBytes
+          : undefined;
+    assert.ok(der, `a certificate in the bundle (${vm.$case})`);
+    return new X509Certificate(der);
+  };
+
+  function assertFails(fn: () => unknown, errClass: typeof VerificationError | typeof PolicyError, code: string, message?: RegExp) {
+    assert.throws(fn, (e: unknown) => {
+      assert.ok(e instanceof errClass, `expected ${errClass.name}, got ${String(e)}`);
+      assert.equal((e as VerificationError).code, code, (e as Error).message);
+      if (message) assert.match((e as Error).message, message);
+      return true;
+    });
+  }
+
+  describe('a GitHub Actions identity, message-signature bundle', () => {
+    const blob = Buffer.from('fulgor conformance artifact\n');
+    let bundle: Bundle;
+
+    before(async () => {
+      const before = tsa.requests;
+      bundle = await signBlob(await github.mint('github'), blob);
+      assert.equal(tsa.requests, before + 1, 'the TSA witness asked the local TSA');
+    });
+
+    it('produces a bundle with the leaf only (embedded SCT), one RFC 3161 timestamp and no tlog entry', () => {
+      // @sigstore/sign's MessageSignatureBundleBuilder always writes v0.2 with a (leaf-only) certificate chain.
+      assert.equal(bundle.mediaType, 'application/vnd.dev.sigstore.bundle+json;version=0.2');
+      const vm = bundle.verificationMaterial.content;
+      assert.equal(vm.$case === 'x509CertificateChain' && vm.x509CertificateChain.certificates.length, 1);
+      assert.equal(bundle.verificationMaterial.tlogEntries.length, 0);
+      assert.equal(bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length, 1);
+      const leaf = leafOf(bundle);
+      assert.ok(leaf.verify(new X509Certificate(fulgor.caChain[0]!).publicKey), 'issued by our intermediate');
+      assert.equal(leaf.subjectAltName, `URI:${GITHUB_SAN}`);
+      assert.ok(new x509.X509Certificate(leaf.raw).getExtension(OID_SCT_LIST), 'the SCT list is embedded');
+    });
+
+    it('verifies with the SCT required, and returns the signer identity', () => {
+      const signer = verifier(rootFor(fulgor)).verify(toSignedEntity(bundle, blob), githubPolicy());
+      assert.equal(signer.identity?.subjectAlternativeName, GITHUB_SAN);
+      assert.equal(signer.identity?.extensions?.issuer, github.url);
+      assert.equal(signer.key.asymmetricKeyType, 'ec');
+    });
+
+    it('verifies with no policy at all too (identity still reported)', () => {
+      const signer = verifier(rootFor(fulgor)).verify(toSignedEntity(bundle, blob));
+      assert.equal(signer.identity?.subjectAlternativeName, GITHUB_SAN);
+    });
+
+    it('fails for a tampered blob', () => {
+      const tampered = Buffer.from(blob);
+      tampered[0] = tampered[0]! ^ 1;
+      assertFails(() => verifier(rootFor(fulgor)).verify(toSignedEntity(bundle, tampered), githubPolicy()), VerificationError, 'SIGNATURE_ERROR');
+    });
+
+    it('fails for a wrong expected SAN or issuer', () => {
+      const v = verifier(rootFor(fulgor));
+      const entity = toSignedEntity(bundle, blob);
+      const wrongSan = exactly('https://github.com/acme/other/.github/workflows/release.yml@refs/heads/main');
+      assertFails(() => v.verify(entity, { ...githubPolicy(), subjectAlternativeName: wrongSan }), PolicyError, 'UNTRUSTED_SIGNER_ERROR');
+      // Anchoring matters: a prefix of the real SAN matches unanchored, not anchored.
+      assertFails(
+        () => v.verify(entity, { ...githubPolicy(), subjectAlternativeName: exactly(GITHUB_SAN.replace(/@refs\/heads\/main$/, '')) }),
+        PolicyError,
+        'UNTRUSTED_SIGNER_ERROR',
+      );
+      assertFails(() => v.verify(entity, { ...githubPolicy(), extensions: { issuer: email.url } }), PolicyError, 'UNTRUSTED_SIGNER_ERROR');
+    });
+
+    it('fails when the trusted root has no CT log: the SCT is required', () => {
+      const root = { ...rootFor(fulgor), ctlogs: [] };
+      assertFails(() => verifier(root).verify(toSignedEntity(bundle, blob), githubPolicy()), VerificationError, 'CERTIFICATE_ERROR', /SCT/);
+    });
+
+    it('fails when the trusted root lists an unrelated CT log key (its own log ID)', () => {
+      const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' });
+      const [log] = rootFor(fulgor).ctlogs;
+      const root = {
+        ...rootFor(fulgor),
+        ctlogs: [{ ...log!, publicKey: { ...log!.publicKey, rawBytes: b64(other) }, logId: { keyId: b64(logIdFor(other)) } }],
+      };
+      assertFails(() => verifier(root).verify(toSignedEntity(bundle, blob), githubPolicy()), VerificationError, 'CERTIFICATE_ERROR', /SCT/);
+    });
+
+    it("fails when the trusted root holds a different key under our log's ID: the SCT signature is checked", () => {
+      const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' });
+      const [log] = rootFor(fulgor).ctlogs;
+      const root = { ...rootFor(fulgor), ctlogs: [{ ...log!, publicKey: { ...log!.publicKey, rawBytes: b64(other) } }] };
+      assertFails(() => verifier(root).verify(toSignedEntity(bundle, blob), githubPolicy()), VerificationError, 'CERTIFICATE_ERROR', /SCT/);
+    });
+
+    it('fails when the CT log is only valid from after the SCT was issued', () => {
+      const [log] = rootFor(fulgor).ctlogs;
+      const later = rfc3339(new Date(Date.now() + 3600_000));
+      const root = { ...rootFor(fulgor), ctlogs: [{ ...log!, publicKey: { ...log!.publicKey, validFor: { start: later } } }] };
+      assertFails(() => verifier(root).verify(toSignedEntity(bundle, blob), githubPolicy()), VerificationError, 'CERTIFICATE_ERROR', /SCT/);
+    });
+
+    it('fails without the timestamp authority in the trusted root (the chain is checked at a verified time)', () => {
+      const root = { ...rootFor(fulgor), timestampAuthorities: [] };
+      assertFails(() => verifier(root).verify(toSignedEntity(bundle, blob), githubPolicy()), VerificationError, 'TIMESTAMP_ERROR');
+    });
+
+    it("fails against another Fulgor's trusted root (different CA and log)", async () => {
+      const other = await startFulgor({
+        OIDCIssuers: { [github.url]: { IssuerURL: github.url, ClientID: 'sigstore', Type: 'github-workflow' } },
+      });
+      try {
+        assertFails(
+          () => verifier(rootFor(other)).verify(toSignedEntity(bundle, blob), githubPolicy()),
+          VerificationError,
+          'CERTIFICATE_ERROR',
+          /certificate chain/,
+        );
+        // ...and with the other CA's chain but our CT log: the chain check fails before the SCT check.
+        const mixed = { ...rootFor(fulgor), certificateAuthorities: rootFor(other).certificateAuthorities };
+        assertFails(() => verifier(mixed).verify(toSignedEntity(bundle, blob), githubPolicy()), VerificationError, 'CERTIFICATE_ERROR', /certificate chain/);
+        // ...and with our CA chain but the other log's key: the chain passes and the SCT check fails.
+        const otherLog = { ...rootFor(fulgor), ctlogs: rootFor(other).ctlogs };
+        assertFails(() => verifier(otherLog).verify(toSignedEntity(bundle, blob), githubPolicy()), VerificationError, 'CERTIFICATE_ERROR', /SCT/);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  it('a GitHub Actions identity, DSSE bundle: signs and verifies, and fails for a different identity policy', async () => {
+    const builder = new DSSEBundleBuilder({
+      signer: signer(await github.mint('github')),
+      witnesses: [new TSAWitness({ tsaBaseURL: tsa.url })],
+    });
+    const payload = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [], predicateType: 'x' }));
+    const bundle = viaJson(await builder.create({ data: payload, type: 'application/vnd.in-toto+json' }));
+    assert.equal(bundle.content.$case, 'dsseEnvelope');
+    assert.equal(bundle.mediaType, 'application/vnd.dev.sigstore.bundle.v0.3+json');
+    assert.equal(leafOf(bundle).subjectAltName, `URI:${GITHUB_SAN}`);
+    const signer_ = verifier(rootFor(fulgor)).verify(toSignedEntity(bundle), githubPolicy());
+    assert.equal(signer_.identity?.subjectAlternativeName, GITHUB_SAN);
+    assertFails(
+      () => verifier(rootFor(fulgor)).verify(toSignedEntity(bundle), { subjectAlternativeName: exactly(EMAIL_SAN) }),
+      PolicyError,
+      'UNTRUSTED_SIGNER_ERROR',
+    );
+    assertFails(
+      () => verifier({ ...rootFor(fulgor), ctlogs: [] }).verify(toSignedEntity(bundle), githubPolicy()),
+      VerificationError,
+      'CERTIFICATE_ERROR',
+    );
+  });
+
+  describe('an email identity (sigstore-js proves possession over the email claim)', () => {
+    const blob = Buffer.from('signed by a person\n');
+    let bundle: Bundle;
+
+    before(async () => {
+      bundle = await signBlob(await email.mint('email'), blob);
+    });
+
+    it('verifies with the email SAN and the issuer, SCT required', () => {
+      const signer = verifier(rootFor(fulgor)).verify(toSignedEntity(bundle, blob), {
+        subjectAlternativeName: exactly(EMAIL_SAN),
+        extensions: { issuer: email.url },
+      });
+      assert.equal(signer.identity?.subjectAlternativeName, EMAIL_SAN);
+      assert.equal(signer.identity?.extensions?.issuer, email.url);
+    });
+
+    it('fails for a tampered blob, a wrong email, a wrong issuer, and without the CT log', () => {
+      const policy = { subjectAlternativeName: exactly(EMAIL_SAN), extensions: { issuer: email.url } };
+      const v = verifier(rootFor(fulgor));
+      assertFails(() => v.verify(toSignedEntity(bundle, Buffer.from('signed by a persoN\n')), policy), VerificationError, 'SIGNATURE_ERROR');
+      assertFails(
+        () => v.verify(toSignedEntity(bundle, blob), { ...policy, subjectAlternativeName: exactly('mallory@example.com') }),
+        PolicyError,
+        'UNTRUSTED_SIGNER_ERROR',
+      );
+      assertFails(() => v.verify(toSignedEntity(bundle, blob), { ...policy, extensions: { issuer: github.url } }), PolicyError, 'UNTRUSTED_SIGNER_ERROR');
+      assertFails(
+        () => verifier({ ...rootFor(fulgor), ctlogs: [] }).verify(toSignedEntity(bundle, blob), policy),
+        VerificationError,
+        'CERTIFICATE_ERROR',
+      );
+    });
+  });
+});
