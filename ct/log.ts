@@ -10,7 +10,8 @@ import { parseCertificate, precertTbs } from './certificate.js';
 import { validateChain, type Submission } from './chain.js';
 import { badRequest, CtError } from './errors.js';
 import { consistencyProof, hashLeaf, inclusionProof, rootHash } from './merkle.js';
-import type { LogStore, StoredEntry } from './store.js';
+import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
+import { batcher } from './batcher.js';
 import {
   encodeDigitallySigned,
   issuerKeyHash,
@@ -46,13 +47,8 @@ export interface LogOptions {
   readonly logger?: Logger;
 }
 
-export interface SignedTreeHead {
-  readonly treeSize: number;
-  readonly timestamp: number;
-  readonly rootHash: Buffer;
-  /** TLS DigitallySigned over the TreeHeadSignature. */
-  readonly signature: Buffer;
-}
+/** A signed tree head; `signature` is TLS DigitallySigned over the TreeHeadSignature. */
+export type SignedTreeHead = StoredSth;
 
 export interface InclusionProof {
   readonly leafIndex: number;
@@ -75,6 +71,8 @@ export interface CtLog {
   getEntries(start: number, end: number): Promise<StoredEntry[]>;
   getEntryAndProof(leafIndex: number, treeSize: number): Promise<EntryAndProof>;
   getRoots(): Buffer[];
+  /** Start-up check: the stored tree must reproduce the latest published STH (same size or larger, same root). */
+  selfCheck(): Promise<void>;
 }
 
 /** Identity of a submission (as Sunlight): SHA-256(u16 entry_type ‖ [issuer_key_hash] ‖ u24 len ‖ cert or TBS). */
@@ -117,20 +115,11 @@ export function createLog(options: LogOptions): CtLog {
   const policy = { roots, extKeyUsages: options.extKeyUsages };
   const logId = logIdFor(signer.spki);
   const serially = serializer();
-  let newestLeafTimestamp: number | undefined;
+  // Concurrent submissions are sequenced together: one store call (one fsync, one Redis round trip) per batch.
+  const sequence = batcher<NewEntry, Sequenced>((batch) => store.sequence(batch));
   let sth: SignedTreeHead | undefined;
 
   const sign = async (data: Buffer): Promise<Buffer> => encodeDigitallySigned(await signer.sign(data));
-
-  /** The newest leaf timestamp, read from the store once (a restarted log must not sign STHs older than it). */
-  async function newestTimestamp(): Promise<number> {
-    if (newestLeafTimestamp === undefined) {
-      const size = await store.size();
-      const [last] = size === 0 ? [] : await store.getEntries(size - 1, size);
-      newestLeafTimestamp = last ? parseMerkleTreeLeaf(last.leafInput).timestamp : 0;
-    }
-    return newestLeafTimestamp;
-  }
 
   async function add(chainDer: readonly Buffer[], submission: Submission): Promise<Sct> {
     const { chain, leaf } = validateChain(chainDer, submission, policy, clock());
@@ -139,38 +128,46 @@ export function createLog(options: LogOptions): CtLog {
       submission === 'add-chain'
         ? { type: 'x509', certificate: leaf.der }
         : { type: 'precert', issuerKeyHash: issuerKeyHash(chain[1]!.spki), tbsCertificate: precertTbs(leaf) };
-    const key = dedupKey(entry);
-    const leafInput = await serially(async () => {
-      const existing = await store.indexByDedupKey(key);
-      if (existing !== undefined) {
-        const [stored] = await store.getEntries(existing, existing + 1);
-        if (stored) return stored.leafInput;
-      }
-      const timestamp = clock().getTime();
-      const input = merkleTreeLeaf({ timestamp, entry, extensions: NO_EXTENSIONS });
-      const extraData = submission === 'add-chain' ? x509ExtraData(above) : precertExtraData(leaf.der, above);
-      const prior = await newestTimestamp();
-      const index = await store.append({ leafInput: input, extraData, leafHash: hashLeaf(input), dedupKey: key });
-      newestLeafTimestamp = Math.max(prior, timestamp);
-      logger.log('debug', 'ct log entry sequenced', { index, entryType: entry.type });
-      return input;
-    });
-    // The SCT carries exactly the stored leaf's timestamp and extensions, and signs the leaf bytes themselves.
-    const { timestamp, extensions } = parseMerkleTreeLeaf(leafInput);
-    return { version: 0, logId, timestamp, extensions, signature: await sign(leafInput) };
+    const timestamp = clock().getTime();
+    const leafInput = merkleTreeLeaf({ timestamp, entry, extensions: NO_EXTENSIONS });
+    const extraData = submission === 'add-chain' ? x509ExtraData(above) : precertExtraData(leaf.der, above);
+    const stored = await sequence({ leafInput, extraData, leafHash: hashLeaf(leafInput), dedupKey: dedupKey(entry), timestamp });
+    logger.log('debug', 'ct log entry sequenced', { index: stored.index, entryType: entry.type, duplicate: stored.duplicate });
+    // The SCT carries exactly the stored leaf's timestamp and extensions, and signs the leaf bytes themselves: a
+    // duplicate gets an SCT for the original entry.
+    const leafFields = parseMerkleTreeLeaf(stored.leafInput);
+    return { version: 0, logId, timestamp: leafFields.timestamp, extensions: leafFields.extensions, signature: await sign(stored.leafInput) };
   }
 
+  /**
+   * The STH for the current tree: re-signed when the tree grew or the cached one is older than sthRefreshMs. Its
+   * timestamp is above the latest published STH's and every leaf's; publishing is a compare-and-set, so with several
+   * frontends the newest STH wins and is served.
+   */
   const getSth = (): Promise<SignedTreeHead> =>
     serially(async () => {
       const treeSize = await store.size();
       const now = clock().getTime();
       if (sth && sth.treeSize === treeSize && now - sth.timestamp < sthRefreshMs) return sth;
+      const latest = await store.latestSth();
+      if (latest && latest.treeSize >= treeSize && now - latest.timestamp < sthRefreshMs) return (sth = latest);
       const root = await rootHash(store, treeSize);
-      const timestamp = Math.max(now, (sth?.timestamp ?? -1) + 1, await newestTimestamp());
+      const timestamp = Math.max(now, (latest?.timestamp ?? -1) + 1, (sth?.timestamp ?? -1) + 1, await store.newestTimestamp());
       const signature = await sign(treeHeadSignatureInput(timestamp, treeSize, root));
-      sth = { treeSize, timestamp, rootHash: root, signature };
+      sth = await store.publishSth({ treeSize, timestamp, rootHash: root, signature });
       return sth;
     });
+
+  async function selfCheck(): Promise<void> {
+    const latest = await store.latestSth();
+    if (!latest) return;
+    const size = await store.size();
+    if (size < latest.treeSize)
+      throw new Error(`the log store holds ${size} entries but the last signed tree head covers ${latest.treeSize}`);
+    const root = await rootHash(store, latest.treeSize);
+    if (!root.equals(latest.rootHash))
+      throw new Error(`the log store's tree of size ${latest.treeSize} does not match the last signed tree head`);
+  }
 
   async function getConsistency(first: number, second: number): Promise<Buffer[]> {
     requireCount(first, 'first');
@@ -229,5 +226,6 @@ export function createLog(options: LogOptions): CtLog {
     getEntries,
     getEntryAndProof,
     getRoots: () => roots.map((r) => r.der),
+    selfCheck,
   };
 }
