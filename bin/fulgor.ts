@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 // The `fulgor` command line.
+import { ctServeCommand } from '../cli/ct-serve.js';
 import { devTokenCommand } from '../cli/dev-token.js';
 import { parseFlags } from '../cli/flags.js';
+import { keysInitCommand } from '../cli/keys-init.js';
 import { serveCommand } from '../cli/serve.js';
 import { trustExportCommand } from '../cli/trust-export.js';
 
 const USAGE = `usage:
   fulgor serve [--dev] [--config-path FILE] [--host 127.0.0.1] [--port 8080] [--ct-port 6962]
-               [--keys-dir keys-dev] [--ct-log-url URL]
+               [--keys-dir keys-dev] [--ct-log-url URL] [CT log flags]
+  fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [CT log flags]
+      CT log flags: [--ct-storage file:ct-data|memory|redis://HOST:PORT/DB] [--ct-redis-prefix fulgor-ct]
+                    [--ct-log-prefix PREFIX] [--ct-roots PEM-FILE]
   fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL]
+  fulgor keys init [--keys-dir keys-dev]
   fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
                    [--keys-dir keys-dev] [--ca-url http://127.0.0.1:8080]
 `;
@@ -17,8 +23,10 @@ async function main(argv: string[]): Promise<void> {
   const { positional, flags } = parseFlags(argv);
   const [cmd, sub] = positional;
   if (cmd === 'serve') return serveCommand(flags);
+  if (cmd === 'ct' && sub === 'serve') return ctServeCommand(flags);
   if (cmd === 'trust' && sub === 'export') return trustExportCommand(flags);
   if (cmd === 'dev-token') return devTokenCommand(flags);
+  if (cmd === 'keys' && sub === 'init') return keysInitCommand(flags);
   process.stderr.write(USAGE);
   process.exitCode = cmd === undefined || flags['help'] ? 0 : 2;
 }

@@ -2,6 +2,7 @@
 import { consoleLogger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
 import { devIssuerUrl } from '../server/serve.js';
+import { ctLogFlags } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
 
 const DEV_BANNER = `
@@ -24,6 +25,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
     dev,
     ...(flag(flags, 'config-path') ? { configPath: flag(flags, 'config-path') as string } : {}),
     ...(flag(flags, 'ct-log-url') ? { ctLogUrl: flag(flags, 'ct-log-url') as string } : {}),
+    ...ctLogFlags(flags),
     logger,
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);

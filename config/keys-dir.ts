@@ -86,3 +86,18 @@ export async function loadKeys(dir: string, opts: { create: boolean }): Promise<
 
 export const spkiDer = (k: KeyObject): Buffer => createPublicKey(k).export({ type: 'spki', format: 'der' });
 export const spkiPem = (k: KeyObject): string => toPem(spkiDer(k), 'PUBLIC KEY');
+
+/** What a standalone CT log needs: its key, and the CA root in the same directory if there is one. */
+export async function loadLogKeys(dir: string, opts: { create: boolean }): Promise<{ ctKey: KeyObject; root?: Buffer }> {
+  if (opts.create) await createMissing(dir);
+  if (!existsSync(join(dir, KEY_FILES.ctKey))) throw new Error(`missing ${join(dir, KEY_FILES.ctKey)} (run with --dev to create development keys)`);
+  const ctKey = readKey(dir, KEY_FILES.ctKey);
+  return existsSync(join(dir, KEY_FILES.rootCert)) ? { ctKey, root: readCert(dir, KEY_FILES.rootCert) } : { ctKey };
+}
+
+/** Every certificate in a PEM bundle file (CT log roots). */
+export function readCertificates(path: string): Buffer[] {
+  const certs = parsePemBlocks(readFileSync(path, 'utf8')).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
+  if (certs.length === 0) throw new Error(`${path} holds no CERTIFICATE`);
+  return certs;
+}

@@ -8,7 +8,9 @@ import { createIssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
 import { loadIdentityConfig } from '../config/identity.js';
 import { loadKeys, spkiDer } from '../config/keys-dir.js';
-import { createCtClient, createCtServer, createLog, createMemoryStore, serializeSctList } from '../ct/index.js';
+import { createCtClient, createLog, serializeSctList } from '../ct/index.js';
+import { listenLog } from '../ct/listen.js';
+import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { keySigner } from '../lib/signer.js';
@@ -39,6 +41,13 @@ export interface ServeOptions {
   readonly identity?: IdentityConfig;
   /** An external RFC 6962 log instead of the companion one. */
   readonly ctLogUrl?: string;
+  /** Companion log storage: `memory`, `file:DIR` (default `file:ct-data`) or `redis://...`. */
+  readonly ctStorage?: string;
+  readonly ctRedisPrefix?: string;
+  /** Companion log URL prefix (`/<prefix>/ct/v1/...`). */
+  readonly ctPrefix?: string;
+  /** Companion log roots (DER); default: the CA's root. */
+  readonly ctRoots?: Buffer[];
   readonly logger: Logger;
   readonly clock?: Clock;
 }
@@ -77,6 +86,34 @@ function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): Id
   return { oidcIssuers: issuers, metaIssuers: identity?.metaIssuers ?? [], ciIssuerMetadata: identity?.ciIssuerMetadata ?? {} };
 }
 
+/** The companion CT log: its store (checked against the last STH), the log, and its HTTP listener. */
+export async function startCompanionLog(
+  o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'logger'>,
+  ctKey: KeyObject,
+  roots: Buffer[],
+  clock: Clock,
+) {
+  const storage = o.ctStorage ?? 'file:ct-data';
+  const store = await openStore({ storage, logger: o.logger, ...(o.ctRedisPrefix ? { redisPrefix: o.ctRedisPrefix } : {}) });
+  try {
+    const log = createLog({ signer: keySigner(ctKey), roots, store, clock, logger: o.logger });
+    await log.selfCheck();
+    const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
+    o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size() });
+    return {
+      url: listening.url,
+      log,
+      async close() {
+        await listening.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
 export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const clock = o.clock ?? systemClock;
   const keys = await loadKeys(o.keysDir, { create: o.dev });
@@ -84,17 +121,16 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   let identity = o.identity ?? (o.configPath ? loadIdentityConfig(o.configPath) : undefined);
   if (!identity && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
 
-  const caServer = createServer();
-  const ctServer = o.ctLogUrl ? undefined : createServer();
-  const caPort = await listen(caServer, o.port, o.host);
-  const caUrl = `http://${urlHost(o.host)}:${caPort}`;
-  let ctUrl = o.ctLogUrl ?? '';
   const ctKeySpki = spkiDer(keys.ctKey);
-  if (ctServer) {
-    const log = createLog({ signer: keySigner(keys.ctKey), roots: [keys.caChain[keys.caChain.length - 1] as Buffer], store: createMemoryStore(), clock, logger: o.logger });
-    ctServer.on('request', createCtServer(log, { logger: o.logger }));
-    ctUrl = `http://${urlHost(o.host)}:${await listen(ctServer, o.ctPort, o.host)}`;
-  }
+  let companion: Awaited<ReturnType<typeof startCompanionLog>> | undefined;
+  if (!o.ctLogUrl) companion = await startCompanionLog(o, keys.ctKey, o.ctRoots ?? [keys.caChain[keys.caChain.length - 1] as Buffer], clock);
+  const ctUrl = o.ctLogUrl ?? (companion?.url as string);
+  const caServer = createServer();
+  const caPort = await listen(caServer, o.port, o.host).catch(async (e: unknown) => {
+    await companion?.close();
+    throw e;
+  });
+  const caUrl = `http://${urlHost(o.host)}:${caPort}`;
 
   const extraRouters: Array<[string, ReturnType<typeof issuerRouter>]> = [];
   if (o.dev) {
@@ -120,7 +156,8 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     caChain: keys.caChain,
     ctLogSpki: ctKeySpki,
     async close() {
-      await Promise.all([close(caServer), ctServer ? close(ctServer) : Promise.resolve()]);
+      await close(caServer);
+      await companion?.close();
     },
   };
 }

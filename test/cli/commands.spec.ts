@@ -14,7 +14,7 @@ const run = promisify(execFile);
 
 /** Starts `fulgor serve` and resolves with its CA URL once it says it is listening. */
 function startServe(args: string[]): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', '--ct-storage', 'memory', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {

@@ -24,6 +24,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     ctPort: 0,
     keysDir,
     dev: false,
+    ctStorage: 'memory',
     identity: parseIdentityConfig(JSON.stringify(identityJson)),
     logger,
     ...(opts.ctLogUrl ? { ctLogUrl: opts.ctLogUrl } : {}),

@@ -1,0 +1,23 @@
+// Flags shared by `fulgor serve` (companion log) and `fulgor ct serve`.
+import { readCertificates } from '../config/keys-dir.js';
+import { flag, type Flags } from './flags.js';
+
+export interface CtLogFlags {
+  ctStorage?: string;
+  ctRedisPrefix?: string;
+  ctPrefix?: string;
+  ctRoots?: Buffer[];
+}
+
+export function ctLogFlags(flags: Flags): CtLogFlags {
+  const out: CtLogFlags = {};
+  const storage = flag(flags, 'ct-storage');
+  if (storage) out.ctStorage = storage;
+  const redisPrefix = flag(flags, 'ct-redis-prefix');
+  if (redisPrefix) out.ctRedisPrefix = redisPrefix;
+  const prefix = flag(flags, 'ct-log-prefix');
+  if (prefix) out.ctPrefix = prefix;
+  const roots = flag(flags, 'ct-roots');
+  if (roots) out.ctRoots = readCertificates(roots);
+  return out;
+}

@@ -1,0 +1,171 @@
+// The file store's on-disk entry records and the recovery scan.
+//
+// entries file = MAGIC (8 bytes) ‖ record*
+// record       = u32 payload_length ‖ u32 crc32(payload_length bytes ‖ payload) ‖ payload          (big-endian)
+// payload v1   = u8 1 ‖ u32 commit_rest ‖ u64 timestamp ‖ leaf_hash[32] ‖ u16 len ‖ dedup_key ‖ u32 len ‖ leaf_input ‖
+//                u32 len ‖ extra_data
+// commit_rest  = bytes from this record's start to the end of the group commit (one write + fdatasync) it belongs to.
+//
+// Records are self-delimiting and checksummed. A crash can leave only the last commit bad (a partial append; blocks
+// the file system had not written yet, read back as zeros or stale bytes); anything bad before a later commit, or
+// before intact data, is real corruption.
+import type { FileHandle } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+
+export const MAGIC = Buffer.from('FGCTLOG1');
+export const HEADER_BYTES = 8;
+const VERSION = 1;
+const MIN_PAYLOAD = 1 + 4 + 8 + 32 + 2 + 4 + 4;
+/** Far above any real entry (leaf_input and extra_data are u24-bounded TLS vectors). */
+export const MAX_PAYLOAD = 1 << 26;
+const SCAN_CHUNK = 8 << 20;
+
+export interface EntryRecord {
+  readonly timestamp: number;
+  readonly leafHash: Buffer;
+  readonly dedupKey: Buffer;
+  readonly leafInput: Buffer;
+  readonly extraData: Buffer;
+}
+
+const checksum = (record: Buffer, start: number, payloadLength: number): number =>
+  crc32(record.subarray(start + 8, start + 8 + payloadLength), crc32(record.subarray(start, start + 4)));
+
+/** The encoded size of `e`'s record. */
+export const recordBytes = (e: EntryRecord): number =>
+  HEADER_BYTES + MIN_PAYLOAD + e.dedupKey.length + e.leafInput.length + e.extraData.length;
+
+/** Encodes `e` into `b` at `at`; `commitRest` = bytes from `at` to the end of its commit. Returns the end offset. */
+export function encodeRecord(e: EntryRecord, b: Buffer, at: number, commitRest: number): number {
+  if (e.leafHash.length !== 32) throw new RangeError('leaf hash must be 32 bytes');
+  if (e.dedupKey.length > 0xffff) throw new RangeError('dedup key too long');
+  const payloadLength = MIN_PAYLOAD + e.dedupKey.length + e.leafInput.length + e.extraData.length;
+  if (payloadLength > MAX_PAYLOAD) throw new RangeError(`entry too large (${payloadLength} bytes)`);
+  b.writeUInt32BE(payloadLength, at);
+  let o = b.writeUInt8(VERSION, at + HEADER_BYTES);
+  o = b.writeUInt32BE(commitRest, o);
+  o = b.writeBigUInt64BE(BigInt(e.timestamp), o);
+  o += e.leafHash.copy(b, o);
+  o = b.writeUInt16BE(e.dedupKey.length, o);
+  o += e.dedupKey.copy(b, o);
+  o = b.writeUInt32BE(e.leafInput.length, o);
+  o += e.leafInput.copy(b, o);
+  o = b.writeUInt32BE(e.extraData.length, o);
+  e.extraData.copy(b, o);
+  b.writeUInt32BE(checksum(b, at, payloadLength), at + 4);
+  return at + HEADER_BYTES + payloadLength;
+}
+
+/** Decodes the record at `start` of `buf` (views into `buf`); null if it is incomplete, malformed or fails its CRC. */
+export function decodeRecord(buf: Buffer, start: number): { record: EntryRecord; end: number; commitRest: number } | null {
+  if (start + HEADER_BYTES > buf.length) return null;
+  const payloadLength = buf.readUInt32BE(start);
+  const end = start + HEADER_BYTES + payloadLength;
+  if (payloadLength < MIN_PAYLOAD || payloadLength > MAX_PAYLOAD || end > buf.length) return null;
+  if (checksum(buf, start, payloadLength) !== buf.readUInt32BE(start + 4)) return null;
+  let o = start + HEADER_BYTES;
+  if (buf[o++] !== VERSION) return null;
+  const commitRest = buf.readUInt32BE(o);
+  o += 4;
+  const timestamp = Number(buf.readBigUInt64BE(o));
+  o += 8;
+  const leafHash = buf.subarray(o, (o += 32));
+  const vec = (lengthBytes: 2 | 4): Buffer | null => {
+    if (o + lengthBytes > end) return null;
+    const n = lengthBytes === 2 ? buf.readUInt16BE(o) : buf.readUInt32BE(o);
+    o += lengthBytes;
+    return o + n > end ? null : buf.subarray(o, (o += n));
+  };
+  const dedupKey = vec(2);
+  const leafInput = vec(4);
+  const extraData = vec(4);
+  if (!dedupKey || !leafInput || !extraData || o !== end) return null;
+  return { record: { timestamp, leafHash, dedupKey, leafInput, extraData }, end, commitRest };
+}
+
+export async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) throw new Error(`unexpected end of file at offset ${position + got}`);
+    got += bytesRead;
+  }
+  return buf;
+}
+
+async function zerosFrom(fh: FileHandle, position: number, fileSize: number): Promise<boolean> {
+  for (let at = position; at < fileSize; at += SCAN_CHUNK) {
+    const chunk = await readAt(fh, at, Math.min(SCAN_CHUNK, fileSize - at));
+    if (chunk.some((byte) => byte !== 0)) return false;
+  }
+  return true;
+}
+
+const corrupt = (pos: number, fileSize: number, why: string): Error =>
+  new Error(
+    `CT log entries file is corrupt at offset ${pos} of ${fileSize}: the record there is malformed or fails its ` +
+      `checksum and ${why}, so it is not a torn final write. Refusing to open; restore the file from a backup ` +
+      `(the first ${pos} bytes are intact).`,
+  );
+
+export interface ScanResult {
+  /** Offset just past the last good record. */
+  readonly end: number;
+  /** Set when a bad tail (partial write at a crash) follows `end`; it must be truncated away. */
+  readonly torn?: { readonly bytes: number; readonly reason: string };
+}
+
+/**
+ * Reads every record from HEADER_BYTES to `fileSize`, calling `onRecord` with views valid only during the call.
+ * A bad record that reaches the end of the file (or is followed only by zeros) is a torn tail; any other bad record
+ * throws, naming its offset.
+ */
+export async function scanRecords(
+  fh: FileHandle,
+  fileSize: number,
+  onRecord: (record: EntryRecord, start: number, end: number) => void,
+): Promise<ScanResult> {
+  let chunk: Buffer = Buffer.alloc(0);
+  let chunkStart = HEADER_BYTES;
+  /** Makes `chunk` cover [pos, pos + n) (n ≤ fileSize - pos); returns pos's offset in it. */
+  const cover = async (pos: number, n: number): Promise<number> => {
+    if (pos < chunkStart || pos + n > chunkStart + chunk.length) {
+      chunk = await readAt(fh, pos, Math.min(Math.max(SCAN_CHUNK, n), fileSize - pos));
+      chunkStart = pos;
+    }
+    return pos - chunkStart;
+  };
+  let pos = HEADER_BYTES;
+  let commitEnd = pos; // end of the commit the last good record belongs to
+  while (pos < fileSize) {
+    let reason: string;
+    let claimedEnd = Infinity;
+    if (pos + HEADER_BYTES <= fileSize) {
+      const rel = await cover(pos, HEADER_BYTES);
+      const payloadLength = chunk.readUInt32BE(rel);
+      claimedEnd = pos + HEADER_BYTES + payloadLength;
+      if (payloadLength <= MAX_PAYLOAD && claimedEnd <= fileSize) {
+        const at = await cover(pos, claimedEnd - pos);
+        const decoded = decodeRecord(chunk, at);
+        if (decoded && decoded.end - at === claimedEnd - pos && pos + decoded.commitRest >= claimedEnd &&
+          (pos >= commitEnd || pos + decoded.commitRest === commitEnd)) {
+          if (pos >= commitEnd) commitEnd = pos + decoded.commitRest;
+          onRecord(decoded.record, pos, claimedEnd);
+          pos = claimedEnd;
+          continue;
+        }
+      }
+    }
+    if (pos < commitEnd) {
+      // Inside a commit whose first records are intact: torn only if that commit is the file's last.
+      if (commitEnd < fileSize) throw corrupt(pos, fileSize, 'a later commit follows it');
+      reason = `the final commit is cut short (${commitEnd - pos} bytes unreadable)`;
+    } else if (claimedEnd > fileSize) reason = 'the final record is cut short by the end of the file';
+    else if (claimedEnd === fileSize) reason = 'the final record is malformed or fails its checksum';
+    else if (await zerosFrom(fh, pos, fileSize)) reason = 'the file ends in zeros';
+    else throw corrupt(pos, fileSize, 'data follows it');
+    return { end: pos, torn: { bytes: fileSize - pos, reason } };
+  }
+  return { end: pos };
+}

@@ -1,0 +1,303 @@
+// The embedded default LogStore: a directory holding
+//   entries.log — append-only, checksummed entry records (file-records.ts); one write + one fdatasync per sequence()
+//                 call (group commit), and nothing is indexed or acknowledged before that fdatasync returns;
+//   sth.json    — the latest published STH, replaced atomically (temp file, fsync, rename, fsync directory);
+//   LOCK        — the owning process's pid (file-lock.ts).
+// On open the entries file is scanned once: a torn final commit is logged and truncated away, corruption before intact
+// data is a hard error. Memory holds only hashes and offsets (tree ~64 B, dedup key 32 B, indexes ~16 B, offset 8 B per
+// entry); entry bytes are read from the file on demand.
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../lib/log.js';
+import { silentLogger } from '../lib/log.js';
+import { CompactHashTree, DIGEST_BYTES, DigestArray } from './compact-tree.js';
+import { DigestIndex } from './file-index.js';
+import { lockDirectory } from './file-lock.js';
+import { decodeRecord, encodeRecord, HEADER_BYTES, MAGIC, readAt, recordBytes, scanRecords } from './file-records.js';
+import { rootHash, type NodeId } from './merkle.js';
+import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
+
+export interface FileStoreOptions {
+  readonly logger?: Logger;
+}
+
+const ENTRIES_FILE = 'entries.log';
+const STH_FILE = 'sth.json';
+
+/** Dedup keys are indexed as 32-byte digests: SHA-256 keys as they are, any other key hashed. */
+const dedupDigest = (key: Buffer): Buffer =>
+  key.length === DIGEST_BYTES ? key : createHash('sha256').update('fulgor ct dedup key\0').update(key).digest();
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Record start offsets, growable, as float64 (files may exceed 4 GiB). */
+class OffsetTable {
+  private table = new Float64Array(1024);
+  length = 0;
+  push(offset: number): void {
+    if (this.length === this.table.length) {
+      const grown = new Float64Array(this.table.length * 2);
+      grown.set(this.table);
+      this.table = grown;
+    }
+    this.table[this.length++] = offset;
+  }
+  at(i: number): number {
+    return this.table[i]!;
+  }
+}
+
+async function openEntriesFile(dir: string): Promise<{ fh: FileHandle; size: number }> {
+  const path = join(dir, ENTRIES_FILE);
+  const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  try {
+    const { size } = await fh.stat();
+    const head = size === 0 ? Buffer.alloc(0) : await readAt(fh, 0, Math.min(size, HEADER_BYTES));
+    if (size >= HEADER_BYTES && head.equals(MAGIC)) return { fh, size };
+    if (size >= HEADER_BYTES || !head.equals(MAGIC.subarray(0, head.length)))
+      throw new Error(`${path} is not a Fulgor CT log entries file (bad header)`);
+    // New, or a creation cut short by a crash: (re)write the header durably.
+    await fh.truncate(0);
+    await fh.write(MAGIC, 0, MAGIC.length, 0);
+    await fh.sync();
+    await fsyncDirectory(dir);
+    return { fh, size: HEADER_BYTES };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+async function readSth(dir: string): Promise<StoredSth | undefined> {
+  await rm(join(dir, `${STH_FILE}.tmp`), { force: true });
+  const text = await readFile(join(dir, STH_FILE), 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (text === undefined) return undefined;
+  try {
+    const j = JSON.parse(text) as Record<string, unknown>;
+    const sth = {
+      treeSize: j['treeSize'] as number,
+      timestamp: j['timestamp'] as number,
+      rootHash: Buffer.from(j['rootHash'] as string, 'base64'),
+      signature: Buffer.from(j['signature'] as string, 'base64'),
+    };
+    if (!Number.isSafeInteger(sth.treeSize) || !Number.isSafeInteger(sth.timestamp)) throw new Error('bad numbers');
+    return sth;
+  } catch (e) {
+    throw new Error(`${join(dir, STH_FILE)} is unreadable: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function writeSthAtomically(dir: string, sth: StoredSth): Promise<void> {
+  const tmp = join(dir, `${STH_FILE}.tmp`);
+  const json = JSON.stringify({
+    treeSize: sth.treeSize,
+    timestamp: sth.timestamp,
+    rootHash: sth.rootHash.toString('base64'),
+    signature: sth.signature.toString('base64'),
+  });
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(json + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(dir, STH_FILE));
+  await fsyncDirectory(dir);
+}
+
+export async function openFileStore(dir: string, opts: FileStoreOptions = {}): Promise<LogStore> {
+  const logger = opts.logger ?? silentLogger;
+  const started = Date.now();
+  await mkdir(dir, { recursive: true });
+  const unlock = await lockDirectory(dir, logger);
+  let fh: FileHandle | undefined;
+  try {
+    const opened = await openEntriesFile(dir);
+    fh = opened.fh;
+    const store = await loadStore(dir, fh, opened.size, logger);
+    logger.log('info', 'CT log file store opened', { dir, entries: await store.size(), bytes: opened.size, ms: Date.now() - started });
+    let closing: Promise<void> | undefined;
+    return { ...store, close: () => (closing ??= store.close().finally(unlock)) };
+  } catch (e) {
+    await fh?.close();
+    await unlock();
+    throw e;
+  }
+}
+
+async function loadStore(dir: string, fh: FileHandle, fileSize: number, logger: Logger): Promise<LogStore> {
+  const tree = new CompactHashTree(1024);
+  const byLeafHash = new DigestIndex(tree.leafHashes);
+  const dedupKeys = new DigestArray(1024);
+  const byDedupKey = new DigestIndex(dedupKeys);
+  const offsets = new OffsetTable();
+  let end = HEADER_BYTES; // the committed end of the entries file
+  let newest = 0;
+
+  const index = (leafHash: Buffer, dedupKey: Buffer, timestamp: number, offset: number): void => {
+    const i = tree.append(leafHash);
+    byLeafHash.addIfAbsent(i);
+    dedupKeys.push(dedupDigest(dedupKey));
+    byDedupKey.addIfAbsent(i);
+    offsets.push(offset);
+    newest = Math.max(newest, timestamp);
+  };
+
+  const scan = await scanRecords(fh, fileSize, (r, start, recordEnd) => {
+    index(r.leafHash, r.dedupKey, r.timestamp, start);
+    end = recordEnd;
+  });
+  if (scan.torn) {
+    logger.log('warn', 'CT log entries file ends in a torn write (crash during an append); truncating it', {
+      file: join(dir, ENTRIES_FILE),
+      offset: scan.end,
+      bytes: scan.torn.bytes,
+      reason: scan.torn.reason,
+    });
+    await fh.truncate(scan.end);
+    await fh.sync();
+  }
+  let latest = await readSth(dir);
+
+  let closed = false;
+  /** Set when a write or fdatasync failed: the file's state past `end` is unknown until a reopen rescans it. */
+  let broken: Error | undefined;
+  let closing: Promise<void> | undefined;
+  let tail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(() => {
+      if (closed) throw new Error('the CT log file store is closed');
+      return fn();
+    });
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  async function readEntries(start: number, stop: number): Promise<StoredEntry[]> {
+    if (start === stop) return [];
+    const from = offsets.at(start);
+    const buf = await readAt(fh, from, (stop < offsets.length ? offsets.at(stop) : end) - from);
+    const out: StoredEntry[] = [];
+    for (let at = 0, i = start; i < stop; i++) {
+      const decoded = decodeRecord(buf, at);
+      if (!decoded) throw new Error(`CT log entry ${i} (offset ${from + at}) fails its checksum when read back`);
+      out.push({ leafInput: decoded.record.leafInput, extraData: decoded.record.extraData });
+      at = decoded.end;
+    }
+    return out;
+  }
+
+  async function sequence(batch: readonly NewEntry[]): Promise<Sequenced[]> {
+    if (broken) throw new Error(`the CT log file store refuses writes after a failed write; reopen it (${broken.message})`);
+    const results: Sequenced[] = [];
+    const fresh: { entry: NewEntry; key: Buffer }[] = [];
+    const inBatch = new Map<string, number>();
+    for (const entry of batch) {
+      if (entry.leafHash.length !== DIGEST_BYTES) throw new RangeError('leafHash must be 32 bytes');
+      if (!Number.isSafeInteger(entry.timestamp) || entry.timestamp < 0) throw new RangeError('bad entry timestamp');
+      const key = dedupDigest(entry.dedupKey);
+      const stored = byDedupKey.get(key);
+      if (stored !== undefined) {
+        const [original] = await readEntries(stored, stored + 1);
+        results.push({ index: stored, leafInput: original!.leafInput, duplicate: true });
+        continue;
+      }
+      const earlier = inBatch.get(key.toString('hex'));
+      if (earlier !== undefined) {
+        results.push({ index: tree.size + earlier, leafInput: fresh[earlier]!.entry.leafInput, duplicate: true });
+        continue;
+      }
+      inBatch.set(key.toString('hex'), fresh.length);
+      results.push({ index: tree.size + fresh.length, leafInput: entry.leafInput, duplicate: false });
+      fresh.push({ entry, key });
+    }
+    if (fresh.length === 0) return results;
+
+    const total = fresh.reduce((sum, f) => sum + recordBytes(f.entry), 0);
+    if (total > 0xffffffff) throw new RangeError('batch too large for one commit');
+    const buf = Buffer.allocUnsafe(total);
+    const starts: number[] = [];
+    for (let at = 0, i = 0; i < fresh.length; i++) {
+      starts.push(end + at);
+      at = encodeRecord(fresh[i]!.entry, buf, at, total - at);
+    }
+    try {
+      for (let written = 0; written < total; ) {
+        const { bytesWritten } = await fh.write(buf, written, total - written, end + written);
+        written += bytesWritten;
+      }
+      await fh.datasync(); // the group commit: every record of the batch is durable before anything is indexed
+    } catch (e) {
+      broken = e as Error;
+      logger.log('error', 'CT log entries file write failed; refusing further writes until reopened', { error: String(e) });
+      throw e;
+    }
+    fresh.forEach((f, i) => index(f.entry.leafHash, f.entry.dedupKey, f.entry.timestamp, starts[i]!));
+    end += total;
+    return results;
+  }
+
+  return {
+    size: async () => tree.size,
+    sequence: (batch) => exclusive(() => sequence(batch)),
+    async getEntries(start, stop) {
+      if (closed) throw new Error('the CT log file store is closed');
+      const size = tree.size;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || start < 0 || stop > size || start > stop)
+        throw new RangeError(`no entries [${start}, ${stop}) in a log of ${size}`);
+      return readEntries(start, stop);
+    },
+    indexByLeafHash: async (leafHash) => byLeafHash.get(leafHash),
+    newestTimestamp: async () => newest,
+    latestSth: async () => latest,
+    publishSth: (sth) =>
+      exclusive(async () => {
+        if (!Number.isSafeInteger(sth.treeSize) || sth.treeSize < 0 || !Number.isSafeInteger(sth.timestamp))
+          throw new RangeError('bad STH');
+        if (latest && !(sth.timestamp > latest.timestamp && sth.treeSize >= latest.treeSize)) return latest;
+        await writeSthAtomically(dir, sth);
+        latest = { treeSize: sth.treeSize, timestamp: sth.timestamp, rootHash: Buffer.from(sth.rootHash), signature: Buffer.from(sth.signature) };
+        return latest;
+      }),
+    getNodes: async (ids: readonly NodeId[]) => tree.getNodes(ids),
+    close: () =>
+      (closing ??= exclusive(async () => {
+        closed = true;
+        await fh.close();
+      })),
+  };
+}
+
+/**
+ * Start-up self-check: the store must hold at least the latest published STH's tree, with that STH's root. Throws
+ * (naming both roots) if not — a log must never sign a tree that contradicts one it signed before.
+ */
+export async function checkAgainstLatestSth(store: LogStore): Promise<void> {
+  const sth = await store.latestSth();
+  if (!sth) return;
+  const size = await store.size();
+  if (size < sth.treeSize)
+    throw new Error(
+      `CT log store holds ${size} entries but the latest published STH covers ${sth.treeSize}: entries were lost; ` +
+        'refusing to serve (restore the storage from a backup)',
+    );
+  const root = await rootHash(store, sth.treeSize);
+  if (!root.equals(sth.rootHash))
+    throw new Error(
+      `CT log store's root at size ${sth.treeSize} is ${root.toString('hex')} but the latest published STH says ` +
+        `${sth.rootHash.toString('hex')}: the stored entries differ from what was signed; refusing to serve`,
+    );
+}

@@ -1,0 +1,315 @@
+// A LogStore in Redis that several log frontends (processes) share to serve ONE log: sequencing is one atomic Lua
+// script per batch (dedup, index assignment, leaf storage), STH publication is a Lua compare-and-set, and the interior
+// Merkle nodes (SHA-256, which Redis Lua lacks) are computed by the frontends and stored idempotently: every frontend
+// computes the same bytes for a node, so whoever writes first or last does not matter, and a node another frontend has
+// not stored yet is computed from the level below (leaf hashes always exist once sequenced). Key layout: redis-scripts.ts.
+//
+// Durability: a write is as durable as the Redis server makes it; run it with `appendonly yes` + `appendfsync always`
+// (or replicas and WAIT) for a log whose SCTs are promises.
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../lib/log.js';
+import { silentLogger } from '../lib/log.js';
+import { hashChildren, perfectSubtrees, type NodeId } from './merkle.js';
+import { PUBLISH_STH_LUA, SEQUENCE_LUA } from './redis-scripts.js';
+import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
+
+export interface RedisStoreOptions {
+  /** Namespace of this log's keys; they are all "{prefix}:…" (a hash tag: one Redis Cluster slot). */
+  readonly prefix: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * Connection policy: nothing waits forever.
+ * - lazyConnect + an awaited connect(): openRedisStore rejects when Redis is unreachable (then stops retrying).
+ * - connectTimeout 5 s: a blackholed host fails the connection attempt instead of hanging in SYN.
+ * - enableOfflineQueue false: a command issued while the connection is down fails at once (503-able) instead of
+ *   queueing behind reconnects; retryStrategy keeps reconnecting in the background (backoff up to 2 s) so the store
+ *   heals when Redis is back.
+ * - maxRetriesPerRequest 1: a command in flight when the connection drops is resent once after reconnecting, then
+ *   rejected (re-running the sequencing script is safe: dedup turns it into a lookup).
+ * - commandTimeout 10 s: a command with no reply (stuck server, half-open socket) rejects.
+ */
+const CONNECTION_OPTIONS: RedisOptions = {
+  lazyConnect: true,
+  connectTimeout: 5_000,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 10_000,
+  retryStrategy: (times) => Math.min(100 * 2 ** times, 2_000),
+  connectionName: 'fulgor-ct',
+};
+
+interface ScriptCommands {
+  ctSequenceBuffer(...args: (string | Buffer)[]): Promise<[number, ([number] | [number, Buffer])[], (Buffer | null)[]]>;
+  ctPublishSthBuffer(...args: (string | Buffer)[]): Promise<(Buffer | null)[]>;
+}
+
+/** The URL without its password, for messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparsable Redis URL>';
+  }
+}
+
+function checkPrefix(prefix: string): void {
+  if (prefix === '' || /[{}]/.test(prefix)) throw new Error(`invalid Redis key prefix ${JSON.stringify(prefix)}: must be non-empty, without { or }`);
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+async function connect(url: string, options: RedisOptions): Promise<Redis> {
+  const redis = new Redis(url, { ...CONNECTION_OPTIONS, ...options });
+  // Errors are reported through rejected commands (and logged by openRedisStore); the socket error explains a failed
+  // connect better than connect()'s own "Connection is closed.".
+  let socketError: unknown;
+  redis.on('error', (e: unknown) => void (socketError ??= e));
+  try {
+    await redis.connect();
+    return redis;
+  } catch (e) {
+    redis.disconnect();
+    const reason = socketError === undefined ? message(e) : message(socketError);
+    throw new Error(`cannot connect to Redis at ${redactRedisUrl(url)}: ${reason}`, { cause: socketError ?? e });
+  }
+}
+
+/** Undefined when Redis at `url` answers PING within `timeoutMs`, else the reason (for skipping tests). */
+export async function probeRedis(url: string, timeoutMs = 1_000): Promise<string | undefined> {
+  try {
+    const redis = await connect(url, { connectTimeout: timeoutMs, commandTimeout: timeoutMs, retryStrategy: () => null });
+    try {
+      await redis.ping();
+    } finally {
+      redis.disconnect();
+    }
+    return undefined;
+  } catch (e) {
+    return message(e);
+  }
+}
+
+/** Deletes every key of the log stored under `prefix` (SCAN + UNLINK); resolves to the number of keys deleted. */
+export async function dropRedisLog(url: string, prefix: string): Promise<number> {
+  checkPrefix(prefix);
+  const redis = await connect(url, {});
+  try {
+    const pattern = `{${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}}:*`;
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+const encodeEntry = (e: StoredEntry): Buffer => {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(e.leafInput.length);
+  return Buffer.concat([len, e.leafInput, e.extraData]);
+};
+
+function decodeEntry(b: Buffer): StoredEntry {
+  const len = b.readUInt32BE(0);
+  return { leafInput: b.subarray(4, 4 + len), extraData: b.subarray(4 + len) };
+}
+
+type Pipeline = ReturnType<Redis['pipeline']>;
+
+async function run(p: Pipeline): Promise<unknown[]> {
+  const results = await p.exec();
+  if (!results) throw new Error('pipeline aborted');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+export async function openRedisStore(url: string, opts: RedisStoreOptions): Promise<LogStore> {
+  checkPrefix(opts.prefix);
+  const logger = opts.logger ?? silentLogger;
+  const where = redactRedisUrl(url);
+  const redis = await connect(url, {});
+  let healthy = true;
+  redis.on('error', (e: unknown) => {
+    if (healthy) logger.log('warn', 'ct log redis connection error', { url: where, error: message(e) });
+    healthy = false;
+  });
+  redis.on('ready', () => {
+    if (!healthy) logger.log('info', 'ct log redis connection restored', { url: where });
+    healthy = true;
+  });
+  redis.defineCommand('ctSequence', { numberOfKeys: 4, lua: SEQUENCE_LUA });
+  redis.defineCommand('ctPublishSth', { numberOfKeys: 1, lua: PUBLISH_STH_LUA });
+  const scripts = redis as unknown as ScriptCommands;
+
+  const base = `{${opts.prefix}}:`;
+  const K = { n: `${base}n`, ts: `${base}ts`, dd: `${base}dd`, lh: `${base}lh`, sth: `${base}sth` };
+  const entryKey = (i: number): [string, string] => [`${base}e:${Math.floor(i / 256)}`, String(i % 256)];
+  const nodeKey = (id: NodeId): [string, string] => [`${base}h:${id.level}:${Math.floor(id.index / 256)}`, String(id.index % 256)];
+
+  /** Runs a store operation, turning any failure into one clear rejection. */
+  const op = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof RangeError) throw e;
+      throw new Error(`Redis log store at ${where} (prefix ${opts.prefix}): ${what} failed: ${message(e)}`, { cause: e });
+    }
+  };
+
+  async function writeNodes(ids: readonly NodeId[], hashes: readonly Buffer[]): Promise<void> {
+    if (ids.length === 0) return;
+    const p = redis.pipeline();
+    ids.forEach((id, k) => p.hset(...nodeKey(id), hashes[k]!));
+    await run(p);
+  }
+
+  async function readNodes(ids: readonly NodeId[]): Promise<(Buffer | null)[]> {
+    const p = redis.pipeline();
+    for (const id of ids) p.hgetBuffer(...nodeKey(id));
+    return (await run(p)) as (Buffer | null)[];
+  }
+
+  /** `values` with every null replaced by the node computed from its children (read, or computed the same way). */
+  async function fill(ids: readonly NodeId[], values: readonly (Buffer | null)[]): Promise<Buffer[]> {
+    const missing = ids.filter((_, k) => !values[k]);
+    if (missing.length === 0) return values as Buffer[];
+    const children = missing.flatMap(({ level, index }) => {
+      if (level === 0) throw new Error(`leaf hash ${index} is missing`);
+      return [{ level: level - 1, index: 2 * index }, { level: level - 1, index: 2 * index + 1 }];
+    });
+    const childHashes = await fill(children, await readNodes(children));
+    const computed = missing.map((_, m) => hashChildren(childHashes[2 * m]!, childHashes[2 * m + 1]!));
+    await writeNodes(missing, computed);
+    let next = 0;
+    return values.map((v) => v ?? computed[next++]!);
+  }
+
+  /** Stores every perfect subtree that the new leaves [a, a + leafHashes.length) complete. */
+  async function storeCompleted(a: number, leafHashes: readonly Buffer[], borderValues: (Buffer | null)[]): Promise<void> {
+    const b = a + leafHashes.length;
+    const known = new Map<string, Buffer>();
+    const key = (level: number, index: number): string => `${level}:${index}`;
+    leafHashes.forEach((h, k) => known.set(key(0, a + k), h));
+    const border = perfectSubtrees({ start: 0, end: a });
+    if (borderValues.length !== border.length) throw new Error(`sequencing returned ${borderValues.length} border nodes, expected ${border.length}`);
+    (await fill(border, borderValues)).forEach((h, k) => known.set(key(border[k]!.level, border[k]!.index), h));
+    const ids: NodeId[] = [];
+    const hashes: Buffer[] = [];
+    for (let level = 1, size = 2; size <= b; level++, size *= 2) {
+      for (let index = Math.floor(a / size); index < Math.floor(b / size); index++) {
+        const left = known.get(key(level - 1, 2 * index));
+        const right = known.get(key(level - 1, 2 * index + 1));
+        if (!left || !right) throw new Error(`internal: children of node (${level}, ${index}) unknown`);
+        const h = hashChildren(left, right);
+        known.set(key(level, index), h);
+        ids.push({ level, index });
+        hashes.push(h);
+      }
+    }
+    await writeNodes(ids, hashes);
+  }
+
+  // One batch at a time per instance (script, then its nodes): a batch's border nodes are then never missing because
+  // of this instance's own batch in flight, only because of another frontend's (recomputed from below, see fill).
+  // The log's batcher issues one batch at a time anyway, so this costs it nothing.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = tail.then(fn, fn);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+
+  const decodeSth = (v: (Buffer | null)[]): StoredSth | undefined => {
+    const [size, ts, root, sig] = v;
+    if (!size || !ts || !root || !sig) return undefined;
+    return { treeSize: Number(size.toString()), timestamp: Number(ts.toString()), rootHash: root, signature: sig };
+  };
+
+  return {
+    size: () => op('size', async () => Number((await redis.get(K.n)) ?? 0)),
+
+    sequence: (entries: readonly NewEntry[]): Promise<Sequenced[]> =>
+      serially(() => op('sequence', async () => {
+        if (entries.length === 0) return [];
+        const args: (string | Buffer)[] = [K.n, K.ts, K.dd, K.lh, base];
+        for (const e of entries) args.push(e.dedupKey, e.leafHash, encodeEntry(e), String(e.timestamp));
+        const [n0, results, border] = await scripts.ctSequenceBuffer(...args);
+        if (results.length !== entries.length) throw new Error(`sequencing returned ${results.length} results for ${entries.length} entries`);
+        const fresh: Buffer[] = [];
+        const out = results.map(([index, stored], k): Sequenced => {
+          if (stored) return { index, leafInput: decodeEntry(stored).leafInput, duplicate: true };
+          if (index !== n0 + fresh.length) throw new Error(`sequencing assigned index ${index}, expected ${n0 + fresh.length}`);
+          fresh.push(entries[k]!.leafHash);
+          return { index, leafInput: entries[k]!.leafInput, duplicate: false };
+        });
+        if (fresh.length > 0) await storeCompleted(n0, fresh, border);
+        return out;
+      })),
+
+    getEntries: (start: number, end: number): Promise<StoredEntry[]> =>
+      op('getEntries', async () => {
+        if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end)
+          throw new RangeError(`no entries [${start}, ${end})`);
+        const p = redis.pipeline().get(K.n);
+        const fields = new Map<string, string[]>();
+        for (let i = start; i < end; i++) {
+          const [k, f] = entryKey(i);
+          fields.set(k, [...(fields.get(k) ?? []), f]);
+        }
+        for (const [k, fs] of fields) p.hmgetBuffer(k, ...fs);
+        const [n, ...chunks] = await run(p);
+        if (end > Number(n ?? 0)) throw new RangeError(`no entries [${start}, ${end}) in a log of ${Number(n ?? 0)}`);
+        return (chunks as (Buffer | null)[][]).flat().map((v, k) => {
+          if (!v) throw new Error(`entry ${start + k} is missing`);
+          return decodeEntry(v);
+        });
+      }),
+
+    indexByLeafHash: (leafHash: Buffer) =>
+      op('indexByLeafHash', async () => {
+        const v = await redis.hget(K.lh, leafHash);
+        return v === null ? undefined : Number(v);
+      }),
+
+    newestTimestamp: () => op('newestTimestamp', async () => Number((await redis.get(K.ts)) ?? 0)),
+
+    latestSth: () => op('latestSth', async () => decodeSth(await redis.hmgetBuffer(K.sth, 'size', 'ts', 'root', 'sig'))),
+
+    publishSth: (sth: StoredSth) =>
+      op('publishSth', async () => {
+        const latest = decodeSth(
+          await scripts.ctPublishSthBuffer(K.sth, String(sth.treeSize), String(sth.timestamp), sth.rootHash, sth.signature),
+        );
+        if (!latest) throw new Error('no STH stored after publishing');
+        return latest;
+      }),
+
+    getNodes: (ids: readonly NodeId[]): Promise<Buffer[]> =>
+      op('getNodes', async () => {
+        if (ids.length === 0) return [];
+        const p = redis.pipeline().get(K.n);
+        for (const id of ids) p.hgetBuffer(...nodeKey(id));
+        const [n, ...values] = await run(p);
+        const size = Number(n ?? 0);
+        for (const { level, index } of ids)
+          if (!Number.isSafeInteger(level) || !Number.isSafeInteger(index) || level < 0 || index < 0 || (index + 1) * 2 ** level > size)
+            throw new RangeError(`node (${level}, ${index}) is outside the tree of size ${size}`);
+        return fill(ids, values as (Buffer | null)[]);
+      }),
+
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
