@@ -12,6 +12,7 @@ import { badRequest, CtError } from './errors.js';
 import { consistencyProof, hashLeaf, inclusionProof, rootHash } from './merkle.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
 import { batcher } from './batcher.js';
+import { checkAgainstLatestSth } from './self-check.js';
 import {
   encodeDigitallySigned,
   issuerKeyHash,
@@ -158,16 +159,7 @@ export function createLog(options: LogOptions): CtLog {
       return sth;
     });
 
-  async function selfCheck(): Promise<void> {
-    const latest = await store.latestSth();
-    if (!latest) return;
-    const size = await store.size();
-    if (size < latest.treeSize)
-      throw new Error(`the log store holds ${size} entries but the last signed tree head covers ${latest.treeSize}`);
-    const root = await rootHash(store, latest.treeSize);
-    if (!root.equals(latest.rootHash))
-      throw new Error(`the log store's tree of size ${latest.treeSize} does not match the last signed tree head`);
-  }
+
 
   async function getConsistency(first: number, second: number): Promise<Buffer[]> {
     requireCount(first, 'first');
@@ -226,6 +218,6 @@ export function createLog(options: LogOptions): CtLog {
     getEntries,
     getEntryAndProof,
     getRoots: () => roots.map((r) => r.der),
-    selfCheck,
+    selfCheck: () => checkAgainstLatestSth(store),
   };
 }

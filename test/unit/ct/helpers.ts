@@ -4,15 +4,15 @@ import {
   boolean,
   encodeOid,
   explicit,
-  octetString,
   sequence,
   set,
   smallInteger,
   time,
   utf8String,
-  bitString,
 } from '../../../lib/der.js';
 import { keySigner, type Signer } from '../../../lib/signer.js';
+import { extension } from '../../../ca/extension.js';
+import { signTbs } from '../../../ca/tbs.js';
 
 export const CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
 export const PRECERT_SIGNING = '1.3.6.1.4.1.11129.2.4.4';
@@ -23,8 +23,7 @@ export const newKey = (): KeyObject => generateKeyPairSync('ec', { namedCurve: '
 
 export const name = (cn: string): Buffer => sequence(set(sequence(encodeOid('2.5.4.3'), utf8String(cn))));
 
-export const extension = (oid: string, value: Buffer, critical = false): Buffer =>
-  critical ? sequence(encodeOid(oid), boolean(true), octetString(value)) : sequence(encodeOid(oid), octetString(value));
+export { extension };
 
 export const ekuExtension = (oids: readonly string[]): Buffer =>
   extension('2.5.29.37', sequence(...oids.map((o) => encodeOid(o))));
@@ -67,9 +66,7 @@ export function buildTbs(spec: CertSpec): Buffer {
   );
 }
 
-export async function signTbs(tbs: Buffer, signer: Signer): Promise<Buffer> {
-  return sequence(tbs, signer.algorithmIdentifier, bitString(await signer.sign(tbs)));
-}
+export { signTbs };
 
 export const makeCert = async (spec: CertSpec): Promise<Buffer> => signTbs(buildTbs(spec), spec.issuerSigner);
 
