@@ -26,6 +26,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
     ...(flag(flags, 'config-path') ? { configPath: flag(flags, 'config-path') as string } : {}),
     ...(flag(flags, 'ct-log-url') ? { ctLogUrl: flag(flags, 'ct-log-url') as string } : {}),
     ...ctLogFlags(flags),
+    enableExplain: flags['enable-explain'] === true,
     logger,
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);

@@ -3,6 +3,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import { parseClaimPath } from '../oidc/issuers/claim-path.js';
+import { parsePolicy } from './policy.js';
 import type { IssuerConfig, IssuerType } from './identity.js';
 
 export const ISSUER_TYPES: readonly IssuerType[] = [
@@ -38,6 +39,9 @@ const KEYS = {
   environment: ['Environment', 'environment'],
   caCert: ['CACert', 'ca-cert'],
   skipEmailVerification: ['SkipEmailVerification', 'skip-email-verification'],
+  // Fulgor's additions (Fulcio ignores unknown keys, so files stay loadable by both):
+  jwksPath: ['JWKSPath', 'jwks-path'],
+  policy: ['Policy', 'policy'],
 } as const;
 type Field = keyof typeof KEYS;
 
@@ -187,7 +191,12 @@ export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerConfig | und
     else problems.push(`${at('skipEmailVerification')}: must be true or false`);
   }
 
+  const policyRaw = lookup(raw, keyName('policy', flavor), flavor);
+  const policy = policyRaw === undefined ? undefined : parsePolicy(policyRaw, { where: at('policy'), problems });
+
   const optional = {
+    jwksPath: str('jwksPath'),
+    policy,
     ciProvider: str('ciProvider'),
     issuerClaim,
     subjectDomain,

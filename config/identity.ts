@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { type Flavor, isKnownIssuerType, isRecord, lookup, readIssuer } from './identity-issuer.js';
+import type { IssuancePolicy } from './policy.js';
+import type { CiProvider } from './ci-metadata.js';
 
 export type IssuerType =
   | 'email'
@@ -34,6 +36,12 @@ export interface IssuerConfig {
   readonly contact?: string;
   /** Metadata for Sigstore's config sync job (`staging`/`production`); unused by the server. */
   readonly environment?: string;
+  /** Fulgor: a static JWKS file used instead of discovery (air-gapped issuers). */
+  readonly jwksPath?: string;
+  /** Fulgor: who may get a certificate from this issuer. */
+  readonly policy?: IssuancePolicy;
+  /** ci-provider issuers: the compiled `CIIssuerMetadata[CIProvider]` templates. */
+  readonly ci?: CiProvider;
 }
 
 export interface MetaIssuer {
@@ -113,6 +121,8 @@ export function parseIdentityConfig(text: string, source = 'identity config'): I
     if (cfg !== undefined) metaIssuers.push({ pattern, regex: metaIssuerRegex(pattern), config: cfg });
   }
   const ciIssuerMetadata = section('ciIssuerMetadata');
+  // TODO(issue 4, ci-provider): compile ciIssuerMetadata (config/ci-metadata.ts) and attach each ci-provider
+  // issuer's templates as IssuerConfig.ci.
 
   if (problems.length > 0) {
     throw new Error(`${source}: invalid identity config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -146,6 +156,9 @@ export function findIssuer(cfg: IdentityConfig, iss: string): IssuerConfig | und
       ciProvider: m.ciProvider,
       skipEmailVerification: m.skipEmailVerification,
       caCert: m.caCert,
+      ci: m.ci,
+      policy: m.policy,
+      jwksPath: m.jwksPath,
     };
     for (const [k, v] of Object.entries(carried)) if (v !== undefined) out[k] = v;
     return out as unknown as IssuerConfig;

@@ -20,6 +20,8 @@ export type ReasonCode =
   | 'MISSING_CLAIM'
   | 'INVALID_CLAIM'
   | 'EMAIL_NOT_VERIFIED'
+  // issuance policy
+  | 'POLICY_DENIED'
   // key and proof of possession
   | 'MISSING_PUBLIC_KEY'
   | 'INVALID_PUBLIC_KEY'

@@ -26,6 +26,8 @@ export const ERROR_TABLE: Readonly<Record<ReasonCode, Row>> = {
   MISSING_CLAIM: TOKEN,
   INVALID_CLAIM: TOKEN,
   EMAIL_NOT_VERIFIED: TOKEN,
+  // The token is fine but the issuer's issuance policy refuses this identity.
+  POLICY_DENIED: { status: 403, grpc: 7, prefix: 'The identity is not allowed a certificate by this CA’s issuance policy' },
   // The identity provider could not be reached: not the client's fault, and worth a retry.
   ISSUER_UNAVAILABLE: { status: 503, grpc: 14, prefix: 'There was an error processing the identity token' },
   MISSING_PUBLIC_KEY: CLIENT,

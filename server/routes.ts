@@ -11,6 +11,7 @@ export interface RouteDeps {
   /** [issuing CA, ..., root], DER. */
   readonly caChain: readonly Buffer[];
   readonly identity: IdentityConfig;
+  readonly metrics: { render(): string };
 }
 
 const trimmedPem = (der: Buffer) => certToPem(der).trim();
@@ -57,6 +58,9 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
   r.get('/api/v1/rootCert', (_req, res) => {
     res.status(200).type('application/pem-certificate-chain').send(deps.caChain.map((c) => certToPem(c)).join('\n').trim());
   });
+  r.get('/metrics', (_req, res) => {
+    res.status(200).type('text/plain; version=0.0.4').send(deps.metrics.render());
+  });
   r.get('/healthz', (_req, res) => {
     res.status(200).type('application/json').send('{"status":"SERVING"}\n');
   });
@@ -71,4 +75,5 @@ export const KNOWN_PATHS = new Set([
   '/api/v1/signingCert',
   '/api/v1/rootCert',
   '/healthz',
+  '/metrics',
 ]);

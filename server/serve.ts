@@ -19,6 +19,8 @@ import { issuerRouter } from '../oidc/dev-issuer.js';
 import { mapClaims } from '../oidc/issuers/index.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { createApp } from './app.js';
+import { explainRouter } from './explain-route.js';
+import { createMetrics } from './metrics.js';
 import { createSigningService } from './signing-service.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
@@ -46,6 +48,8 @@ export interface ServeOptions {
   readonly ctRedisPrefix?: string;
   /** Companion log URL prefix (`/<prefix>/ct/v1/...`). */
   readonly ctPrefix?: string;
+  /** Serve POST /api/v2/explain (operators only: it reveals how tokens map). */
+  readonly enableExplain?: boolean;
   /** Companion log roots (DER); default: the CA's root. */
   readonly ctRoots?: Buffer[];
   readonly logger: Logger;
@@ -140,14 +144,18 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   }
   const ct = createCtClient({ url: ctUrl, ...(o.ctLogUrl ? {} : { logPublicKeySpki: ctKeySpki }) });
   const ca = createCertificateAuthority(createIssuingCa(keys.caChain, keySigner(keys.caKey)), { clock });
+  const metrics = createMetrics();
+  const verifier = createTokenVerifier(identity as IdentityConfig, { clock });
   const signing = createSigningService({
-    verifier: createTokenVerifier(identity as IdentityConfig, { clock }),
+    metrics,
+    verifier,
     mapClaims: (t) => mapClaims(t.issuer, t.claims),
     ca,
     ct: { sctListFor: async (chain) => serializeSctList([await ct.addPreChain(chain)]) },
     logger: o.logger,
   });
-  caServer.on('request', createApp({ signing, caChain: keys.caChain, identity: identity as IdentityConfig, logger: o.logger, extraRouters }));
+  if (o.enableExplain) extraRouters.push(['/api/v2', explainRouter({ identity: identity as IdentityConfig, verifier })]);
+  caServer.on('request', createApp({ signing, metrics, caChain: keys.caChain, identity: identity as IdentityConfig, logger: o.logger, extraRouters }));
   o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev });
   return {
     caUrl,
