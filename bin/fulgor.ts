@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `fulgor` command line.
+import { configCheckCommand } from '../cli/config-check.js';
 import { ctServeCommand } from '../cli/ct-serve.js';
 import { devTokenCommand } from '../cli/dev-token.js';
+import { explainCommand } from '../cli/explain.js';
 import { parseFlags } from '../cli/flags.js';
 import { keysInitCommand } from '../cli/keys-init.js';
 import { serveCommand } from '../cli/serve.js';
@@ -15,6 +17,8 @@ const USAGE = `usage:
                     [--ct-log-prefix PREFIX] [--ct-roots PEM-FILE]
   fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL]
   fulgor keys init [--keys-dir keys-dev]
+  fulgor explain --config-path FILE (--token JWT | --claims FILE.json) [--issuer URL] [--json]
+  fulgor config check --config-path FILE
   fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
                    [--keys-dir keys-dev] [--ca-url http://127.0.0.1:8080]
 `;
@@ -27,6 +31,8 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'trust' && sub === 'export') return trustExportCommand(flags);
   if (cmd === 'dev-token') return devTokenCommand(flags);
   if (cmd === 'keys' && sub === 'init') return keysInitCommand(flags);
+  if (cmd === 'explain') return explainCommand(flags);
+  if (cmd === 'config' && sub === 'check') return configCheckCommand(flags);
   process.stderr.write(USAGE);
   process.exitCode = cmd === undefined || flags['help'] ? 0 : 2;
 }
