@@ -3,6 +3,8 @@
 
 import { X509Certificate } from 'node:crypto';
 import { parseClaimPath } from '../oidc/issuers/claim-path.js';
+import { SpiffeIdError, trustDomainFromString } from '../oidc/issuers/spiffe-id.js';
+import { subjectDomainProblem } from '../oidc/issuers/subject-domain.js';
 import { parsePolicy } from './policy.js';
 import type { IssuerConfig, IssuerType } from './identity.js';
 
@@ -71,10 +73,15 @@ function validUrl(u: string): boolean {
   }
 }
 
-/** spiffeid.TrustDomainFromString: an optional spiffe:// prefix, then [a-z0-9._-]+. */
-function validTrustDomain(td: string): boolean {
-  const name = td.startsWith('spiffe://') ? td.slice('spiffe://'.length) : td;
-  return /^[a-z0-9._-]+$/.test(name);
+/** spiffeid.TrustDomainFromString: undefined when valid, else why not. */
+function trustDomainProblem(td: string): string | undefined {
+  try {
+    trustDomainFromString(td);
+    return undefined;
+  } catch (e) {
+    if (e instanceof SpiffeIdError) return e.message;
+    throw e;
+  }
 }
 
 function validCACert(pem: string): boolean {
@@ -170,14 +177,22 @@ export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerConfig | und
   if (type === 'spiffe') {
     if (ctx.meta) problems.push(`${at('type')}: SPIFFE meta issuers are not supported`);
     else if (spiffeTrustDomain === undefined) problems.push(`${at('spiffeTrustDomain')}: required for spiffe issuers`);
-    else if (!validTrustDomain(spiffeTrustDomain)) {
-      problems.push(`${at('spiffeTrustDomain')}: "${spiffeTrustDomain}" is not a valid SPIFFE trust domain`);
+    else {
+      const why = trustDomainProblem(spiffeTrustDomain);
+      if (why !== undefined) problems.push(`${at('spiffeTrustDomain')}: "${spiffeTrustDomain}" is not a valid SPIFFE trust domain (${why})`);
     }
   }
 
+  // uri and username issuers may only vouch for subjects under their own domain (Fulcio isURISubjectAllowed and
+  // validateAllowedDomain). Fulcio checks OIDCIssuers only; meta issuers are held to the same rule against their
+  // pattern's host, where a wildcard label matches only itself.
   const subjectDomain = str('subjectDomain');
-  if ((type === 'uri' || type === 'username') && subjectDomain === undefined) {
-    problems.push(`${at('subjectDomain')}: required for ${type} issuers`);
+  if (type === 'uri' || type === 'username') {
+    if (subjectDomain === undefined) problems.push(`${at('subjectDomain')}: required for ${type} issuers`);
+    else {
+      const why = subjectDomainProblem(type, subjectDomain, issuerUrl ?? ctx.key);
+      if (why !== undefined) problems.push(`${at('subjectDomain')}: ${why}`);
+    }
   }
 
   const caCert = str('caCert');

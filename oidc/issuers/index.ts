@@ -3,16 +3,32 @@
 import { FulgorError } from '../../lib/errors.js';
 import type { IssuerConfig, IssuerType } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
+import { buildkiteJobPrincipal } from './buildkite-job.js';
+import { chainguardIdentityPrincipal } from './chainguard-identity.js';
+import { ciProviderPrincipal } from './ci-provider.js';
+import { codefreshWorkflowPrincipal } from './codefresh-workflow.js';
 import { emailPrincipal } from './email.js';
 import { githubWorkflowPrincipal } from './github-workflow.js';
 import { gitlabPipelinePrincipal } from './gitlab-pipeline.js';
+import { kubernetesPrincipal } from './kubernetes.js';
+import { spiffePrincipal } from './spiffe.js';
+import { uriPrincipal } from './uri.js';
+import { usernamePrincipal } from './username.js';
 
 export type ClaimMapper = (issuer: IssuerConfig, claims: Claims) => Principal;
 
-const MAPPERS: Partial<Record<IssuerType, ClaimMapper>> = {
+const MAPPERS: Record<IssuerType, ClaimMapper> = {
   email: emailPrincipal,
   'github-workflow': githubWorkflowPrincipal,
   'gitlab-pipeline': gitlabPipelinePrincipal,
+  'ci-provider': ciProviderPrincipal,
+  'buildkite-job': buildkiteJobPrincipal,
+  'codefresh-workflow': codefreshWorkflowPrincipal,
+  'chainguard-identity': chainguardIdentityPrincipal,
+  kubernetes: kubernetesPrincipal,
+  spiffe: spiffePrincipal,
+  uri: uriPrincipal,
+  username: usernamePrincipal,
 };
 
 /** Whether mapClaims can handle tokens from issuers of this type. */
@@ -23,11 +39,23 @@ export function isSupportedIssuerType(type: string): boolean {
 export function mapClaims(issuer: IssuerConfig, claims: Claims): Principal {
   const mapper = isSupportedIssuerType(issuer.type) ? MAPPERS[issuer.type] : undefined;
   if (mapper === undefined) {
-    throw new FulgorError('BAD_REQUEST', `issuer type "${issuer.type}" is not supported yet`, {
+    throw new FulgorError('BAD_REQUEST', `issuer type "${issuer.type}" is not supported`, {
       metadata: { issuerType: issuer.type },
     });
   }
   return mapper(issuer, claims);
 }
 
-export { emailPrincipal, githubWorkflowPrincipal, gitlabPipelinePrincipal };
+export {
+  buildkiteJobPrincipal,
+  chainguardIdentityPrincipal,
+  ciProviderPrincipal,
+  codefreshWorkflowPrincipal,
+  emailPrincipal,
+  githubWorkflowPrincipal,
+  gitlabPipelinePrincipal,
+  kubernetesPrincipal,
+  spiffePrincipal,
+  uriPrincipal,
+  usernamePrincipal,
+};

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { IssuerConfig, IssuerType } from '../../../../config/identity.js';
+import { ISSUER_TYPES } from '../../../../config/identity-issuer.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { isSupportedIssuerType, mapClaims } from '../../../../oidc/issuers/index.js';
 
@@ -10,14 +11,24 @@ describe('oidc/issuers: mapClaims', () => {
     assert.equal(p.san.kind, 'email');
   });
 
-  const notYet: IssuerType[] = ['ci-provider', 'buildkite-job', 'codefresh-workflow', 'chainguard-identity', 'kubernetes', 'spiffe', 'uri', 'username'];
-  for (const type of notYet) {
-    it(`refuses ${type} for now`, () => {
-      assert.equal(isSupportedIssuerType(type), false);
-      assert.throws(
-        () => mapClaims({ issuerUrl: 'https://x', clientId: 'c', type }, { iss: 'https://x', sub: 's' }),
-        (e: unknown) => isFulgorError(e) && e.code === 'BAD_REQUEST' && e.message === `issuer type "${type}" is not supported yet`,
-      );
+  it('supports every issuer type Fulcio knows', () => {
+    for (const type of ISSUER_TYPES) assert.equal(isSupportedIssuerType(type), true, type);
+  });
+
+  // One token per type that only that type's mapper accepts, so a wrong registration shows.
+  const cases: [IssuerType, Partial<IssuerConfig>, Record<string, unknown>, string][] = [
+    ['buildkite-job', {}, { organization_slug: 'o', pipeline_slug: 'p' }, 'https://buildkite.com/o/p'],
+    ['codefresh-workflow', {}, { account_id: 'a', pipeline_id: 'p', workflow_id: 'w' }, 'https://g.codefresh.io/:a/p'],
+    ['chainguard-identity', {}, {}, 'https://x/s'],
+    ['kubernetes', {}, { 'kubernetes.io': { namespace: 'n', serviceaccount: { name: 's' } } }, 'https://kubernetes.io/namespaces/n/serviceaccounts/s'],
+    ['spiffe', { spiffeTrustDomain: 'td' }, { sub: 'spiffe://td/w' }, 'spiffe://td/w'],
+    ['uri', { subjectDomain: 'https://x.example.com' }, { sub: 'https://x.example.com/u' }, 'https://x.example.com/u'],
+    ['username', { subjectDomain: 'example.com' }, {}, 's!example.com'],
+  ];
+  for (const [type, extra, claims, san] of cases) {
+    it(`routes ${type} tokens to its mapper`, () => {
+      const p = mapClaims({ issuerUrl: 'https://x', clientId: 'c', type, ...extra }, { iss: 'https://x', sub: 's', ...claims });
+      assert.equal(p.san.value, san);
     });
   }
 
@@ -25,5 +36,11 @@ describe('oidc/issuers: mapClaims', () => {
     assert.equal(isSupportedIssuerType('toString'), false);
     assert.throws(() => mapClaims({ issuerUrl: 'https://x', clientId: 'c', type: 'constructor' as IssuerType }, {}),
       (e: unknown) => isFulgorError(e) && e.code === 'BAD_REQUEST');
+  });
+
+  it('refuses an unknown type', () => {
+    assert.equal(isSupportedIssuerType('magic'), false);
+    assert.throws(() => mapClaims({ issuerUrl: 'https://x', clientId: 'c', type: 'magic' as IssuerType }, { iss: 'https://x' }),
+      (e: unknown) => isFulgorError(e) && e.code === 'BAD_REQUEST' && e.message === 'issuer type "magic" is not supported');
   });
 });
