@@ -1,0 +1,128 @@
+// CT append throughput: (1) through the log (createLog + addPreChain with real precertificate chains built before
+// timing), with 1 and many submissions in flight so that group commit shows; (2) raw store.sequence() with batches of
+// 1 and 100 synthetic entries. Every run starts from an empty store.
+import { createLog } from '../ct/log.js';
+import { logSigner, makePki, POISON } from '../test/unit/ct/helpers.js';
+import { fileFootprint, openBenchStore, redisFootprint, type Footprint, type StoreKind } from './stores.js';
+import { syntheticBatch } from './synthetic.js';
+import { log, now, runConcurrent, summarize, type Summary } from './util.js';
+
+export interface AppendResult {
+  readonly kind: StoreKind;
+  readonly concurrency: number;
+  readonly perSecond: number;
+  readonly latency: Summary;
+  /** Average entries per store.sequence call (the group-commit batch). */
+  readonly avgBatch: number;
+  readonly count: number;
+  readonly errors: number;
+}
+
+export interface RawResult {
+  readonly kind: StoreKind;
+  readonly batch: number;
+  readonly entriesPerSecond: number;
+  readonly callLatency: Summary;
+  readonly count: number;
+}
+
+export interface AppendBench {
+  readonly chains: number;
+  readonly chainBuildMs: number;
+  readonly avgChainBytes: number;
+  readonly throughLog: AppendResult[];
+  readonly raw: RawResult[];
+  /** Footprint of real precertificate entries (the largest through-log run of each durable store). */
+  readonly realFootprint: Partial<Record<StoreKind, Footprint>>;
+}
+
+export interface AppendOptions {
+  readonly kinds: readonly StoreKind[];
+  readonly concurrencies: readonly number[];
+  readonly chains: number;
+  readonly warmup: number;
+  readonly seconds: number;
+  readonly rawBatches: readonly number[];
+  readonly rawKinds: readonly StoreKind[];
+  readonly redisUrl: string;
+}
+
+export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
+  const pki = await makePki();
+  log(`building ${o.chains} precertificate chains`);
+  const t0 = now();
+  const chains: Buffer[][] = [];
+  for (let i = 0; i < o.chains; i++) chains.push([await pki.leaf({ trailing: [POISON] }), pki.intermediate.der, pki.root.der]);
+  const chainBuildMs = now() - t0;
+  const avgChainBytes = chains.reduce((s, c) => s + c.reduce((a, b) => a + b.length, 0), 0) / chains.length;
+
+  const throughLog: AppendResult[] = [];
+  const realFootprint: Partial<Record<StoreKind, Footprint>> = {};
+  for (const kind of o.kinds) {
+    for (const concurrency of o.concurrencies) {
+      const b = await openBenchStore(kind, o.redisUrl, `append-${kind}-${concurrency}`);
+      try {
+        const ctLog = createLog({ signer: logSigner(), roots: [pki.root.der], store: b.store });
+        const r = await runConcurrent(chains, { concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, (chain) => ctLog.addPreChain(chain));
+        if (r.errors > 0) log(`${kind} c=${concurrency}: ${r.errors} errors, first: ${String(r.firstError)}`);
+        const size = await b.store.size();
+        if (size !== r.done + Math.min(o.warmup, chains.length)) throw new Error(`${kind}: ${size} entries after ${r.done} timed appends`);
+        const res: AppendResult = {
+          kind,
+          concurrency,
+          perSecond: (r.done / r.ms) * 1000,
+          latency: summarize(r.latencies),
+          avgBatch: b.calls.entries / b.calls.sequence,
+          count: r.done,
+          errors: r.errors,
+        };
+        throughLog.push(res);
+        log(`log append ${kind} c=${concurrency}: ${res.perSecond.toFixed(0)}/s (${r.done} in ${r.ms.toFixed(0)} ms, batch ${res.avgBatch.toFixed(1)})`);
+        if (concurrency === Math.max(...o.concurrencies)) {
+          if (kind === 'file') realFootprint.file = await fileFootprint(b);
+          if (kind === 'redis') realFootprint.redis = await redisFootprint(o.redisUrl, b);
+        }
+      } finally {
+        await b.dispose();
+      }
+    }
+  }
+
+  const raw: RawResult[] = [];
+  for (const kind of o.rawKinds) {
+    for (const batch of o.rawBatches) {
+      const b = await openBenchStore(kind, o.redisUrl, `raw-${kind}-${batch}`);
+      try {
+        const base = Date.now() - 1e7;
+        const series = 1000 + raw.length;
+        let next = 0;
+        // Warm-up (0.3 s) doubles as a rate estimate, so that enough batches are built ahead, outside the timing.
+        const w0 = now();
+        while (now() - w0 < 300) {
+          await b.store.sequence(syntheticBatch(series, next, batch, base));
+          next += batch;
+        }
+        const rate = next / (now() - w0);
+        const callsAhead = Math.min(Math.ceil((rate * o.seconds * 1000 * 3) / batch) + 10, Math.ceil(300_000 / batch));
+        const prepared = Array.from({ length: callsAhead }, (_, k) => syntheticBatch(series, next + k * batch, batch, base));
+        const latencies: number[] = [];
+        const start = now();
+        const deadline = start + o.seconds * 1000;
+        let calls = 0;
+        while (now() < deadline && calls < prepared.length) {
+          const c0 = now();
+          await b.store.sequence(prepared[calls]!);
+          latencies.push(now() - c0);
+          calls++;
+        }
+        const ms = now() - start;
+        const res: RawResult = { kind, batch, entriesPerSecond: ((calls * batch) / ms) * 1000, callLatency: summarize(latencies), count: calls * batch };
+        raw.push(res);
+        log(`raw sequence ${kind} batch=${batch}: ${res.entriesPerSecond.toFixed(0)} entries/s (${calls} calls in ${ms.toFixed(0)} ms)`);
+      } finally {
+        await b.dispose();
+      }
+    }
+  }
+  return { chains: chains.length, chainBuildMs, avgChainBytes, throughLog, raw, realFootprint };
+}

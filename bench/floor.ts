@@ -1,0 +1,41 @@
+// The crypto floor of one certificate (DESIGN.md "The cost of one certificate"), measured on this machine with
+// node:crypto and pre-parsed keys: one RS256 token signature check (2048-bit RSA), one ECDSA P-256 proof-of-possession
+// check, and three ECDSA P-256 signatures (precertificate, SCT, final certificate), single-threaded.
+import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+import { now } from './util.js';
+
+export interface CryptoFloor {
+  readonly rs256VerifyUs: number;
+  readonly p256VerifyUs: number;
+  readonly p256SignUs: number;
+  /** rs256Verify + p256Verify + 3 × p256Sign. */
+  readonly perCertUs: number;
+  /** 1e6 / perCertUs: certificates per second per core if crypto were the only cost. */
+  readonly perCorePerSecond: number;
+}
+
+function perOp(iterations: number, fn: () => void): number {
+  for (let i = 0; i < Math.min(200, iterations); i++) fn();
+  const t0 = now();
+  for (let i = 0; i < iterations; i++) fn();
+  return ((now() - t0) / iterations) * 1000;
+}
+
+export function measureCryptoFloor(iterations = 2000): CryptoFloor {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const token = randomBytes(900); // a JWT's signing input is about this long
+  const tokenSig = sign('sha256', token, rsa.privateKey);
+  const name = Buffer.from('repo:acme/app:ref:refs/heads/main');
+  const pop = sign('sha256', name, ec.privateKey);
+  const tbs = randomBytes(1100); // a Fulcio TBSCertificate is about this long
+  const rs256VerifyUs = perOp(iterations, () => {
+    if (!verify('sha256', token, rsa.publicKey, tokenSig)) throw new Error('rsa verify');
+  });
+  const p256VerifyUs = perOp(iterations, () => {
+    if (!verify('sha256', name, ec.publicKey, pop)) throw new Error('ec verify');
+  });
+  const p256SignUs = perOp(iterations, () => void sign('sha256', tbs, ec.privateKey));
+  const perCertUs = rs256VerifyUs + p256VerifyUs + 3 * p256SignUs;
+  return { rs256VerifyUs, p256VerifyUs, p256SignUs, perCertUs, perCorePerSecond: 1e6 / perCertUs };
+}

@@ -1,0 +1,185 @@
+// The markdown report of one run.
+import type { Results } from './run.js';
+import type { StoreKind } from './stores.js';
+import { fmt, fmtInt } from './util.js';
+
+const table = (head: string[], rows: string[][]): string =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+
+const ms = (x: number | undefined): string => (x === undefined ? '–' : fmt(x));
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || !Number.isFinite(a / b) ? 'n/a' : `${fmt(a / b)}×`;
+
+export function report(r: Results): string {
+  const out: string[] = [];
+  const m = r.machine;
+  const redisSkip = r.redisSkipped ? `skipped: ${r.redisSkipped}` : undefined;
+  out.push('## Machine\n\n');
+  out.push(
+    table(
+      ['', ''],
+      [
+        ['CPU', `${m.cpuModel}`],
+        ['Cores (os.cpus)', String(m.cores)],
+        ['RAM', `${fmt(m.ramGiB)} GiB`],
+        ['Node', m.node],
+        ['OS', m.os],
+        ['Temp dir', m.tmpdir],
+        ['4 KiB write + fdatasync in the temp dir', `median ${fmt(m.fdatasync.median)} ms, p99 ${fmt(m.fdatasync.p99)} ms`],
+        [
+          'Redis',
+          'skipped' in m.redis
+            ? `skipped: ${m.redis.skipped}`
+            : `${m.redis.version}; appendonly ${m.redis.appendonly ?? '?'}, appendfsync ${m.redis.appendfsync ?? '?'}, save "${m.redis.save ?? '?'}"`,
+        ],
+        ['1-min load average at start / end', `${fmt(m.loadAtStart)} / ${fmt(r.loadAtEnd)}`],
+        ['Bench wall time', `${fmt(r.totalSeconds)} s`],
+      ],
+    ),
+  );
+
+  const a = r.appends;
+  const kinds: StoreKind[] = ['memory', 'file', 'redis'];
+  const appendOf = (k: StoreKind, c: number) => a?.throughLog.find((x) => x.kind === k && x.concurrency === c);
+  const rawOf = (k: StoreKind, b: number) => a?.raw.find((x) => x.kind === k && x.batch === b);
+  const concs = r.settings.ctConcurrency;
+  if (a) {
+    out.push(`\n## CT appends through the log\n\n`);
+    out.push(
+      `createLog + addPreChain with real precertificate chains (precert + intermediate + root, ${fmtInt(a.avgChainBytes)} bytes on average; ` +
+        `${fmtInt(a.chains)} built before timing in ${fmt(a.chainBuildMs / 1000)} s), 200 warm-up appends, then ${fmt(r.settings.seconds)} s timed per row, each on an empty store.\n\n`,
+    );
+    const rows: string[][] = [];
+    for (const k of kinds)
+      for (const c of concs) {
+        const x = appendOf(k, c);
+        if (!x) {
+          rows.push([k, String(c), k === 'redis' && redisSkip ? redisSkip : 'not run', '', '', '', '']);
+          continue;
+        }
+        rows.push([k, String(c), fmtInt(x.perSecond), fmt(x.latency.median), fmt(x.latency.p99), fmt(x.avgBatch), fmtInt(x.count)]);
+      }
+    out.push(table(['store', 'in flight', 'appends/s', 'latency median (ms)', 'latency p99 (ms)', 'entries per store.sequence (avg)', 'timed appends'], rows));
+    out.push(`\n## Raw store.sequence()\n\n`);
+    out.push(`Synthetic x509 entries, one call in flight, ${fmt(r.settings.seconds)} s timed per row after a 0.3 s warm-up.\n\n`);
+    const rawRows: string[][] = [];
+    for (const k of ['file', 'redis'] as const)
+      for (const b of r.settings.rawBatches) {
+        const x = rawOf(k, b);
+        if (!x) rawRows.push([k, String(b), k === 'redis' && redisSkip ? redisSkip : 'not run', '', '']);
+        else rawRows.push([k, String(b), fmtInt(x.entriesPerSecond), fmt(x.callLatency.median), fmt(x.callLatency.p99)]);
+      }
+    out.push(table(['store', 'batch', 'entries/s', 'call median (ms)', 'call p99 (ms)'], rawRows));
+  }
+
+  if (r.proofs.length > 0 || r.proofErrors.length > 0) {
+    out.push(`\n## Proofs\n\n`);
+    out.push(
+      `Synthetic entries via store.sequence; ${fmtInt(r.settings.proofQueries)} timed queries (after 100 warm-up) through the log ` +
+        `(getProofByHash at tree_size = size for seeded random leaves; getConsistency(first, size) for random 1 ≤ first < size), ` +
+        `one at a time; the first 20 inclusion and 10 consistency proofs of each row verified against the signed root.\n\n`,
+    );
+    const rows = r.proofs.map((p) => [
+      p.kind,
+      fmtInt(p.size),
+      fmt(p.fillMs / 1000),
+      fmtInt((p.size / p.fillMs) * 1000),
+      p.reopenMs === undefined ? '–' : fmt(p.reopenMs / 1000),
+      ms(p.sthMs),
+      `${ms(p.inclusion.median)} / ${ms(p.inclusion.p99)}`,
+      `${ms(p.consistency.median)} / ${ms(p.consistency.p99)}`,
+      `${fmt(p.avgInclusionPath)} / ${fmt(p.avgConsistencyPath)}`,
+    ]);
+    for (const e of r.proofErrors) rows.push([e, 'failed', '', '', '', '', '', '', '']);
+    if (redisSkip && !r.proofs.some((p) => p.kind === 'redis')) rows.push(['redis', redisSkip, '', '', '', '', '', '', '']);
+    out.push(
+      table(
+        ['store', 'entries', 'fill (s)', 'fill (entries/s)', 'reopen (s)', 'first get-sth (ms)', 'get-proof-by-hash median / p99 (ms)', 'get-sth-consistency median / p99 (ms)', 'avg path length (incl. / cons.)'],
+        rows,
+      ),
+    );
+  }
+
+  const fp: string[][] = [];
+  const addFp = (label: string, f: { entries: number; payloadPerEntry: number; bytesPerEntry: number; parts: Record<string, number> } | undefined, extra = '') => {
+    if (!f) return;
+    const parts = Object.entries(f.parts).map(([k, v]) => `${k} ${fmt(v)}`).join('; ');
+    fp.push([label, fmtInt(f.entries), fmt(f.payloadPerEntry), fmt(f.bytesPerEntry), ratio(f.bytesPerEntry, f.payloadPerEntry), parts + extra]);
+  };
+  addFp('file, real precert chains (entries.log)', a?.realFootprint.file);
+  addFp('redis, real precert chains (MEMORY USAGE)', a?.realFootprint.redis);
+  for (const p of r.proofs.filter((p) => p.size >= 10_000))
+    addFp(
+      `${p.kind}, synthetic (${p.kind === 'file' ? 'entries.log' : 'MEMORY USAGE'})`,
+      p.footprint,
+      p.usedMemoryPerEntry !== undefined ? `; INFO used_memory delta ${fmt(p.usedMemoryPerEntry)} B/entry` : '',
+    );
+  if (fp.length > 0) {
+    out.push(`\n## Bytes stored per entry\n\n`);
+    out.push(table(['store / entries', 'entries', 'payload (leafInput + extraData) B/entry', 'stored B/entry', 'stored / payload', 'breakdown (B/entry)'], fp));
+  }
+
+  const iss = r.issuance;
+  const floor = r.floor;
+  if (iss || floor) {
+    out.push(`\n## CA issuance end to end\n\n`);
+    if (iss) {
+      out.push(
+        `POST /api/v2/signingCert through the real HTTP server (CA + companion CT log over HTTP, one Node process) trusting a local ` +
+          `OIDC issuer; the client runs in a worker thread with ${fmtInt(iss.tokens)} pre-minted RS256 tokens (one per request, minted in ` +
+          `${fmt(iss.mintMs / 1000)} s) and pre-computed P-256 proofs of possession; 50 warm-up requests, then ${fmt(r.settings.caSeconds)} s timed per row. ` +
+          `The issuer served ${iss.jwksFetches} JWKS fetch(es) in all.\n\n`,
+      );
+      out.push(
+        table(
+          ['CT store', 'in flight', 'certificates/s', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
+          iss.results.map((x) => [x.ctStorage, String(x.concurrency), fmtInt(x.perSecond), fmt(x.latency.median), fmt(x.latency.p99), fmtInt(x.count), String(x.errors)]),
+        ),
+      );
+    }
+    if (floor) {
+      out.push(
+        `\nCrypto floor measured in this run (node:crypto, pre-parsed keys, one thread): RS256 verify ${fmt(floor.rs256VerifyUs)} µs + ` +
+          `P-256 verify ${fmt(floor.p256VerifyUs)} µs + 3 × P-256 sign ${fmt(floor.p256SignUs)} µs = **${fmt(floor.perCertUs)} µs per certificate**, ` +
+          `i.e. ${fmtInt(floor.perCorePerSecond)} certificates/s per core (DESIGN.md estimates ~120 µs, ~8,000/s per core).\n`,
+      );
+    }
+  }
+
+  // Ratios
+  const ratios: string[][] = [];
+  const cMin = Math.min(...concs);
+  const cMax = Math.max(...concs);
+  for (const c of concs) ratios.push([`file / memory appends/s, ${c} in flight`, ratio(appendOf('file', c)?.perSecond, appendOf('memory', c)?.perSecond)]);
+  for (const c of concs) ratios.push([`redis / file appends/s, ${c} in flight`, redisSkip ? redisSkip : ratio(appendOf('redis', c)?.perSecond, appendOf('file', c)?.perSecond)]);
+  for (const k of kinds)
+    ratios.push([`${k}: appends/s at ${cMax} vs ${cMin} in flight (group commit)`, k === 'redis' && redisSkip ? redisSkip : ratio(appendOf(k, cMax)?.perSecond, appendOf(k, cMin)?.perSecond)]);
+  const bMin = Math.min(...r.settings.rawBatches);
+  const bMax = Math.max(...r.settings.rawBatches);
+  for (const b of r.settings.rawBatches)
+    ratios.push([`raw sequence redis / file entries/s, batch ${b}`, redisSkip ? redisSkip : ratio(rawOf('redis', b)?.entriesPerSecond, rawOf('file', b)?.entriesPerSecond)]);
+  for (const k of ['file', 'redis'] as const)
+    ratios.push([`raw sequence ${k}: entries/s at batch ${bMax} vs ${bMin}`, k === 'redis' && redisSkip ? redisSkip : ratio(rawOf(k, bMax)?.entriesPerSecond, rawOf(k, bMin)?.entriesPerSecond)]);
+  for (const k of ['file', 'redis'] as const) {
+    const ps = r.proofs.filter((p) => p.kind === k).sort((x, y) => x.size - y.size);
+    const small = ps[0];
+    const big = ps[ps.length - 1];
+    if (small && big && small !== big) {
+      ratios.push([`${k}: get-proof-by-hash median at ${fmtInt(big.size)} vs ${fmtInt(small.size)} entries`, ratio(big.inclusion.median, small.inclusion.median)]);
+      ratios.push([`${k}: get-sth-consistency median at ${fmtInt(big.size)} vs ${fmtInt(small.size)} entries`, ratio(big.consistency.median, small.consistency.median)]);
+      ratios.push([`${k}: log2(${fmtInt(big.size)}) / log2(${fmtInt(small.size)}) (proof length growth)`, `${fmt(Math.log2(big.size) / Math.log2(small.size))}×`]);
+    }
+  }
+  if (iss && floor) {
+    for (const x of iss.results) {
+      if (x.concurrency === 1)
+        ratios.push([`issuance latency (CT ${x.ctStorage}, 1 in flight) / crypto floor`, ratio(x.latency.median * 1000, floor.perCertUs)]);
+      else
+        ratios.push([`issuance certificates/s (CT ${x.ctStorage}, ${x.concurrency} in flight) / crypto floor per core`, ratio(x.perSecond, floor.perCorePerSecond)]);
+    }
+  }
+  out.push(`\n## Ratios (same run)\n\n`);
+  out.push(table(['ratio', 'value'], ratios));
+  if (r.errors.length > 0) out.push(`\n**Errors:**\n\n${r.errors.map((e) => `- ${e}`).join('\n')}\n`);
+  return out.join('');
+}

@@ -1,0 +1,156 @@
+// `npm run bench`: measures, in one run, CT append throughput (memory, file, Redis), proof latency at 1,000,000
+// entries, bytes per stored entry, and CA issuance end to end, then prints the machine and a markdown report.
+// Progress goes to stderr, the report to stdout. Every temp dir and Redis prefix is removed, even on failure.
+// Settings (env): see BENCHMARKS.md.
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { probeRedis } from '../ct/redis-store.js';
+import { benchAppends, type AppendBench } from './ct-appends.js';
+import { measureCryptoFloor, type CryptoFloor } from './floor.js';
+import { benchIssuance, type IssuanceBench } from './issuance.js';
+import { describeMachine, type Machine } from './machine.js';
+import { benchProofs, type ProofResult } from './proofs.js';
+import { report } from './report.js';
+import type { StoreKind } from './stores.js';
+import { cleanup, envInt, envNum, log, message, now } from './util.js';
+
+const list = (name: string, fallback: string): number[] =>
+  (process.env[name] || fallback).split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}: bad entry ${JSON.stringify(s)}`);
+    return n;
+  });
+
+export const settings = () => ({
+  redisUrl: process.env['REDIS_URL'] || 'redis://127.0.0.1:6379',
+  skip: new Set((process.env['BENCH_SKIP'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+  seconds: envNum('BENCH_SECONDS', 2),
+  ctChains: envInt('BENCH_CT_CHAINS', 12_000),
+  ctConcurrency: list('BENCH_CT_CONCURRENCY', '1,64'),
+  rawBatches: list('BENCH_RAW_BATCHES', '1,100'),
+  proofSize: envInt('BENCH_PROOF_SIZE', 1_000_000),
+  proofSmallSize: envInt('BENCH_PROOF_SMALL_SIZE', 1_000),
+  redisProofSize: envInt('BENCH_REDIS_PROOF_SIZE', 100_000),
+  proofQueries: envInt('BENCH_PROOF_QUERIES', 1_000),
+  fillBatch: envInt('BENCH_FILL_BATCH', 10_000),
+  redisFillBatch: envInt('BENCH_REDIS_FILL_BATCH', 2_000),
+  caSeconds: envNum('BENCH_CA_SECONDS', 2.5),
+  caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16'),
+  caRequests: list('BENCH_CA_REQUESTS', '1000,3000'),
+  json: process.env['BENCH_JSON'],
+});
+export type Settings = ReturnType<typeof settings>;
+
+export interface Results {
+  readonly settings: Omit<Settings, 'skip'> & { skip: string[] };
+  readonly machine: Machine;
+  readonly redisSkipped?: string;
+  readonly floor?: CryptoFloor;
+  readonly appends?: AppendBench;
+  readonly proofs: ProofResult[];
+  readonly proofErrors: string[];
+  readonly issuance?: IssuanceBench;
+  readonly totalSeconds: number;
+  readonly loadAtEnd: number;
+  readonly errors: string[];
+}
+
+async function main(): Promise<number> {
+  const s = settings();
+  const started = now();
+  const errors: string[] = [];
+  const redisSkipped = s.skip.has('redis') ? 'BENCH_SKIP=redis' : await probeRedis(s.redisUrl, 1_000);
+  if (redisSkipped) log(`Redis skipped: ${redisSkipped}`);
+  const kinds: StoreKind[] = redisSkipped ? ['memory', 'file'] : ['memory', 'file', 'redis'];
+  const machine = await describeMachine(s.redisUrl, redisSkipped);
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (e) {
+      log(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      errors.push(`${what}: ${message(e)}`);
+      return undefined;
+    }
+  };
+
+  const floor = s.skip.has('floor') ? undefined : measureCryptoFloor();
+  const appends = s.skip.has('appends')
+    ? undefined
+    : await attempt('CT appends', () =>
+        benchAppends({
+          kinds,
+          concurrencies: s.ctConcurrency,
+          chains: s.ctChains,
+          warmup: 200,
+          seconds: s.seconds,
+          rawBatches: s.rawBatches,
+          rawKinds: kinds.filter((k) => k !== 'memory'),
+          redisUrl: s.redisUrl,
+        }),
+      );
+  // Issuance runs before the big proof fills so that it does not inherit their heap.
+  const issuance = s.skip.has('issuance')
+    ? undefined
+    : await attempt('CA issuance', () =>
+        benchIssuance({
+          concurrencies: s.caConcurrency,
+          requests: Object.fromEntries(s.caConcurrency.map((c, i) => [c, s.caRequests[i] ?? s.caRequests[s.caRequests.length - 1]!])),
+          warmup: 50,
+          seconds: s.caSeconds,
+          storages: ['memory', 'file'],
+        }),
+      );
+
+  const proofs: ProofResult[] = [];
+  const proofErrors: string[] = [];
+  if (!s.skip.has('proofs')) {
+    const runs: [StoreKind, number, number][] = [
+      ['file', s.proofSmallSize, s.fillBatch],
+      ['file', s.proofSize, s.fillBatch],
+    ];
+    if (!redisSkipped) runs.push(['redis', s.proofSmallSize, s.redisFillBatch], ['redis', s.redisProofSize, s.redisFillBatch]);
+    for (const [kind, size, fillBatch] of runs) {
+      const r = await attempt(`proofs ${kind} @ ${size}`, () =>
+        benchProofs({ kind, size, fillBatch, queries: s.proofQueries, warmup: 100, redisUrl: s.redisUrl, seed: 6962 }),
+      );
+      if (r) proofs.push(r);
+      else proofErrors.push(`${kind} @ ${size}`);
+    }
+  }
+  const results: Results = {
+    settings: { ...s, skip: [...s.skip] },
+    machine,
+    ...(redisSkipped ? { redisSkipped } : {}),
+    ...(floor ? { floor } : {}),
+    ...(appends ? { appends } : {}),
+    proofs,
+    proofErrors,
+    ...(issuance ? { issuance } : {}),
+    totalSeconds: (now() - started) / 1000,
+    loadAtEnd: loadavg()[0]!,
+    errors,
+  };
+  process.stdout.write(report(results));
+  if (s.json) await writeFile(s.json, JSON.stringify(results, null, 2) + '\n');
+  return errors.length > 0 ? 1 : 0;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanup.runAll().finally(() => process.exit(130));
+  });
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+} finally {
+  await cleanup.runAll();
+}
+process.exit(code);
