@@ -1,12 +1,13 @@
 // Fulcio's identity (issuer) config file: which OIDC issuers are trusted, with which audience and identity type
 // (pkg/config/config.go). Accepts Fulcio's own files unchanged: JSON is tried first, then YAML; unknown keys
-// (such as the public config's top-level `define:` anchor list) are ignored.
+// (such as the public config's top-level `define:` anchor list) are ignored. YAML aliases used as mapping keys, as in
+// Fulcio's shipped config, are read as yaml.v3 reads them (config/yaml-alias-keys.ts).
 
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { type Flavor, isKnownIssuerType, isRecord, lookup, readIssuer } from './identity-issuer.js';
+import { type Flavor, isKnownIssuerType, isRecord, keyName, lookup, readIssuer } from './identity-issuer.js';
 import type { IssuancePolicy } from './policy.js';
-import type { CiProvider } from './ci-metadata.js';
+import { type CiProvider, compileCiIssuerMetadata } from './ci-metadata.js';
+import { parseYamlConfig } from './yaml-alias-keys.js';
 
 export type IssuerType =
   | 'email'
@@ -81,7 +82,7 @@ function decode(text: string, source: string): { doc: unknown; flavor: Flavor } 
     // not JSON: fall through to YAML, as Fulcio does
   }
   try {
-    return { doc: parseYaml(text, { uniqueKeys: true, merge: true }), flavor: 'yaml' };
+    return { doc: parseYamlConfig(text), flavor: 'yaml' };
   } catch (e) {
     throw new Error(`${source}: identity config is neither valid JSON nor valid YAML: ${(e as Error).message}`, {
       cause: e,
@@ -108,21 +109,36 @@ export function parseIdentityConfig(text: string, source = 'identity config'): I
     return v;
   };
 
+  const ciIssuerMetadata = section('ciIssuerMetadata');
+  const ciProviders = compileCiIssuerMetadata(ciIssuerMetadata, { flavor, where: name('ciIssuerMetadata'), problems, warnings });
+  // A ci-provider issuer gets its compiled metadata; Fulcio only notices missing metadata per token, we do at load.
+  const withCi = (cfg: IssuerConfig | undefined, where: string): IssuerConfig | undefined => {
+    if (cfg === undefined || cfg.type !== 'ci-provider') return cfg;
+    const at = `${where}.${keyName('ciProvider', flavor)}`;
+    if (cfg.ciProvider === undefined) {
+      problems.push(`${at}: required for ci-provider issuers`);
+      return undefined;
+    }
+    if (!Object.prototype.hasOwnProperty.call(ciIssuerMetadata, cfg.ciProvider)) {
+      problems.push(`${at}: "${cfg.ciProvider}" has no entry in ${name('ciIssuerMetadata')}`);
+      return undefined;
+    }
+    const ci = ciProviders.get(cfg.ciProvider);
+    return ci === undefined ? undefined : { ...cfg, ci }; // undefined: its metadata already has a recorded problem
+  };
+
   const oidcIssuers = new Map<string, IssuerConfig>();
   for (const [key, raw] of Object.entries(section('oidcIssuers'))) {
     const where = `${name('oidcIssuers')}[${JSON.stringify(key)}]`;
-    const cfg = readIssuer(raw, { flavor, where, key, meta: false, problems, warnings });
+    const cfg = withCi(readIssuer(raw, { flavor, where, key, meta: false, problems, warnings }), where);
     if (cfg !== undefined) oidcIssuers.set(key, cfg);
   }
   const metaIssuers: MetaIssuer[] = [];
   for (const [pattern, raw] of Object.entries(section('metaIssuers'))) {
     const where = `${name('metaIssuers')}[${JSON.stringify(pattern)}]`;
-    const cfg = readIssuer(raw, { flavor, where, key: pattern, meta: true, problems, warnings });
+    const cfg = withCi(readIssuer(raw, { flavor, where, key: pattern, meta: true, problems, warnings }), where);
     if (cfg !== undefined) metaIssuers.push({ pattern, regex: metaIssuerRegex(pattern), config: cfg });
   }
-  const ciIssuerMetadata = section('ciIssuerMetadata');
-  // TODO(issue 4, ci-provider): compile ciIssuerMetadata (config/ci-metadata.ts) and attach each ci-provider
-  // issuer's templates as IssuerConfig.ci.
 
   if (problems.length > 0) {
     throw new Error(`${source}: invalid identity config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
