@@ -6,7 +6,10 @@ import { parseClaimPath } from '../oidc/issuers/claim-path.js';
 import { SpiffeIdError, trustDomainFromString } from '../oidc/issuers/spiffe-id.js';
 import { subjectDomainProblem } from '../oidc/issuers/subject-domain.js';
 import { parsePolicy } from './policy.js';
+import { isRecord, lookup, type Flavor } from './keys.js';
 import type { IssuerConfig, IssuerType } from './identity.js';
+
+export { isRecord, lookup, type Flavor };
 
 export const ISSUER_TYPES: readonly IssuerType[] = [
   'email',
@@ -23,8 +26,6 @@ export const ISSUER_TYPES: readonly IssuerType[] = [
 ];
 
 export const isKnownIssuerType = (t: string): t is IssuerType => (ISSUER_TYPES as readonly string[]).includes(t);
-
-export type Flavor = 'json' | 'yaml';
 
 /** Field name → [JSON key, YAML key], as Fulcio's struct tags spell them. */
 const KEYS = {
@@ -48,21 +49,6 @@ const KEYS = {
 type Field = keyof typeof KEYS;
 
 export const keyName = (field: Field, flavor: Flavor): string => KEYS[field][flavor === 'json' ? 0 : 1];
-
-/**
- * Reads `key` from a decoded object. JSON keys match as Go's encoding/json does: exactly, else case-insensitively
- * (the last such key wins). YAML keys must match exactly. null counts as absent (Go leaves the zero value).
- */
-export function lookup(obj: Readonly<Record<string, unknown>>, key: string, flavor: Flavor): unknown {
-  if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key] ?? undefined;
-  if (flavor === 'yaml') return undefined;
-  let found: unknown;
-  for (const [k, v] of Object.entries(obj)) if (k.toLowerCase() === key.toLowerCase()) found = v;
-  return found ?? undefined;
-}
-
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function validUrl(u: string): boolean {
   try {
@@ -207,7 +193,7 @@ export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerConfig | und
   }
 
   const policyRaw = lookup(raw, keyName('policy', flavor), flavor);
-  const policy = policyRaw === undefined ? undefined : parsePolicy(policyRaw, { where: at('policy'), problems });
+  const policy = policyRaw === undefined ? undefined : parsePolicy(policyRaw, { where: at('policy'), problems, flavor });
 
   const optional = {
     jwksPath: str('jwksPath'),
