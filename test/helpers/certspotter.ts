@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** `certspotter -version` output, or null when it is not on PATH. */
 export function certspotterVersion(): string | null {
@@ -104,7 +104,8 @@ export async function runCertspotterOnce(o: {
   const args = ['-logs', o.logList, '-watchlist', o.watchlist, '-state_dir', o.stateDir, '-stdout', '-verbose'];
   if (o.startAtEnd) args.push('-start_at_end');
   // An empty config dir: no ~/.certspotter/hooks.d scripts or email_recipients of this machine take part.
-  const configDir = mkdtempSync(join(tmpdir(), 'certspotter-config-'));
+  // It sits beside the state dir, so whoever cleans up the state cleans this up too.
+  const configDir = mkdtempSync(join(dirname(o.stateDir), 'certspotter-config-'));
   const child = spawn('certspotter', args, {
     env: { ...process.env, CERTSPOTTER_CONFIG_DIR: configDir, CERTSPOTTER_STATE_DIR: o.stateDir },
     stdio: ['ignore', 'pipe', 'pipe'],
