@@ -6,7 +6,7 @@
 import { FulgorError } from '../../lib/errors.js';
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, invalidClaim, missingClaim, stringClaim } from './claims.js';
+import { baseExtensions, emailVerified, invalidClaim, missingClaim, stringClaim } from './claims.js';
 import { goJoinPath } from './go-url.js';
 import { parseClaimURL, uriSanOf } from './uri-san.js';
 
@@ -25,15 +25,6 @@ function checkDecodedClaims(claims: Claims): void {
     const sp = (internal as Record<string, unknown>)['service-principal'];
     if (sp !== undefined && sp !== null && typeof sp !== 'string') throw invalidClaim('internal', '"service-principal" must be a string');
   }
-}
-
-/** oauthflow's stringAsBool: true/false or "true"/"True"/"false"/"False"; absent is false, anything else fails. */
-function emailVerified(claims: Claims): boolean {
-  const v = claims['email_verified'];
-  if (v === undefined) return false;
-  if (v === true || v === 'true' || v === 'True') return true;
-  if (v === false || v === 'false' || v === 'False') return false;
-  throw invalidClaim('email_verified', 'must be true or false');
 }
 
 export function chainguardIdentityPrincipal(_issuer: IssuerConfig, claims: Claims): Principal {

@@ -72,3 +72,12 @@ export function requireAscii(value: string, claim: string): string {
   if (!/^[\x00-\x7f]*$/.test(value)) throw invalidClaim(claim, 'gives a non-ASCII subject alternative name');
   return value;
 }
+
+/** Fulcio's stringAsBool for `email_verified`: JSON true/false or "true"/"True"/"false"/"False"; absent is false. */
+export function emailVerified(claims: Claims): boolean {
+  const v = claims['email_verified'];
+  if (v === undefined) return false;
+  if (v === true || v === 'true' || v === 'True') return true;
+  if (v === false || v === 'false' || v === 'False') return false;
+  throw invalidClaim('email_verified', 'must be true or false');
+}

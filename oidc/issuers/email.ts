@@ -6,17 +6,8 @@ import { FulgorError } from '../../lib/errors.js';
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
 import { claimAtPath } from './claim-path.js';
-import { baseExtensions, invalidClaim, missingClaim, stringClaim } from './claims.js';
+import { baseExtensions, emailVerified, invalidClaim, missingClaim, stringClaim } from './claims.js';
 import { isEmail } from './email-address.js';
-
-/** Fulcio's stringAsBool: JSON true/false or the strings "true", "True", "false", "False"; absent is false. */
-function emailVerified(claims: Claims): boolean {
-  const v = claims['email_verified'];
-  if (v === undefined) return false;
-  if (v === true || v === 'true' || v === 'True') return true;
-  if (v === false || v === 'false' || v === 'False') return false;
-  throw invalidClaim('email_verified', 'must be true or false');
-}
 
 export function emailPrincipal(issuer: IssuerConfig, claims: Claims): Principal {
   // Both claims are decoded together, so a type error in either is reported before anything else.

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { V1 } from '../../../helpers/fulcio-vectors.js';
 import type { IssuerConfig } from '../../../../config/identity.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { mapClaims } from '../../../../oidc/issuers/index.js';
@@ -10,28 +11,6 @@ const ISSUER: IssuerConfig = {
   type: 'github-workflow',
 };
 
-// Fulcio TestAPIWithGitHub (fulcio.md §7.2 V1).
-const V1 = {
-  iss: 'https://token.actions.githubusercontent.com',
-  aud: 'sigstore',
-  sub: 'repo:sigstore/fulcio:ref:refs/heads/main',
-  job_workflow_ref: 'job/workflow/ref',
-  sha: 'sha',
-  event_name: 'trigger',
-  repository: 'sigstore/fulcio',
-  workflow: 'workflow',
-  ref: 'refs/heads/main',
-  job_workflow_sha: 'example-sha',
-  runner_environment: 'cloud-hosted',
-  repository_id: '12345',
-  repository_owner: 'username',
-  repository_owner_id: '345',
-  repository_visibility: 'public',
-  workflow_ref: 'sigstore/other/.github/workflows/foo.yaml@refs/heads/main',
-  workflow_sha: 'example-sha-other',
-  run_id: '42',
-  run_attempt: '1',
-} as const;
 
 const rejects = (claims: Record<string, unknown>, code: string, claim: string): void => {
   assert.throws(

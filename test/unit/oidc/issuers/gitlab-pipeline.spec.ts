@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { V3 } from '../../../helpers/fulcio-vectors.js';
 import type { IssuerConfig } from '../../../../config/identity.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { mapClaims } from '../../../../oidc/issuers/index.js';
@@ -6,27 +7,6 @@ import { GITLAB_REQUIRED_CLAIMS } from '../../../../oidc/issuers/gitlab-pipeline
 
 const ISSUER: IssuerConfig = { issuerUrl: 'https://gitlab.com', clientId: 'sigstore', type: 'gitlab-pipeline' };
 
-// Fulcio TestAPIWithGitLab (fulcio.md §7.2 V3).
-const V3 = {
-  iss: 'https://gitlab.com',
-  aud: 'sigstore',
-  sub: 'project_path:cpanato/testing-cosign:ref_type:branch:ref:main',
-  project_path: 'cpanato/testing-cosign',
-  project_id: '42831435',
-  pipeline_source: 'push',
-  pipeline_id: '757451528',
-  ci_config_ref_uri: 'gitlab.com/cpanato/testing-cosign//.gitlab-ci.yml@refs/heads/main',
-  ci_config_sha: '714a629c0b401fdce83e847fc9589983fc6f46bc',
-  namespace_path: 'cpanato',
-  namespace_id: '1730270',
-  job_id: '3659681386',
-  ref: 'main',
-  ref_type: 'branch',
-  sha: '714a629c0b401fdce83e847fc9589983fc6f46bc',
-  runner_id: 1,
-  runner_environment: 'gitlab-hosted',
-  project_visibility: 'public',
-} as const;
 
 const rejects = (claims: Record<string, unknown>, code: string, claim: string): void => {
   assert.throws(
