@@ -9,6 +9,7 @@
 // documented in oidc/explain.ts. Exit status: 0 when a certificate would be issued, 1 when it would not (the
 // explanation says why), 2 for usage or configuration errors.
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadIdentityConfig, type IdentityConfig } from '../config/identity.js';
 import { systemClock } from '../lib/clock.js';
 import { explainClaims, explainToken, type Explanation } from '../oidc/explain.js';
@@ -68,7 +69,12 @@ async function explain(flags: Flags): Promise<Explanation> {
     throw new UsageError((e as Error).message);
   }
   if (claims !== undefined) return explainClaims(identity, readClaims(claims), issuer);
-  const verifier = createTokenVerifier(identity, { clock: systemClock });
+  let verifier;
+  try {
+    verifier = createTokenVerifier(identity, { clock: systemClock, baseDir: dirname(configPath) });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   return explainToken(identity, verifier, readToken(token as string));
 }
 

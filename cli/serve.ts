@@ -1,5 +1,8 @@
-// `fulgor serve`: the CA and its companion CT log.
-import { consoleLogger } from '../lib/log.js';
+// `fulgor serve`: the CA and its companion CT log. With --config-path, SIGHUP re-reads and validates the identity
+// config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { consoleLogger, type Logger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
 import { devIssuerUrl } from '../server/serve.js';
 import { ctLogFlags } from './ct-flags.js';
@@ -12,6 +15,23 @@ const DEV_BANNER = `
 #  development keys. Never run --dev for real signing.                      #
 ############################################################################
 `;
+
+/**
+ * Calls `reload` when `path` changes. The directory is watched, not the file, so that editors and config-map
+ * updates that replace the file (rename over it) keep being seen; bursts of events are coalesced.
+ */
+function watchConfig(path: string, reload: () => void, logger: Logger): FSWatcher {
+  const name = basename(path);
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(dirname(path), (_event, file) => {
+    // Kubernetes config maps swap a `..data` symlink rather than the file itself.
+    if (file !== null && file !== name && !file.startsWith('..')) return;
+    clearTimeout(timer);
+    timer = setTimeout(reload, 250);
+  });
+  watcher.on('error', (e) => logger.log('error', 'watching the identity config failed; SIGHUP still reloads', { path, error: e.message }));
+  return watcher;
+}
 
 export async function serveCommand(flags: Flags): Promise<void> {
   const dev = flags['dev'] === true;
@@ -31,7 +51,18 @@ export async function serveCommand(flags: Flags): Promise<void> {
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);
   if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
-  const stop = () => void running.close().then(() => process.exit(0));
+  const configPath = flag(flags, 'config-path');
+  let watcher: FSWatcher | undefined;
+  if (configPath !== undefined) {
+    // Failures are logged by reload() itself, with every problem; the current config stays in force.
+    const reload = () => void running.reload().catch(() => undefined);
+    process.on('SIGHUP', reload);
+    if (flags['watch'] === true) watcher = watchConfig(configPath, reload, logger);
+  }
+  const stop = () => {
+    watcher?.close();
+    void running.close().then(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

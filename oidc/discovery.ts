@@ -1,7 +1,9 @@
 // OpenID Connect discovery: GET {issuer}/.well-known/openid-configuration; the document's issuer must equal the
 // configured URL exactly. The JWKS it names is fetched by jose, cached, and refetched when an unknown kid appears.
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+// Both requests go through oidc/issuer-http.ts: same-host redirects only, and the issuer's CACert bundle if any.
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { FulgorError } from '../lib/errors.js';
+import { issuerFetch } from './issuer-http.js';
 
 /** Algorithms Fulcio accepts for identity tokens (go-oidc's supported set). */
 export const SUPPORTED_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
@@ -17,16 +19,18 @@ export interface DiscoveryOptions {
   readonly timeoutMs?: number;
   /** Minimum time between JWKS refetches triggered by unknown key IDs. */
   readonly jwksCooldownMs?: number;
+  /** PEM bundle trusted (with the system roots) for this issuer's HTTPS: Fulcio's `CACert`. */
+  readonly caCert?: string;
 }
 
 export async function discover(issuer: string, opts: DiscoveryOptions = {}): Promise<Provider> {
-  const doFetch = opts.fetch ?? fetch;
+  const doFetch = issuerFetch({ ...(opts.caCert !== undefined ? { caCert: opts.caCert } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const unavailable = (why: string, cause?: unknown) =>
     new FulgorError('ISSUER_UNAVAILABLE', `OIDC discovery for ${issuer} failed: ${why}`, { cause, metadata: { issuer } });
   let doc: Record<string, unknown>;
   try {
-    const res = await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000), redirect: 'error' });
+    const res = await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
     if (!res.ok) throw unavailable(`HTTP ${res.status}`);
     doc = (await res.json()) as Record<string, unknown>;
   } catch (e) {
@@ -43,6 +47,7 @@ export async function discover(issuer: string, opts: DiscoveryOptions = {}): Pro
   const keys = createRemoteJWKSet(new URL(jwksUri), {
     timeoutDuration: opts.timeoutMs ?? 10_000,
     cooldownDuration: opts.jwksCooldownMs ?? 1_000,
+    [customFetch]: doFetch,
   });
   return { issuer, algorithms, keys };
 }

@@ -1,12 +1,16 @@
 // Identity token verification: route by the unverified `iss`, then verify fully against that issuer's discovery
 // document and keys (signature, advertised algorithm, exact iss, aud contains ClientID, exp with no leeway, nbf/iat
-// with at most five minutes of skew). Claims are returned only after every check passed.
+// with at most five minutes of skew). Claims are returned only after every check passed. Discovery is lazy (nothing
+// is fetched at start, so an unreachable issuer does not stop the CA) and a failed discovery is retried on the next
+// token. An issuer with a JWKSPath is verified against that static key set, read when the verifier is created, and
+// never touches the network.
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import { FulgorError, type ReasonCode } from '../lib/errors.js';
 import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
 import { findIssuer } from '../config/identity.js';
 import { discover, type DiscoveryOptions, type Provider } from './discovery.js';
+import { loadStaticKeySets, resolveJwksPath, staticProvider } from './static-jwks.js';
 import type { Claims } from './principal.js';
 
 export const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -53,19 +57,33 @@ function translate(e: unknown): FulgorError {
     return tokenError('INVALID_TOKEN_SIGNATURE', 'the identity token signature does not verify with the issuer’s keys', e);
   if (e instanceof joseErrors.JWKSTimeout || e instanceof joseErrors.JWKSInvalid || e instanceof TypeError)
     return tokenError('ISSUER_UNAVAILABLE', 'the issuer’s keys could not be fetched', e);
+  if (e instanceof joseErrors.JOSEError && /^(Expected 200 OK|Failed to parse) .*JSON Web Key Set/.test(e.message))
+    return tokenError('ISSUER_UNAVAILABLE', 'the issuer’s keys could not be fetched', e);
   if (e instanceof joseErrors.JOSEError) return tokenError('MALFORMED_TOKEN', 'the identity token could not be verified', e);
   return tokenError('INTERNAL', 'token verification failed unexpectedly', e);
 }
 
-export function createTokenVerifier(identity: IdentityConfig, opts: { clock: Clock } & DiscoveryOptions): TokenVerifier {
+export interface TokenVerifierOptions extends Omit<DiscoveryOptions, 'caCert'> {
+  readonly clock: Clock;
+  /** Where relative JWKSPath files are found: the config file's directory (default: the working directory). */
+  readonly baseDir?: string;
+}
+
+/** Throws (listing every unusable file) when an issuer's JWKSPath cannot be read as a public JWKS. */
+export function createTokenVerifier(identity: IdentityConfig, opts: TokenVerifierOptions): TokenVerifier {
+  const staticKeys = loadStaticKeySets(identity, opts.baseDir);
   const providers = new Map<string, Promise<Provider>>();
-  const provider = (issuer: string): Promise<Provider> => {
-    let p = providers.get(issuer);
+  const provider = (issuer: IssuerConfig): Promise<Provider> => {
+    const url = issuer.issuerUrl;
+    let p = providers.get(url);
     if (!p) {
-      p = discover(issuer, opts);
-      providers.set(issuer, p);
+      const keys = issuer.jwksPath === undefined ? undefined : staticKeys.get(resolveJwksPath(issuer.jwksPath, opts.baseDir));
+      if (keys !== undefined) p = Promise.resolve(staticProvider(url, keys));
+      else if (issuer.jwksPath !== undefined) throw tokenError('ISSUER_UNAVAILABLE', `no key set was loaded for issuer ${url}`);
+      else p = discover(url, { ...opts, ...(issuer.caCert !== undefined ? { caCert: issuer.caCert } : {}) });
+      providers.set(url, p);
       // A failed discovery is retried on the next request for this issuer.
-      p.catch(() => providers.delete(issuer));
+      p.catch(() => providers.delete(url));
     }
     return p;
   };
@@ -76,7 +94,7 @@ export function createTokenVerifier(identity: IdentityConfig, opts: { clock: Clo
       const issuer = findIssuer(identity, iss);
       if (!issuer) throw new FulgorError('UNKNOWN_ISSUER', `the identity token issuer ${JSON.stringify(iss.slice(0, 200))} is not configured`);
       try {
-        const p = await provider(issuer.issuerUrl);
+        const p = await provider(issuer);
         const { alg } = decodeProtectedHeader(token);
         if (!alg || !p.algorithms.includes(alg))
           throw tokenError('UNSUPPORTED_TOKEN_ALGORITHM', `the identity token algorithm ${JSON.stringify(alg)} is not one the issuer advertises`);

@@ -10,7 +10,8 @@ export interface RouteDeps {
   readonly signing: SigningService;
   /** [issuing CA, ..., root], DER. */
   readonly caChain: readonly Buffer[];
-  readonly identity: IdentityConfig;
+  /** The identity config, or a getter read on every request (the server's config can be reloaded). */
+  readonly identity: IdentityConfig | (() => IdentityConfig);
   readonly metrics: { render(): string };
 }
 
@@ -49,7 +50,8 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
   r.get('/api/v2/trustBundle', (_req, res) => {
     sendJson(res, 200, { chains: [{ certificates: deps.caChain.map((c) => certToPem(c)) }] });
   });
-  r.get('/api/v2/configuration', (_req, res) => sendJson(res, 200, configuration(deps.identity)));
+  const identity = () => (typeof deps.identity === 'function' ? deps.identity() : deps.identity);
+  r.get('/api/v2/configuration', (_req, res) => sendJson(res, 200, configuration(identity())));
 
   r.post('/api/v1/signingCert', async (req, res) => {
     const issued = await deps.signing.issue(parseV1Request(req.body, auth(req)));

@@ -1,12 +1,15 @@
 // The composition root of `fulgor serve`: keys, identity config, token verifier, CA, CT log (companion or
-// external), and the HTTP listeners. Returns handles so tests can run it on port 0 and close it.
+// external), and the HTTP listeners. Returns handles so tests can run it on port 0 and close it. The identity
+// config lives in an IdentityHolder (server/identity-holder.ts) so that `reload()` (SIGHUP in `fulgor serve`) can
+// swap it, with its verifier, mappings, policies, /api/v2/configuration and explain route, in one step.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeyObject } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import express from 'express';
 import { createCertificateAuthority } from '../ca/authority.js';
 import { createIssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
-import { loadIdentityConfig } from '../config/identity.js';
 import { loadKeys, spkiDer } from '../config/keys-dir.js';
 import { createCtClient, createLog, serializeSctList } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
@@ -20,6 +23,7 @@ import { mapClaims } from '../oidc/issuers/index.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { createApp } from './app.js';
 import { explainRouter } from './explain-route.js';
+import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { createMetrics } from './metrics.js';
 import { createSigningService } from './signing-service.js';
 
@@ -63,6 +67,11 @@ export interface RunningFulgor {
   readonly devOidcKey: KeyObject;
   readonly caChain: Buffer[];
   readonly ctLogSpki: Buffer;
+  /**
+   * Re-reads --config-path and, if it is valid (JWKSPath files included), swaps it in; otherwise rejects with every
+   * problem, logged, and the current config stays. In --dev mode the development issuers are added again.
+   */
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -122,8 +131,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const clock = o.clock ?? systemClock;
   const keys = await loadKeys(o.keysDir, { create: o.dev });
   if (keys.created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: keys.created });
-  let identity = o.identity ?? (o.configPath ? loadIdentityConfig(o.configPath) : undefined);
-  if (!identity && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
+  if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
 
   const ctKeySpki = spkiDer(keys.ctKey);
   let companion: Awaited<ReturnType<typeof startCompanionLog>> | undefined;
@@ -136,26 +144,53 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   });
   const caUrl = `http://${urlHost(o.host)}:${caPort}`;
 
-  const extraRouters: Array<[string, ReturnType<typeof issuerRouter>]> = [];
+  const extraRouters: Array<[string, express.Router]> = [];
   if (o.dev) {
-    identity = withDevIssuers(identity, caUrl);
     for (const t of DEV_TOKEN_TYPES)
       extraRouters.push([`${DEV_ISSUER_PATH}/${t}`, issuerRouter(devIssuerUrl(caUrl, t), () => [keys.devOidcKey])]);
+  }
+  // Relative JWKSPath files are found next to the config file.
+  const baseDir = o.configPath ? dirname(resolve(o.configPath)) : undefined;
+  const build = (cfg: IdentityConfig | undefined): IdentityState => {
+    const identity = o.dev ? withDevIssuers(cfg, caUrl) : (cfg as IdentityConfig);
+    const verifier = createTokenVerifier(identity, { clock, ...(baseDir ? { baseDir } : {}) });
+    return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier }) } : {}) };
+  };
+  let holder: ReturnType<typeof createIdentityHolder>;
+  try {
+    holder = createIdentityHolder({
+      ...(o.configPath ? { configPath: o.configPath } : {}),
+      ...(o.identity ? { initial: o.identity } : {}),
+      build,
+      logger: o.logger,
+    });
+  } catch (e) {
+    await close(caServer);
+    await companion?.close();
+    throw e;
   }
   const ct = createCtClient({ url: ctUrl, ...(o.ctLogUrl ? {} : { logPublicKeySpki: ctKeySpki }) });
   const ca = createCertificateAuthority(createIssuingCa(keys.caChain, keySigner(keys.caKey)), { clock });
   const metrics = createMetrics();
-  const verifier = createTokenVerifier(identity as IdentityConfig, { clock });
   const signing = createSigningService({
     metrics,
-    verifier,
+    verifier: holder.verifier,
     mapClaims: (t) => mapClaims(t.issuer, t.claims),
     ca,
     ct: { sctListFor: async (chain) => serializeSctList([await ct.addPreChain(chain)]) },
     logger: o.logger,
   });
-  if (o.enableExplain) extraRouters.push(['/api/v2', explainRouter({ identity: identity as IdentityConfig, verifier })]);
-  caServer.on('request', createApp({ signing, metrics, caChain: keys.caChain, identity: identity as IdentityConfig, logger: o.logger, extraRouters }));
+  if (o.enableExplain) {
+    const explain = express.Router();
+    explain.use((req, res, next) => {
+      const current = holder.current().explain;
+      if (current) current(req, res, next);
+      else next();
+    });
+    extraRouters.push(['/api/v2', explain]);
+  }
+  const identity = () => holder.current().identity;
+  caServer.on('request', createApp({ signing, metrics, caChain: keys.caChain, identity, logger: o.logger, extraRouters }));
   o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev });
   return {
     caUrl,
@@ -163,6 +198,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     devOidcKey: keys.devOidcKey,
     caChain: keys.caChain,
     ctLogSpki: ctKeySpki,
+    reload: () => holder.reload(),
     async close() {
       await close(caServer);
       await companion?.close();
