@@ -41,6 +41,8 @@ const KEYS = {
   defaults: ['DefaultTemplateValues', 'default-template-values'],
   extensions: ['ExtensionTemplates', 'extension-templates'],
   san: ['SubjectAlternativeNameTemplate', 'subject-alternative-name-template'],
+  // Fulgor's addition: default values a token's claims may override.
+  overridable: ['ClaimsOverrideDefaults', 'claims-override-defaults'],
 } as const;
 
 /**
@@ -62,6 +64,12 @@ export interface CiProvider {
   /** The CIIssuerMetadata key (the issuer's CIProvider). */
   readonly name: string;
   readonly defaults: Readonly<Record<string, string>>;
+  /**
+   * Defaults a claim of the same name replaces. Operator values are fixed: a non-empty default (for example
+   * `url: https://github.com`) wins over a token's claim unless it is listed in `claims-override-defaults`; an empty
+   * default only declares an optional claim (Fulcio's `environment: ""`), so the claim fills it when present.
+   */
+  readonly overridable: ReadonlySet<string>;
   /** Non-blank extension templates in certificate.Extensions order; Issuer and Subject are never templated. */
   readonly extensions: readonly CiExtensionTemplate[];
   /** Undefined when blank: Fulcio then refuses every token of this provider (checked per token, not at load). */
@@ -136,6 +144,19 @@ function compileProvider(name: string, raw: unknown, ctx: CiMetadataContext): Ci
     }
   }
 
+  const overridable = new Set(Object.entries(defaults).filter(([, v]) => v === '').map(([k]) => k));
+  const rawOverride = lookup(raw, key('overridable'), flavor);
+  if (rawOverride !== undefined) {
+    const at = `${where}.${key('overridable')}`;
+    if (!Array.isArray(rawOverride) || rawOverride.some((v) => typeof v !== 'string'))
+      problems.push(`${at}: must be a list of default value names`);
+    else
+      for (const k of rawOverride as string[]) {
+        if (!(k in defaults)) problems.push(`${at}: "${k}" is not one of ${key('defaults')}`);
+        overridable.add(k);
+      }
+  }
+
   const extensions: CiExtensionTemplate[] = [];
   const rawExt = lookup(raw, key('extensions'), flavor);
   if (rawExt !== undefined && !isRecord(rawExt)) problems.push(`${where}.${key('extensions')}: must be a mapping`);
@@ -160,7 +181,7 @@ function compileProvider(name: string, raw: unknown, ctx: CiMetadataContext): Ci
     ctx.warnings?.push(`${sanKey}: blank; every token from a ci-provider issuer using "${name}" will be refused`);
   }
   if (problems.length > before) return undefined;
-  return { name, defaults, extensions, ...(san !== undefined && sanSource?.trim() !== '' ? { san } : {}) };
+  return { name, defaults, overridable, extensions, ...(san !== undefined && sanSource?.trim() !== '' ? { san } : {}) };
 }
 
 /** Compiles every CIIssuerMetadata entry; entries with problems (recorded in ctx.problems) are left out. */

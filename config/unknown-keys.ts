@@ -40,6 +40,7 @@ const CI_PROVIDER: Spellings = [
   ['DefaultTemplateValues', 'default-template-values'],
   ['ExtensionTemplates', 'extension-templates'],
   ['SubjectAlternativeNameTemplate', 'subject-alternative-name-template'],
+  ['ClaimsOverrideDefaults', 'claims-override-defaults'],
 ];
 
 const EXTENSIONS: Spellings = EXTENSION_KEYS.map(([, json, yaml]) => [json, yaml] as const);

@@ -3,7 +3,9 @@
 // extensions:
 //   1. claims are flattened to strings (integral numbers without exponent, other numbers in shortest decimal form,
 //      booleans as true/false, objects and arrays as Go's %v);
-//   2. the provider's default-template-values are overlaid with the claims (claims win);
+//   2. claims are merged with the provider's default-template-values. Unlike Fulcio (where claims always win), an
+//      operator's non-empty default wins over a claim of the same name unless the provider lists it in
+//      `claims-override-defaults`; empty defaults (optional claims, e.g. `environment: ""`) take the claim;
 //   3. each value is a template (text containing "{{", run with missingkey=error) or a bare claim name;
 //   4. the SAN (non-blank) is url.Parse'd and written as Go writes it, with no path cleaning; empty extension values
 //      are left out; Issuer and Subject always come from `iss` and `sub`.
@@ -58,6 +60,13 @@ function apply(ci: CiProvider, what: string, value: CiValue, data: Readonly<Reco
   }
 }
 
+/** Claims fill in only what the operator left open: empty defaults, defaults listed as overridable, and new names. */
+function mergeDefaults(ci: CiProvider, claims: Record<string, string>): Record<string, string> {
+  const data: Record<string, string> = { ...claims };
+  for (const [k, v] of Object.entries(ci.defaults)) if (!(k in claims) || !ci.overridable.has(k)) data[k] = v;
+  return data;
+}
+
 export function ciProviderPrincipal(issuer: IssuerConfig, claims: Claims): Principal {
   const ci = issuer.ci;
   if (ci === undefined) {
@@ -69,7 +78,7 @@ export function ciProviderPrincipal(issuer: IssuerConfig, claims: Claims): Princ
   if (ci.san === undefined) {
     throw new FulgorError('BAD_REQUEST', `ci-provider "${ci.name}": SubjectAlternativeNameTemplate should not be empty. Issuer: ${base.issuer}`);
   }
-  const data: Record<string, string> = { ...ci.defaults, ...flattenClaims(claims) };
+  const data = mergeDefaults(ci, flattenClaims(claims));
 
   const sanText = apply(ci, 'subject-alternative-name-template', ci.san, data);
   const sanError = (why: string): FulgorError =>

@@ -155,10 +155,24 @@ describe('oidc/issuers: ci-provider', () => {
       assert.equal(p.extensions.sourceRepositoryIdentifier, '12345');
     });
 
-    it('lets claims win over defaults', () => {
-      const p = ciProviderPrincipal(GH, { ...V1, url: 'https://ghe.example.com' });
-      assert.equal(p.san.value, 'https://ghe.example.com/job/workflow/ref');
-      assert.equal(p.extensions.sourceRepositoryUri, 'https://ghe.example.com/sigstore/fulcio');
+    it('keeps the operator’s defaults: a token claim cannot replace them unless the mapping says so', () => {
+      const p = ciProviderPrincipal(GH, { ...V1, url: 'https://evil.example.com' });
+      assert.equal(p.san.value, 'https://github.com/job/workflow/ref', 'url is an operator default');
+      assert.equal(p.extensions.sourceRepositoryUri, 'https://github.com/sigstore/fulcio');
+      assert.equal(ciProviderPrincipal(GH, { ...V1, environment: 'production' }).extensions.deploymentEnvironment, 'production', 'an empty default is an optional claim');
+      const cfg = (override: unknown) =>
+        parseIdentityConfig(
+          JSON.stringify({
+            OIDCIssuers: { 'https://ci.example.com': { ClientID: 'c', Type: 'ci-provider', CIProvider: 'p' } },
+            CIIssuerMetadata: { p: { DefaultTemplateValues: { url: 'https://ci.example.com' }, ClaimsOverrideDefaults: override, SubjectAlternativeNameTemplate: '{{ .url }}/{{ .job }}' } },
+          }),
+        );
+      const open = cfg(['url']).oidcIssuers.get('https://ci.example.com')!;
+      const claims = { iss: 'https://ci.example.com', sub: 's', job: 'j' };
+      assert.equal(ciProviderPrincipal(open, { ...claims, url: 'https://mirror.example.com' }).san.value, 'https://mirror.example.com/j');
+      assert.equal(ciProviderPrincipal(open, claims).san.value, 'https://ci.example.com/j');
+      assert.throws(() => cfg(['nope']), /ClaimsOverrideDefaults: "nope" is not one of DefaultTemplateValues/);
+      assert.throws(() => cfg('url'), /ClaimsOverrideDefaults: must be a list/);
     });
 
     it('concatenates without JoinPath cleaning (unlike the built-in type)', () => {
