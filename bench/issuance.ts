@@ -2,14 +2,7 @@
 // driven from a worker thread with pre-minted tokens and pre-computed proofs of possession; certificates per second
 // and per-certificate latency at 1 and 16 requests in flight. Variants: the companion log on a memory store
 // (startFulgor, as the integration tests run it) and on a file store (fdatasync per group commit).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parseIdentityConfig } from '../config/identity.js';
-import { loadKeys } from '../config/keys-dir.js';
-import { silentLogger } from '../lib/log.js';
-import { serve } from '../server/serve.js';
 import { clientKey, startFulgor } from '../test/helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../test/helpers/oidc-issuer.js';
 import type { ClientJob, ClientResult } from './issuance-client.js';
@@ -55,32 +48,14 @@ function drive(job: ClientJob): Promise<ClientResult> {
 }
 
 async function startServer(storage: 'memory' | 'file', identity: unknown): Promise<{ caUrl: string; close: () => Promise<void> }> {
-  if (storage === 'memory') {
-    const f = await startFulgor(identity);
-    const close = cleanup.add('stop CA (memory CT store)', () => f.close());
-    return { caUrl: f.caUrl, close };
-  }
-  const keysDir = await mkdtemp(join(tmpdir(), 'fulgor-bench-keys-'));
-  const removeKeys = cleanup.add(`remove ${keysDir}`, () => rm(keysDir, { recursive: true, force: true }));
-  const ct = await tempDir('issuance-ct');
-  await loadKeys(keysDir, { create: true });
-  const running = await serve({
-    host: '127.0.0.1',
-    port: 0,
-    ctPort: 0,
-    keysDir,
-    dev: false,
-    ctStorage: `file:${ct.dir}`,
-    identity: parseIdentityConfig(JSON.stringify(identity)),
-    logger: silentLogger,
-  });
-  const stop = cleanup.add('stop CA (file CT store)', () => running.close());
+  const ct = storage === 'file' ? await tempDir('issuance-ct') : undefined;
+  const f = await startFulgor(identity, ct ? { ctStorage: `file:${ct.dir}` } : {});
+  const stop = cleanup.add(`stop CA (${storage} CT store)`, () => f.close());
   return {
-    caUrl: running.caUrl,
+    caUrl: f.caUrl,
     close: async () => {
       await stop();
-      await ct.remove();
-      await removeKeys();
+      await ct?.remove();
     },
   };
 }

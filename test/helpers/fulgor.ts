@@ -14,7 +14,7 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctStorage?: string } = {}): Promise<TestFulgor> {
   const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await loadKeys(keysDir, { create: true });
   const logger = memoryLogger();
@@ -24,7 +24,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     ctPort: 0,
     keysDir,
     dev: false,
-    ctStorage: 'memory',
+    ctStorage: opts.ctStorage ?? 'memory',
     identity: parseIdentityConfig(JSON.stringify(identityJson)),
     logger,
     ...(opts.ctLogUrl ? { ctLogUrl: opts.ctLogUrl } : {}),
