@@ -1,6 +1,7 @@
 // An RFC 6962 client over global fetch: what the CA needs (add-pre-chain with SCT verification) plus the read
 // endpoints auditors and tests use. Every failure (connection, non-200, malformed or unverifiable answer) throws a
 // CtClientError whose message says which log call failed and why.
+import { httpRequest, type HttpResponse } from '../lib/http-client.js';
 import type { Sct } from './structures.js';
 import { signedEntryForChain, verifySct, verifySth, type TreeHead } from './verify.js';
 
@@ -64,18 +65,18 @@ export function createCtClient(options: CtClientOptions): CtClient {
   async function call<T>(endpoint: string, init: { query?: Record<string, string | number>; post?: unknown }, read: (body: Json) => T): Promise<T> {
     const qs = init.query ? `?${new URLSearchParams(Object.entries(init.query).map(([k, v]): [string, string] => [k, String(v)]))}` : '';
     const url = `${base}/ct/v1/${endpoint}${qs}`;
-    let response: globalThis.Response;
+    let response: HttpResponse;
     try {
-      response = await fetch(url, {
+      response = await httpRequest(url, {
         method: init.post === undefined ? 'GET' : 'POST',
         headers: init.post === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
-        body: init.post === undefined ? undefined : JSON.stringify(init.post),
-        signal: AbortSignal.timeout(timeoutMs),
+        ...(init.post === undefined ? {} : { body: JSON.stringify(init.post) }),
+        timeoutMs,
       });
     } catch (e) {
       throw new CtClientError(`CT log ${endpoint}: cannot reach ${base}: ${(e as Error).message}`, undefined, e);
     }
-    const text = await response.text().catch(() => '');
+    const text = response.text;
     if (response.status !== 200)
       throw new CtClientError(`CT log ${endpoint}: HTTP ${response.status}: ${text.trim().slice(0, 300)}`, response.status);
     try {
