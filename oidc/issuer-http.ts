@@ -3,9 +3,8 @@
 // `CACert` PEM bundle is trusted for its HTTPS in addition to the system roots. Node's global fetch cannot take a
 // CA, so with a bundle the requests go through node:https with `ca`; the result is still a fetch `Response`, which
 // is what jose's createRemoteJWKSet `[customFetch]` expects.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { httpRequest } from '../lib/http-client.js';
 
 export interface IssuerFetchInit {
   readonly method?: string;
@@ -26,40 +25,26 @@ export function pemCertificates(bundle: string): string[] {
 
 /** A fetch-alike over node:http(s) trusting `ca` (and nothing else); errors are TypeErrors, as fetch's are. */
 export function caFetch(ca: readonly string[]): IssuerFetch {
-  return (url, init = {}) =>
-    new Promise<Response>((resolve, reject) => {
-      const target = new URL(url);
-      const headers: Record<string, string> = {};
-      new Headers(init.headers).forEach((v, k) => (headers[k] = v));
-      const options = { method: init.method ?? 'GET', headers, ...(init.signal ? { signal: init.signal } : {}) };
-      const fail = (e: unknown) => {
-        if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError') && init.signal?.aborted) reject(init.signal.reason);
-        else reject(new TypeError(`fetch failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
-      };
-      const onResponse = (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_RESPONSE_BYTES) res.destroy(new Error(`response from ${target.host} exceeds ${MAX_RESPONSE_BYTES} bytes`));
-          else chunks.push(c);
-        });
-        res.on('error', fail);
-        res.on('end', () => {
-          const h = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-          const status = res.statusCode ?? 500;
-          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-          resolve(new Response(body, { status, headers: h }));
-        });
-      };
-      let req;
-      if (target.protocol === 'https:') req = httpsRequest(target, { ...options, ca: [...ca] }, onResponse);
-      else if (target.protocol === 'http:') req = httpRequest(target, options, onResponse);
-      else return reject(new TypeError(`fetch failed: unsupported protocol ${target.protocol}`));
-      req.on('error', fail);
-      req.end();
-    });
+  return async (url, init = {}) => {
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    let res;
+    try {
+      res = await httpRequest(url, {
+        method: init.method ?? 'GET',
+        headers,
+        ca,
+        maxBytes: MAX_RESPONSE_BYTES,
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+    } catch (e) {
+      if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError') && init.signal?.aborted) throw init.signal.reason;
+      throw new TypeError(`fetch failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const h = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+    return new Response(res.status === 204 || res.status === 304 ? null : res.body, { status: res.status, headers: h });
+  };
 }
 
 /**
