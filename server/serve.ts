@@ -2,8 +2,6 @@
 // external), and the HTTP listeners. Returns handles so tests can run it on port 0 and close it. The identity
 // config lives in an IdentityHolder (server/identity-holder.ts) so that `reload()` (SIGHUP in `fulgor serve`) can
 // swap it, with its verifier, mappings, policies, /api/v2/configuration and explain route, in one step.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import express from 'express';
@@ -13,6 +11,7 @@ import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
 import { loadKeys, spkiDer } from '../config/keys-dir.js';
 import { createCtClient, createLog, serializeSctList } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
+import { listenHttp } from '../lib/listen.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -75,20 +74,6 @@ export interface RunningFulgor {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-const close = (server: Server) =>
-  new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-
-const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host);
 
 function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): IdentityConfig {
   const issuers = new Map(identity?.oidcIssuers ?? []);
@@ -137,12 +122,11 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   let companion: Awaited<ReturnType<typeof startCompanionLog>> | undefined;
   if (!o.ctLogUrl) companion = await startCompanionLog(o, keys.ctKey, o.ctRoots ?? [keys.caChain[keys.caChain.length - 1] as Buffer], clock);
   const ctUrl = o.ctLogUrl ?? (companion?.url as string);
-  const caServer = createServer();
-  const caPort = await listen(caServer, o.port, o.host).catch(async (e: unknown) => {
+  const caListening = await listenHttp(o.host, o.port).catch(async (e: unknown) => {
     await companion?.close();
     throw e;
   });
-  const caUrl = `http://${urlHost(o.host)}:${caPort}`;
+  const caUrl = caListening.url;
 
   const extraRouters: Array<[string, express.Router]> = [];
   if (o.dev) {
@@ -165,7 +149,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
       logger: o.logger,
     });
   } catch (e) {
-    await close(caServer);
+    await caListening.close();
     await companion?.close();
     throw e;
   }
@@ -190,7 +174,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     extraRouters.push(['/api/v2', explain]);
   }
   const identity = () => holder.current().identity;
-  caServer.on('request', createApp({ signing, metrics, caChain: keys.caChain, identity, logger: o.logger, extraRouters }));
+  caListening.server.on('request', createApp({ signing, metrics, caChain: keys.caChain, identity, logger: o.logger, extraRouters }));
   o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev });
   return {
     caUrl,
@@ -200,7 +184,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     ctLogSpki: ctKeySpki,
     reload: () => holder.reload(),
     async close() {
-      await close(caServer);
+      await caListening.close();
       await companion?.close();
     },
   };
