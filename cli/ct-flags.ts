@@ -1,6 +1,15 @@
 // Flags shared by `fulgor serve` (companion log) and `fulgor ct serve`.
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readCertificates } from '../config/keys-dir.js';
 import { flag, type Flags } from './flags.js';
+
+/** `--ct-log-public-key FILE`: a PEM public key (SPKI), as DER. */
+export function ctLogPublicKeyFlag(flags: Flags): Buffer | undefined {
+  const path = flag(flags, 'ct-log-public-key');
+  if (!path) return undefined;
+  return createPublicKey(readFileSync(path, 'utf8')).export({ type: 'spki', format: 'der' });
+}
 
 export interface CtLogFlags {
   ctStorage?: string;

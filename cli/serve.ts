@@ -5,7 +5,7 @@ import { basename, dirname } from 'node:path';
 import { consoleLogger, type Logger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
 import { devIssuerUrl } from '../server/serve.js';
-import { ctLogFlags } from './ct-flags.js';
+import { ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
 
 const DEV_BANNER = `
@@ -37,6 +37,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const dev = flags['dev'] === true;
   const logger = consoleLogger();
   if (dev) process.stderr.write(DEV_BANNER);
+  const ctLogPublicKey = ctLogPublicKeyFlag(flags);
   const running = await serve({
     host: flag(flags, 'host') ?? '127.0.0.1',
     port: numberFlag(flags, 'port') ?? 8080,
@@ -45,6 +46,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
     dev,
     ...(flag(flags, 'config-path') ? { configPath: flag(flags, 'config-path') as string } : {}),
     ...(flag(flags, 'ct-log-url') ? { ctLogUrl: flag(flags, 'ct-log-url') as string } : {}),
+    ...(ctLogPublicKey ? { ctLogPublicKey } : {}),
     ...ctLogFlags(flags),
     enableExplain: flags['enable-explain'] === true,
     logger,

@@ -46,6 +46,8 @@ export interface ServeOptions {
   readonly identity?: IdentityConfig;
   /** An external RFC 6962 log instead of the companion one. */
   readonly ctLogUrl?: string;
+  /** The external log's public key (DER SPKI): its SCTs are verified before they are embedded. */
+  readonly ctLogPublicKey?: Buffer;
   /** Companion log storage: `memory`, `file:DIR` (default `file:ct-data`) or `redis://...`. */
   readonly ctStorage?: string;
   readonly ctRedisPrefix?: string;
@@ -153,7 +155,9 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     await companion?.close();
     throw e;
   }
-  const ct = createCtClient({ url: ctUrl, ...(o.ctLogUrl ? {} : { logPublicKeySpki: ctKeySpki }) });
+  // The companion log's SCTs are checked with its key; an external log's with the key given for it, if any.
+  const sctKey = o.ctLogUrl ? o.ctLogPublicKey : ctKeySpki;
+  const ct = createCtClient({ url: ctUrl, ...(sctKey ? { logPublicKeySpki: sctKey } : {}) });
   const ca = createCertificateAuthority(createIssuingCa(keys.caChain, keySigner(keys.caKey)), { clock });
   const metrics = createMetrics();
   const signing = createSigningService({

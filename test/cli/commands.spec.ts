@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,5 +106,16 @@ describe('cli: fulgor serve --dev, dev-token, trust export', function () {
     assert.equal(root.ctlogs[0].publicKey.rawBytes, ctKey.toString('base64'));
     assert.equal(root.ctlogs[0].logId.keyId, createHash('sha256').update(ctKey).digest('base64'));
     assert.equal(root.ctlogs[0].publicKey.keyDetails, 'PKIX_ECDSA_P256_SHA_256');
+
+    // An external log is described by its own key.
+    const external = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
+    writeFileSync(join(dir, 'external.pub'), external.export({ type: 'spki', format: 'pem' }) as string);
+    const out2 = join(dir, 'trust-external');
+    await run(process.execPath, [BIN, 'trust', 'export', '--keys-dir', keysDir, '--out', out2, '--ct-log-url', 'https://ct.example/test', '--ct-log-public-key', join(dir, 'external.pub')]);
+    const externalDer = external.export({ type: 'spki', format: 'der' });
+    const root2 = JSON.parse(readFileSync(join(out2, 'trusted_root.json'), 'utf8'));
+    assert.equal(root2.ctlogs[0].publicKey.rawBytes, externalDer.toString('base64'));
+    assert.equal(root2.ctlogs[0].baseUrl, 'https://ct.example/test');
+    assert.ok(createPublicKey(readFileSync(join(out2, 'ctfe.pub'), 'utf8')).export({ type: 'spki', format: 'der' }).equals(externalDer));
   });
 });

@@ -14,8 +14,8 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctStorage?: string } = {}): Promise<TestFulgor> {
-  const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string } = {}): Promise<TestFulgor> {
+  const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await loadKeys(keysDir, { create: true });
   const logger = memoryLogger();
   const running = await serve({
@@ -28,6 +28,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     identity: parseIdentityConfig(JSON.stringify(identityJson)),
     logger,
     ...(opts.ctLogUrl ? { ctLogUrl: opts.ctLogUrl } : {}),
+    ...(opts.ctLogPublicKey ? { ctLogPublicKey: opts.ctLogPublicKey } : {}),
   });
   return {
     ...running,
@@ -50,7 +51,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     },
     async close() {
       await running.close();
-      rmSync(keysDir, { recursive: true, force: true });
+      if (!opts.keysDir) rmSync(keysDir, { recursive: true, force: true });
     },
   };
 }

@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { certToPem } from '../../lib/pem.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { createLog, createMemoryStore } from '../../ct/index.js';
+import { listenLog } from '../../ct/listen.js';
+import { keySigner } from '../../lib/signer.js';
+import { silentLogger } from '../../lib/log.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 
@@ -92,6 +97,27 @@ describe('integration: Fulcio’s other routes, legacy v1, and CT failure', () =
       assert.ok(!res.text.includes('BEGIN CERTIFICATE'));
     } finally {
       await broken.close();
+    }
+  });
+
+  it('uses an external RFC 6962 log (--ct-log-url) and checks its SCTs with the key given for it', async () => {
+    const log = createLog({ signer: keySigner(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey), roots: [fulgor.caChain[1]!], store: createMemoryStore() });
+    const external = await listenLog(log, { host: '127.0.0.1', port: 0, prefix: 'test', logger: silentLogger });
+    // Same keys dir as `fulgor`, so the external log accepts its chain.
+    const spare = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' });
+    try {
+      for (const [key, status] of [[log.publicKeySpki, 200], [spare, 503]] as const) {
+        const ca = await startFulgor(config(), { ctLogUrl: external.url, ctLogPublicKey: key, keysDir: fulgor.keysDir });
+        try {
+          const res = await ca.post('/api/v2/signingCert', v2Request(await issuer.mint('github'), clientKey(), SUB));
+          assert.equal(res.status, status, res.text);
+        } finally {
+          await ca.close();
+        }
+      }
+      assert.equal((await log.getSth()).treeSize, 2, 'both precertificates reached the external log');
+    } finally {
+      await external.close();
     }
   });
 });
