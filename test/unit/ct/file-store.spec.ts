@@ -214,21 +214,20 @@ describe('file store', function () {
     store = undefined;
   });
 
-  it('reopens a large log quickly (measured)', async function () {
+  it('reopens a 50,000-entry log intact (reopen time is measured in npm run bench)', async () => {
     const n = 50_000;
     let s = await openFileStore(dir);
     for (let i = 0; i < n; i += 1000) await s.sequence(range(i, i + 1000).map((j) => entry(j, 1000)));
+    const root = await rootHash(s, n);
     await s.close();
-    const started = process.hrtime.bigint();
     s = await openFileStore(dir);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const bytes = (await stat(entriesFile(dir))).size;
-    const payload = range(0, n).reduce((sum, i) => sum + entry(i, 1000).leafInput.length + entry(i, 1000).extraData.length, 0) / n;
-    console.log(`      reopen of ${n} entries (${(bytes / 2 ** 20).toFixed(1)} MiB): ${ms.toFixed(0)} ms; ` +
-      `${(bytes / n - payload).toFixed(0)} bytes of overhead per entry on disk`);
-    assert.equal(await s.size(), n);
     store = s;
+    assert.equal(await s.size(), n);
+    assert.ok((await rootHash(s, n)).equals(root));
+    const [last] = await s.getEntries(n - 1, n);
+    assert.ok(last!.leafInput.equals(entry(n - 1, 1000).leafInput));
   });
+
 });
 
 describeLogStoreContract('file', async () => {
