@@ -14,6 +14,10 @@ export const urlHost = (host: string): string => (host.includes(':') ? `[${host}
 
 export async function listenHttp(host: string, port: number, handler?: RequestListener): Promise<Listening> {
   const server = createServer(handler);
+  // As Fulcio's HTTP server: a request must arrive whole within 60 s; idle keep-alive connections close after 30 s.
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
