@@ -26,7 +26,21 @@ export interface HttpRequest {
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
-export function httpRequest(url: string, req: HttpRequest = {}): Promise<HttpResponse> {
+/**
+ * One request. A request on a reused keep-alive connection that the server closed meanwhile (ECONNRESET) is sent
+ * once more on a fresh one, as Node's documentation advises; callers only send requests that are safe to repeat
+ * (GETs, and CT submissions, which the log deduplicates).
+ */
+export async function httpRequest(url: string, req: HttpRequest = {}): Promise<HttpResponse> {
+  try {
+    return await requestOnce(url, req);
+  } catch (e) {
+    if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET') return requestOnce(url, req);
+    throw e;
+  }
+}
+
+function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
   const u = new URL(url);
   const secure = u.protocol === 'https:';
   if (!secure && u.protocol !== 'http:') return Promise.reject(new Error(`unsupported URL scheme ${u.protocol}`));
@@ -56,7 +70,7 @@ export function httpRequest(url: string, req: HttpRequest = {}): Promise<HttpRes
       });
     });
     r.on('timeout', () => r.destroy(new Error(`no answer within ${req.timeoutMs} ms`)));
-    r.on('error', reject);
+    r.on('error', (e) => reject(Object.assign(e, { reusedSocket: r.reusedSocket })));
     r.end(body);
   });
 }
