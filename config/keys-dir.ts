@@ -72,7 +72,7 @@ const readKey = (dir: string, name: string) => createPrivateKey(readFileSync(joi
 export async function loadKeys(dir: string, opts: { create: boolean }): Promise<KeyMaterial> {
   const created = opts.create ? await createMissing(dir) : [];
   for (const f of [KEY_FILES.caCert, KEY_FILES.rootCert, KEY_FILES.caKey, KEY_FILES.ctKey])
-    if (!existsSync(join(dir, f))) throw new Error(`missing ${join(dir, f)} (run in --dev mode to create development keys)`);
+    if (!existsSync(join(dir, f))) throw new Error(`missing ${join(dir, f)} (bring your CA and CT log keys there, or create development keys with "fulgor keys init")`);
   return {
     caChain: [readCert(dir, KEY_FILES.caCert), readCert(dir, KEY_FILES.rootCert)],
     caKey: readKey(dir, KEY_FILES.caKey),
@@ -90,7 +90,7 @@ export const spkiPem = (k: KeyObject): string => toPem(spkiDer(k), 'PUBLIC KEY')
 /** What a standalone CT log needs: its key, and the CA root in the same directory if there is one. */
 export async function loadLogKeys(dir: string, opts: { create: boolean }): Promise<{ ctKey: KeyObject; root?: Buffer }> {
   if (opts.create) await createMissing(dir);
-  if (!existsSync(join(dir, KEY_FILES.ctKey))) throw new Error(`missing ${join(dir, KEY_FILES.ctKey)} (run with --dev to create development keys)`);
+  if (!existsSync(join(dir, KEY_FILES.ctKey))) throw new Error(`missing ${join(dir, KEY_FILES.ctKey)} (bring the CT log key there, or create development keys with "fulgor keys init")`);
   const ctKey = readKey(dir, KEY_FILES.ctKey);
   return existsSync(join(dir, KEY_FILES.rootCert)) ? { ctKey, root: readCert(dir, KEY_FILES.rootCert) } : { ctKey };
 }
