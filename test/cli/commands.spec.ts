@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
+import { SigningConfig } from '@sigstore/protobuf-specs';
 import { parsePemBlocks } from '../../lib/pem.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 
@@ -106,6 +107,10 @@ describe('cli: fulgor serve --dev, dev-token, trust export', function () {
     assert.equal(root.ctlogs[0].publicKey.rawBytes, ctKey.toString('base64'));
     assert.equal(root.ctlogs[0].logId.keyId, createHash('sha256').update(ctKey).digest('base64'));
     assert.equal(root.ctlogs[0].publicKey.keyDetails, 'PKIX_ECDSA_P256_SHA_256');
+    const signing = SigningConfig.fromJSON(JSON.parse(readFileSync(join(out, 'signing_config.json'), 'utf8')));
+    assert.equal(signing.mediaType, 'application/vnd.dev.sigstore.signingconfig.v0.2+json');
+    assert.deepEqual(signing.caUrls.map((s) => [s.url, s.majorApiVersion, s.operator]), [['http://127.0.0.1:8080', 1, '127.0.0.1:8080']]);
+    assert.equal(signing.caUrls[0]!.validFor?.start?.toISOString(), new Date(root.certificateAuthorities[0].validFor.start).toISOString());
 
     // An external log is described by its own key.
     const external = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
