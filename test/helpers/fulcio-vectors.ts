@@ -44,3 +44,23 @@ export const V3 = {
   runner_environment: 'gitlab-hosted',
   project_visibility: 'public',
 } as const;
+
+const CODEFRESH_SUB = 'account:628a80b693a15c0f9c13ab75:pipeline:65e6d5551e47e5bc243ca93f:scm_repo_url:https://github.com/test-codefresh/fulcio';
+
+// Fulcio TestAPIWithCodefresh (fulcio.md §7.2 V4).
+export const V4 = {
+  iss: 'https://oidc.codefresh.io',
+  aud: 'sigstore',
+  sub: CODEFRESH_SUB,
+  account_id: '628a80b693a15c0f9c13ab75',
+  account_name: 'test-codefresh',
+  pipeline_id: '65e6d5551e47e5bc243ca93f',
+  pipeline_name: 'oidc-test/oidc-test-2',
+  workflow_id: '65e6ebe0bfbfa1782876165e',
+  scm_user_name: 'test-codefresh',
+  scm_repo_url: 'https://github.com/test-codefresh/fulcio',
+  scm_ref: 'feat/codefresh-issuer',
+  scm_pull_request_target_branch: 'main',
+  runner_environment: 'hybrid',
+  platform_url: 'https://g.codefresh.io',
+} as const;

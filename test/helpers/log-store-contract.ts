@@ -1,11 +1,10 @@
 // The API suite every CT log storage backend must pass: the store contract itself, then the whole log over HTTP
 // (submit, dedup, proofs, an auditor's walk with get-entries) on top of that store.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLog, type ListeningLog } from '../../ct/listen.js';
+import { silentLogger } from '../../lib/log.js';
 import {
   createCtClient,
-  createCtServer,
   createLog,
   hashLeaf,
   merkleTreeLeaf,
@@ -35,11 +34,6 @@ const entry = (i: number, key = `k${i}`) => {
   return { leafInput, extraData: Buffer.from(`extra-${i}`), leafHash: hashLeaf(leafInput), dedupKey: Buffer.from(key), timestamp: 1000 + i };
 };
 
-async function listen(app: ReturnType<typeof createCtServer>): Promise<{ server: Server; url: string }> {
-  const server = createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 /** `durable: false` (memory) leaves out the reopen test, which only durable backends can pass. */
 export function describeLogStoreContract(name: string, open: () => Promise<OpenedStore>, opts: { durable?: boolean } = {}): void {
@@ -113,20 +107,16 @@ export function describeLogStoreContract(name: string, open: () => Promise<Opene
     describe('the log over HTTP on this store', () => {
       let pki: TestPki;
       let log: CtLog;
-      let server: Server;
-      let url: string;
+      let http: ListeningLog;
       beforeEach(async () => {
         pki = await makePki({ intermediateEkus: ['1.3.6.1.5.5.7.3.3'] });
         log = createLog({ signer: logSigner(), roots: [pki.root.der], store });
-        ({ server, url } = await listen(createCtServer(log, { prefix: '/test' })));
+        http = await listenLog(log, { host: '127.0.0.1', port: 0, prefix: 'test', logger: silentLogger });
       });
-      afterEach(() => {
-        server.closeAllConnections();
-        server.close();
-      });
+      afterEach(() => http.close());
 
       it('submits, deduplicates, proves inclusion and consistency, and survives an auditor’s walk', async () => {
-        const client = createCtClient({ url: `${url}/test`, logPublicKeySpki: log.publicKeySpki });
+        const client = createCtClient({ url: http.url, logPublicKeySpki: log.publicKeySpki });
         const chains = await Promise.all(
           Array.from({ length: 12 }, async (_, i) => [await pki.leaf(i % 2 ? { trailing: [POISON] } : {}), pki.intermediate.der]),
         );

@@ -3,11 +3,10 @@
 // and get-entries must hold every distinct submission exactly once. Skipped when no Redis is reachable.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLog, type ListeningLog } from '../../ct/listen.js';
+import { silentLogger } from '../../lib/log.js';
 import {
   createCtClient,
-  createCtServer,
   createLog,
   hashLeaf,
   merkleTreeLeaf,
@@ -28,7 +27,7 @@ const DUPLICATE_EVERY = 5; // every 5th chain is also sent to the other frontend
 
 interface Frontend {
   store: LogStore;
-  server: Server;
+  http: ListeningLog;
   client: CtClient;
 }
 
@@ -47,8 +46,7 @@ describe('CT log: two frontends sharing one Redis', function () {
 
   after(async () => {
     for (const f of frontends) {
-      f.server.closeAllConnections();
-      f.server.close();
+      await f.http.close();
       await f.store.close();
     }
     if (frontends.length > 0) await dropRedisLog(REDIS_URL, prefix);
@@ -60,10 +58,8 @@ describe('CT log: two frontends sharing one Redis', function () {
     for (let k = 0; k < 2; k++) {
       const store = await openRedisStore(REDIS_URL, { prefix });
       const log = createLog({ signer, roots: [pki.root.der], store });
-      const server = createServer(createCtServer(log));
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      frontends.push({ store, server, client: createCtClient({ url, logPublicKeySpki: signer.spki }) });
+      const http = await listenLog(log, { host: '127.0.0.1', port: 0, logger: silentLogger });
+      frontends.push({ store, http, client: createCtClient({ url: http.url, logPublicKeySpki: signer.spki }) });
     }
     const [a, b] = frontends as [Frontend, Frontend];
 

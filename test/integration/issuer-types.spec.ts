@@ -2,6 +2,7 @@
 // local OIDC issuers: spiffe, kubernetes (as a meta issuer), uri, username, buildkite-job, codefresh-workflow and
 // chainguard-identity.
 import assert from 'node:assert/strict';
+import { V4 } from '../helpers/fulcio-vectors.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import { fulcioExtensions, x509 } from '../helpers/x509.js';
@@ -127,20 +128,9 @@ describe('integration: the other issuer types through the real server', function
   });
 
   describe('codefresh-workflow', () => {
-    const sub = 'account:628a80b693a15c0f9c13ab75:pipeline:65e6d5551e47e5bc243ca93f';
-    const claims = {
-      ...NO_EMAIL,
-      sub,
-      account_id: '628a80b693a15c0f9c13ab75',
-      account_name: 'test-codefresh',
-      pipeline_id: '65e6d5551e47e5bc243ca93f',
-      pipeline_name: 'oidc-test/oidc-test-2',
-      workflow_id: '65e6ebe0bfbfa1782876165e',
-      scm_repo_url: 'https://github.com/test-codefresh/fulcio',
-      scm_ref: 'feat/codefresh-issuer',
-      runner_environment: 'hybrid',
-      platform_url: 'https://g.codefresh.io',
-    };
+    const { iss: _iss, aud: _aud, ...v4 } = V4;
+    const sub = v4.sub;
+    const claims = { ...NO_EMAIL, ...v4 };
     it('issues the SAN and extensions of V4', async () => {
       const leaf = await issue(await cf.mint('email', { claims }), sub);
       assert.deepEqual(sanOf(leaf), [

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { V1 as V1_CLAIMS, V3 as V3_CLAIMS } from '../../../helpers/fulcio-vectors.js';
+import { V1 as V1_CLAIMS, V3 as V3_CLAIMS, V4 as V4_CLAIMS } from '../../../helpers/fulcio-vectors.js';
 import { type IssuerConfig, findIssuer, loadIdentityConfig, parseIdentityConfig } from '../../../../config/identity.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { ciProviderPrincipal, flattenClaims } from '../../../../oidc/issuers/ci-provider.js';
@@ -56,19 +56,7 @@ describe('oidc/issuers: ci-provider', () => {
     });
 
     it('Codefresh V4 (fulcio.md §4.5)', () => {
-      const claims = {
-        iss: 'https://oidc.codefresh.io',
-        sub: 'account:628a80b693a15c0f9c13ab75:pipeline:65e6d5551e47e5bc243ca93f',
-        account_id: '628a80b693a15c0f9c13ab75',
-        account_name: 'test-codefresh',
-        pipeline_id: '65e6d5551e47e5bc243ca93f',
-        pipeline_name: 'oidc-test/oidc-test-2',
-        workflow_id: '65e6ebe0bfbfa1782876165e',
-        scm_repo_url: 'https://github.com/test-codefresh/fulcio',
-        scm_ref: 'feat/codefresh-issuer',
-        runner_environment: 'hybrid',
-        platform_url: 'https://g.codefresh.io',
-      };
+      const claims = V4_CLAIMS;
       const p = ciProviderPrincipal(issuer('https://oidc.codefresh.io'), claims);
       assert.deepEqual(p.san, { kind: 'uri', value: 'https://g.codefresh.io/test-codefresh/oidc-test/oidc-test-2:628a80b693a15c0f9c13ab75/65e6d5551e47e5bc243ca93f' });
       assert.deepEqual(p.extensions, {

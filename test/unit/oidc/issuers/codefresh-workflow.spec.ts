@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
+import { V4 } from '../../../helpers/fulcio-vectors.js';
 import type { IssuerConfig } from '../../../../config/identity.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { mapClaims } from '../../../../oidc/issuers/index.js';
 import { CODEFRESH_REQUIRED_CLAIMS } from '../../../../oidc/issuers/codefresh-workflow.js';
 
 const ISSUER: IssuerConfig = { issuerUrl: 'https://oidc.codefresh.io', clientId: 'sigstore', type: 'codefresh-workflow' };
-const SUB = 'account:628a80b693a15c0f9c13ab75:pipeline:65e6d5551e47e5bc243ca93f:scm_repo_url:https://github.com/test-codefresh/fulcio';
-
-// Fulcio TestAPIWithCodefresh (fulcio.md §7.2 V4).
-const V4 = {
-  iss: 'https://oidc.codefresh.io',
-  aud: 'sigstore',
-  sub: SUB,
-  account_id: '628a80b693a15c0f9c13ab75',
-  account_name: 'test-codefresh',
-  pipeline_id: '65e6d5551e47e5bc243ca93f',
-  pipeline_name: 'oidc-test/oidc-test-2',
-  workflow_id: '65e6ebe0bfbfa1782876165e',
-  scm_user_name: 'test-codefresh',
-  scm_repo_url: 'https://github.com/test-codefresh/fulcio',
-  scm_ref: 'feat/codefresh-issuer',
-  scm_pull_request_target_branch: 'main',
-  runner_environment: 'hybrid',
-  platform_url: 'https://g.codefresh.io',
-} as const;
+const SUB = V4.sub;
 
 const rejects = (claims: Record<string, unknown>, code: string, claim: string): void => {
   assert.throws(() => mapClaims(ISSUER, claims), (e: unknown) => isFulgorError(e) && e.code === code && e.metadata['claim'] === claim);
