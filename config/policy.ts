@@ -28,17 +28,24 @@
 // Claim values. Claims are those of the verified token (before claim mapping). Values are compared as strings:
 // a string as is; a boolean as `true`/`false`; a number as Fulcio's ci-provider flattening prints it, in shortest
 // decimal form with no exponent (`1753000000`, `1.5`, `0.00001`). A claim that is absent or null is *missing*; an
-// array or object is *not comparable*. Neither matches any pattern.
+// array or object is *not comparable*. Neither matches any pattern. A value longer than MAX_POLICY_CLAIM_BYTES
+// (oidc/policy.ts: 1024 bytes of UTF-8) in a claim the policy compares refuses the request before any matching, as
+// INVALID_CLAIM (400, naming the claim, never echoing its value), whatever the rules say.
 //
 // Patterns are always anchored: they must match the whole value.
 //   - glob: any pattern not written as a regex. `*` matches any run of characters except `/` (so
 //     `refs/heads/*` matches `refs/heads/main` but not `refs/heads/a/b`); `**` matches any run of characters,
 //     `/` included (`refs/heads/**`). `\*` is a literal star and `\\` a literal backslash; every other character
 //     (`?`, `[`, `.`, ...) is literal. An empty pattern is an error (write `/^$/` to match an empty value).
-//   - regex: written `/^...$/`, a JavaScript regular expression (unicode mode, no flags) that must begin with `^`
-//     and end with an unescaped `$`; it is matched as `^(?:...)$`, so a top-level `|` cannot unanchor it.
+//   - regex: written `/^...$/`, in RE2 syntax (that of Go's regexp, https://github.com/google/re2/wiki/Syntax),
+//     which must begin with `^` and end with an unescaped `$`; it is matched as `^(?:...)$`, so a top-level `|`
+//     cannot unanchor it. RE2 matches in time linear in the value, so no pattern can stall the CA. Its syntax is
+//     JavaScript's without backreferences (`\1`, `\k<n>`), lookahead or lookbehind, which are load errors; other
+//     differences: `\u00e9` is written `\x{e9}`, `.` excludes only `\n`, `\s` is `[\t\n\f\r ]`, `[[:alpha:]]` is a
+//     POSIX class, inline flags such as `(?i)` work, and a repeat count is at most 1000.
 //     A pattern of the form `/.../` that is not anchored at both ends, a pattern starting with `/^` that does not
-//     end with `$/` (for example one with flags), and a regex that does not compile are errors.
+//     end with `$/` (for example one with flags), and a regex RE2 does not compile are errors.
+//   Globs compile to the same engine, so nothing in policy matching backtracks.
 //
 // Rules.
 //   - `allow` rule: passes when every listed claim is present and its value matches at least one of that claim's
@@ -52,19 +59,20 @@
 // Load errors (reported with their location, e.g. `OIDCIssuers["https://x"].Policy[1].Allow.ref[0]`): a policy
 // that is not a non-empty list; a rule that is not a mapping; unknown keys; a missing, empty or duplicate name;
 // both or neither of allow/deny; an allow/deny that lists no claim; a claim with an empty or non-list pattern list;
-// a pattern that does not parse; and a policy that can never allow anything, as far as is cheap to tell: for a
-// claim, one allow rule lists only literal values and none of them satisfies every other allow rule on that claim
-// and escapes every single-claim deny rule on it; or a single-claim deny rule matches everything (`**`, `/^.*$/`,
-// `/^[\s\S]*$/`) on a claim that some allow rule requires.
+// a pattern that does not parse (a regex RE2 does not support among them); and a policy that can never allow
+// anything, as far as is cheap to tell: for a claim, one allow rule lists only literal values and none of them
+// satisfies every other allow rule on that claim and escapes every single-claim deny rule on it; or a single-claim
+// deny rule matches everything (`**`, `/^.*$/`, `/^[\s\S]*$/`) on a claim that some allow rule requires.
 
+import { RE2JS } from 're2js';
 import { isRecord, lookup } from './keys.js';
 
 export interface PolicyPattern {
   /** As written in the config. */
   readonly source: string;
   readonly kind: 'glob' | 'regex';
-  /** Anchored at both ends. */
-  readonly regex: RegExp;
+  /** Whether the whole value matches, in time linear in its length (RE2). */
+  matches(value: string): boolean;
   /** A glob without wildcards: the one value it matches. */
   readonly literal?: string;
   /** Matches every string (`**`, `/^.*$/`, `/^[\s\S]*$/`). */
@@ -96,7 +104,12 @@ export interface PolicyContext {
 
 const quote = (s: string) => JSON.stringify(s);
 const claimLoc = (claim: string) => (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(claim) ? `.${claim}` : `[${quote(claim)}]`);
-const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
+
+/** An anchored, linear-time matcher for an RE2 pattern (already wrapped in `^(?:...)$`). */
+function linearMatcher(re2: string): (value: string) => boolean {
+  const re = RE2JS.compile(re2);
+  return (value) => re.testExact(value);
+}
 
 /** Compiles one pattern; throws Error saying why it cannot be used. */
 export function compilePattern(source: string): PolicyPattern {
@@ -110,7 +123,7 @@ export function compilePattern(source: string): PolicyPattern {
     if (c === '\\') {
       const next = source[i + 1];
       if (next === undefined) throw new Error(`${quote(source)} ends with a lone backslash (write \\\\ for a literal one)`);
-      re += next.replace(REGEX_SPECIAL, '\\$&');
+      re += RE2JS.quote(next);
       if (literal !== undefined) literal += next;
       i++;
     } else if (c === '*') {
@@ -120,12 +133,12 @@ export function compilePattern(source: string): PolicyPattern {
       literal = undefined;
       i += run - 1;
     } else {
-      re += c.replace(REGEX_SPECIAL, '\\$&');
+      re += RE2JS.quote(c);
       if (literal !== undefined) literal += c;
     }
   }
   const matchesAll = /^\*{2,}$/.test(source);
-  return { source, kind: 'glob', regex: new RegExp(`^${re}$`, 'su'), matchesAll, ...(literal !== undefined ? { literal } : {}) };
+  return { source, kind: 'glob', matches: linearMatcher(`^(?:${re})$`), matchesAll, ...(literal !== undefined ? { literal } : {}) };
 }
 
 function compileRegex(source: string): PolicyPattern {
@@ -136,11 +149,27 @@ function compileRegex(source: string): PolicyPattern {
     throw new Error(`regex ${source} must be anchored at both ends: write /^...$/`);
   }
   try {
-    new RegExp(inner, 'u');
-    const regex = new RegExp(`^(?:${inner.slice(1, -1)})$`, 'u');
-    return { source, kind: 'regex', regex, matchesAll: ['^.*$', '^[\\s\\S]*$'].includes(inner) };
+    RE2JS.compile(inner); // as written, so an error quotes the author's text rather than our wrapping
   } catch (e) {
-    throw new Error(`regex ${source} does not compile: ${(e as Error).message}`, { cause: e });
+    const why = (e as Error).message.replace(/^error parsing regexp: /, '');
+    if (!compilesAsJavaScript(inner)) throw new Error(`regex ${source} does not compile: ${why}`, { cause: e });
+    throw new Error(
+      `regex ${source} uses syntax the linear-time engine (RE2) does not support: ${why}; ` +
+        'policy regexes have no backreferences, lookahead or lookbehind (and write \\x{e9}, not \\u00e9)',
+      { cause: e },
+    );
+  }
+  const matches = linearMatcher(`^(?:${inner.slice(1, -1)})$`);
+  return { source, kind: 'regex', matches, matchesAll: ['^.*$', '^[\\s\\S]*$'].includes(inner) };
+}
+
+/** Only to word an error: JavaScript syntax RE2 refuses is a missing feature, not a typo. Never used to match. */
+function compilesAsJavaScript(inner: string): boolean {
+  try {
+    new RegExp(inner, 'u');
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -221,7 +250,7 @@ function neverAllows(rules: readonly PolicyRule[]): string | undefined {
       if (!pats.every((p) => p.literal !== undefined)) continue;
       const survivors = pats.filter((p) => {
         const v = p.literal as string;
-        return allows.every((r) => patternsOf(r).some((q) => q.regex.test(v))) && !denies.some((r) => patternsOf(r).some((q) => q.regex.test(v)));
+        return allows.every((r) => patternsOf(r).some((q) => q.matches(v))) && !denies.some((r) => patternsOf(r).some((q) => q.matches(v)));
       });
       if (survivors.length === 0) {
         const others = [...allows.filter((r) => r !== literalRule), ...denies].map((r) => quote(r.name));

@@ -169,10 +169,18 @@ function explainFrom(identity: IdentityConfig, claims: Claims, iss: string | und
     errors.push(mapping.error as Problem);
   }
 
-  const decision = evaluatePolicy(cfg.policy, claims);
+  let decision: ReturnType<typeof evaluatePolicy>;
+  let policyError: Problem | undefined;
+  try {
+    decision = evaluatePolicy(cfg.policy, claims);
+  } catch (e) {
+    // A claim too long to compare: refused before any rule runs, as issuance refuses it.
+    decision = { allowed: false, verdicts: [] };
+    policyError = problem('policy', e);
+  }
   const refused = decision.verdicts.find((v) => v.rule === decision.refusedBy);
   if (!decision.allowed) {
-    const policyError: Problem = {
+    policyError ??= {
       stage: 'policy',
       reason: 'POLICY_DENIED',
       message: `rule "${decision.refusedBy ?? 'unknown'}" refused: ${refused?.reason ?? 'not allowed'}`,

@@ -1,6 +1,8 @@
 // Evaluates an issuer's issuance policy over verified claims. Pure: the verdicts feed both issuance (a refusal names
-// the rule) and `fulgor explain`. The language and its exact semantics are documented in config/policy.ts.
+// the rule) and `fulgor explain`. The language and its exact semantics are documented in config/policy.ts. Matching
+// is linear-time (RE2, compiled there), and an oversized claim value is refused (INVALID_CLAIM) before any matching.
 import type { ClaimCondition, IssuancePolicy, PolicyRule } from '../config/policy.js';
+import { FulgorError } from '../lib/errors.js';
 import type { Claims } from './principal.js';
 import { goFloatF } from './template/index.js';
 
@@ -41,18 +43,40 @@ export function claimText(v: unknown): ClaimText {
   return { state: 'not-comparable', type: Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : typeof v };
 }
 
+/** A token's own claim (never an inherited property) as the policy compares it. */
+const ownClaimText = (claims: Claims, name: string): ClaimText =>
+  claimText(Object.prototype.hasOwnProperty.call(claims, name) ? claims[name] : undefined);
+
+/**
+ * The longest claim value, in bytes of UTF-8, the policy compares. Real claims (refs, repository names, emails,
+ * workflow paths) are far shorter; a longer one refuses the request before any matching.
+ */
+export const MAX_POLICY_CLAIM_BYTES = 1024;
+
+/** Throws INVALID_CLAIM (400) naming the first claim a rule compares whose value is too long; never its value. */
+export function checkPolicyClaimLengths(policy: IssuancePolicy, claims: Claims): void {
+  for (const rule of policy.rules) {
+    for (const { claim } of rule.conditions) {
+      const t = ownClaimText(claims, claim);
+      if (t.state !== 'present' || Buffer.byteLength(t.text, 'utf8') <= MAX_POLICY_CLAIM_BYTES) continue;
+      throw new FulgorError('INVALID_CLAIM', `token claim ${JSON.stringify(claim)} is longer than ${MAX_POLICY_CLAIM_BYTES} bytes, the most the issuance policy compares`, {
+        metadata: { claim },
+      });
+    }
+  }
+}
+
 const MAX_SHOWN = 200;
 const shown = (s: string) => JSON.stringify(s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}…` : s);
 const patternList = (c: ClaimCondition) => c.patterns.map((p) => shown(p.source)).join(', ');
 
 function check(c: ClaimCondition, claims: Claims): { check: ClaimCheck; words: string } {
-  const own = Object.prototype.hasOwnProperty.call(claims, c.claim) ? claims[c.claim] : undefined;
-  const t = claimText(own);
+  const t = ownClaimText(claims, c.claim);
   if (t.state === 'missing') return { check: { claim: c.claim, state: 'missing' }, words: `claim ${shown(c.claim)} is missing` };
   if (t.state === 'not-comparable') {
     return { check: { claim: c.claim, state: 'not-comparable' }, words: `claim ${shown(c.claim)} is ${t.type}, which no pattern matches` };
   }
-  const hit = c.patterns.find((p) => p.regex.test(t.text));
+  const hit = c.patterns.find((p) => p.matches(t.text));
   const value = `${c.claim} ${shown(t.text)}`;
   if (hit === undefined) {
     return { check: { claim: c.claim, value: t.text, state: 'present' }, words: `${value} matches none of ${patternList(c)}` };
@@ -73,8 +97,10 @@ export function evaluateRule(rule: PolicyRule, claims: Claims): RuleVerdict {
   return { ...base, allowed: false, reason: `denied: ${results.map((r) => r.words).join('; ')}` };
 }
 
+/** Every rule's verdict; throws INVALID_CLAIM (see checkPolicyClaimLengths) before matching anything. */
 export function evaluatePolicy(policy: IssuancePolicy | undefined, claims: Claims): PolicyDecision {
   if (!policy) return { allowed: true, verdicts: [] };
+  checkPolicyClaimLengths(policy, claims);
   const verdicts = policy.rules.map((r) => evaluateRule(r, claims));
   const refused = verdicts.find((v) => !v.allowed);
   return refused === undefined ? { allowed: true, verdicts } : { allowed: false, refusedBy: refused.rule, verdicts };

@@ -94,6 +94,30 @@ describe('cli: fulgor config check', function () {
     assert.ok(report.problems.some((p: string) => p.startsWith('OIDCIssuers: unknown key')));
   });
 
+  it('reports policy regexes the linear-time engine cannot run (lookaround, backreferences), with their locations', async () => {
+    const path = join(dir, 'backtracking.yaml');
+    writeFileSync(path, [
+      'oidc-issuers:',
+      '  https://ci.example.com:',
+      '    client-id: sigstore',
+      '    type: github-workflow',
+      '    policy:',
+      '      - name: releases',
+      '        allow:',
+      "          release: ['/^v([0-9]+\\.?)+$/', '/^(?<=v)1$/']",
+      '      - name: no-repeats',
+      '        deny:',
+      "          repository: ['/^(.+)\\/\\1$/']",
+      '',
+    ].join('\n'));
+    const { code, stdout } = await check('--config-path', path);
+    assert.equal(code, 1, stdout);
+    const at = 'oidc-issuers["https://ci.example.com"].policy';
+    assert.ok(stdout.includes(`  - ${at}[0].allow.release[1]: regex /^(?<=v)1$/ uses syntax the linear-time engine (RE2) does not support: `), stdout);
+    assert.ok(stdout.includes(`  - ${at}[1].deny.repository[0]: regex /^(.+)\\/\\1$/ uses syntax the linear-time engine (RE2) does not support: `), stdout);
+    assert.match(stdout, /: 2 problems:/, 'the nested-quantifier regex itself is fine: RE2 matches it in linear time');
+  });
+
   it('exits 0 with "ok" and any warnings for a clean file, JWKSPath included', async () => {
     const path = join(dir, 'good.json');
     writeFileSync(

@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKeys } from '../../config/keys-dir.js';
+import { MAX_POLICY_CLAIM_BYTES } from '../../oidc/policy.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import { spawnServe, stopProcess } from '../helpers/serve-process.js';
 
 const GITHUB_SUB = 'repo:acme/app:ref:refs/heads/main';
 const GITLAB_SUB = 'project_path:acme/app:ref_type:branch:ref:main';
 
 describe('integration: issuance policy through the real server', function () {
-  let github: TestIssuer, gitlab: TestIssuer;
+  let github: TestIssuer, gitlab: TestIssuer, releases: TestIssuer;
   let fulgor: TestFulgor;
 
   before(async () => {
-    [github, gitlab] = await Promise.all([startIssuer('/gh'), startIssuer('/gl')]);
+    [github, gitlab, releases] = await Promise.all([startIssuer('/gh'), startIssuer('/gl'), startIssuer('/rel')]);
     fulgor = await startFulgor({
       OIDCIssuers: {
         [github.url]: {
@@ -25,12 +31,17 @@ describe('integration: issuance policy through the real server', function () {
           IssuerURL: gitlab.url, ClientID: 'sigstore', Type: 'gitlab-pipeline',
           Policy: [{ Name: 'protected-refs', Allow: { ref_protected: ['true'] } }],
         },
+        [releases.url]: {
+          IssuerURL: releases.url, ClientID: 'sigstore', Type: 'github-workflow',
+          // Nested quantifiers: a backtracking engine takes time exponential in the length of a near-miss.
+          Policy: [{ Name: 'release-versions', Allow: { release: ['/^v([0-9]+\\.?)+$/'] } }],
+        },
       },
     });
   });
   after(async () => {
     await fulgor.close();
-    await Promise.all([github.close(), gitlab.close()]);
+    await Promise.all([github.close(), gitlab.close(), releases.close()]);
   });
 
   const sign = async (issuer: TestIssuer, type: 'github' | 'gitlab', claims: Record<string, unknown>, name: string) => {
@@ -98,5 +109,67 @@ describe('integration: issuance policy through the real server', function () {
     const all = fulgor.logLines.join('\n');
     assert.ok(!all.includes(token), 'the token is never logged');
     assert.ok(!all.includes(token.split('.')[2] as string), 'not even its signature');
+  });
+
+  it('matches a catastrophic-backtracking regex in linear time, in a real serve process that keeps serving', async function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(join(tmpdir(), 'fulgor-redos-'));
+    const configPath = join(dir, 'config.yaml');
+    writeFileSync(configPath, [
+      'oidc-issuers:',
+      `  ${releases.url}:`,
+      `    issuer-url: ${releases.url}`,
+      '    client-id: sigstore',
+      '    type: github-workflow',
+      '    policy:',
+      '      - name: release-versions',
+      '        allow:',
+      "          release: ['/^v([0-9]+\\.?)+$/']",
+      '',
+    ].join('\n'));
+    await loadKeys(join(dir, 'keys'), { create: true });
+    const serve = spawnServe(['--keys-dir', join(dir, 'keys'), '--config-path', configPath]);
+    try {
+      const caUrl = await serve.ready;
+      const post = async (release: string) => {
+        const token = await releases.mint('github', { claims: { release } });
+        // A stalled process never answers: the abort fails the test instead of hanging it.
+        const res = await fetch(`${caUrl}/api/v2/signingCert`, {
+          method: 'POST', body: JSON.stringify(v2Request(token, clientKey(), GITHUB_SUB)), signal: AbortSignal.timeout(30_000),
+        });
+        return { status: res.status, json: (await res.json()) as any };
+      };
+      // On a backtracking engine this near-miss takes hours (the finding measured 15.6 s at 33 digits, doubling per digit).
+      const nearMiss = await post(`v${'1'.repeat(40)}x`);
+      assert.equal(nearMiss.status, 403, JSON.stringify(nearMiss.json));
+      assert.deepEqual(nearMiss.json.details[0].metadata, { rule: 'release-versions' });
+      assert.match(nearMiss.json.message, /release "v1{40}x" matches none of/);
+      assert.equal((await post(`v${'1.'.repeat(40)}`)).status, 200, 'a long value the regex matches is allowed');
+    } finally {
+      await stopProcess(serve.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it(`refuses a compared claim longer than ${MAX_POLICY_CLAIM_BYTES} bytes with 400 INVALID_CLAIM, naming the claim, never its value`, async () => {
+    const expectTooLong = (res: { status: number; json: any; text: string }, claim: string, value: string) => {
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.json.code, 3);
+      assert.equal(res.json.details[0].reason, 'INVALID_CLAIM');
+      assert.deepEqual(res.json.details[0].metadata, { claim });
+      assert.equal(res.json.message, `There was an error processing the identity token: token claim "${claim}" is longer than ${MAX_POLICY_CLAIM_BYTES} bytes, the most the issuance policy compares`);
+      assert.ok(!res.text.includes(value.slice(0, 40)), 'the value is not echoed');
+      assert.ok(!fulgor.logLines.join('\n').includes(value.slice(0, 40)), 'nor logged');
+    };
+    // A value the regex would match (allowed on old code) and one a deny rule would not catch (issued on old code).
+    const longRelease = `v${'7'.repeat(MAX_POLICY_CLAIM_BYTES)}`;
+    expectTooLong((await sign(releases, 'github', { release: longRelease }, GITHUB_SUB)).res, 'release', longRelease);
+    const longRepo = `acme/${'q'.repeat(MAX_POLICY_CLAIM_BYTES)}`;
+    expectTooLong((await sign(github, 'github', { repository: longRepo }, GITHUB_SUB)).res, 'repository', longRepo);
+    // Exactly at the limit (in UTF-8 bytes, é is two) is still compared.
+    const atLimit = `v${'1'.repeat(MAX_POLICY_CLAIM_BYTES - 1)}`;
+    assert.equal((await sign(releases, 'github', { release: atLimit }, GITHUB_SUB)).res.status, 200);
+    const accented = `acme/${'é'.repeat((MAX_POLICY_CLAIM_BYTES - 4) / 2)}`;
+    expectTooLong((await sign(github, 'github', { repository: accented }, GITHUB_SUB)).res, 'repository', accented);
   });
 });

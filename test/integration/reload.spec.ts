@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,8 @@ import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import { BIN, spawnServe, stopProcess as stop, until } from '../helpers/serve-process.js';
 
-const BIN = join(process.cwd(), 'dist/bin/fulgor.js');
 const GITHUB_SUB = 'repo:acme/app:ref:refs/heads/main';
 const EMAIL = 'dev@example.com';
 
@@ -26,16 +26,6 @@ async function sign(caUrl: string, token: string, name: string) {
 async function configuredIssuers(caUrl: string): Promise<string[]> {
   const res = await fetch(`${caUrl}/api/v2/configuration`);
   return ((await res.json()) as any).issuers.map((i: any) => i.issuerUrl).sort();
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('integration: identity config hot reload', function () {
@@ -127,18 +117,8 @@ describe('integration: identity config hot reload', function () {
       await promisify(execFile)(process.execPath, [BIN, 'keys', 'init', '--keys-dir', keysDir]);
     });
 
-    function startServe(configPath: string, extra: string[] = []) {
-      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', '--ct-storage', 'memory', '--keys-dir', keysDir, '--config-path', configPath, ...extra], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      const output = () => out;
-      const ready = until('serve to listen', () => /Fulgor CA listening on (\S+)/.exec(out)?.[1]);
-      return { child, output, ready };
-    }
-    const stop = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM'))));
+    const startServe = (configPath: string, extra: string[] = []) =>
+      spawnServe(['--keys-dir', keysDir, '--config-path', configPath, ...extra]);
     const count = (text: string, msg: string) => text.split('\n').filter((l) => l.includes(`"msg":"${msg}`)).length;
 
     it('reloads on SIGHUP, and keeps serving the old config after a bad file', async () => {

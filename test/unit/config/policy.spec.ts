@@ -20,7 +20,7 @@ function problemsOf(raw: unknown, flavor: 'json' | 'yaml' = 'json'): string[] {
 
 describe('config/policy: the policy language', () => {
   describe('patterns', () => {
-    const m = (pattern: string, value: string) => compilePattern(pattern).regex.test(value);
+    const m = (pattern: string, value: string) => compilePattern(pattern).matches(value);
 
     it('globs are anchored; * stays within one path segment, ** crosses /', () => {
       assert.ok(m('refs/tags/v*', 'refs/tags/v1.2.3'));
@@ -67,6 +67,52 @@ describe('config/policy: the policy language', () => {
       assert.throws(() => compilePattern(''), /empty pattern/);
       assert.throws(() => compilePattern('abc\\'), /lone backslash/);
       assert.ok(m('/^main\\\\$/', 'main\\'), 'an escaped backslash before $ leaves the anchor');
+    });
+  });
+
+  describe('linear-time matching (RE2)', () => {
+    const m = (pattern: string, value: string) => compilePattern(pattern).matches(value);
+
+    it('matches a catastrophic-backtracking regex against a long near-miss (hours for a backtracking engine)', () => {
+      const nested = compilePattern('/^v([0-9]+\\.?)+$/');
+      assert.equal(nested.matches(`v${'1'.repeat(40)}x`), false);
+      assert.equal(nested.matches(`v${'1'.repeat(5000)}`), true);
+      assert.equal(nested.matches('v1.22.3'), true);
+      assert.equal(compilePattern('/^(a|a)*b$/').matches('a'.repeat(5000)), false);
+      assert.equal(compilePattern('/^(.*a){12}$/').matches('a'.repeat(5000) + 'b'), false);
+    });
+
+    it('globs compile to the same engine: * and ** over newlines, astral characters and lone surrogates', () => {
+      assert.ok(m('refs/*', 'refs/a\nb'));
+      assert.ok(!m('refs/*', 'refs/a\n/b'));
+      assert.ok(m('**', 'a\n/b'));
+      assert.ok(m('v*-😀', 'v1-😀'));
+      assert.ok(m('*', '\ud800'));
+      assert.ok(m('a*a*a*a*a*a*a*a*a*a*b', `${'a'.repeat(5000)}b`));
+      assert.ok(!m('a*a*a*a*a*a*a*a*a*a*b', 'a'.repeat(5000)));
+    });
+
+    it('keeps ordinary JavaScript-style regexes working: classes, escapes, named groups, \\/', () => {
+      assert.ok(m('/^refs\\/tags\\/v\\d+\\.\\d+$/', 'refs/tags/v1.2'));
+      assert.ok(m('/^(?<owner>acme|acme-labs)\\/[\\w.-]+$/', 'acme-labs/app.v2'));
+      assert.ok(m('/^caf\u00e9$/', 'caf\u00e9'));
+      assert.ok(m('/^[\\s\\S]*$/', 'x\ny'));
+      assert.ok(m('/^(?i)main$/', 'MAIN'), 'RE2 inline flags');
+    });
+
+    it('refuses, at load, syntax RE2 cannot match in linear time, saying so', () => {
+      for (const p of ['/^(a)\\1$/', '/^(?<n>a)\\k<n>$/', '/^(?=a)a$/', '/^(?!b)a$/', '/^(?<=a)b$/', '/^(?<!a)b$/', '/^\\u00e9$/']) {
+        assert.throws(() => compilePattern(p), (e: Error) => e.message.startsWith(`regex ${p} uses syntax the linear-time engine (RE2) does not support: `), p);
+      }
+      assert.throws(() => compilePattern('/^a{1001}$/'), /does not support: invalid repeat count/);
+      assert.deepEqual(problemsOf([{ name: 'a', allow: { ref: ['main', '/^(?!refs\\/heads\\/dev$).*$/'] } }]), [
+        `${W}[0].Allow.ref[1]: regex /^(?!refs\\/heads\\/dev$).*$/ uses syntax the linear-time engine (RE2) does not support: ` +
+          'invalid or unsupported Perl syntax: `(?!`; policy regexes have no backreferences, lookahead or lookbehind (and write \\x{e9}, not \\u00e9)',
+      ]);
+    });
+
+    it('checks an unbalanced regex as written, not as wrapped in ^(?:...)$', () => {
+      assert.throws(() => compilePattern('/^a)|(b$/'), /does not compile: unexpected \)/);
     });
   });
 
@@ -159,7 +205,7 @@ oidc-issuers:
 
     it('patterns that do not parse, and non-string patterns in JSON (YAML scalars are read by their text)', () => {
       assert.deepEqual(problemsOf([{ name: 'a', allow: { ref: ['main', '/^(x$/'], 'oidc.io/vcs': [true] } }]), [
-        `${W}[0].Allow.ref[1]: regex /^(x$/ does not compile: Invalid regular expression: /^(x$/u: Unterminated group`,
+        `${W}[0].Allow.ref[1]: regex /^(x$/ does not compile: missing closing ): \`^(x$\``,
         `${W}[0].Allow["oidc.io/vcs"][0]: must be a string`,
       ]);
       const { policy } = parse([{ name: 'a', allow: { run_number: [17, true] } }], 'yaml');

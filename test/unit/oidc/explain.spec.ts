@@ -69,6 +69,17 @@ describe('oidc/explain: what a token or claims would get', () => {
     assert.ok(x.certificate, 'what the mapping produced is still shown');
   });
 
+  it('reports a compared claim too long for the policy as INVALID_CLAIM, without its value, and no verdicts', () => {
+    const long = `acme/${'z'.repeat(2000)}`;
+    const x = explainClaims(identity, { ...GITHUB, repository: long });
+    assert.equal(x.allowed, false);
+    assert.deepEqual(x.policy, { configured: true, allowed: false, rules: [] });
+    assert.deepEqual(x.errors, [{
+      stage: 'policy', reason: 'INVALID_CLAIM', metadata: { claim: 'repository' },
+      message: 'token claim "repository" is longer than 1024 bytes, the most the issuance policy compares',
+    }]);
+  });
+
   it('shows a mapping failure with its reason code, and still evaluates the policy', () => {
     const { job_workflow_ref: _j, ...claims } = GITHUB;
     const x = explainClaims(identity, claims);

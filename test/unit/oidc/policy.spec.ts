@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { parsePolicy, type IssuancePolicy } from '../../../config/policy.js';
-import { claimText, evaluatePolicy } from '../../../oidc/policy.js';
+import { isFulgorError } from '../../../lib/errors.js';
+import { claimText, evaluatePolicy, MAX_POLICY_CLAIM_BYTES } from '../../../oidc/policy.js';
 
 function policy(raw: unknown): IssuancePolicy {
   const problems: string[] = [];
@@ -132,5 +133,29 @@ describe('oidc/policy: evaluating issuance policy over verified claims', () => {
     const reason = evaluatePolicy(p, { sub: 'b'.repeat(500) }).verdicts[0]?.reason ?? '';
     assert.ok(reason.length < 300, reason);
     assert.match(reason, /…" matches none of "a"$/);
+  });
+
+  describe(`claim values longer than ${MAX_POLICY_CLAIM_BYTES} bytes`, () => {
+    const tooLong = (claim: string) => (e: unknown) => {
+      assert.ok(isFulgorError(e));
+      assert.equal(e.code, 'INVALID_CLAIM');
+      assert.deepEqual(e.metadata, { claim });
+      assert.equal(e.message, `token claim "${claim}" is longer than ${MAX_POLICY_CLAIM_BYTES} bytes, the most the issuance policy compares`);
+      return true;
+    };
+
+    it('are refused before matching, whatever the rule: a deny rule is not slipped past', () => {
+      assert.throws(() => evaluatePolicy(EXAMPLE, { ...GITHUB, repository: `acme/${'x'.repeat(MAX_POLICY_CLAIM_BYTES)}` }), tooLong('repository'));
+      const wildcard = policy([{ name: 'any-ref', allow: { ref: ['**'] } }]);
+      assert.throws(() => evaluatePolicy(wildcard, { ref: 'r'.repeat(MAX_POLICY_CLAIM_BYTES + 1) }), tooLong('ref'));
+    });
+
+    it('are measured in UTF-8 bytes; the limit itself is compared, and claims no rule names are not checked', () => {
+      const any = policy([{ name: 'any', allow: { sub: ['**'] } }]);
+      assert.equal(evaluatePolicy(any, { sub: 'a'.repeat(MAX_POLICY_CLAIM_BYTES) }).allowed, true);
+      assert.throws(() => evaluatePolicy(any, { sub: 'é'.repeat(MAX_POLICY_CLAIM_BYTES / 2 + 1) }), tooLong('sub'));
+      assert.equal(evaluatePolicy(any, { sub: 'é'.repeat(MAX_POLICY_CLAIM_BYTES / 2) }).allowed, true);
+      assert.equal(evaluatePolicy(any, { sub: 'x', other: 'o'.repeat(10 * MAX_POLICY_CLAIM_BYTES) }).allowed, true);
+    });
   });
 });
