@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { derNull, encodeOid, implicitPrimitive, octetString, sequence, tlv, unsignedInteger } from '../lib/der.js';
 import type { Clock } from '../lib/clock.js';
 import type { Principal } from '../oidc/principal.js';
+import type { ClientKey } from './client-key.js';
 import { extension } from './extension.js';
 import { renderFulcioExtensions } from './extensions.js';
 import type { IssuingCa } from './issuing-ca.js';
@@ -31,7 +32,8 @@ export interface Precertificate {
 export interface CertificateAuthority {
   /** [issuing CA, ..., root], DER. */
   readonly chain: readonly Buffer[];
-  precertificate(principal: Principal, spki: Buffer): Promise<Precertificate>;
+  /** Only a checked ClientKey is certified, and its canonical SPKI is what the certificate carries. */
+  precertificate(principal: Principal, key: ClientKey): Promise<Precertificate>;
   /** `sctList` is the TLS-encoded SignedCertificateTimestampList. */
   finalize(pre: Precertificate, sctList: Buffer): Promise<Buffer>;
 }
@@ -53,7 +55,7 @@ export function createCertificateAuthority(ca: IssuingCa, opts: AuthorityOptions
   const aki = extension(OID.authorityKeyIdentifier, sequence(implicitPrimitive(0, ca.keyId)));
   return {
     chain: ca.chain,
-    async precertificate(principal, spki) {
+    async precertificate(principal, { spki }) {
       const now = Math.floor(opts.clock().getTime() / 1000) * 1000;
       const parts: TbsParts = {
         serial: serialNumber(random),

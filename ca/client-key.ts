@@ -1,60 +1,139 @@
 // The keys this CA certifies, as Fulcio's defaults allow: RSA 2048/3072/4096 (PKCS#1 v1.5, SHA-256), ECDSA
 // P-256/SHA-256, P-384/SHA-384, P-521/SHA-512, and pure Ed25519. Anything else is refused as insecure.
+// One gate, `clientKeyFromSpki`, serves PEM keys and CSRs alike: it refuses keys whose "signatures" need no private
+// key (RSA e=1 or even e, Ed25519 points of small order) and hands back the canonical SPKI the certificate carries.
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bitString, children, decodeOid, derNull, encodeOid, expectTag, parse, sequence, Tag, unsignedInteger, type Node } from '../lib/der.js';
 import { FulgorError } from '../lib/errors.js';
 import { parsePemBlocks } from '../lib/pem.js';
 
 export interface ClientKey {
   readonly key: KeyObject;
-  /** Canonical DER SubjectPublicKeyInfo, as it goes into the certificate. */
+  /** Canonical DER SubjectPublicKeyInfo, as it goes into the certificate (EC: named curve, uncompressed point). */
   readonly spki: Buffer;
   /** The hash this key's signatures must use (null for Ed25519). */
   readonly hash: 'sha256' | 'sha384' | 'sha512' | null;
   readonly description: string;
 }
 
-const EC_HASH: Record<string, ClientKey['hash']> = { prime256v1: 'sha256', secp384r1: 'sha384', secp521r1: 'sha512' };
+const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const EC_CURVES: Record<string, { readonly oid: string; readonly hash: ClientKey['hash']; readonly name: string }> = {
+  prime256v1: { oid: '1.2.840.10045.3.1.7', hash: 'sha256', name: 'P-256' },
+  secp384r1: { oid: '1.3.132.0.34', hash: 'sha384', name: 'P-384' },
+  secp521r1: { oid: '1.3.132.0.35', hash: 'sha512', name: 'P-521' },
+};
+const RSA_ENCRYPTION = sequence(encodeOid('1.2.840.113549.1.1.1'), derNull());
+const ED25519 = sequence(encodeOid('1.3.101.112'));
+const RSA_BITS = [2048, 3072, 4096];
+/** Go's crypto/rsa (cosign, policy-controller) refuses exponents above 2^31-1, so a certificate with one is useless. */
+const RSA_MAX_EXPONENT = 2n ** 31n - 1n;
 
-export function checkClientKey(key: KeyObject): ClientKey {
-  const insecure = (what: string) =>
-    new FulgorError('INSECURE_PUBLIC_KEY', `The public key supplied in the request is insecure: ${what}`);
-  const spki = key.export({ type: 'spki', format: 'der' });
+const insecure = (why: string) => new FulgorError('INSECURE_PUBLIC_KEY', `The public key supplied in the request is insecure: ${why}`);
+const invalid = (why: string, cause?: unknown) =>
+  new FulgorError('INVALID_PUBLIC_KEY', `The public key supplied in the request could not be parsed: ${why}`, { cause });
+const jwkBytes = (value: string | undefined) => Buffer.from(value ?? '', 'base64url');
+
+// The certificate's SPKI is always built from the key's numbers (as read by OpenSSL), never copied from the request:
+// OpenSSL would re-export a compressed EC point compressed and explicit curve parameters explicit.
+
+function checkRsa(key: KeyObject): ClientKey {
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (!RSA_BITS.includes(bits)) throw insecure(`RSA keys must be 2048, 3072 or 4096 bits, not ${bits}`);
+  const e = key.asymmetricKeyDetails?.publicExponent ?? 0n;
+  // e = 1 makes the PKCS#1 encoding of any hash its own signature; an even e is not an RSA key at all.
+  if (e < 3n || e % 2n === 0n || e > RSA_MAX_EXPONENT)
+    throw insecure(`the RSA public exponent must be odd, at least 3 and at most 2^31-1 (65537 is usual), not ${e}`);
+  const jwk = key.export({ format: 'jwk' });
+  const n = jwkBytes(jwk.n);
+  if (((n[n.length - 1] ?? 0) & 1) === 0) throw insecure('the RSA modulus is even, so anyone can factor it');
+  const spki = sequence(RSA_ENCRYPTION, bitString(sequence(unsignedInteger(n), unsignedInteger(jwkBytes(jwk.e)))));
+  return { key, spki, hash: 'sha256', description: `RSA-${bits}` };
+}
+
+function checkEc(key: KeyObject, algorithm: readonly Node[]): ClientKey {
+  const curveName = key.asymmetricKeyDetails?.namedCurve ?? 'unknown';
+  const curve = EC_CURVES[curveName];
+  if (!curve) throw insecure(`EC curve ${curveName} is not one of P-256, P-384, P-521`);
+  const [type, params] = algorithm;
+  if (type?.tag !== Tag.OID || decodeOid(type.content) !== ID_EC_PUBLIC_KEY)
+    throw invalid('EC keys must have the algorithm id-ecPublicKey');
+  if (params?.tag !== Tag.OID || decodeOid(params.content) !== curve.oid)
+    throw invalid(`EC keys must name their curve (${curve.name}) by OID; explicit curve parameters are not accepted`);
+  // Compressed points are accepted; the certificate carries the uncompressed one (04 || x || y), as Go clients need.
+  const jwk = key.export({ format: 'jwk' });
+  const point = Buffer.concat([Buffer.from([4]), jwkBytes(jwk.x), jwkBytes(jwk.y)]);
+  const spki = sequence(sequence(encodeOid(ID_EC_PUBLIC_KEY), encodeOid(curve.oid)), bitString(point));
+  return { key, spki, hash: curve.hash, description: `ECDSA ${curve.name}` };
+}
+
+function checkEd25519(key: KeyObject): ClientKey {
+  const encoded = jwkBytes(key.export({ format: 'jwk' }).x);
+  let point;
+  let canonical = true;
+  try {
+    point = ed25519.Point.fromBytes(encoded, false); // RFC 8032 decoding: y < p, and x = 0 only with sign 0
+  } catch {
+    canonical = false;
+    try {
+      point = ed25519.Point.fromBytes(encoded, true); // lenient, so non-canonical small-order encodings are named as such
+    } catch (e) {
+      throw invalid('the Ed25519 public key is not a point on the curve', e);
+    }
+  }
+  // A point P with [8]P = identity (the identity itself among them) verifies forged signatures such as R = identity, S = 0.
+  if (point.isSmallOrder()) throw insecure('the Ed25519 public key is a point of small order, which verifies signatures made without any private key');
+  if (!canonical) throw invalid('the Ed25519 public key is not canonically encoded');
+  return { key, spki: sequence(ED25519, bitString(encoded)), hash: null, description: 'Ed25519' };
+}
+
+/** Checks a parsed key; `algorithm` is the submitted AlgorithmIdentifier's fields (none for a PKCS#1 RSA key). */
+function checkClientKey(key: KeyObject, algorithm: readonly Node[]): ClientKey {
   switch (key.asymmetricKeyType) {
-    case 'rsa': {
-      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (![2048, 3072, 4096].includes(bits)) throw insecure(`RSA keys must be 2048, 3072 or 4096 bits, not ${bits}`);
-      return { key, spki, hash: 'sha256', description: `RSA-${bits}` };
-    }
-    case 'ec': {
-      const curve = key.asymmetricKeyDetails?.namedCurve ?? 'unknown';
-      const hash = EC_HASH[curve];
-      if (!hash) throw insecure(`EC curve ${curve} is not one of P-256, P-384, P-521`);
-      return { key, spki, hash, description: `ECDSA ${curve}` };
-    }
+    case 'rsa':
+      return checkRsa(key);
+    case 'ec':
+      return checkEc(key, algorithm);
     case 'ed25519':
-      return { key, spki, hash: null, description: 'Ed25519' };
+      return checkEd25519(key);
     default:
       throw insecure(`${key.asymmetricKeyType ?? 'unknown'} keys are not accepted`);
   }
 }
 
+/** The one gate for a DER SubjectPublicKeyInfo, from a PEM `PUBLIC KEY`, raw DER, or a CSR. */
+export function clientKeyFromSpki(spki: Buffer): ClientKey {
+  let key: KeyObject;
+  let algorithm: Node[];
+  try {
+    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    algorithm = children(expectTag(children(parse(spki))[0], Tag.SEQUENCE, 'AlgorithmIdentifier'));
+  } catch (e) {
+    throw invalid('not a strict-DER SubjectPublicKeyInfo', e);
+  }
+  return checkClientKey(key, algorithm);
+}
+
 /** A PEM public key (SPKI `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`), or, as Fulcio falls back, DER SPKI bytes. */
 export function parseClientKey(content: string | Buffer): ClientKey {
-  const unparsable = (cause?: unknown) =>
-    new FulgorError('INVALID_PUBLIC_KEY', 'The public key supplied in the request could not be parsed', { cause });
   if (content.length === 0) throw new FulgorError('MISSING_PUBLIC_KEY', 'The public key supplied in the request could not be parsed: it is empty');
+  const text = Buffer.isBuffer(content) ? content.toString('latin1') : content;
+  if (!text.includes('-----BEGIN')) return clientKeyFromSpki(Buffer.isBuffer(content) ? content : Buffer.from(content, 'latin1'));
+  let block;
+  try {
+    block = parsePemBlocks(text)[0];
+  } catch (e) {
+    throw invalid('malformed PEM', e);
+  }
+  if (block?.label === 'PUBLIC KEY') return clientKeyFromSpki(block.der);
+  if (block?.label !== 'RSA PUBLIC KEY') throw invalid('expected a PEM PUBLIC KEY or RSA PUBLIC KEY');
   let key: KeyObject;
   try {
-    const text = Buffer.isBuffer(content) ? content.toString('latin1') : content;
-    const block = text.includes('-----BEGIN') ? parsePemBlocks(text)[0] : undefined;
-    if (block?.label === 'PUBLIC KEY') key = createPublicKey({ key: block.der, format: 'der', type: 'spki' });
-    else if (block?.label === 'RSA PUBLIC KEY') key = createPublicKey({ key: block.der, format: 'der', type: 'pkcs1' });
-    else if (block) throw unparsable();
-    else key = createPublicKey({ key: Buffer.isBuffer(content) ? content : Buffer.from(content, 'latin1'), format: 'der', type: 'spki' });
+    key = createPublicKey({ key: block.der, format: 'der', type: 'pkcs1' });
   } catch (e) {
-    throw e instanceof FulgorError ? e : unparsable(e);
+    throw invalid('not a DER RSAPublicKey', e);
   }
-  return checkClientKey(key);
+  return checkClientKey(key, []);
 }
 
 /** Verifies `signature` over `message` with the key's own scheme. ECDSA signatures may be DER or raw r||s. */

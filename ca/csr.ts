@@ -1,9 +1,9 @@
 // PKCS#10 requests: only the key and the self-signature matter (subject and attributes are ignored, as in Fulcio).
-import { verify as nodeVerify, createPublicKey } from 'node:crypto';
+import { verify as nodeVerify } from 'node:crypto';
 import { children, decodeOid, parse, Tag } from '../lib/der.js';
 import { FulgorError } from '../lib/errors.js';
 import { parsePemBlocks } from '../lib/pem.js';
-import { checkClientKey, type ClientKey } from './client-key.js';
+import { clientKeyFromSpki, type ClientKey } from './client-key.js';
 
 const SIGNATURE_HASH: Record<string, 'sha256' | 'sha384' | 'sha512' | null> = {
   '1.2.840.10045.4.3.2': 'sha256',
@@ -42,19 +42,13 @@ export function checkCsr(pemText: string): ClientKey {
   } catch (e) {
     throw unparsable('malformed DER', e);
   }
-  let key;
-  try {
-    key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
-  } catch (e) {
-    throw new FulgorError('INVALID_PUBLIC_KEY', 'The public key supplied in the request could not be parsed', { cause: e });
-  }
-  const client = checkClientKey(key);
+  const client = clientKeyFromSpki(spkiDer);
   if (!(algOid in SIGNATURE_HASH))
     throw new FulgorError('UNSUPPORTED_SIGNATURE_ALGORITHM', `unrecognized signature algorithm: ${algOid}`);
   const hash = SIGNATURE_HASH[algOid] ?? null;
   let ok = false;
   try {
-    ok = nodeVerify(hash, info.raw, { key, dsaEncoding: 'der' }, signature);
+    ok = nodeVerify(hash, info.raw, { key: client.key, dsaEncoding: 'der' }, signature);
   } catch {
     ok = false;
   }

@@ -65,7 +65,7 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
       const principal = deps.mapClaims(verified);
       enforcePolicy(verified, principal, deps);
       const key = clientKeyFor(req, principal);
-      const pre = await deps.ca.precertificate(principal, key.spki);
+      const pre = await deps.ca.precertificate(principal, key);
       let sctList: Buffer;
       try {
         sctList = await deps.ct.sctListFor([pre.der, ...deps.ca.chain]);

@@ -72,7 +72,7 @@ export function clientKey(type: 'p256' | 'p384' | 'p521' | 'rsa2048' | 'rsa1024'
   };
 }
 
-export function v2Request(token: string, key: ReturnType<typeof clientKey>, name: string) {
+export function v2Request(token: string, key: { readonly pem: string; prove(name: string): string }, name: string) {
   return {
     credentials: { oidcIdentityToken: token },
     publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: key.pem }, proofOfPossession: key.prove(name) },

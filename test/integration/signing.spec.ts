@@ -3,6 +3,7 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { parsePemBlocks } from '../../lib/pem.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
+import { compressedP256, csrPem, ed25519IdentityKey, explicitParamsP256, rsaKeyWithExponent } from '../helpers/malicious-keys.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import { fulcioExtensions, x509 } from '../helpers/x509.js';
 
@@ -112,6 +113,68 @@ describe('integration: POST /api/v2/signingCert through the real server and a re
     });
     assert.equal(bad.status, 400);
     assert.ok(['INVALID_CSR_SIGNATURE', 'INVALID_CSR'].includes(bad.json.details[0].reason), bad.text);
+  });
+
+  describe('refuses keys whose proof needs no private key, and certifies only the canonical SPKI (v2, v1, CSR)', () => {
+    type Key = ReturnType<typeof rsaKeyWithExponent>;
+    const v1 = (token: string, k: Key) =>
+      fulgor.post(
+        '/api/v1/signingCert',
+        { publicKey: { content: Buffer.from(k.pem).toString('base64') }, signedEmailAddress: k.prove(GITHUB_SUB) },
+        { authorization: `Bearer ${token}` },
+      );
+    const csr = (token: string, pem: string) =>
+      fulgor.post('/api/v2/signingCert', {
+        credentials: { oidcIdentityToken: token },
+        certificateSigningRequest: Buffer.from(pem).toString('base64'),
+      });
+    /** The key through all three doors: v2 PEM key + proof, v1 base64 key + signedEmailAddress, v2 self-signed CSR. */
+    const allRoutes = async (k: Key, csrAlg: Parameters<typeof csrPem>[1]) => [
+      await fulgor.post('/api/v2/signingCert', v2Request(await github.mint('github'), k, GITHUB_SUB)),
+      await v1(await github.mint('github'), k),
+      await csr(await github.mint('github'), csrPem(k, csrAlg)),
+    ];
+    const expectRefused = (responses: Awaited<ReturnType<typeof fulgor.post>>[], reason: string, why: RegExp) => {
+      for (const res of responses) {
+        assert.equal(res.status, 400, res.text);
+        assert.equal(res.json.details[0].reason, reason, res.text);
+        assert.match(res.json.message, why);
+      }
+    };
+
+    it('RSA e = 1 with the PKCS#1 encoding of the hash as its "proof"', async () =>
+      expectRefused(await allRoutes(rsaKeyWithExponent(1n), 'sha256WithRSA'), 'INSECURE_PUBLIC_KEY', /RSA public exponent must be odd/));
+
+    it('RSA with an even exponent', async () =>
+      expectRefused(
+        [await fulgor.post('/api/v2/signingCert', v2Request(await github.mint('github'), rsaKeyWithExponent(65536n), GITHUB_SUB))],
+        'INSECURE_PUBLIC_KEY',
+        /RSA public exponent must be odd/,
+      ));
+
+    it('the Ed25519 identity point with the signature R = identity, S = 0', async () =>
+      expectRefused(await allRoutes(ed25519IdentityKey(), 'ed25519'), 'INSECURE_PUBLIC_KEY', /small order/));
+
+    it('EC keys with explicit curve parameters', async () =>
+      expectRefused(await allRoutes(explicitParamsP256(), 'ecdsaWithSHA256'), 'INVALID_PUBLIC_KEY', /explicit curve parameters/));
+
+    it('a compressed P-256 key gets a certificate carrying the uncompressed named-curve SPKI', async () => {
+      const k = compressedP256();
+      const [v2, legacy, fromCsr] = await allRoutes(k, 'ecdsaWithSHA256');
+      const leaves = [
+        leafOf(v2!.json).pems[0]!,
+        legacy!.text.split(/(?<=-----END CERTIFICATE-----)\n/)[0]!,
+        leafOf(fromCsr!.json).pems[0]!,
+      ];
+      assert.deepEqual([v2!.status, legacy!.status, fromCsr!.status], [200, 201, 200]);
+      for (const pem of leaves) {
+        const spki = Buffer.from(new x509.X509Certificate(pem).publicKey.rawData);
+        assert.equal(spki.length, 91);
+        assert.ok(spki.equals(k.uncompressedSpki), 'uncompressed point, named curve');
+        const node = new X509Certificate(pem);
+        assert.ok(node.checkPrivateKey(k.privateKey), 'certifies the requester’s key');
+      }
+    });
   });
 
   describe('refuses bad input with a 4xx in Fulcio’s shape and a reason', () => {

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { createCertificateAuthority } from '../../../ca/authority.js';
+import { clientKeyFromSpki } from '../../../ca/client-key.js';
 import { createDevCa } from '../../../ca/dev-ca.js';
 import { createIssuingCa } from '../../../ca/issuing-ca.js';
 import { children, decodeOid, encodeOid, parse, readNode, sequence, tlv } from '../../../lib/der.js';
 import { fixedClock } from '../../../lib/clock.js';
 import { keySigner } from '../../../lib/signer.js';
+import { parseCertificate } from '../../../lib/x509.js';
 import type { Principal } from '../../../oidc/principal.js';
+import { compressedP256 } from '../../helpers/malicious-keys.js';
 import { fulcioExtensions, x509 } from '../../helpers/x509.js';
 
 const NOW = new Date('2026-11-27T10:00:00.750Z');
@@ -39,13 +42,12 @@ describe('ca/authority: the leaf profile', () => {
     dev = await createDevCa({ now: NOW });
   });
 
-  async function issue(p: Principal = principal) {
+  async function issue(p: Principal = principal, submitted?: Buffer) {
     const ca = createCertificateAuthority(createIssuingCa([dev.intermediate, dev.root], keySigner(dev.intermediateKey)), {
       clock: fixedClock(NOW),
     });
-    const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const spki = key.publicKey.export({ type: 'spki', format: 'der' });
-    const pre = await ca.precertificate(p, spki);
+    const spki = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' });
+    const pre = await ca.precertificate(p, clientKeyFromSpki(submitted ?? spki));
     const sctList = Buffer.from('0005000301020', 'hex');
     const final = await ca.finalize(pre, sctList);
     return { pre: pre.der, final, spki, sctList };
@@ -126,6 +128,20 @@ describe('ca/authority: the leaf profile', () => {
     const prefix = Buffer.concat([encodeOid('1.3.6.1.4.1.57264.1.7'), Buffer.from([0xa0])]);
     assert.ok(user.includes(prefix));
     assert.ok(user.includes(Buffer.from('alice!example.com')));
+  });
+
+  it('certifies the canonical SPKI of a client key sent compressed: uncompressed point, named curve, SKI over it', async () => {
+    const k = compressedP256();
+    const { pre, final } = await issue(principal, k.spki);
+    for (const der of [pre, final]) {
+      const cert = parseCertificate(der);
+      assert.ok(cert.spki.equals(k.uncompressedSpki), 'uncompressed named-curve SPKI');
+      assert.ok(!der.includes(k.spki.subarray(k.spki.length - 33)), 'the compressed point appears nowhere');
+    }
+    const ski = new x509.X509Certificate(final).getExtension(x509.SubjectKeyIdentifierExtension)!;
+    const point = k.uncompressedSpki.subarray(k.uncompressedSpki.length - 65);
+    assert.equal(ski.keyId, createHash('sha1').update(point).digest('hex'));
+    assert.ok(new X509Certificate(final).publicKey.export({ type: 'spki', format: 'der' }).equals(k.uncompressedSpki));
   });
 
   it('refuses a principal without an issuer', async () => {

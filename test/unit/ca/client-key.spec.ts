@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { parseClientKey } from '../../../ca/client-key.js';
+import { checkCsr } from '../../../ca/csr.js';
 import { checkProofOfPossession, decodeBase64Bytes } from '../../../ca/proof-of-possession.js';
+import {
+  compressedP256,
+  csrPem,
+  ed25519Encoding,
+  ed25519IdentityKey,
+  ed25519SmallOrderEncodings,
+  ed25519Spki,
+  explicitParamsP256,
+  rsaKeyWithExponent,
+} from '../../helpers/malicious-keys.js';
 
 const NAME = 'repo:acme/app:ref:refs/heads/main';
 
@@ -69,5 +80,72 @@ describe('ca/client-key and proof of possession', () => {
     assert.ok(decodeBase64Bytes('+w==', 'x').equals(Buffer.from([0xfb])));
     assert.ok(decodeBase64Bytes('+w', 'x').equals(Buffer.from([0xfb])));
     assert.throws(() => decodeBase64Bytes('%%%', 'x'), { code: 'BAD_REQUEST' });
+  });
+});
+
+describe('ca/client-key: keys whose proof needs no private key, and encodings a certificate must not carry', () => {
+  const name = Buffer.from(NAME);
+  const reason = (code: string, why: RegExp) => (e: unknown) => {
+    assert.equal((e as { code?: string }).code, code);
+    assert.match((e as Error).message, why);
+    return true;
+  };
+
+  it('refuses RSA e = 1, whose forged PKCS#1 "proof" really verifies, for PEM keys, DER keys and CSRs', () => {
+    const k = rsaKeyWithExponent(1n);
+    const node = createPublicKey({ key: k.spki, format: 'der', type: 'spki' });
+    assert.ok(verify('sha256', name, node, k.signBytes(name)), 'the forgery is real: node verifies it');
+    assert.throws(() => parseClientKey(k.pem), reason('INSECURE_PUBLIC_KEY', /exponent must be odd, at least 3/));
+    assert.throws(() => parseClientKey(k.spki), reason('INSECURE_PUBLIC_KEY', /exponent/));
+    assert.throws(() => checkCsr(csrPem(k, 'sha256WithRSA')), reason('INSECURE_PUBLIC_KEY', /exponent/));
+  });
+
+  it('refuses even and out-of-range RSA exponents and even moduli, and accepts 3 and 65537', () => {
+    for (const e of [2n, 4n, 65536n, 2n ** 31n + 1n])
+      assert.throws(() => parseClientKey(rsaKeyWithExponent(e).pem), reason('INSECURE_PUBLIC_KEY', new RegExp(`not ${e}$`)));
+    for (const e of [3n, 65537n]) assert.equal(parseClientKey(rsaKeyWithExponent(e).pem).description, 'RSA-2048');
+    assert.throws(() => parseClientKey(rsaKeyWithExponent(65537n, { evenModulus: true }).pem), reason('INSECURE_PUBLIC_KEY', /modulus is even/));
+  });
+
+  it('refuses the Ed25519 identity point, whose all-identity signature really verifies, as a key and in a CSR', () => {
+    const k = ed25519IdentityKey();
+    const node = createPublicKey({ key: k.spki, format: 'der', type: 'spki' });
+    assert.ok(verify(null, name, node, k.signBytes(name)), 'the forgery is real: node verifies it');
+    assert.throws(() => parseClientKey(k.pem), reason('INSECURE_PUBLIC_KEY', /small order/));
+    assert.throws(() => checkCsr(csrPem(k, 'ed25519')), reason('INSECURE_PUBLIC_KEY', /small order/));
+  });
+
+  for (const { label, bytes } of ed25519SmallOrderEncodings())
+    it(`refuses the small-order Ed25519 encoding ${label}`, () =>
+      assert.throws(() => parseClientKey(ed25519Spki(bytes)), reason('INSECURE_PUBLIC_KEY', /small order/)));
+
+  it('refuses Ed25519 encodings that are not on the curve or not canonical', () => {
+    // y = 2 has no x on the curve; y = p + 3 is a non-canonical encoding of a point of large order (y = 3).
+    assert.throws(() => parseClientKey(ed25519Spki(ed25519Encoding(2n))), reason('INVALID_PUBLIC_KEY', /not a point/));
+    assert.ok(parseClientKey(ed25519Spki(ed25519Encoding(3n))), 'y = 3 is a point of large order');
+    assert.throws(() => parseClientKey(ed25519Spki(ed25519Encoding(2n ** 255n - 16n))), reason('INVALID_PUBLIC_KEY', /canonical/));
+  });
+
+  it('takes a compressed P-256 point and certifies the uncompressed named-curve SPKI, for keys and CSRs', () => {
+    const k = compressedP256();
+    assert.equal(k.spki.length, 59, 'the submitted key really is compressed');
+    const key = parseClientKey(k.pem);
+    assert.ok(key.spki.equals(k.uncompressedSpki));
+    checkProofOfPossession(key, NAME, Buffer.from(k.prove(NAME), 'base64'));
+    assert.ok(checkCsr(csrPem(k, 'ecdsaWithSHA256')).spki.equals(k.uncompressedSpki));
+  });
+
+  it('keeps the SPKI of well-formed keys of every accepted type byte for byte', () => {
+    for (const c of cases) {
+      const spki = c.pair().publicKey.export({ type: 'spki', format: 'der' });
+      assert.ok(parseClientKey(spki).spki.equals(spki), c.label);
+    }
+  });
+
+  it('refuses EC keys with explicit curve parameters, as a key and in a CSR', () => {
+    const k = explicitParamsP256();
+    assert.equal(createPublicKey({ key: k.spki, format: 'der', type: 'spki' }).asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    assert.throws(() => parseClientKey(k.pem), reason('INVALID_PUBLIC_KEY', /explicit curve parameters/));
+    assert.throws(() => checkCsr(csrPem(k, 'ecdsaWithSHA256')), reason('INVALID_PUBLIC_KEY', /explicit curve parameters/));
   });
 });
