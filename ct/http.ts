@@ -3,6 +3,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
+import { checkChainLength } from './chain.js';
 import { badRequest, isCtError } from './errors.js';
 import type { CtLog } from './log.js';
 import type { Sct } from './structures.js';
@@ -39,6 +40,7 @@ function queryNumber(req: Request, name: string): number {
 function chainFromBody(body: unknown): Buffer[] {
   const chain = typeof body === 'object' && body !== null ? (body as { chain?: unknown }).chain : undefined;
   if (!Array.isArray(chain) || chain.length === 0) throw badRequest('body must be {"chain": [base64 DER, ...]} with at least one certificate');
+  checkChainLength(chain.length);
   return chain.map((c, i) => {
     if (typeof c !== 'string') throw badRequest(`chain[${i}] must be a base64 string`);
     return decodeBase64(c, `chain[${i}]`);

@@ -124,6 +124,7 @@ export function createLog(options: LogOptions): CtLog {
 
   async function add(chainDer: readonly Buffer[], submission: Submission): Promise<Sct> {
     const { chain, leaf } = validateChain(chainDer, submission, policy, clock());
+    // extra_data holds the verified path (issuers up to the accepted root), never the submitted array as sent.
     const above = chain.slice(1).map((c) => c.der);
     const entry: SignedEntry =
       submission === 'add-chain'

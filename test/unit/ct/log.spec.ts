@@ -53,6 +53,17 @@ describe('ct/log', () => {
     assert.ok(entry!.extraData.equals(x509ExtraData([pki.intermediate.der, pki.root.der])));
   });
 
+  it('stores the verified path, not what was sent after the accepted root; duplicates still map to one entry', async () => {
+    const other = await makePki();
+    const leaf = await pki.leaf();
+    const first = await log.addChain([leaf, pki.intermediate.der, pki.root.der, other.root.der, other.intermediate.der]);
+    const again = await log.addChain([leaf, pki.intermediate.der]);
+    assert.equal(again.timestamp, first.timestamp);
+    assert.equal((await log.getSth()).treeSize, 1);
+    const [entry] = await log.getEntries(0, 0);
+    assert.ok(entry!.extraData.equals(x509ExtraData([pki.intermediate.der, pki.root.der])));
+  });
+
   it('deduplicates: same timestamp, no new leaf, still a valid SCT', async () => {
     const chain = [await pki.leaf({ trailing: [POISON] }), pki.intermediate.der];
     const first = await log.addPreChain(chain);
