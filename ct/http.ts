@@ -64,7 +64,13 @@ export function errorHandler(logger: Logger) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const e = err as { type?: unknown; status?: unknown; message?: unknown };
-    if (isCtError(err)) return sendError(res, err.status, err.message);
+    if (isCtError(err) && err.status < 500) return sendError(res, err.status, err.message);
+    if (isCtError(err) && err.status === 503) {
+      // The detail names the storage; the client learns only that retrying later makes sense.
+      logger.log('warn', 'ct log storage unavailable', { error: err.message });
+      res.setHeader('Retry-After', '1');
+      return sendError(res, 503, 'the log is temporarily unavailable; retry later');
+    }
     if (e.type === 'entity.too.large') return sendError(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed JSON body');
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)

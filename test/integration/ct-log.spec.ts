@@ -41,13 +41,13 @@ describe('CT log over HTTP', () => {
   const post = (path: string, body: string): Promise<Response> =>
     fetch(`${base}/ct/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
-  it('serves an empty tree with empty proofs as []', async () => {
+  it('serves an empty tree, and refuses a consistency proof from it (RFC 6962 §2.1.2: 0 < first)', async () => {
     const sth = await client.getSth();
     assert.equal(sth.treeSize, 0);
     assert.ok(sth.rootHash.equals(EMPTY_ROOT));
     const res = await get('get-sth-consistency?first=0&second=0');
-    assert.equal(res.status, 200);
-    assert.equal(await res.text(), '{"consistency":[]}');
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /first must be at least 1/);
   });
 
   it('logs precertificates and certificates, and proves it', async () => {
@@ -78,6 +78,7 @@ describe('CT log over HTTP', () => {
 
     const consistency = await client.getSthConsistency(1, 7);
     assert.ok(verifyConsistency(1, 7, sthOne.rootHash, sth.rootHash, consistency));
+    assert.deepEqual(await client.getSthConsistency(7, 7), [], 'first = second: the empty proof');
 
     const ep = await (await get('get-entry-and-proof?leaf_index=2&tree_size=7')).json() as Record<string, unknown>;
     const epLeaf = Buffer.from(ep.leaf_input as string, 'base64');
@@ -150,6 +151,7 @@ describe('CT log over HTTP', () => {
       [get('get-sth-consistency?first=1'), 400, /second/],
       [get('get-sth-consistency?first=3&second=2'), 400, /smaller/],
       [get('get-sth-consistency?first=1&second=9999'), 400, /beyond/],
+      [get('get-sth-consistency?first=0&second=1'), 400, /first must be at least 1/],
       [get('get-proof-by-hash?hash=notbase64!&tree_size=1'), 400, /base64/],
       [get(`get-proof-by-hash?hash=${encodeURIComponent(Buffer.alloc(32).toString('base64'))}&tree_size=0`), 400, /tree_size/],
       [get(`get-proof-by-hash?hash=${encodeURIComponent(Buffer.alloc(32).toString('base64'))}&tree_size=1`), 404, /no leaf/],

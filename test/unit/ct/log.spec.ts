@@ -118,7 +118,8 @@ describe('ct/log', () => {
     assert.ok(verifyInclusion(3, 5, leaves[3]!, p.auditPath, sth.rootHash));
     const ep = await log.getEntryAndProof(3, 5);
     assert.deepEqual(ep.auditPath, p.auditPath);
-    assert.deepEqual(await log.getConsistency(0, 5), []);
+    await assert.rejects(log.getConsistency(0, 5), status(400), 'no proof from the empty tree (RFC 6962 §2.1.2: 0 < m)');
+    await assert.rejects(log.getConsistency(0, 0), status(400));
     assert.deepEqual(await log.getConsistency(5, 5), []);
     await assert.rejects(log.getProofByHash(leaves[3]!, 3), status(404));
     await assert.rejects(log.getProofByHash(leaves[3]!, 6), status(404));
