@@ -1,12 +1,18 @@
-// Submission checks of add-chain / add-pre-chain, in the spirit of ctfe's ValidateChain (ct-log.md §1.3): every
-// element parses, each certificate is signed by the next, the chain ends at (or directly under) a configured root,
-// poison matches the endpoint, the leaf's EKU passes the filter and the leaf is within its validity period.
+// Submission checks of add-chain / add-pre-chain, in the spirit of ctfe's ValidateChain (ct-log.md §1.3), and
+// stricter where ctfe's lax path building lets anyone holding a leaf key log what they like: the chain is bounded
+// (count, size, no repeats), every element parses, each certificate is signed by the next, every certificate above
+// the leaf is a currently valid CA allowed to sign certificates (basicConstraints cA, pathLenConstraint, keyUsage
+// keyCertSign), the path ends at (or directly under) a configured root, poison matches the endpoint, the leaf's EKU
+// passes the filter and the leaf is within its validity period. The result is the verified path, not the submission.
 import { badRequest } from './errors.js';
 import {
+  basicConstraints,
   CODE_SIGNING_EKU,
   extendedKeyUsages,
   isPrecertificate,
   isSignedBy,
+  KEY_CERT_SIGN,
+  keyUsageBits,
   parseCertificate,
   PRECERT_SIGNING_EKU,
   type Certificate,
@@ -16,12 +22,15 @@ export interface ChainPolicy {
   readonly roots: readonly Certificate[];
   /** The leaf must carry at least one of these EKUs; null accepts any leaf. Default: code signing. */
   readonly extKeyUsages?: readonly string[] | null;
-  /** Allowance for a leaf whose notBefore is slightly in the future (clock skew). Default 60 s. */
+  /** Allowance for a certificate whose notBefore is slightly in the future (clock skew). Default 60 s. */
   readonly notBeforeSkewMs?: number;
 }
 
 export interface ValidatedChain {
-  /** The submitted certificates, plus the root when the submitter stopped just below it. */
+  /**
+   * The verified path: the leaf, its issuers in submission order up to the first accepted root (appended when the
+   * submitter stopped just below it). Anything submitted after that root is not part of it.
+   */
   readonly chain: readonly Certificate[];
   readonly leaf: Certificate;
 }
@@ -29,9 +38,25 @@ export interface ValidatedChain {
 export type Submission = 'add-chain' | 'add-pre-chain';
 
 export const DEFAULT_EXT_KEY_USAGES: readonly string[] = [CODE_SIGNING_EKU];
+/** Most certificates a submission may hold (leaf, intermediates, root): real chains have three or four. */
+export const MAX_CHAIN_LENGTH = 10;
+/** Largest DER certificate accepted in a submission. */
+export const MAX_CERTIFICATE_BYTES = 32_768;
+
+/** Refuses an empty or over-long chain; the HTTP layer calls it before decoding anything. */
+export function checkChainLength(count: number): void {
+  if (count === 0) throw badRequest('chain is empty');
+  if (count > MAX_CHAIN_LENGTH) throw badRequest(`chain has ${count} certificates; at most ${MAX_CHAIN_LENGTH} are accepted`);
+}
 
 function parseAll(chainDer: readonly Buffer[]): Certificate[] {
-  if (chainDer.length === 0) throw badRequest('chain is empty');
+  checkChainLength(chainDer.length);
+  chainDer.forEach((der, i) => {
+    if (der.length > MAX_CERTIFICATE_BYTES)
+      throw badRequest(`chain[${i}] is ${der.length} bytes; certificates over ${MAX_CERTIFICATE_BYTES} bytes are not accepted`);
+    const first = chainDer.findIndex((other) => other.equals(der));
+    if (first !== i) throw badRequest(`chain[${i}] repeats chain[${first}]`);
+  });
   return chainDer.map((der, i) => {
     try {
       return parseCertificate(der);
@@ -44,16 +69,54 @@ function parseAll(chainDer: readonly Buffer[]): Certificate[] {
 const issues = (issuer: Certificate, cert: Certificate): boolean =>
   issuer.subject.equals(cert.issuer) && isSignedBy(cert, issuer.spki);
 
-/** Checks the chain order and signatures and anchors it at a configured root (appending that root if needed). */
-function anchor(certs: Certificate[], roots: readonly Certificate[]): Certificate[] {
-  for (let i = 0; i + 1 < certs.length; i++) {
-    if (!issues(certs[i + 1]!, certs[i]!)) throw badRequest(`chain[${i}] is not signed by chain[${i + 1}]`);
+function read<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw badRequest(`malformed ${what}: ${(e as Error).message}`, e);
   }
-  const last = certs[certs.length - 1]!;
-  if (roots.some((r) => r.der.equals(last.der))) return certs;
-  const root = roots.find((r) => issues(r, last));
-  if (!root) throw badRequest('chain does not end at or directly below one of the accepted roots');
-  return [...certs, root];
+}
+
+function checkValidity(cert: Certificate, what: string, now: Date, skewMs: number): void {
+  if (now.getTime() > cert.notAfter.getTime()) throw badRequest(`${what} expired at ${cert.notAfter.toISOString()}`);
+  if (now.getTime() < cert.notBefore.getTime() - skewMs)
+    throw badRequest(`${what} is not valid before ${cert.notBefore.toISOString()}`);
+}
+
+/**
+ * An issuer at `depth` in the path (1 = the leaf's issuer) must be a CA, allowed to sign certificates, with room for
+ * the depth - 1 CA certificates below it, and valid now. Name chaining plus a signature is not issuance: without
+ * this, any leaf's key could "issue" certificates.
+ */
+function checkIssuer(cert: Certificate, what: string, depth: number, now: Date, skewMs: number): void {
+  const bc = read(`basicConstraints in ${what}`, () => basicConstraints(cert));
+  if (!bc?.ca) throw badRequest(`${what} is not a CA certificate (basicConstraints cA is not TRUE)`);
+  if (bc.pathLen !== undefined && depth - 1 > bc.pathLen)
+    throw badRequest(`${what} allows ${bc.pathLen} CA certificate(s) below it (pathLenConstraint), the chain has ${depth - 1}`);
+  const usage = read(`keyUsage in ${what}`, () => keyUsageBits(cert));
+  if (usage && !usage.has(KEY_CERT_SIGN)) throw badRequest(`${what} has a keyUsage without keyCertSign`);
+  checkValidity(cert, what, now, skewMs);
+}
+
+/**
+ * The verified path, in submission order: each certificate signed by the next, every issuer a CA, ending at the first
+ * accepted root (by DER); when the submission stops below the roots, the accepted root that signed its last element is
+ * appended.
+ */
+function verifiedPath(certs: readonly Certificate[], roots: readonly Certificate[], now: Date, skewMs: number): Certificate[] {
+  const isRoot = (c: Certificate): boolean => roots.some((r) => r.der.equals(c.der));
+  const path = [certs[0]!];
+  for (let i = 0; !isRoot(path[i]!); i++) {
+    const cert = path[i]!;
+    const submitted = certs[i + 1];
+    const issuer = submitted ?? roots.find((r) => issues(r, cert));
+    if (!issuer) throw badRequest('chain does not end at or directly below one of the accepted roots');
+    const what = submitted ? `chain[${i + 1}]` : 'the accepted root';
+    if (!issues(issuer, cert)) throw badRequest(`chain[${i}] is not signed by ${what}`);
+    checkIssuer(issuer, what, i + 1, now, skewMs);
+    path.push(issuer);
+  }
+  return path;
 }
 
 function checkPoison(leaf: Certificate, submission: Submission): void {
@@ -68,25 +131,13 @@ function checkPoison(leaf: Certificate, submission: Submission): void {
     throw badRequest('cert / precert mismatch: add-pre-chain needs a precertificate with the poison extension');
 }
 
-function ekusOf(cert: Certificate, what: string): string[] | null {
-  try {
-    return extendedKeyUsages(cert);
-  } catch (e) {
-    throw badRequest(`malformed extended key usage extension in the ${what}: ${(e as Error).message}`, e);
-  }
-}
+const ekusOf = (cert: Certificate, what: string): string[] | null =>
+  read(`extended key usage extension in the ${what}`, () => extendedKeyUsages(cert));
 
 function checkEku(leaf: Certificate, wanted: readonly string[] | null): void {
   if (wanted === null || wanted.length === 0) return;
   if (!ekusOf(leaf, 'leaf')?.some((eku) => wanted.includes(eku)))
     throw badRequest(`leaf certificate lacks an accepted extended key usage (${wanted.join(', ')})`);
-}
-
-function checkValidity(leaf: Certificate, now: Date, skewMs: number): void {
-  if (now.getTime() > leaf.notAfter.getTime())
-    throw badRequest(`leaf certificate expired at ${leaf.notAfter.toISOString()}`);
-  if (now.getTime() < leaf.notBefore.getTime() - skewMs)
-    throw badRequest(`leaf certificate is not valid before ${leaf.notBefore.toISOString()}`);
 }
 
 /** Validates a submission; throws a 400 CtError saying what is wrong. */
@@ -98,9 +149,10 @@ export function validateChain(
 ): ValidatedChain {
   const certs = parseAll(chainDer);
   const leaf = certs[0]!;
-  checkValidity(leaf, now, policy.notBeforeSkewMs ?? 60_000);
+  const skewMs = policy.notBeforeSkewMs ?? 60_000;
+  checkValidity(leaf, 'leaf certificate', now, skewMs);
   checkEku(leaf, policy.extKeyUsages === undefined ? DEFAULT_EXT_KEY_USAGES : policy.extKeyUsages);
-  const chain = anchor(certs, policy.roots);
+  const chain = verifiedPath(certs, policy.roots, now, skewMs);
   checkPoison(leaf, submission);
   if (submission === 'add-pre-chain') {
     const issuer = chain[1];

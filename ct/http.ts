@@ -3,6 +3,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
+import { checkChainLength } from './chain.js';
 import { badRequest, isCtError } from './errors.js';
 import type { CtLog } from './log.js';
 import type { Sct } from './structures.js';
@@ -39,6 +40,7 @@ function queryNumber(req: Request, name: string): number {
 function chainFromBody(body: unknown): Buffer[] {
   const chain = typeof body === 'object' && body !== null ? (body as { chain?: unknown }).chain : undefined;
   if (!Array.isArray(chain) || chain.length === 0) throw badRequest('body must be {"chain": [base64 DER, ...]} with at least one certificate');
+  checkChainLength(chain.length);
   return chain.map((c, i) => {
     if (typeof c !== 'string') throw badRequest(`chain[${i}] must be a base64 string`);
     return decodeBase64(c, `chain[${i}]`);
@@ -62,7 +64,13 @@ export function errorHandler(logger: Logger) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     const e = err as { type?: unknown; status?: unknown; message?: unknown };
-    if (isCtError(err)) return sendError(res, err.status, err.message);
+    if (isCtError(err) && err.status < 500) return sendError(res, err.status, err.message);
+    if (isCtError(err) && err.status === 503) {
+      // The detail names the storage; the client learns only that retrying later makes sense.
+      logger.log('warn', 'ct log storage unavailable', { error: err.message });
+      res.setHeader('Retry-After', '1');
+      return sendError(res, 503, 'the log is temporarily unavailable; retry later');
+    }
     if (e.type === 'entity.too.large') return sendError(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed JSON body');
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)

@@ -124,6 +124,7 @@ export function createLog(options: LogOptions): CtLog {
 
   async function add(chainDer: readonly Buffer[], submission: Submission): Promise<Sct> {
     const { chain, leaf } = validateChain(chainDer, submission, policy, clock());
+    // extra_data holds the verified path (issuers up to the accepted root), never the submitted array as sent.
     const above = chain.slice(1).map((c) => c.der);
     const entry: SignedEntry =
       submission === 'add-chain'
@@ -164,6 +165,8 @@ export function createLog(options: LogOptions): CtLog {
   async function getConsistency(first: number, second: number): Promise<Buffer[]> {
     requireCount(first, 'first');
     requireCount(second, 'second');
+    // RFC 6962 §2.1.2 defines PROOF(m, D[n]) for 0 < m only; an empty answer for m = 0 would read as a proof.
+    if (first === 0) throw badRequest('first must be at least 1: there is no consistency proof from the empty tree');
     if (second < first) throw badRequest('second must not be smaller than first');
     const size = await store.size();
     if (second > size) throw badRequest(`second (${second}) is beyond the current tree size (${size})`);

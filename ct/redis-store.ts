@@ -9,6 +9,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
+import { unavailable } from './errors.js';
 import { hashChildren, perfectSubtrees, type NodeId } from './merkle.js';
 import { PUBLISH_STH_LUA, SEQUENCE_LUA } from './redis-scripts.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
@@ -61,6 +62,9 @@ function checkPrefix(prefix: string): void {
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** ioredis' own failures of reaching the server, and replies of a server that cannot serve right now. */
+const UNREACHABLE = /^(Connection is closed|Stream isn't writeable|Command timed out|Reached the max retries|LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY)\b/;
 
 async function connect(url: string, options: RedisOptions): Promise<Redis> {
   const redis = new Redis(url, { ...CONNECTION_OPTIONS, ...options });
@@ -157,13 +161,18 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
   const entryKey = (i: number): [string, string] => [`${base}e:${Math.floor(i / 256)}`, String(i % 256)];
   const nodeKey = (id: NodeId): [string, string] => [`${base}h:${id.level}:${Math.floor(id.index / 256)}`, String(id.index % 256)];
 
-  /** Runs a store operation, turning any failure into one clear rejection. */
+  /**
+   * Runs a store operation, turning any failure into one clear rejection: a 503 CtError when Redis cannot be reached
+   * (the connection is not ready, or ioredis gave up on it), a plain Error (500) for anything else.
+   */
   const op = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (e) {
       if (e instanceof RangeError) throw e;
-      throw new Error(`Redis log store at ${where} (prefix ${opts.prefix}): ${what} failed: ${message(e)}`, { cause: e });
+      const text = `Redis log store at ${where} (prefix ${opts.prefix}): ${what} failed: ${message(e)}`;
+      if (redis.status !== 'ready' || UNREACHABLE.test(message(e))) throw unavailable(text, e);
+      throw new Error(text, { cause: e });
     }
   };
 

@@ -9,8 +9,8 @@ import { createMemoryStore } from '../../ct/memory-store.js';
 import { EMPTY_ROOT, hashLeaf, rootOfLeafHashes, verifyConsistency, verifyInclusion } from '../../ct/merkle.js';
 import { merkleTreeLeaf, parseMerkleTreeLeaf, serializeSct } from '../../ct/structures.js';
 import { signedEntryForChain } from '../../ct/verify.js';
-import type { Signer } from '../../lib/signer.js';
-import { logSigner, makePki, POISON, type TestPki } from '../unit/ct/helpers.js';
+import { keySigner, type Signer } from '../../lib/signer.js';
+import { CODE_SIGNING, logSigner, makeCert, makePki, name, newKey, POISON, type TestPki } from '../unit/ct/helpers.js';
 
 function listen(app: express.Express): Promise<Server> {
   return new Promise((resolve) => {
@@ -41,13 +41,13 @@ describe('CT log over HTTP', () => {
   const post = (path: string, body: string): Promise<Response> =>
     fetch(`${base}/ct/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
-  it('serves an empty tree with empty proofs as []', async () => {
+  it('serves an empty tree, and refuses a consistency proof from it (RFC 6962 §2.1.2: 0 < first)', async () => {
     const sth = await client.getSth();
     assert.equal(sth.treeSize, 0);
     assert.ok(sth.rootHash.equals(EMPTY_ROOT));
     const res = await get('get-sth-consistency?first=0&second=0');
-    assert.equal(res.status, 200);
-    assert.equal(await res.text(), '{"consistency":[]}');
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /first must be at least 1/);
   });
 
   it('logs precertificates and certificates, and proves it', async () => {
@@ -78,12 +78,51 @@ describe('CT log over HTTP', () => {
 
     const consistency = await client.getSthConsistency(1, 7);
     assert.ok(verifyConsistency(1, 7, sthOne.rootHash, sth.rootHash, consistency));
+    assert.deepEqual(await client.getSthConsistency(7, 7), [], 'first = second: the empty proof');
 
     const ep = await (await get('get-entry-and-proof?leaf_index=2&tree_size=7')).json() as Record<string, unknown>;
     const epLeaf = Buffer.from(ep.leaf_input as string, 'base64');
     const path = (ep.audit_path as string[]).map((h) => Buffer.from(h, 'base64'));
     assert.ok(verifyInclusion(2, 7, hashLeaf(epLeaf), path, sth.rootHash));
     assert.deepEqual(await client.getRoots(), [pki.root.der]);
+  });
+
+  it('refuses forged and padded chains on both endpoints (400), and the tree does not grow', async () => {
+    const sizeBefore = (await client.getSth()).treeSize;
+    const { intermediate, root } = pki;
+    const leaf = await pki.leaf();
+    const precert = await pki.leaf({ trailing: [POISON] });
+    const expiredLeaf = await pki.leaf({ notBefore: new Date(Date.now() - 7_200_000), notAfter: new Date(Date.now() - 3_600_000) });
+    // Signed by a leaf's key with the leaf's subject as issuer: what anyone holding one leaf can make.
+    const forge = (trailing: Buffer[]) =>
+      makeCert({
+        subject: 'forged',
+        issuerName: name('leaf'),
+        issuerSigner: pki.leafSigner,
+        subjectSpki: keySigner(newKey()).spki,
+        ekus: [CODE_SIGNING],
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 50 * 365 * 86_400_000),
+        trailing,
+      });
+    const forged = { 'add-chain': await forge([]), 'add-pre-chain': await forge([POISON]) };
+    const own = { 'add-chain': leaf, 'add-pre-chain': precert };
+    for (const endpoint of ['add-chain', 'add-pre-chain'] as const) {
+      const shapes: [Buffer[], RegExp][] = [
+        [[forged[endpoint], leaf, intermediate.der], /chain\[1\] is not a CA certificate/],
+        [[forged[endpoint], leaf, intermediate.der, root.der], /chain\[1\] is not a CA certificate/],
+        [[forged[endpoint], expiredLeaf, intermediate.der], /chain\[1\] is not a CA certificate/],
+        [[own[endpoint], intermediate.der, ...Array.from({ length: 650 }, () => root.der)], /at most 10 are accepted/],
+        [[own[endpoint], intermediate.der, root.der, root.der], /chain\[3\] repeats chain\[2\]/],
+      ];
+      for (const [chain, message] of shapes) {
+        const res = await post(endpoint, JSON.stringify({ chain: chain.map((c) => c.toString('base64')) }));
+        const text = await res.text();
+        assert.equal(res.status, 400, `${endpoint} (${chain.length} certificates): ${text}`);
+        assert.match(text, message, endpoint);
+      }
+    }
+    assert.equal((await client.getSth()).treeSize, sizeBefore, 'nothing was logged');
   });
 
   it('speaks the RFC 6962 JSON shapes', async () => {
@@ -112,6 +151,7 @@ describe('CT log over HTTP', () => {
       [get('get-sth-consistency?first=1'), 400, /second/],
       [get('get-sth-consistency?first=3&second=2'), 400, /smaller/],
       [get('get-sth-consistency?first=1&second=9999'), 400, /beyond/],
+      [get('get-sth-consistency?first=0&second=1'), 400, /first must be at least 1/],
       [get('get-proof-by-hash?hash=notbase64!&tree_size=1'), 400, /base64/],
       [get(`get-proof-by-hash?hash=${encodeURIComponent(Buffer.alloc(32).toString('base64'))}&tree_size=0`), 400, /tree_size/],
       [get(`get-proof-by-hash?hash=${encodeURIComponent(Buffer.alloc(32).toString('base64'))}&tree_size=1`), 404, /no leaf/],

@@ -1,15 +1,27 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import {
+  basicConstraints,
   extendedKeyUsages,
   isPrecertificate,
   isSignedBy,
+  keyUsageBits,
   parseCertificate,
   precertTbs,
 } from '../../../ct/certificate.js';
 import { encodeOid, octetString, sequence } from '../../../lib/der.js';
 import { keySigner } from '../../../lib/signer.js';
-import { CODE_SIGNING, extension, makeCert, makePki, name, POISON } from './helpers.js';
+import { createDevCa } from '../../../ca/dev-ca.js';
+import {
+  basicConstraintsExtension,
+  CODE_SIGNING,
+  extension,
+  keyUsageExtension,
+  makeCert,
+  makePki,
+  name,
+  POISON,
+} from './helpers.js';
 
 describe('ct/certificate', () => {
   it('parses the fields of a certificate', async () => {
@@ -23,6 +35,39 @@ describe('ct/certificate', () => {
     assert.deepEqual(cert.extensions.map((e) => [e.oid, e.critical]), [['2.5.29.19', true], ['2.5.29.17', false]]);
     assert.ok(isSignedBy(cert, pki.root.signer.spki));
     assert.ok(!isSignedBy(cert, pki.intermediate.signer.spki));
+  });
+
+  it('reads basicConstraints (cA, pathLenConstraint) and keyUsage bits, and refuses malformed ones', async () => {
+    const signer = keySigner(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
+    const cert = (exts: Buffer[]) =>
+      makeCert({ subject: 'x', issuerName: name('x'), issuerSigner: signer, subjectSpki: signer.spki, exactExtensions: exts }).then(parseCertificate);
+    const plain = await cert([]);
+    assert.equal(basicConstraints(plain), undefined);
+    assert.equal(keyUsageBits(plain), null);
+    assert.deepEqual(basicConstraints(await cert([basicConstraintsExtension(true)])), { ca: true });
+    assert.deepEqual(basicConstraints(await cert([basicConstraintsExtension(true, 0)])), { ca: true, pathLen: 0 });
+    assert.deepEqual(basicConstraints(await cert([basicConstraintsExtension(true, 200)])), { ca: true, pathLen: 200 });
+    assert.deepEqual(basicConstraints(await cert([basicConstraintsExtension(false)])), { ca: false });
+    assert.deepEqual(basicConstraints(await cert([extension('2.5.29.19', Buffer.from('30030101ff', 'hex'))])), { ca: true });
+    assert.deepEqual([...keyUsageBits(await cert([keyUsageExtension(0x04)]))!], [5]);
+    assert.deepEqual([...keyUsageBits(await cert([keyUsageExtension(0x86)]))!], [0, 5, 6]);
+    assert.deepEqual([...keyUsageBits(await cert([keyUsageExtension(0x80)]))!], [0]);
+    for (const bad of ['30030101aa', '3003020180', '300402020001', '3006020100020100', '0400']) {
+      await assert.rejects(cert([extension('2.5.29.19', Buffer.from(bad, 'hex'))]).then(basicConstraints), Error, bad);
+    }
+    for (const bad of ['0300', '03020804', '0402ffff']) {
+      await assert.rejects(cert([extension('2.5.29.15', Buffer.from(bad, 'hex'))]).then(keyUsageBits), Error, bad);
+    }
+  });
+
+  it('the development CA is a CA: root and intermediate carry cA and keyCertSign', async () => {
+    const ca = await createDevCa();
+    for (const der of [ca.root, ca.intermediate]) {
+      const cert = parseCertificate(der);
+      assert.equal(basicConstraints(cert)?.ca, true);
+      assert.ok(keyUsageBits(cert)?.has(5));
+    }
+    assert.equal(basicConstraints(parseCertificate(ca.intermediate))?.pathLen, 0);
   });
 
   it('reads the EKU list', async () => {

@@ -1,9 +1,23 @@
 import assert from 'node:assert/strict';
 import { parseCertificate } from '../../../ct/certificate.js';
-import { validateChain, type ChainPolicy } from '../../../ct/chain.js';
+import { MAX_CHAIN_LENGTH, validateChain, type ChainPolicy } from '../../../ct/chain.js';
 import { CtError } from '../../../ct/errors.js';
-import { extension, makeCert, makePki, newKey, name, POISON, PRECERT_SIGNING, type TestPki } from './helpers.js';
-import { keySigner } from '../../../lib/signer.js';
+import {
+  basicConstraintsExtension,
+  CODE_SIGNING,
+  extension,
+  keyUsageExtension,
+  makeCert,
+  makePki,
+  newKey,
+  name,
+  POISON,
+  PRECERT_SIGNING,
+  type CertSpec,
+  type TestPki,
+} from './helpers.js';
+import { keySigner, type Signer } from '../../../lib/signer.js';
+import { createDevCa } from '../../../ca/dev-ca.js';
 
 const rejects400 = (fn: () => unknown, message: RegExp): void =>
   assert.throws(fn, (e: unknown) => e instanceof CtError && e.status === 400 && message.test(e.message));
@@ -91,5 +105,110 @@ describe('ct/chain', () => {
     const p = { roots: [parseCertificate(selfSigned)] };
     assert.equal(validateChain([selfSigned], 'add-chain', p, new Date('2030-01-01')).chain.length, 1);
     rejects400(() => validateChain([selfSigned], 'add-chain', p, new Date('2036-01-01')), /expired/);
+  });
+
+  describe('issuers must be CAs (name chaining plus a signature is not issuance)', () => {
+    const FIFTY_YEARS = 50 * 365 * 86_400_000;
+    /** A certificate "issued" by the leaf's key, with the leaf's subject as issuer name: what any leaf holder can make. */
+    const forged = (p: TestPki, o: Partial<CertSpec> = {}): Promise<Buffer> =>
+      makeCert({
+        subject: 'forged',
+        issuerName: name('leaf'),
+        issuerSigner: p.leafSigner,
+        subjectSpki: keySigner(newKey()).spki,
+        ekus: [CODE_SIGNING],
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + FIFTY_YEARS),
+        ...o,
+      });
+
+    it('refuses a certificate signed by a leaf, on both endpoints, also once the leaf has expired', async () => {
+      const leaf = await pki.leaf();
+      const expired = await pki.leaf({ notBefore: new Date(Date.now() - 7_200_000), notAfter: new Date(Date.now() - 3_600_000) });
+      const forgedCert = await forged(pki);
+      const forgedPrecert = await forged(pki, { trailing: [POISON] });
+      for (const signer of [leaf, expired]) {
+        rejects400(() => validateChain([forgedCert, signer, pki.intermediate.der], 'add-chain', policy, now()), /chain\[1\] is not a CA certificate/);
+        rejects400(
+          () => validateChain([forgedPrecert, signer, pki.intermediate.der, pki.root.der], 'add-pre-chain', policy, now()),
+          /chain\[1\] is not a CA certificate/,
+        );
+      }
+    });
+
+    /** An intermediate under the test root with the given extensions (plus a SAN), and a leaf under it. */
+    async function underIntermediate(extensions: Buffer[], o: Partial<CertSpec> = {}): Promise<{ inter: Buffer; leaf: Buffer; signer: Signer }> {
+      const signer = keySigner(newKey());
+      const inter = await makeCert({ subject: 'Odd CA', issuerName: pki.root.name, issuerSigner: pki.root.signer, subjectSpki: signer.spki, trailing: extensions, ...o });
+      const leaf = await makeCert({ subject: 'leaf', issuerName: name('Odd CA'), issuerSigner: signer, subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING], notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 600_000) });
+      return { inter, leaf, signer };
+    }
+
+    it('refuses an intermediate without cA, with a keyUsage lacking keyCertSign, or not valid now', async () => {
+      const noBc = await underIntermediate([]);
+      rejects400(() => validateChain([noBc.leaf, noBc.inter], 'add-chain', policy, now()), /chain\[1\] is not a CA certificate/);
+      const notCa = await underIntermediate([basicConstraintsExtension(false)]);
+      rejects400(() => validateChain([notCa.leaf, notCa.inter, pki.root.der], 'add-chain', policy, now()), /chain\[1\] is not a CA certificate/);
+      const signOnly = await underIntermediate([basicConstraintsExtension(true), keyUsageExtension(0x80)]);
+      rejects400(() => validateChain([signOnly.leaf, signOnly.inter], 'add-chain', policy, now()), /chain\[1\] has a keyUsage without keyCertSign/);
+      const expired = await underIntermediate([basicConstraintsExtension(true)], { notBefore: new Date(Date.now() - 7_200_000), notAfter: new Date(Date.now() - 3_600_000) });
+      rejects400(() => validateChain([expired.leaf, expired.inter], 'add-chain', policy, now()), /chain\[1\] expired/);
+      const future = await underIntermediate([basicConstraintsExtension(true)], { notBefore: new Date(Date.now() + 3_600_000) });
+      rejects400(() => validateChain([future.leaf, future.inter], 'add-chain', policy, now()), /chain\[1\] is not valid before/);
+      const malformed = await underIntermediate([extension('2.5.29.19', Buffer.from('30030101aa', 'hex'), true)]);
+      rejects400(() => validateChain([malformed.leaf, malformed.inter], 'add-chain', policy, now()), /malformed basicConstraints in chain\[1\]/);
+      const good = await underIntermediate([basicConstraintsExtension(true, 0), keyUsageExtension(0x06)]);
+      assert.equal(validateChain([good.leaf, good.inter], 'add-chain', policy, now()).chain.length, 3);
+    });
+
+    it('refuses a path through an accepted root that has expired', async () => {
+      const signer = keySigner(newKey());
+      const rootName = name('Old Root');
+      const oldRoot = await makeCert({ subject: 'Old Root', issuerName: rootName, issuerSigner: signer, subjectSpki: signer.spki, ca: true, notAfter: new Date(Date.now() - 1000) });
+      const leaf = await makeCert({ subject: 'leaf', issuerName: rootName, issuerSigner: signer, subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING], notBefore: new Date(Date.now() - 60_000) });
+      rejects400(() => validateChain([leaf], 'add-chain', { roots: [parseCertificate(oldRoot)] }, now()), /the accepted root expired/);
+      rejects400(() => validateChain([leaf, oldRoot], 'add-chain', { roots: [parseCertificate(oldRoot)] }, now()), /chain\[1\] expired/);
+    });
+
+    it('enforces pathLenConstraint', async () => {
+      // root -> A (pathLen 0) -> B (CA) -> leaf: A may have no CA below it, B is one.
+      const a = await underIntermediate([basicConstraintsExtension(true, 0)]);
+      const bSigner = keySigner(newKey());
+      const b = await makeCert({ subject: 'Sub CA', issuerName: name('Odd CA'), issuerSigner: a.signer, subjectSpki: bSigner.spki, ca: true });
+      const leaf = await makeCert({ subject: 'leaf', issuerName: name('Sub CA'), issuerSigner: bSigner, subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING], notBefore: new Date(Date.now() - 60_000) });
+      rejects400(() => validateChain([leaf, b, a.inter], 'add-chain', policy, now()), /chain\[2\] allows 0 CA certificate\(s\) below it/);
+      const a1 = await underIntermediate([basicConstraintsExtension(true, 1)]);
+      const b1 = await makeCert({ subject: 'Sub CA', issuerName: name('Odd CA'), issuerSigner: a1.signer, subjectSpki: bSigner.spki, ca: true });
+      assert.equal(validateChain([leaf, b1, a1.inter, pki.root.der], 'add-chain', policy, now()).chain.length, 4);
+    });
+
+    it('accepts a leaf of the development CA (its intermediate and root are CAs)', async () => {
+      const ca = await createDevCa();
+      const inter = parseCertificate(ca.intermediate);
+      const leaf = await makeCert({ subject: 'leaf', issuerName: inter.subject, issuerSigner: keySigner(ca.intermediateKey), subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING], notBefore: new Date(Date.now() - 60_000), trailing: [POISON] });
+      const path = validateChain([leaf, ca.intermediate, ca.root], 'add-pre-chain', { roots: [parseCertificate(ca.root)] }, now()).chain;
+      assert.deepEqual(path.map((c) => c.der), [leaf, ca.intermediate, ca.root]);
+    });
+  });
+
+  describe('bounds and the verified path', () => {
+    it('refuses repeated certificates, too many certificates and oversized ones', async () => {
+      const leaf = await pki.leaf();
+      rejects400(() => validateChain([leaf, pki.intermediate.der, pki.root.der, pki.root.der], 'add-chain', policy, now()), /chain\[3\] repeats chain\[2\]/);
+      rejects400(() => validateChain([leaf, pki.intermediate.der, pki.intermediate.der], 'add-chain', policy, now()), /repeats/);
+      const padded = [leaf, pki.intermediate.der, ...Array.from({ length: 650 }, () => pki.root.der)];
+      rejects400(() => validateChain(padded, 'add-chain', policy, now()), /chain has 652 certificates; at most 10/);
+      const distinct = await Promise.all(Array.from({ length: MAX_CHAIN_LENGTH }, () => makePki().then((p) => p.root.der)));
+      rejects400(() => validateChain([leaf, ...distinct], 'add-chain', policy, now()), /at most 10/);
+      const huge = Buffer.concat([pki.intermediate.der, Buffer.alloc(40_000)]);
+      rejects400(() => validateChain([leaf, huge], 'add-chain', policy, now()), /chain\[1\] is 4\d{4} bytes; certificates over 32768 bytes/);
+    });
+
+    it('ends the path at the first accepted root: what follows it is not part of the result', async () => {
+      const leaf = await pki.leaf();
+      const other = await makePki();
+      const { chain } = validateChain([leaf, pki.intermediate.der, pki.root.der, other.root.der, other.intermediate.der], 'add-chain', policy, now());
+      assert.deepEqual(chain.map((c) => c.der), [leaf, pki.intermediate.der, pki.root.der]);
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   set,
   smallInteger,
   time,
+  tlv,
   utf8String,
 } from '../../../lib/der.js';
 import { keySigner, type Signer } from '../../../lib/signer.js';
@@ -28,7 +29,18 @@ export { extension };
 export const ekuExtension = (oids: readonly string[]): Buffer =>
   extension('2.5.29.37', sequence(...oids.map((o) => encodeOid(o))));
 
-const caExtension = (): Buffer => extension('2.5.29.19', sequence(boolean(true)), true);
+/** basicConstraints (critical): cA TRUE with an optional pathLenConstraint; `ca: false` leaves cA at its default. */
+export const basicConstraintsExtension = (ca: boolean, pathLen?: number): Buffer =>
+  extension('2.5.29.19', sequence(...(ca ? [boolean(true)] : []), ...(pathLen === undefined ? [] : [smallInteger(pathLen)])), true);
+
+/** keyUsage (critical) from its first byte: 0x80 digitalSignature, 0x04 keyCertSign, 0x02 cRLSign. */
+export const keyUsageExtension = (firstByte: number): Buffer => {
+  let unused = 0;
+  while (unused < 7 && ((firstByte >> unused) & 1) === 0) unused++;
+  return extension('2.5.29.15', tlv(0x03, Buffer.from([unused, firstByte])), true);
+};
+
+const caExtension = (): Buffer => basicConstraintsExtension(true);
 
 export interface CertSpec {
   readonly subject: string;
@@ -80,6 +92,8 @@ export interface TestPki {
   readonly root: TestCa;
   readonly intermediate: TestCa;
   readonly leafSpki: Buffer;
+  /** The leaves' key (every leaf of this PKI carries leafSpki). */
+  readonly leafSigner: Signer;
   /** A leaf (or, with trailing POISON, a precert) under the intermediate. */
   leaf(overrides?: Partial<CertSpec>): Promise<Buffer>;
   /** The leaf's TBS as buildTbs makes it (for comparisons). */
@@ -110,7 +124,8 @@ export async function makePki(opts: { intermediateEkus?: readonly string[] } = {
       ...(opts.intermediateEkus ? { ekus: opts.intermediateEkus } : {}),
     }),
   };
-  const leafSpki = keySigner(newKey()).spki;
+  const leafSigner = keySigner(newKey());
+  const leafSpki = leafSigner.spki;
   const spec = (o: Partial<CertSpec>): CertSpec => ({
     subject: 'leaf',
     issuerName: interName,
@@ -125,6 +140,7 @@ export async function makePki(opts: { intermediateEkus?: readonly string[] } = {
     root,
     intermediate,
     leafSpki,
+    leafSigner,
     leaf: (o = {}) => makeCert(spec({ serial: serial++, ...o })),
     leafTbs: (o = {}) => buildTbs(spec(o)),
   };

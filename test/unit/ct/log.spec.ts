@@ -53,6 +53,17 @@ describe('ct/log', () => {
     assert.ok(entry!.extraData.equals(x509ExtraData([pki.intermediate.der, pki.root.der])));
   });
 
+  it('stores the verified path, not what was sent after the accepted root; duplicates still map to one entry', async () => {
+    const other = await makePki();
+    const leaf = await pki.leaf();
+    const first = await log.addChain([leaf, pki.intermediate.der, pki.root.der, other.root.der, other.intermediate.der]);
+    const again = await log.addChain([leaf, pki.intermediate.der]);
+    assert.equal(again.timestamp, first.timestamp);
+    assert.equal((await log.getSth()).treeSize, 1);
+    const [entry] = await log.getEntries(0, 0);
+    assert.ok(entry!.extraData.equals(x509ExtraData([pki.intermediate.der, pki.root.der])));
+  });
+
   it('deduplicates: same timestamp, no new leaf, still a valid SCT', async () => {
     const chain = [await pki.leaf({ trailing: [POISON] }), pki.intermediate.der];
     const first = await log.addPreChain(chain);
@@ -107,7 +118,8 @@ describe('ct/log', () => {
     assert.ok(verifyInclusion(3, 5, leaves[3]!, p.auditPath, sth.rootHash));
     const ep = await log.getEntryAndProof(3, 5);
     assert.deepEqual(ep.auditPath, p.auditPath);
-    assert.deepEqual(await log.getConsistency(0, 5), []);
+    await assert.rejects(log.getConsistency(0, 5), status(400), 'no proof from the empty tree (RFC 6962 §2.1.2: 0 < m)');
+    await assert.rejects(log.getConsistency(0, 0), status(400));
     assert.deepEqual(await log.getConsistency(5, 5), []);
     await assert.rejects(log.getProofByHash(leaves[3]!, 3), status(404));
     await assert.rejects(log.getProofByHash(leaves[3]!, 6), status(404));

@@ -3,8 +3,12 @@
 // random key prefix and deletes its keys afterwards. Without a reachable Redis the whole suite is skipped.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect as netConnect } from 'node:net';
-import { hashLeaf, merkleTreeLeaf, rootOfLeafHashes } from '../../../ct/index.js';
+import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLog, CtError, hashLeaf, merkleTreeLeaf, rootOfLeafHashes } from '../../../ct/index.js';
+import { listenLog } from '../../../ct/listen.js';
+import { silentLogger } from '../../../lib/log.js';
+import { logSigner, makePki } from './helpers.js';
 import { rootHash } from '../../../ct/merkle.js';
 import { dropRedisLog, openRedisStore, probeRedis } from '../../../ct/redis-store.js';
 import type { LogStore, NewEntry, StoredSth } from '../../../ct/store.js';
@@ -42,6 +46,43 @@ async function rawCommand(...args: string[]): Promise<string> {
     socket.on('close', () => resolve(reply));
     socket.write(wire);
   });
+}
+
+/** A TCP relay to Redis that a test can cut (Redis then really is unreachable through it) and restore on the same port. */
+async function redisRelay(): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const target = new URL(REDIS_URL);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const start = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const s = createServer((client) => {
+        const upstream = netConnect(Number(target.port || 6379), target.hostname);
+        const drop = (): void => {
+          for (const sock of [client, upstream]) sockets.delete(sock.destroy());
+        };
+        for (const sock of [client, upstream]) sockets.add(sock.on('error', drop).on('close', drop));
+        client.pipe(upstream).pipe(client);
+      });
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => {
+        port = (s.address() as AddressInfo).port;
+        server = s;
+        resolve();
+      });
+    });
+  const cut = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server = undefined;
+      for (const sock of sockets) sock.destroy();
+    });
+  await start();
+  const url = new URL(REDIS_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return { url: url.toString(), cut, restore: start };
 }
 
 describe('Redis log store', function () {
@@ -151,6 +192,43 @@ describe('Redis log store', function () {
       await c.close();
       await assert.rejects(c.size(), /Redis log store .*size failed/);
       await assert.rejects(openRedisStore(REDIS_URL, { prefix: 'a{b}' }), /invalid Redis key prefix/);
+    });
+
+    it('makes the log answer 503 (not 500) while Redis is unreachable, and recovers once it is back', async () => {
+      const relay = await redisRelay();
+      const store = await openRedisStore(relay.url, { prefix });
+      const pki = await makePki();
+      const log = createLog({ signer: logSigner(), roots: [pki.root.der], store });
+      const http = await listenLog(log, { host: '127.0.0.1', port: 0, logger: silentLogger });
+      const call = (path: string, chain?: Buffer[]): Promise<Response> =>
+        fetch(`${http.url}/ct/v1/${path}`, chain ? { method: 'POST', body: JSON.stringify({ chain: chain.map((c) => c.toString('base64')) }) } : {});
+      try {
+        assert.equal((await call('add-chain', [await pki.leaf(), pki.intermediate.der])).status, 200);
+        assert.equal((await call('get-sth')).status, 200);
+        await relay.cut();
+        for (const [path, chain] of [['get-sth'], ['get-entries?start=0&end=0'], ['add-chain', [await pki.leaf(), pki.intermediate.der]]] as const) {
+          const res = await call(path, chain ? [...chain] : undefined);
+          const text = await res.text();
+          assert.equal(res.status, 503, `${path}: ${text}`);
+          assert.equal(res.headers.get('retry-after'), '1');
+          assert.match(text, /temporarily unavailable/);
+          assert.doesNotMatch(text, /redis|127\.0\.0\.1|fulgor-test/i, 'no storage details for clients');
+        }
+        await assert.rejects(store.size(), (e: unknown) => e instanceof CtError && e.status === 503 && /size failed/.test(e.message));
+        await relay.restore();
+        // ioredis reconnects in the background (backoff up to 2 s): wait for it, bounded.
+        let status = 0;
+        for (let i = 0; i < 150 && status !== 200; i++) {
+          status = (await call('get-sth')).status;
+          if (status !== 200) await sleep(100);
+        }
+        assert.equal(status, 200, 'get-sth works again once Redis is reachable');
+        assert.equal(((await (await call('get-sth')).json()) as { tree_size: number }).tree_size, 1);
+      } finally {
+        await http.close();
+        await store.close();
+        await relay.cut();
+      }
     });
 
     it('cleans up: dropRedisLog deletes every key of the prefix and nothing else', async () => {
