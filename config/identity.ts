@@ -162,8 +162,8 @@ export function loadIdentityConfig(path: string): IdentityConfig {
 export function findIssuer(cfg: IdentityConfig, iss: string): IssuerConfig | undefined {
   const exact = cfg.oidcIssuers.get(iss);
   if (exact !== undefined) return isKnownIssuerType(exact.type) ? exact : undefined;
-  for (const meta of cfg.metaIssuers) {
-    if (!isKnownIssuerType(meta.config.type) || !meta.regex.test(iss)) continue;
+  const meta = findMetaIssuer(cfg, iss);
+  if (meta !== undefined) {
     const m = meta.config;
     const out: Record<string, unknown> = { issuerUrl: iss, clientId: m.clientId, type: m.type };
     const carried = {
@@ -180,6 +180,12 @@ export function findIssuer(cfg: IdentityConfig, iss: string): IssuerConfig | und
     return out as unknown as IssuerConfig;
   }
   return undefined;
+}
+
+/** The MetaIssuers entry that handles tokens with this `iss` (none when an OIDCIssuers entry names it). */
+export function findMetaIssuer(cfg: IdentityConfig, iss: string): MetaIssuer | undefined {
+  if (cfg.oidcIssuers.has(iss)) return undefined;
+  return cfg.metaIssuers.find((m) => isKnownIssuerType(m.config.type) && m.regex.test(iss));
 }
 
 /** The claim the proof of possession is made over: configured, else `email` for email issuers, else `sub`. */

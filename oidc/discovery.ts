@@ -1,6 +1,8 @@
 // OpenID Connect discovery: GET {issuer}/.well-known/openid-configuration; the document's issuer must equal the
-// configured URL exactly. The JWKS it names is fetched by jose, cached, and refetched when an unknown kid appears.
-// Both requests go through oidc/issuer-http.ts: same-host redirects only, and the issuer's CACert bundle if any.
+// configured URL exactly. The JWKS it names is fetched once here (so an issuer with an unusable key set fails its
+// discovery, and is remembered as failed), then kept by jose and refetched when an unknown kid appears. Both requests
+// go through oidc/issuer-http.ts: same-host redirects only, the issuer's CACert bundle if any, at most 1 MiB each,
+// and each within `timeoutMs`.
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { FulgorError } from '../lib/errors.js';
 import { issuerFetch } from './issuer-http.js';
@@ -49,5 +51,10 @@ export async function discover(issuer: string, opts: DiscoveryOptions = {}): Pro
     cooldownDuration: opts.jwksCooldownMs ?? 1_000,
     [customFetch]: doFetch,
   });
+  try {
+    await keys.reload();
+  } catch (e) {
+    throw unavailable(`its key set could not be fetched: ${e instanceof Error ? e.message : 'unreachable'}`, e);
+  }
   return { issuer, algorithms, keys };
 }

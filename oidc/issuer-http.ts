@@ -2,7 +2,8 @@
 // redirects are followed only to the same host (scheme and port included; no downgrade to http), and an issuer's
 // `CACert` PEM bundle is trusted for its HTTPS in addition to the system roots. Node's global fetch cannot take a
 // CA, so with a bundle the requests go through node:https with `ca`; the result is still a fetch `Response`, which
-// is what jose's createRemoteJWKSet `[customFetch]` expects.
+// is what jose's createRemoteJWKSet `[customFetch]` expects. On every path the body is read here, under the caller's
+// abort signal, and refused past MAX_RESPONSE_BYTES.
 import { rootCertificates } from 'node:tls';
 import { httpRequest } from '../lib/http-client.js';
 
@@ -47,9 +48,34 @@ export function caFetch(ca: readonly string[]): IssuerFetch {
   };
 }
 
+const tooLarge = (host: string) => new TypeError(`fetch failed: response from ${host} exceeds ${MAX_RESPONSE_BYTES} bytes`);
+
+/** `res` with its body read into memory, refused (TypeError, as fetch's errors) once it passes MAX_RESPONSE_BYTES. */
+async function capped(res: Response, host: string): Promise<Response> {
+  if (Number(res.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge(host);
+  }
+  if (res.body === null) return res;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(host);
+    }
+    chunks.push(value);
+  }
+  return new Response(Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
 /**
  * The fetch used for one issuer: global fetch, or node:https with the system roots plus `caCert` when given, and in
- * both cases redirects followed by hand only while they stay on the first URL's host.
+ * both cases redirects followed by hand only while they stay on the first URL's host, and bodies capped.
  */
 export function issuerFetch(opts: { caCert?: string; fetch?: typeof fetch } = {}): IssuerFetch {
   const base: IssuerFetch =
@@ -60,7 +86,7 @@ export function issuerFetch(opts: { caCert?: string; fetch?: typeof fetch } = {}
     for (let hop = 0; ; hop++) {
       const res = await base(current.href, { ...init, redirect: 'manual' });
       const location = res.headers.get('location');
-      if (res.status < 300 || res.status > 399 || location === null) return res;
+      if (res.status < 300 || res.status > 399 || location === null) return capped(res, current.host);
       await res.body?.cancel().catch(() => undefined);
       const next = new URL(location, current);
       if (next.host !== first.host || (first.protocol === 'https:' && next.protocol !== 'https:'))

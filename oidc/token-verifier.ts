@@ -1,15 +1,18 @@
 // Identity token verification: route by the unverified `iss`, then verify fully against that issuer's discovery
 // document and keys (signature, advertised algorithm, exact iss, aud contains ClientID, exp with no leeway, nbf/iat
-// with at most five minutes of skew). Claims are returned only after every check passed. Discovery is lazy (nothing
-// is fetched at start, so an unreachable issuer does not stop the CA) and a failed discovery is retried on the next
-// token. An issuer with a JWKSPath is verified against that static key set, read when the verifier is created, and
-// never touches the network.
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+// with at most five minutes of skew). Claims are returned only after every check passed. A token that is not even
+// well formed (its header not a JSON object naming an `alg`, its payload not a JSON object, a NumericDate that is
+// not a finite number) is refused before any network is used. Discovery is lazy (nothing is fetched at start, so an
+// unreachable issuer does not stop the CA); how providers are cached, how failures back off and how MetaIssuers
+// discoveries are limited is oidc/provider-cache.ts. An issuer with a JWKSPath is verified against that static key
+// set, read when the verifier is created, and never touches the network.
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import { FulgorError, type ReasonCode } from '../lib/errors.js';
 import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
-import { findIssuer } from '../config/identity.js';
+import { findIssuer, findMetaIssuer } from '../config/identity.js';
 import { discover, type DiscoveryOptions, type Provider } from './discovery.js';
+import { createProviderCache, type ProviderCacheLimits } from './provider-cache.js';
 import { loadStaticKeySets, resolveJwksPath, staticProvider } from './static-jwks.js';
 import type { Claims } from './principal.js';
 
@@ -27,19 +30,53 @@ export interface TokenVerifier {
 const tokenError = (code: ReasonCode, message: string, cause?: unknown) =>
   new FulgorError(code, message, cause === undefined ? {} : { cause });
 
-/** Reads `iss` without verifying anything, as Fulcio's issuer pool does (exactly three parts, JSON payload). */
-function unverifiedIssuer(token: string): string {
+const NUMERIC_DATES = ['exp', 'nbf', 'iat'] as const;
+
+/**
+ * Reads the header's `alg` and the payload's `iss` without verifying anything (exactly three parts, JSON object
+ * header and payload, as Fulcio's issuer pool does), and refuses NumericDates that are not finite numbers.
+ */
+function unverifiedParts(token: string): { alg: string; iss: string } {
   if (token.split('.').length !== 3) throw tokenError('MALFORMED_TOKEN', 'the identity token is not a compact JWS');
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch (e) {
+    throw tokenError('MALFORMED_TOKEN', 'the identity token header is not base64url of a JSON object', e);
+  }
+  const alg = header['alg'];
+  if (typeof alg !== 'string' || !alg) throw tokenError('MALFORMED_TOKEN', 'the identity token header names no "alg"');
   let payload: Record<string, unknown>;
   try {
     payload = decodeJwt(token);
   } catch (e) {
     throw tokenError('MALFORMED_TOKEN', 'the identity token payload is not valid base64url JSON', e);
   }
+  for (const claim of NUMERIC_DATES) {
+    const v = payload[claim];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
+      throw tokenError('INVALID_CLAIM', `the identity token claim "${claim}" is not a finite number of seconds`);
+  }
   const iss = payload['iss'];
   if (typeof iss !== 'string' || !iss) throw tokenError('MISSING_CLAIM', 'the identity token has no "iss" claim');
-  return iss;
+  return { alg, iss };
 }
+
+const keysUnavailable = (e: unknown) => tokenError('ISSUER_UNAVAILABLE', 'the issuer’s keys could not be fetched', e);
+
+/**
+ * The provider's key lookup, with its failures classified where they happen: no key for the token's kid (after
+ * jose's refetch) is the token's fault; anything else that goes wrong while fetching or reading the issuer's key set
+ * is the issuer's, so only errors from here can become ISSUER_UNAVAILABLE.
+ */
+const classifiedKeys = (keys: JWTVerifyGetKey): JWTVerifyGetKey => async (header, token) => {
+  try {
+    return await keys(header, token);
+  } catch (e) {
+    if (e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWKSMultipleMatchingKeys || e instanceof joseErrors.JOSENotSupported) throw e;
+    throw keysUnavailable(e);
+  }
+};
 
 function translate(e: unknown): FulgorError {
   if (e instanceof FulgorError) return e;
@@ -55,10 +92,7 @@ function translate(e: unknown): FulgorError {
     return tokenError('UNSUPPORTED_TOKEN_ALGORITHM', 'the identity token is signed with an algorithm this issuer does not use', e);
   if (e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWKSMultipleMatchingKeys)
     return tokenError('INVALID_TOKEN_SIGNATURE', 'the identity token signature does not verify with the issuer’s keys', e);
-  if (e instanceof joseErrors.JWKSTimeout || e instanceof joseErrors.JWKSInvalid || e instanceof TypeError)
-    return tokenError('ISSUER_UNAVAILABLE', 'the issuer’s keys could not be fetched', e);
-  if (e instanceof joseErrors.JOSEError && /^(Expected 200 OK|Failed to parse) .*JSON Web Key Set/.test(e.message))
-    return tokenError('ISSUER_UNAVAILABLE', 'the issuer’s keys could not be fetched', e);
+  // Key-set failures were classified in classifiedKeys: any other JOSE error is about the token itself.
   if (e instanceof joseErrors.JOSEError) return tokenError('MALFORMED_TOKEN', 'the identity token could not be verified', e);
   return tokenError('INTERNAL', 'token verification failed unexpectedly', e);
 }
@@ -67,39 +101,43 @@ export interface TokenVerifierOptions extends Omit<DiscoveryOptions, 'caCert'> {
   readonly clock: Clock;
   /** Where relative JWKSPath files are found: the config file's directory (default: the working directory). */
   readonly baseDir?: string;
+  /** Bounds on the provider cache, failure backoff and MetaIssuers discovery rate (oidc/provider-cache.ts). */
+  readonly limits?: ProviderCacheLimits;
 }
 
-/** Throws (listing every unusable file) when an issuer's JWKSPath cannot be read as a public JWKS. */
 export function createTokenVerifier(identity: IdentityConfig, opts: TokenVerifierOptions): TokenVerifier {
   const staticKeys = loadStaticKeySets(identity, opts.baseDir);
-  const providers = new Map<string, Promise<Provider>>();
-  const provider = (issuer: IssuerConfig): Promise<Provider> => {
+  // One provider per static key set: no network, bounded by the config.
+  const staticProviders = new Map<string, Provider>();
+  const cache = createProviderCache(opts.clock, opts.limits);
+  const provider = async (issuer: IssuerConfig, iss: string): Promise<Provider> => {
     const url = issuer.issuerUrl;
-    let p = providers.get(url);
-    if (!p) {
-      const keys = issuer.jwksPath === undefined ? undefined : staticKeys.get(resolveJwksPath(issuer.jwksPath, opts.baseDir));
-      if (keys !== undefined) p = Promise.resolve(staticProvider(url, keys));
-      else if (issuer.jwksPath !== undefined) throw tokenError('ISSUER_UNAVAILABLE', `no key set was loaded for issuer ${url}`);
-      else p = discover(url, { ...opts, ...(issuer.caCert !== undefined ? { caCert: issuer.caCert } : {}) });
-      providers.set(url, p);
-      // A failed discovery is retried on the next request for this issuer.
-      p.catch(() => providers.delete(url));
+    if (issuer.jwksPath !== undefined) {
+      const path = resolveJwksPath(issuer.jwksPath, opts.baseDir);
+      let p = staticProviders.get(path);
+      if (!p) {
+        const keys = staticKeys.get(path);
+        if (keys === undefined) throw tokenError('ISSUER_UNAVAILABLE', `no key set was loaded for issuer ${url}`);
+        p = staticProvider(url, keys);
+        staticProviders.set(path, p);
+      }
+      return p;
     }
-    return p;
+    const pattern = findMetaIssuer(identity, iss)?.pattern;
+    return cache.get(url, pattern, () => discover(url, { ...opts, ...(issuer.caCert !== undefined ? { caCert: issuer.caCert } : {}) }));
   };
 
   return {
     async verify(token) {
-      const iss = unverifiedIssuer(token);
+      const { alg, iss } = unverifiedParts(token);
       const issuer = findIssuer(identity, iss);
       if (!issuer) throw new FulgorError('UNKNOWN_ISSUER', `the identity token issuer ${JSON.stringify(iss.slice(0, 200))} is not configured`);
       try {
-        const p = await provider(issuer);
-        const { alg } = decodeProtectedHeader(token);
-        if (!alg || !p.algorithms.includes(alg))
-          throw tokenError('UNSUPPORTED_TOKEN_ALGORITHM', `the identity token algorithm ${JSON.stringify(alg)} is not one the issuer advertises`);
+        const p = await provider(issuer, iss);
+        if (!p.algorithms.includes(alg))
+          throw tokenError('UNSUPPORTED_TOKEN_ALGORITHM', `the identity token algorithm ${JSON.stringify(alg.slice(0, 20))} is not one the issuer advertises`);
         const now = opts.clock();
-        const { payload } = await jwtVerify(token, p.keys, {
+        const { payload } = await jwtVerify(token, classifiedKeys(p.keys), {
           issuer: issuer.issuerUrl,
           audience: issuer.clientId,
           algorithms: [...p.algorithms],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { parseIdentityConfig } from '../../config/identity.js';
 import { loadKeys } from '../../config/keys-dir.js';
+import type { Clock } from '../../lib/clock.js';
 import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
 
@@ -14,7 +15,7 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await loadKeys(keysDir, { create: true });
   const logger = memoryLogger();
@@ -29,6 +30,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     logger,
     ...(opts.ctLogUrl ? { ctLogUrl: opts.ctLogUrl } : {}),
     ...(opts.ctLogPublicKey ? { ctLogPublicKey: opts.ctLogPublicKey } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return {
     ...running,

@@ -43,19 +43,26 @@ describe('integration: air-gapped and private issuers', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('starts with an issuer that is down, answers 503 ISSUER_UNAVAILABLE, then works once it is up', async () => {
+  it('starts with an issuer that is down, answers 503 ISSUER_UNAVAILABLE, then works once it is up and its backoff passed', async () => {
     const issuer = await startIssuer('/down');
     const token = await issuer.mint('github');
     await issuer.close();
-    const fulgor = await startFulgor({ OIDCIssuers: { [issuer.url]: github(issuer.url) } });
+    let skew = 0;
+    const fulgor = await startFulgor({ OIDCIssuers: { [issuer.url]: github(issuer.url) } }, { clock: () => new Date(Date.now() + skew) });
     const app = express();
     const server = createHttpServer(app);
+    let discoveries = 0;
     try {
       assert.deepEqual(await sign(fulgor, token), { status: 503, reason: 'ISSUER_UNAVAILABLE' });
-      assert.deepEqual(await sign(fulgor, token), { status: 503, reason: 'ISSUER_UNAVAILABLE' }, 'still down: retried, still unavailable');
+      app.use('/down', (req, _res, next) => void (req.path.endsWith('/openid-configuration') && discoveries++, next()));
       app.use('/down', issuerRouter(issuer.url, () => [issuer.key]));
       await new Promise<void>((r) => server.listen(Number(new URL(issuer.url).port), '127.0.0.1', () => r()));
+      // Up now, but the failure is remembered for 1 s: the issuer is not asked again before then.
+      assert.deepEqual(await sign(fulgor, token), { status: 503, reason: 'ISSUER_UNAVAILABLE' }, 'within its backoff');
+      assert.equal(discoveries, 0);
+      skew += 1_500;
       assert.equal((await sign(fulgor, token)).status, 200);
+      assert.equal(discoveries, 1);
     } finally {
       server.closeAllConnections();
       server.close();
