@@ -1,6 +1,8 @@
 // RFC 6962 §4 HTTP endpoints (ct-log.md §1) as an express 5 Router, mountable under any prefix, and a standalone
 // app around it. Binary values are standard padded base64; errors are text/plain with a readable message.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { isFulgorError } from '../lib/errors.js';
+import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import { checkChainLength } from './chain.js';
@@ -71,8 +73,11 @@ export function errorHandler(logger: Logger) {
       res.setHeader('Retry-After', '1');
       return sendError(res, 503, 'the log is temporarily unavailable; retry later');
     }
-    if (e.type === 'entity.too.large') return sendError(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
-    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed JSON body');
+    // Body-reading failures (lib/json-body.ts) are the client's mistakes.
+    if (isFulgorError(err)) {
+      if (err.code === 'BODY_TOO_LARGE') return sendError(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+      return sendError(res, 400, err.code === 'MALFORMED_JSON' ? 'malformed JSON body' : err.message);
+    }
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
       return sendError(res, e.status, typeof e.message === 'string' ? e.message : 'bad request');
     logger.log('error', 'ct log request failed', { error: String(err) });
@@ -88,7 +93,7 @@ const methodNotAllowed = (allow: string) => (_req: Request, res: Response): void
 /** The /ct/v1/* endpoints for `log`. */
 export function createCtRouter(log: CtLog, options: CtRouterOptions = {}): Router {
   const router = express.Router();
-  const json = express.json({ limit: MAX_BODY_BYTES, type: () => true });
+  const json = jsonBody({ limitBytes: MAX_BODY_BYTES, logger: options.logger ?? silentLogger });
   const post = (name: string, handler: (req: Request, res: Response) => Promise<void>): void => {
     router.route(`/ct/v1/${name}`).post(json, handler).all(methodNotAllowed('POST'));
   };

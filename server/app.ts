@@ -1,6 +1,7 @@
 // The CA's express app: body limit, JSON parsing that never crashes, Fulcio routes, Fulcio-shaped 404/501/errors.
 // It never listens by itself; the caller does.
 import express from 'express';
+import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';
 import { errorHandler } from './error-response.js';
 import { fulcioRoutes, KNOWN_PATHS, type RouteDeps } from './routes.js';
@@ -19,7 +20,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   for (const [path, router] of deps.extraRouters ?? []) app.use(path, router);
   // Fulcio does not enforce a content type; neither do we.
-  app.use(express.json({ limit: MAX_BODY_BYTES, type: () => true, strict: false }));
+  app.use(jsonBody({ limitBytes: MAX_BODY_BYTES, strict: false, logger: deps.logger }));
   app.use(fulcioRoutes(deps));
   app.use((req, res) => {
     const known = KNOWN_PATHS.has(req.path);

@@ -31,17 +31,11 @@ export function sendRpcError(res: Response, e: FulgorError): void {
   res.status(status).type('application/json').send(JSON.stringify(body));
 }
 
-/** Maps body-parser failures and FulgorErrors to responses; anything else is a 500 with a generic message. */
+/** Maps FulgorErrors (body-reading failures included: lib/json-body.ts) to responses; anything else is a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    let e: FulgorError;
-    const type = (err as { type?: string }).type;
-    if (isFulgorError(err)) e = err;
-    else if (type === 'entity.too.large') e = new FulgorError('BODY_TOO_LARGE', 'the request body is larger than 4 MiB');
-    else if (type === 'entity.parse.failed') e = new FulgorError('MALFORMED_JSON', 'the request body is not valid JSON');
-    else if (typeof type === 'string' && type.startsWith('encoding') || type === 'charset.unsupported')
-      e = new FulgorError('BAD_REQUEST', 'the request body encoding is not supported');
-    else e = new FulgorError('INTERNAL', 'internal error', { cause: err });
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const e = isFulgorError(err) ? err : new FulgorError('INTERNAL', 'internal error', { cause: err });
     const { status } = rpcStatus(e);
     const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? undefined : String(e.cause);
     logger.log(status >= 500 ? 'error' : 'warn', 'request failed', {

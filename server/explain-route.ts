@@ -9,6 +9,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { IdentityConfig } from '../config/identity.js';
 import { FulgorError } from '../lib/errors.js';
+import { jsonBody } from '../lib/json-body.js';
+import type { Logger } from '../lib/log.js';
 import { explainClaims, explainToken } from '../oidc/explain.js';
 import type { TokenVerifier } from '../oidc/token-verifier.js';
 import { MAX_BODY_BYTES } from './app.js';
@@ -16,6 +18,7 @@ import { MAX_BODY_BYTES } from './app.js';
 export interface ExplainDeps {
   readonly identity: IdentityConfig;
   readonly verifier: TokenVerifier;
+  readonly logger: Logger;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -41,7 +44,7 @@ function parseBody(body: unknown): Parsed {
 
 export function explainRouter(deps: ExplainDeps): express.Router {
   const r = express.Router();
-  const json = express.json({ limit: MAX_BODY_BYTES, type: () => true, strict: false });
+  const json = jsonBody({ limitBytes: MAX_BODY_BYTES, strict: false, logger: deps.logger });
   r.post('/explain', json, async (req: Request, res: Response, next: NextFunction) => {
     try {
       const input = parseBody(req.body);

@@ -4,7 +4,7 @@
 
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, stringClaim, stringClaims } from './claims.js';
+import { baseExtensions, stringClaims, subjectClaim } from './claims.js';
 import { GoURLError, parseGoURL } from './go-url.js';
 import { uriSan } from './uri-san.js';
 
@@ -12,7 +12,7 @@ export const BUILDKITE_REQUIRED_CLAIMS = ['organization_slug', 'pipeline_slug'] 
 
 export function buildkiteJobPrincipal(_issuer: IssuerConfig, claims: Claims): Principal {
   const c = stringClaims(claims, BUILDKITE_REQUIRED_CLAIMS);
-  const sub = stringClaim(claims, 'sub');
+  const sub = subjectClaim(claims);
   const base = baseExtensions(claims);
   const url = `https://buildkite.com/${c.organization_slug}/${c.pipeline_slug}`;
   // Blame the organization slug if it alone makes the URL unparseable, else the pipeline slug.

@@ -6,7 +6,7 @@
 import { FulgorError } from '../../lib/errors.js';
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, emailVerified, invalidClaim, missingClaim, stringClaim } from './claims.js';
+import { baseExtensions, emailVerified, invalidClaim, stringClaim, subjectClaim } from './claims.js';
 import { goJoinPath } from './go-url.js';
 import { parseClaimURL, uriSanOf } from './uri-san.js';
 
@@ -31,13 +31,12 @@ export function chainguardIdentityPrincipal(_issuer: IssuerConfig, claims: Claim
   checkDecodedClaims(claims);
   const email = stringClaim(claims, 'email');
   const verified = emailVerified(claims);
-  const sub = stringClaim(claims, 'sub');
+  // Required even beside an email: Fulcio would name the issuer URL itself as the SAN.
+  const sub = subjectClaim(claims);
   const base = baseExtensions(claims);
   if (email !== '' && !verified) {
     throw new FulgorError('EMAIL_NOT_VERIFIED', 'email_verified claim was false', { metadata: { claim: 'email_verified' } });
   }
-  // Fulcio accepts a verified email with no `sub` and then names the issuer URL itself as the SAN; refused here.
-  if (sub === '') throw missingClaim('sub');
   const san = uriSanOf(goJoinPath(parseClaimURL(base.issuer, 'iss'), sub), 'sub');
   return { name: email !== '' ? email : sub, san: { kind: 'uri', value: san }, extensions: base };
 }

@@ -16,7 +16,7 @@ import type { IssuerConfig } from '../../config/identity.js';
 import type { CiProvider, CiValue } from '../../config/ci-metadata.js';
 import { TemplateExecError, goFloatF, goSprintV } from '../template/index.js';
 import type { Claims, FulcioExtensionValues, Principal } from '../principal.js';
-import { baseExtensions, compactExtensions, subjectName } from './claims.js';
+import { baseExtensions, compactExtensions, subjectClaim } from './claims.js';
 import { GoURLError, goURLString, parseGoURL } from './go-url.js';
 
 /** Fulcio's mapValuesToString: every claim as the string its templates see. */
@@ -75,6 +75,7 @@ export function ciProviderPrincipal(issuer: IssuerConfig, claims: Claims): Princ
     });
   }
   const base = baseExtensions(claims);
+  const name = subjectClaim(claims);
   if (ci.san === undefined) {
     throw new FulgorError('BAD_REQUEST', `ci-provider "${ci.name}": SubjectAlternativeNameTemplate should not be empty. Issuer: ${base.issuer}`);
   }
@@ -98,7 +99,7 @@ export function ciProviderPrincipal(issuer: IssuerConfig, claims: Claims): Princ
   const ext: Record<string, string> = {};
   for (const t of ci.extensions) ext[t.field] = apply(ci, t.key, t.value, data);
   return {
-    name: subjectName(claims),
+    name,
     san: { kind: 'uri', value: san },
     extensions: compactExtensions({ ...ext, ...base } as FulcioExtensionValues),
   };

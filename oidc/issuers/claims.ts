@@ -53,10 +53,15 @@ export function baseExtensions(claims: Claims, issuer?: string): { issuer: strin
   return typeof sub === 'string' && sub !== '' ? { issuer: iss, subject: sub } : { issuer: iss };
 }
 
-/** The `sub` claim as Fulcio's Name() returns it (token.Subject; "" when absent). */
-export function subjectName(claims: Claims): string {
-  const sub = claims['sub'];
-  return typeof sub === 'string' ? sub : '';
+/**
+ * The `sub` claim of an issuer type whose proof-of-possession subject it is: a non-empty string. Fulcio takes
+ * token.Subject as is, so a token without `sub` gets a certificate for a proof made over ""; a proof over nothing
+ * names nobody, so it is refused here: MISSING_CLAIM when absent, null or "", INVALID_CLAIM when not a string.
+ */
+export function subjectClaim(claims: Claims): string {
+  const sub = stringClaim(claims, 'sub');
+  if (sub === '') throw missingClaim('sub');
+  return sub;
 }
 
 /** Drops empty values: Fulcio leaves an extension out when its value is empty. */

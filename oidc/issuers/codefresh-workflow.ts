@@ -7,7 +7,7 @@
 
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, compactExtensions, requireAscii, stringClaim, stringClaims } from './claims.js';
+import { baseExtensions, compactExtensions, requireAscii, stringClaims, subjectClaim } from './claims.js';
 import { goJoinPath, goURLString } from './go-url.js';
 import { parseClaimURL } from './uri-san.js';
 
@@ -31,7 +31,7 @@ const DECODED = [
 
 export function codefreshWorkflowPrincipal(_issuer: IssuerConfig, claims: Claims): Principal {
   const c = stringClaims(claims, DECODED, CODEFRESH_REQUIRED_CLAIMS);
-  const sub = stringClaim(claims, 'sub');
+  const sub = subjectClaim(claims);
   const base = baseExtensions(claims);
   const platform = parseClaimURL(c.platform_url === '' ? CODEFRESH_DEFAULT_PLATFORM_URL : c.platform_url, 'platform_url');
   const at = (...elem: string[]): string => goURLString(goJoinPath(platform, ...elem));

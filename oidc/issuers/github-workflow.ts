@@ -4,7 +4,7 @@
 
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, compactExtensions, requireAscii, stringClaims, subjectName } from './claims.js';
+import { baseExtensions, compactExtensions, requireAscii, stringClaims, subjectClaim } from './claims.js';
 import { goJoinPath, goURLString, parseGoURL } from './go-url.js';
 
 export const GITHUB_REQUIRED_CLAIMS = [
@@ -31,10 +31,11 @@ const github = (...elem: string[]): string => goURLString(goJoinPath(GITHUB, ...
 
 export function githubWorkflowPrincipal(_issuer: IssuerConfig, claims: Claims): Principal {
   const c = stringClaims(claims, GITHUB_REQUIRED_CLAIMS);
+  const name = subjectClaim(claims);
   const base = baseExtensions(claims);
   const signer = requireAscii(github(c.job_workflow_ref), 'job_workflow_ref');
   return {
-    name: subjectName(claims),
+    name,
     san: { kind: 'uri', value: signer },
     extensions: compactExtensions({
       ...base,

@@ -4,7 +4,7 @@
 
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, compactExtensions, int64Claim, invalidClaim, missingClaim, requireAscii, stringClaims, subjectName } from './claims.js';
+import { baseExtensions, compactExtensions, int64Claim, invalidClaim, missingClaim, requireAscii, stringClaims, subjectClaim } from './claims.js';
 import { type GoURL, GoURLError, goJoinPath, goURLString, parseGoURL } from './go-url.js';
 
 export const GITLAB_REQUIRED_CLAIMS = [
@@ -47,10 +47,11 @@ export function gitlabPipelinePrincipal(_issuer: IssuerConfig, claims: Claims): 
   if (c.ref_type === 'branch') ref = `refs/heads/${c.ref}`;
   else if (c.ref_type === 'tag') ref = `refs/tags/${c.ref}`;
   else throw invalidClaim('ref_type', `must be "branch" or "tag", not "${c.ref_type}"`);
+  const name = subjectClaim(claims);
   const base = baseExtensions(claims);
   const san = configRefURL(c.ci_config_ref_uri);
   return {
-    name: subjectName(claims),
+    name,
     san: { kind: 'uri', value: san },
     extensions: compactExtensions({
       ...base,

@@ -1,11 +1,12 @@
 // Fulcio's `kubernetes` issuer type (pkg/identity/kubernetes/principal.go): the URI SAN is
 // https://kubernetes.io/namespaces/<ns>/serviceaccounts/<sa>, read from the nested "kubernetes.io" claim object.
 // As in Fulcio there is no emptiness check (missing values leave empty path segments), but values of the wrong
-// JSON type fail decoding. The proof-of-possession name is `sub` (system:serviceaccount:<ns>:<sa> in clusters).
+// JSON type fail decoding. The proof-of-possession name is `sub` (system:serviceaccount:<ns>:<sa> in clusters),
+// which must be a non-empty string.
 
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, invalidClaim, stringClaim } from './claims.js';
+import { baseExtensions, invalidClaim, subjectClaim } from './claims.js';
 import { uriSan } from './uri-san.js';
 
 const CLAIM = 'kubernetes.io';
@@ -34,7 +35,7 @@ export function kubernetesPrincipal(_issuer: IssuerConfig, claims: Claims): Prin
   const sa = object(k8s['serviceaccount'], `${CLAIM}.serviceaccount`);
   const saName = string(sa, 'name', `${CLAIM}.serviceaccount`);
   string(sa, 'uid', `${CLAIM}.serviceaccount`);
-  const sub = stringClaim(claims, 'sub');
+  const sub = subjectClaim(claims);
   const base = baseExtensions(claims);
   const san = uriSan(`https://kubernetes.io/namespaces/${namespace}/serviceaccounts/${saName}`, CLAIM);
   return { name: sub, san: { kind: 'uri', value: san }, extensions: base };

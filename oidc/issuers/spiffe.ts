@@ -4,7 +4,7 @@
 import { FulgorError } from '../../lib/errors.js';
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, invalidClaim, missingClaim, stringClaim } from './claims.js';
+import { baseExtensions, invalidClaim, subjectClaim } from './claims.js';
 import { parseSpiffeId, SpiffeIdError, trustDomainFromString, type SpiffeId } from './spiffe-id.js';
 import { uriSan } from './uri-san.js';
 
@@ -18,9 +18,8 @@ function configuredTrustDomain(issuer: IssuerConfig): string {
 }
 
 export function spiffePrincipal(issuer: IssuerConfig, claims: Claims): Principal {
-  const sub = stringClaim(claims, 'sub');
+  const sub = subjectClaim(claims);
   const base = baseExtensions(claims);
-  if (sub === '') throw missingClaim('sub');
   const trustDomain = configuredTrustDomain(issuer);
   let id: SpiffeId;
   try {

@@ -4,7 +4,7 @@
 import { FulgorError } from '../../lib/errors.js';
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, invalidClaim, missingClaim, stringClaim } from './claims.js';
+import { baseExtensions, invalidClaim, subjectClaim } from './claims.js';
 import { GoURLError, parseGoURL, type GoURL } from './go-url.js';
 import { looksLikeEmail } from './subject-domain.js';
 import { goHostname, parseClaimURL, uriSanOf } from './uri-san.js';
@@ -20,9 +20,8 @@ function subjectDomain(issuer: IssuerConfig): GoURL {
 }
 
 export function uriPrincipal(issuer: IssuerConfig, claims: Claims): Principal {
-  const sub = stringClaim(claims, 'sub');
+  const sub = subjectClaim(claims);
   const base = baseExtensions(claims);
-  if (sub === '') throw missingClaim('sub');
   if (looksLikeEmail(sub)) throw invalidClaim('sub', 'must be a URI, not an email address');
   const subject = parseClaimURL(sub, 'sub');
   const domain = subjectDomain(issuer);

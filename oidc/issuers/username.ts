@@ -5,14 +5,13 @@
 import { FulgorError } from '../../lib/errors.js';
 import type { IssuerConfig } from '../../config/identity.js';
 import type { Claims, Principal } from '../principal.js';
-import { baseExtensions, invalidClaim, missingClaim, stringClaim } from './claims.js';
+import { baseExtensions, invalidClaim, subjectClaim } from './claims.js';
 import { looksLikeEmail } from './subject-domain.js';
 
 export function usernamePrincipal(issuer: IssuerConfig, claims: Claims): Principal {
-  const sub = stringClaim(claims, 'sub');
+  // Fulcio would issue "!<SubjectDomain>" for an empty subject: subjectClaim refuses it.
+  const sub = subjectClaim(claims);
   const base = baseExtensions(claims);
-  // Fulcio would issue "!<SubjectDomain>" for an empty subject; a certificate naming nobody is refused instead.
-  if (sub === '') throw missingClaim('sub');
   if (sub.includes('!')) throw invalidClaim('sub', 'must not contain the "!" character');
   if (looksLikeEmail(sub)) throw invalidClaim('sub', 'must be a username, not an email address');
   const domain = issuer.subjectDomain;

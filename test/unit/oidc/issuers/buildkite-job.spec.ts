@@ -45,12 +45,12 @@ describe('oidc/issuers: buildkite-job', () => {
     });
   }
 
-  it('requires iss; a missing sub leaves the name empty and .24 out', () => {
+  it('requires iss, and sub (the proof-of-possession subject) as a non-empty string', () => {
     const { iss: _i, ...noIss } = V5;
     rejects(noIss, 'MISSING_CLAIM', 'iss');
     const { sub: _s, ...noSub } = V5;
-    const p = mapClaims(ISSUER, noSub);
-    assert.equal(p.name, '');
-    assert.equal(p.extensions.subject, undefined);
+    rejects(noSub, 'MISSING_CLAIM', 'sub');
+    rejects({ ...V5, sub: '' }, 'MISSING_CLAIM', 'sub');
+    rejects({ ...V5, sub: 7 }, 'INVALID_CLAIM', 'sub');
   });
 });

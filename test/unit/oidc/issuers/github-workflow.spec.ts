@@ -67,11 +67,12 @@ describe('oidc/issuers: github-workflow', () => {
     assert.equal(p.extensions.runInvocationUri, 'https://github.com/a%20b/c%3Fd/actions/runs/42/attempts/1');
   });
 
-  it('leaves .24 out, and names the principal "", when sub is absent', () => {
+  it('requires sub, the proof-of-possession subject, as a non-empty string (Fulcio would sign over "")', () => {
     const { sub: _sub, ...noSub } = V1;
-    const p = mapClaims(ISSUER, noSub);
-    assert.equal(p.extensions.subject, undefined);
-    assert.equal(p.name, '');
+    rejects(noSub, 'MISSING_CLAIM', 'sub');
+    rejects({ ...V1, sub: '' }, 'MISSING_CLAIM', 'sub');
+    rejects({ ...V1, sub: null }, 'MISSING_CLAIM', 'sub');
+    rejects({ ...V1, sub: 42 }, 'INVALID_CLAIM', 'sub');
   });
 
   for (const claim of GITHUB_REQUIRED_CLAIMS) {

@@ -70,13 +70,12 @@ describe('oidc/issuers: kubernetes', () => {
     for (const k8s of bad) rejects({ ...TOKEN, 'kubernetes.io': k8s }, 'INVALID_CLAIM', 'kubernetes.io');
   });
 
-  it('requires iss; rejects a non-string sub; an absent sub gives an empty name', () => {
+  it('requires iss, and sub (the proof-of-possession subject) as a non-empty string', () => {
     const { iss: _i, ...noIss } = TOKEN;
     rejects(noIss, 'MISSING_CLAIM', 'iss');
     rejects({ ...TOKEN, sub: 5 }, 'INVALID_CLAIM', 'sub');
+    rejects({ ...TOKEN, sub: '' }, 'MISSING_CLAIM', 'sub');
     const { sub: _s, ...noSub } = TOKEN;
-    const p = mapClaims(ISSUER, noSub);
-    assert.equal(p.name, '');
-    assert.equal(p.extensions.subject, undefined);
+    rejects(noSub, 'MISSING_CLAIM', 'sub');
   });
 });

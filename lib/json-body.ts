@@ -1,0 +1,76 @@
+// JSON request bodies for the CA's and the CT log's express apps: express.json for any content type, with its
+// failures sorted into the client's mistakes (a FulgorError: BAD_REQUEST, MALFORMED_JSON or BODY_TOO_LARGE) and our
+// own (passed on untouched). A client that goes away mid-body gets no answer: there is nobody to send it to, so it
+// is logged at debug level, not as a failure.
+//
+// Content-Encoding gzip, deflate and br bodies are inflated (body-parser does it); a body that does not decode as
+// its label says, or an encoding body-parser does not know, is the client's mistake (400).
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { FulgorError } from './errors.js';
+import type { Logger } from './log.js';
+
+/** The facts body-parser and raw-body errors carry (http-errors: `status`, `type`, and a few per type). */
+interface BodyParserError {
+  readonly status?: unknown;
+  readonly type?: unknown;
+  readonly encoding?: unknown;
+  readonly charset?: unknown;
+}
+
+/** Client-provided text quoted in a message: short and printable. */
+const quote = (v: unknown): string => JSON.stringify(String(v).slice(0, 40));
+
+/**
+ * What a body-parser error means for the client, given the request's Content-Encoding header: a FulgorError to
+ * answer with, or undefined when the fault is ours (a 5xx from body-parser, or not a body-parser error at all).
+ */
+export function bodyReadError(err: unknown, contentEncoding: string | undefined, limitBytes: number): FulgorError | undefined {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as BodyParserError;
+  const status = typeof e.status === 'number' ? e.status : 500;
+  if (status < 400 || status >= 500) return undefined;
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  // No causes kept: JSON.parse quotes the body in its message, and the body may hold a token.
+  const bad = (message: string) => new FulgorError('BAD_REQUEST', message);
+  switch (e.type) {
+    case 'entity.too.large':
+      return new FulgorError('BODY_TOO_LARGE', `the request body is larger than ${limitBytes} bytes`);
+    case 'entity.parse.failed':
+      return new FulgorError('MALFORMED_JSON', 'the request body is not valid JSON');
+    case 'encoding.unsupported':
+      return bad(`Content-Encoding ${quote(e.encoding ?? encoding)} is not supported (send gzip, deflate, br or no encoding)`);
+    case 'charset.unsupported':
+      return bad(`charset ${quote(e.charset)} is not supported (send UTF-8)`);
+    case 'request.size.invalid':
+      return bad('the request body is not as long as its Content-Length says');
+    case undefined:
+      // raw-body passes a decompression stream's error on with status 400 and no type.
+      if (encoding !== 'identity') return bad(`the request body could not be decoded as Content-Encoding ${quote(encoding)}`);
+      return bad('the request body could not be read');
+    default:
+      return bad('the request body could not be read');
+  }
+}
+
+export interface JsonBodyOptions {
+  readonly limitBytes: number;
+  /** body-parser's `strict`: only objects and arrays at the top level. */
+  readonly strict?: boolean;
+  readonly logger: Logger;
+}
+
+/** express.json whose client mistakes reach `next` as FulgorErrors and whose aborted requests end quietly. */
+export function jsonBody(o: JsonBodyOptions): RequestHandler {
+  const parse = express.json({ limit: o.limitBytes, type: () => true, strict: o.strict ?? true });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    void parse(req, res, (err?: unknown) => {
+      if (err === undefined || err === null) return next();
+      // raw-body says 'request.aborted'; an error from the socket itself shows as an incomplete request on a closed
+      // socket. (req.destroyed is no sign: a request is destroyed once its body has been read.)
+      if ((err as BodyParserError).type === 'request.aborted' || (!req.complete && req.socket.destroyed)) {
+        o.logger.log('debug', 'client went away before sending the whole request body', { method: req.method, path: req.path });
+        return;
+      }
+      next(bodyReadError(err, req.get('content-encoding'), o.limitBytes) ?? err);
+    });
+  };
+}
