@@ -2,7 +2,7 @@
 //   entries.log — append-only, checksummed entry records (file-records.ts); one write + one fdatasync per sequence()
 //                 call (group commit), and nothing is indexed or acknowledged before that fdatasync returns;
 //   sth.json    — the latest published STH, replaced atomically (temp file, fsync, rename, fsync directory);
-//   LOCK        — the owning process's pid (file-lock.ts).
+//   LOCK        — locked by the one process that owns the directory, naming it (file-lock.ts).
 // On open the entries file is scanned once: a torn final commit is logged and truncated away, corruption before intact
 // data is a hard error. Memory holds only hashes and offsets (tree ~64 B, dedup key 32 B, indexes ~16 B, offset 8 B per
 // entry); entry bytes are read from the file on demand.

@@ -2,50 +2,21 @@
 // submissions are in flight, restart it on the same directory, and check that every SCT it ever returned is in the
 // tree (inclusion proof against a fresh STH) and that the tree is consistent with every STH it served before.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadLogKeys } from '../../config/keys-dir.js';
 import { createCtClient, type CtClient } from '../../ct/client.js';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../../ct/merkle.js';
 import { merkleTreeLeaf, type Sct } from '../../ct/structures.js';
 import { signedEntryForChain, type TreeHead } from '../../ct/verify.js';
+import { startLog, type LogProcess } from '../helpers/ct-process.js';
 import { CODE_SIGNING, makePki, POISON } from '../unit/ct/helpers.js';
 
-const FULGOR = fileURLToPath(new URL('../../bin/fulgor.js', import.meta.url));
 const ROUNDS = 3;
 const PER_ROUND = 400;
 const CONCURRENCY = 48;
-
-interface LogProcess {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly stderr: () => string;
-}
-
-function startLog(dataDir: string, keysDir: string, rootsPem: string): Promise<LogProcess> {
-  const args = [FULGOR, 'ct', 'serve', '--ct-storage', `file:${dataDir}`, '--keys-dir', keysDir, '--ct-port', '0', '--dev', '--ct-roots', rootsPem];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the CT log did not start:\n${err}`)), 30_000);
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-      const m = /Fulgor CT log listening on (\S+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, stderr: () => err });
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the CT log exited (${code ?? signal}) before listening:\n${err}`));
-    });
-  });
-}
 
 const pem = (der: Buffer): string =>
   `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileStore } from '../../../ct/file-store.js';
 import { checkAgainstLatestSth } from '../../../ct/self-check.js';
@@ -172,22 +172,58 @@ describe('file store', function () {
     await assert.rejects(openFileStore(dir), /not a Fulgor CT log entries file/);
   });
 
-  it('refuses a second open of the same directory, and takes over a stale lock', async () => {
+  it('refuses a second open of the same directory in this process; close releases it and keeps LOCK', async () => {
     store = await openFileStore(dir);
     await assert.rejects(openFileStore(dir), /already open in this process/);
     await store.close();
-    store = undefined;
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    await writeFile(join(dir, 'LOCK'), `${dead}\n`);
-    const logger = memoryLogger();
-    store = await openFileStore(dir, { logger });
-    assert.ok(logger.lines.some((l) => l.includes('stale')));
-    assert.equal((await readFile(join(dir, 'LOCK'), 'utf8')).trim(), String(process.pid));
+    const both = await Promise.allSettled([openFileStore(dir), openFileStore(dir)]); // concurrent opens: one wins
+    const won = both.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const lost = both.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+    assert.equal(won.length, 1);
+    assert.match(lost[0]!, /already open in this process/);
+    await won[0]!.close();
+    store = await openFileStore(dir);
     await store.close();
     store = undefined;
-    await assert.rejects(readFile(join(dir, 'LOCK')), { code: 'ENOENT' }, 'close releases the lock');
-    await writeFile(join(dir, 'LOCK'), `${process.ppid}\n`); // a live process that is not us
-    await assert.rejects(openFileStore(dir), new RegExp(`in use by process ${process.ppid}`));
+    assert.equal(await readFile(join(dir, 'LOCK'), 'utf8'), '', 'LOCK stays (never unlinked), emptied of its holder');
+  });
+
+  it('lets the kernel lock decide, not what LOCK says: a LOCK naming a live process, or this one, is no obstacle', async () => {
+    for (const pid of [process.ppid, process.pid]) {
+      await writeFile(join(dir, 'LOCK'), `${pid}\n`); // what an earlier version wrote, or a copied directory holds
+      const logger = memoryLogger();
+      store = await openFileStore(dir, { logger });
+      assert.ok(logger.lines.some((l) => l.includes('previous holder ended without closing')), logger.lines.join('\n'));
+      const holder = JSON.parse(await readFile(join(dir, 'LOCK'), 'utf8')) as { pid: number; hostname: string };
+      assert.deepEqual([holder.pid, holder.hostname], [process.pid, hostname()]);
+      await store.close();
+      store = undefined;
+    }
+  });
+
+  it('refuses while another process holds the lock, naming it; a SIGKILLed holder frees it at once', async () => {
+    const fileStore = new URL('../../../ct/file-store.js', import.meta.url).href;
+    const script = `const { openFileStore } = await import(${JSON.stringify(fileStore)});
+      await openFileStore(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1 << 30);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').on('data', (d: string) => d.includes('locked') && resolve());
+        child.once('exit', (code) => reject(new Error(`the holder exited (${code}) before locking`)));
+      });
+      await assert.rejects(openFileStore(dir), (e: Error) => {
+        assert.ok(e.message.includes(`in use by process ${child.pid} on host ${hostname()} (holding it since `), e.message);
+        return true;
+      });
+      assert.ok(!(await readFile(join(dir, 'LOCK'), 'utf8')).includes(String(process.pid)), 'a refused open leaves LOCK alone');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    store = await openFileStore(dir); // no waiting, no stale-lock judgement: the kernel released it with the process
+    await store.sequence([entry(0)]);
+    assert.equal(await store.size(), 1);
   });
 
   it('checkAgainstLatestSth refuses a store that lost or changed signed entries', async () => {
