@@ -34,6 +34,11 @@ export function sendRpcError(res: Response, e: FulgorError): void {
 /** Maps body-parser failures and FulgorErrors to responses; anything else is a 500 with a generic message. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // Already answered (503 at the drain deadline of a graceful stop): this request's own result goes nowhere.
+    if (res.headersSent) {
+      logger.log('warn', 'request finished after it was answered', { method: req.method, path: req.path, error: String(err) });
+      return;
+    }
     let e: FulgorError;
     const type = (err as { type?: string }).type;
     if (isFulgorError(err)) e = err;

@@ -40,5 +40,7 @@ export const ERROR_TABLE: Readonly<Record<ReasonCode, Row>> = {
   CT_LOG_UNAVAILABLE: { status: 503, grpc: 14, prefix: 'Error entering certificate in CTL' },
   CT_LOG_REJECTED: { status: 500, grpc: 13, prefix: 'Error entering certificate in CTL' },
   SIGNING_FAILED: { status: 500, grpc: 13, prefix: 'error communicating with CA backend' },
+  // The server was stopping and the request was still running at the end of the drain timeout: retry elsewhere.
+  SHUTTING_DOWN: { status: 503, grpc: 14 },
   INTERNAL: { status: 500, grpc: 13 },
 };

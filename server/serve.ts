@@ -3,6 +3,7 @@
 // config lives in an IdentityHolder (server/identity-holder.ts) so that `reload()` (SIGHUP in `fulgor serve`) can
 // swap it, with its verifier, mappings, policies, /api/v2/configuration and explain route, in one step.
 import type { KeyObject } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import express from 'express';
 import { createCertificateAuthority } from '../ca/authority.js';
@@ -11,10 +12,11 @@ import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
 import { loadKeys, spkiDer } from '../config/keys-dir.js';
 import { createCtClient, createLog, serializeSctList } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
-import { listenHttp } from '../lib/listen.js';
+import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
+import { FulgorError } from '../lib/errors.js';
 import { keySigner } from '../lib/signer.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
@@ -22,6 +24,7 @@ import { mapClaims } from '../oidc/issuers/index.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { createApp } from './app.js';
 import { explainRouter } from './explain-route.js';
+import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { createMetrics } from './metrics.js';
 import { createSigningService } from './signing-service.js';
@@ -57,6 +60,8 @@ export interface ServeOptions {
   readonly enableExplain?: boolean;
   /** Companion log roots (DER); default: the CA's root. */
   readonly ctRoots?: Buffer[];
+  /** How long close() lets in-flight requests finish before answering them 503 (default 30 s). */
+  readonly drainTimeoutMs?: number;
   readonly logger: Logger;
   readonly clock?: Clock;
 }
@@ -73,8 +78,14 @@ export interface RunningFulgor {
    * problem, logged, and the current config stays. In --dev mode the development issuers are added again.
    */
   reload(): Promise<ReloadResult>;
-  close(): Promise<void>;
+  /**
+   * Graceful stop: the CA stops accepting at once and its in-flight requests finish (those still running after the
+   * drain timeout are answered 503 SHUTTING_DOWN); only then is the companion log stopped the same way (so the
+   * issuances in flight could still reach it) and its store closed.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
+
 
 
 function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): IdentityConfig {
@@ -103,8 +114,9 @@ export async function startCompanionLog(
     return {
       url: listening.url,
       log,
-      async close() {
-        await listening.close();
+      /** Stops accepting, lets in-flight submissions finish (503 after drainMs), then closes the store. */
+      async close(options: { drainMs?: number } = {}) {
+        await listening.close(options);
         await store.close();
       },
     };
@@ -112,6 +124,12 @@ export async function startCompanionLog(
     await store.close();
     throw e;
   }
+}
+
+/** The CA's answer to a request still running at the drain deadline, in Fulcio's error shape. */
+function shuttingDown(res: ServerResponse): void {
+  const { status, body } = rpcStatus(new FulgorError('SHUTTING_DOWN', 'the server is shutting down; retry the request'));
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 export async function serve(o: ServeOptions): Promise<RunningFulgor> {
@@ -187,9 +205,12 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     caChain: keys.caChain,
     ctLogSpki: ctKeySpki,
     reload: () => holder.reload(),
-    async close() {
-      await caListening.close();
-      await companion?.close();
+    async close(options = {}) {
+      const drainMs = options.drainMs ?? o.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
+      const deadline = Date.now() + drainMs;
+      await caListening.close({ drainMs, atDeadline: shuttingDown });
+      // The log's own listener gets what is left of the same deadline.
+      await companion?.close({ drainMs: Math.max(0, deadline - Date.now()) });
     },
   };
 }
