@@ -10,7 +10,7 @@ import { createCertificateAuthority } from '../ca/authority.js';
 import { createIssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
 import { loadKeys, spkiDer } from '../config/keys-dir.js';
-import { createCtClient, createLog, serializeSctList } from '../ct/index.js';
+import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
@@ -27,6 +27,7 @@ import { explainRouter } from './explain-route.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { createMetrics } from './metrics.js';
+import { sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
@@ -49,7 +50,7 @@ export interface ServeOptions {
   readonly identity?: IdentityConfig;
   /** An external RFC 6962 log instead of the companion one. */
   readonly ctLogUrl?: string;
-  /** The external log's public key (DER SPKI): its SCTs are verified before they are embedded. */
+  /** The external log's public key (DER SPKI), required with ctLogUrl: its SCTs are verified before they are embedded. */
   readonly ctLogPublicKey?: Buffer;
   /** Companion log storage: `memory`, `file:DIR` (default `file:ct-data`) or `redis://...`. */
   readonly ctStorage?: string;
@@ -86,6 +87,12 @@ export interface RunningFulgor {
   close(options?: { drainMs?: number }): Promise<void>;
 }
 
+/** Why an external log needs its key, and where to get it (`fulgor serve` and `fulgor trust export`). */
+export const missingCtLogKeyMessage = (url: string): string =>
+  `--ct-log-url ${url} needs --ct-log-public-key PEM-FILE, the log's public key: its SCTs are verified with it before ` +
+  'they are embedded, and verifiers check them with it. For a Fulgor log, `fulgor trust export --keys-dir <the ' +
+  "log's keys dir> --out DIR` writes it to DIR/ctfe.pub (the keys dir's ctlog.pub.pem is the same key); for any " +
+  "other log, get it from the log's operator.";
 
 
 function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): IdentityConfig {
@@ -134,6 +141,7 @@ function shuttingDown(res: ServerResponse): void {
 
 export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const clock = o.clock ?? systemClock;
+  if (o.ctLogUrl && !o.ctLogPublicKey) throw new Error(missingCtLogKeyMessage(o.ctLogUrl));
   const keys = await loadKeys(o.keysDir, { create: o.dev });
   if (keys.created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: keys.created });
   if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
@@ -173,9 +181,8 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     await companion?.close();
     throw e;
   }
-  // The companion log's SCTs are checked with its key; an external log's with the key given for it, if any.
-  const sctKey = o.ctLogUrl ? o.ctLogPublicKey : ctKeySpki;
-  const ct = createCtClient({ url: ctUrl, ...(sctKey ? { logPublicKeySpki: sctKey } : {}) });
+  // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
+  const ct = createCtClient({ url: ctUrl, logPublicKeySpki: o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : ctKeySpki });
   const ca = createCertificateAuthority(createIssuingCa(keys.caChain, keySigner(keys.caKey)), { clock });
   const metrics = createMetrics();
   const signing = createSigningService({
@@ -183,7 +190,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     verifier: holder.verifier,
     mapClaims: (t) => mapClaims(t.issuer, t.claims),
     ca,
-    ct: { sctListFor: async (chain) => serializeSctList([await ct.addPreChain(chain)]) },
+    ct: sctSource(ct),
     logger: o.logger,
   });
   if (o.enableExplain) {
