@@ -11,12 +11,12 @@ import { trustExportCommand } from '../cli/trust-export.js';
 
 const USAGE = `usage:
   fulgor serve [--dev] [--config-path FILE] [--host 127.0.0.1] [--port 8080] [--ct-port 6962]
-               [--keys-dir keys-dev] [--ct-log-url URL [--ct-log-public-key PEM]] [--enable-explain] [--watch]
-               [CT log flags]
-  fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [CT log flags]
+               [--keys-dir keys-dev] [--ct-log-url URL --ct-log-public-key PEM] [--enable-explain] [--watch]
+               [--drain-timeout 30] [CT log flags]
+  fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [--drain-timeout 30] [CT log flags]
       CT log flags: [--ct-storage file:ct-data|memory|redis://HOST:PORT/DB] [--ct-redis-prefix fulgor-ct]
                     [--ct-log-prefix PREFIX] [--ct-roots PEM-FILE]
-  fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL [--ct-log-public-key PEM]]
+  fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL --ct-log-public-key PEM]
   fulgor keys init [--keys-dir keys-dev]
   fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json) [--issuer URL] [--json]
   fulgor config check --config-path FILE [--json]

@@ -1,14 +1,16 @@
 // `fulgor ct serve`: the CT log alone (for CA replicas pointed at it with --ct-log-url, or several log frontends
-// sharing one Redis).
+// sharing one Redis). SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
 import { loadLogKeys } from '../config/keys-dir.js';
 import { systemClock } from '../lib/clock.js';
 import { consoleLogger } from '../lib/log.js';
 import { startCompanionLog } from '../server/serve.js';
 import { ctLogFlags } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
+import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 
 export async function ctServeCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
+  const drainMs = drainTimeoutFlag(flags);
   const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
   const keys = await loadLogKeys(keysDir, { create: flags['dev'] === true });
   const ct = ctLogFlags(flags);
@@ -21,7 +23,5 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
     systemClock,
   );
   process.stderr.write(`Fulgor CT log listening on ${running.url}\n`);
-  const stop = () => void running.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals(() => running.close({ drainMs }), { drainMs, logger });
 }

@@ -49,3 +49,12 @@ export function numberFlag(flags: Flags, name: string): number | undefined {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number`);
   return n;
 }
+
+/** A duration in seconds (fractions allowed), returned in milliseconds. */
+export function secondsFlag(flags: Flags, name: string): number | undefined {
+  const v = flag(flags, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number of seconds (0 or more)`);
+  return Math.round(n * 1000);
+}

@@ -1,5 +1,6 @@
 // `fulgor serve`: the CA and its companion CT log. With --config-path, SIGHUP re-reads and validates the identity
 // config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
+// SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { consoleLogger, type Logger } from '../lib/log.js';
@@ -7,6 +8,7 @@ import { serve } from '../server/serve.js';
 import { devIssuerUrl } from '../server/serve.js';
 import { ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
+import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 
 const DEV_BANNER = `
 ############################################################################
@@ -38,6 +40,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
   if (dev) process.stderr.write(DEV_BANNER);
   const ctLogPublicKey = ctLogPublicKeyFlag(flags);
+  const drainTimeoutMs = drainTimeoutFlag(flags);
   const running = await serve({
     host: flag(flags, 'host') ?? '127.0.0.1',
     port: numberFlag(flags, 'port') ?? 8080,
@@ -49,6 +52,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
     ...(ctLogPublicKey ? { ctLogPublicKey } : {}),
     ...ctLogFlags(flags),
     enableExplain: flags['enable-explain'] === true,
+    drainTimeoutMs,
     logger,
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);
@@ -61,10 +65,5 @@ export async function serveCommand(flags: Flags): Promise<void> {
     process.on('SIGHUP', reload);
     if (flags['watch'] === true) watcher = watchConfig(configPath, reload, logger);
   }
-  const stop = () => {
-    watcher?.close();
-    void running.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals(() => running.close(), { drainMs: drainTimeoutMs, logger, onStop: () => watcher?.close() });
 }

@@ -7,15 +7,19 @@ import { certToPem, toPem } from '../lib/pem.js';
 import { signingConfig } from '../trust/signing-config.js';
 import { trustedRoot } from '../trust/trusted-root.js';
 import { flag, type Flags } from './flags.js';
+import { missingCtLogKeyMessage } from '../server/serve.js';
 import { ctLogPublicKeyFlag } from './ct-flags.js';
 
 export async function trustExportCommand(flags: Flags): Promise<void> {
   const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
   const out = flag(flags, 'out');
   if (!out) throw new Error('--out OUTDIR is required');
+  const ctKey = ctLogPublicKeyFlag(flags);
+  const ctLogUrl = flag(flags, 'ct-log-url');
+  // An external log is described by its own key, never by the companion log's.
+  if (ctLogUrl && !ctKey) throw new Error(missingCtLogKeyMessage(ctLogUrl));
   const keys = await loadKeys(keysDir, { create: false });
   mkdirSync(out, { recursive: true });
-  const ctKey = ctLogPublicKeyFlag(flags);
   writeFileSync(join(out, 'ctfe.pub'), ctKey ? toPem(ctKey, 'PUBLIC KEY') : spkiPem(keys.ctKey));
   writeFileSync(join(out, 'fulcio_chain.pem'), keys.caChain.map((c) => certToPem(c)).join(''));
   const caUrl = flag(flags, 'ca-url') ?? 'http://127.0.0.1:8080';
@@ -24,7 +28,7 @@ export async function trustExportCommand(flags: Flags): Promise<void> {
     caUrl,
     // An external log (--ct-log-url) is described by its own key; the companion log by the one in the keys dir.
     ctLogSpki: ctKey ?? spkiDer(keys.ctKey),
-    ctLogUrl: flag(flags, 'ct-log-url') ?? 'http://127.0.0.1:6962',
+    ctLogUrl: ctLogUrl ?? 'http://127.0.0.1:6962',
   });
   writeFileSync(join(out, 'trusted_root.json'), JSON.stringify(root, null, 2) + '\n');
   const signing = signingConfig({

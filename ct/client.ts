@@ -1,6 +1,8 @@
 // An RFC 6962 client over global fetch: what the CA needs (add-pre-chain with SCT verification) plus the read
 // endpoints auditors and tests use. Every failure (connection, non-200, malformed or unverifiable answer) throws a
-// CtClientError whose message says which log call failed and why.
+// CtClientError whose message says which log call failed and why, and whether the log was unavailable (no answer,
+// or 5xx: worth a retry) or rejected the call (4xx, or an answer that cannot be used, such as an SCT that does not
+// verify with the log's key).
 import { httpRequest, type HttpResponse } from '../lib/http-client.js';
 import type { Sct } from './structures.js';
 import { signedEntryForChain, verifySct, verifySth, type TreeHead } from './verify.js';
@@ -30,11 +32,14 @@ export interface CtClient {
 
 export class CtClientError extends Error {
   override readonly name = 'CtClientError';
-  /** HTTP status when the log answered, undefined when it could not be reached or answered nonsense. */
+  /** HTTP status when the log answered other than 200, undefined when it could not be reached or answered nonsense. */
   readonly status: number | undefined;
-  constructor(message: string, status?: number, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.status = status;
+  /** The log answered, but refused (4xx) or with something unusable: retrying will not help. */
+  readonly rejected: boolean;
+  constructor(message: string, o: { status?: number; rejected: boolean; cause?: unknown }) {
+    super(message, o.cause === undefined ? undefined : { cause: o.cause });
+    this.status = o.status;
+    this.rejected = o.rejected;
   }
 }
 
@@ -74,17 +79,20 @@ export function createCtClient(options: CtClientOptions): CtClient {
         timeoutMs,
       });
     } catch (e) {
-      throw new CtClientError(`CT log ${endpoint}: cannot reach ${base}: ${(e as Error).message}`, undefined, e);
+      throw new CtClientError(`CT log ${endpoint}: cannot reach ${base}: ${(e as Error).message}`, { rejected: false, cause: e });
     }
     const text = response.text;
     if (response.status !== 200)
-      throw new CtClientError(`CT log ${endpoint}: HTTP ${response.status}: ${text.trim().slice(0, 300)}`, response.status);
+      throw new CtClientError(`CT log ${endpoint}: HTTP ${response.status}: ${text.trim().slice(0, 300)}`, {
+        status: response.status,
+        rejected: response.status >= 400 && response.status < 500,
+      });
     try {
       const body: unknown = JSON.parse(text);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not a JSON object');
       return read(body as Json);
     } catch (e) {
-      throw new CtClientError(`CT log ${endpoint}: bad response: ${(e as Error).message}`, undefined, e);
+      throw new CtClientError(`CT log ${endpoint}: bad response: ${(e as Error).message}`, { rejected: true, cause: e });
     }
   }
 
@@ -101,10 +109,10 @@ export function createCtClient(options: CtClientOptions): CtClient {
       try {
         entry = signedEntryForChain(chainDer, endpoint === 'add-chain' ? 'x509' : 'precert');
       } catch (e) {
-        throw new CtClientError(`CT log ${endpoint}: cannot rebuild the leaf to check the SCT: ${(e as Error).message}`, undefined, e);
+        throw new CtClientError(`CT log ${endpoint}: cannot rebuild the leaf to check the SCT: ${(e as Error).message}`, { rejected: true, cause: e });
       }
       if (!verifySct(sct, entry, key))
-        throw new CtClientError(`CT log ${endpoint}: the SCT does not verify with the configured log public key`);
+        throw new CtClientError(`CT log ${endpoint}: the SCT does not verify with the configured log public key`, { rejected: true });
     }
     return sct;
   }
@@ -119,7 +127,7 @@ export function createCtClient(options: CtClientOptions): CtClient {
         rootHash: bytes(body, 'sha256_root_hash'),
         signature: bytes(body, 'tree_head_signature'),
       }));
-      if (key && !verifySth(sth, key)) throw new CtClientError('CT log get-sth: the STH signature does not verify');
+      if (key && !verifySth(sth, key)) throw new CtClientError('CT log get-sth: the STH signature does not verify', { rejected: true });
       return sth;
     },
     getSthConsistency: (first, second) =>

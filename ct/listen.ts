@@ -1,5 +1,5 @@
 // Runs a log's HTTP server on a host and port (0 picks one), under an optional prefix.
-import { listenHttp } from '../lib/listen.js';
+import { listenHttp, type CloseOptions } from '../lib/listen.js';
 import type { Logger } from '../lib/log.js';
 import { createCtServer } from './http.js';
 import type { CtLog } from './log.js';
@@ -7,7 +7,8 @@ import type { CtLog } from './log.js';
 export interface ListeningLog {
   /** Base URL including the prefix, as clients and Fulcio's --ct-log-url take it. */
   readonly url: string;
-  close(): Promise<void>;
+  /** Graceful: in-flight submissions finish (or get 503 at the drain deadline) before it resolves. */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 export function normalizePrefix(prefix: string | undefined): string {

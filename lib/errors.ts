@@ -34,6 +34,7 @@ export type ReasonCode =
   | 'CT_LOG_UNAVAILABLE'
   | 'CT_LOG_REJECTED'
   | 'SIGNING_FAILED'
+  | 'SHUTTING_DOWN'
   | 'INTERNAL';
 
 export class FulgorError extends Error {

@@ -33,8 +33,12 @@ export function sendRpcError(res: Response, e: FulgorError): void {
 
 /** Maps FulgorErrors (body-reading failures included: lib/json-body.ts) to responses; anything else is a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, next) => {
-    if (res.headersSent) return next(err);
+  return (err, req, res, _next) => {
+    // Already answered (503 at the drain deadline of a graceful stop): this request's own result goes nowhere.
+    if (res.headersSent) {
+      logger.log('warn', 'request finished after it was answered', { method: req.method, path: req.path, error: String(err) });
+      return;
+    }
     const e = isFulgorError(err) ? err : new FulgorError('INTERNAL', 'internal error', { cause: err });
     const { status } = rpcStatus(e);
     const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? undefined : String(e.cause);

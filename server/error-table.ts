@@ -37,8 +37,13 @@ export const ERROR_TABLE: Readonly<Record<ReasonCode, Row>> = {
   INVALID_CSR: CLIENT,
   INVALID_CSR_SIGNATURE: CLIENT,
   UNSUPPORTED_SIGNATURE_ALGORITHM: CLIENT,
+  // The CT log could not be reached or answered 5xx: worth a retry.
   CT_LOG_UNAVAILABLE: { status: 503, grpc: 14, prefix: 'Error entering certificate in CTL' },
-  CT_LOG_REJECTED: { status: 500, grpc: 13, prefix: 'Error entering certificate in CTL' },
+  // The log refused the precertificate (4xx) or answered with an SCT that does not verify with its configured key:
+  // our side's problem (a gateway's bad upstream answer), not the client's, and a retry will not help.
+  CT_LOG_REJECTED: { status: 502, grpc: 13, prefix: 'Error entering certificate in CTL' },
   SIGNING_FAILED: { status: 500, grpc: 13, prefix: 'error communicating with CA backend' },
+  // The server was stopping and the request was still running at the end of the drain timeout: retry elsewhere.
+  SHUTTING_DOWN: { status: 503, grpc: 14 },
   INTERNAL: { status: 500, grpc: 13 },
 };

@@ -3,18 +3,20 @@
 // config lives in an IdentityHolder (server/identity-holder.ts) so that `reload()` (SIGHUP in `fulgor serve`) can
 // swap it, with its verifier, mappings, policies, /api/v2/configuration and explain route, in one step.
 import type { KeyObject } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import express from 'express';
 import { createCertificateAuthority } from '../ca/authority.js';
 import { createIssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
 import { loadKeys, spkiDer } from '../config/keys-dir.js';
-import { createCtClient, createLog, serializeSctList } from '../ct/index.js';
+import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
-import { listenHttp } from '../lib/listen.js';
+import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
+import { FulgorError } from '../lib/errors.js';
 import { keySigner } from '../lib/signer.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
@@ -22,8 +24,10 @@ import { mapClaims } from '../oidc/issuers/index.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { createApp } from './app.js';
 import { explainRouter } from './explain-route.js';
+import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { createMetrics } from './metrics.js';
+import { sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
@@ -46,7 +50,7 @@ export interface ServeOptions {
   readonly identity?: IdentityConfig;
   /** An external RFC 6962 log instead of the companion one. */
   readonly ctLogUrl?: string;
-  /** The external log's public key (DER SPKI): its SCTs are verified before they are embedded. */
+  /** The external log's public key (DER SPKI), required with ctLogUrl: its SCTs are verified before they are embedded. */
   readonly ctLogPublicKey?: Buffer;
   /** Companion log storage: `memory`, `file:DIR` (default `file:ct-data`) or `redis://...`. */
   readonly ctStorage?: string;
@@ -57,6 +61,8 @@ export interface ServeOptions {
   readonly enableExplain?: boolean;
   /** Companion log roots (DER); default: the CA's root. */
   readonly ctRoots?: Buffer[];
+  /** How long close() lets in-flight requests finish before answering them 503 (default 30 s). */
+  readonly drainTimeoutMs?: number;
   readonly logger: Logger;
   readonly clock?: Clock;
 }
@@ -73,8 +79,20 @@ export interface RunningFulgor {
    * problem, logged, and the current config stays. In --dev mode the development issuers are added again.
    */
   reload(): Promise<ReloadResult>;
-  close(): Promise<void>;
+  /**
+   * Graceful stop: the CA stops accepting at once and its in-flight requests finish (those still running after the
+   * drain timeout are answered 503 SHUTTING_DOWN); only then is the companion log stopped the same way (so the
+   * issuances in flight could still reach it) and its store closed.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
+
+/** Why an external log needs its key, and where to get it (`fulgor serve` and `fulgor trust export`). */
+export const missingCtLogKeyMessage = (url: string): string =>
+  `--ct-log-url ${url} needs --ct-log-public-key PEM-FILE, the log's public key: its SCTs are verified with it before ` +
+  'they are embedded, and verifiers check them with it. For a Fulgor log, `fulgor trust export --keys-dir <the ' +
+  "log's keys dir> --out DIR` writes it to DIR/ctfe.pub (the keys dir's ctlog.pub.pem is the same key); for any " +
+  "other log, get it from the log's operator.";
 
 
 function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): IdentityConfig {
@@ -103,8 +121,9 @@ export async function startCompanionLog(
     return {
       url: listening.url,
       log,
-      async close() {
-        await listening.close();
+      /** Stops accepting, lets in-flight submissions finish (503 after drainMs), then closes the store. */
+      async close(options: { drainMs?: number } = {}) {
+        await listening.close(options);
         await store.close();
       },
     };
@@ -114,8 +133,15 @@ export async function startCompanionLog(
   }
 }
 
+/** The CA's answer to a request still running at the drain deadline, in Fulcio's error shape. */
+function shuttingDown(res: ServerResponse): void {
+  const { status, body } = rpcStatus(new FulgorError('SHUTTING_DOWN', 'the server is shutting down; retry the request'));
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
 export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const clock = o.clock ?? systemClock;
+  if (o.ctLogUrl && !o.ctLogPublicKey) throw new Error(missingCtLogKeyMessage(o.ctLogUrl));
   const keys = await loadKeys(o.keysDir, { create: o.dev });
   if (keys.created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: keys.created });
   if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
@@ -155,9 +181,8 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     await companion?.close();
     throw e;
   }
-  // The companion log's SCTs are checked with its key; an external log's with the key given for it, if any.
-  const sctKey = o.ctLogUrl ? o.ctLogPublicKey : ctKeySpki;
-  const ct = createCtClient({ url: ctUrl, ...(sctKey ? { logPublicKeySpki: sctKey } : {}) });
+  // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
+  const ct = createCtClient({ url: ctUrl, logPublicKeySpki: o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : ctKeySpki });
   const ca = createCertificateAuthority(createIssuingCa(keys.caChain, keySigner(keys.caKey)), { clock });
   const metrics = createMetrics();
   const signing = createSigningService({
@@ -165,7 +190,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     verifier: holder.verifier,
     mapClaims: (t) => mapClaims(t.issuer, t.claims),
     ca,
-    ct: { sctListFor: async (chain) => serializeSctList([await ct.addPreChain(chain)]) },
+    ct: sctSource(ct),
     logger: o.logger,
   });
   if (o.enableExplain) {
@@ -187,9 +212,12 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     caChain: keys.caChain,
     ctLogSpki: ctKeySpki,
     reload: () => holder.reload(),
-    async close() {
-      await caListening.close();
-      await companion?.close();
+    async close(options = {}) {
+      const drainMs = options.drainMs ?? o.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
+      const deadline = Date.now() + drainMs;
+      await caListening.close({ drainMs, atDeadline: shuttingDown });
+      // The log's own listener gets what is left of the same deadline.
+      await companion?.close({ drainMs: Math.max(0, deadline - Date.now()) });
     },
   };
 }

@@ -123,4 +123,21 @@ describe('cli: fulgor serve --dev, dev-token, trust export', function () {
     assert.equal(root2.ctlogs[0].baseUrl, 'https://ct.example/test');
     assert.ok(createPublicKey(readFileSync(join(out2, 'ctfe.pub'), 'utf8')).export({ type: 'spki', format: 'der' }).equals(externalDer));
   });
+
+  it('refuses --ct-log-url without --ct-log-public-key (serve and trust export exit 1, saying where to get the key)', async () => {
+    const keysDir = join(dir, 'keys');
+    for (const args of [
+      ['serve', '--dev', '--keys-dir', keysDir, '--ct-port', '0', '--port', '0', '--ct-log-url', 'http://127.0.0.1:1/test'],
+      ['trust', 'export', '--keys-dir', keysDir, '--out', join(dir, 'trust-no-key'), '--ct-log-url', 'http://127.0.0.1:1/test'],
+    ]) {
+      // A server that starts anyway is killed after the timeout (and fails the exit-code check).
+      const failed = await run(process.execPath, [BIN, ...args], { timeout: 15_000 }).then(
+        () => assert.fail(`${args.join(' ')} went ahead without the log's key`),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /--ct-log-url http:\/\/127\.0\.0\.1:1\/test needs --ct-log-public-key/);
+      assert.match(failed.stderr, /fulgor trust export .* writes it to DIR\/ctfe\.pub .*; for any other log, get it from the log's operator/);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { certToPem } from '../../lib/pem.js';
@@ -9,6 +10,7 @@ import { keySigner } from '../../lib/signer.js';
 import { silentLogger } from '../../lib/log.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import { makePki } from '../unit/ct/helpers.js';
 
 const SUB = 'repo:acme/app:ref:refs/heads/main';
 
@@ -82,40 +84,81 @@ describe('integration: Fulcio’s other routes, legacy v1, and CT failure', () =
     assert.deepEqual(await wrong.json(), { code: 12, message: 'Method Not Allowed', details: [] });
   });
 
-  it('answers 5xx and issues nothing when the CT log cannot be reached', async () => {
+  /** A fresh P-256 public key (DER SPKI) that signs nothing here. */
+  const spareKey = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' });
+
+  /** Starts a CA on `ctLogUrl` (same keys as `fulgor`), sends one issuance, and closes it. */
+  async function issueVia(ctLogUrl: string, ctLogPublicKey: Buffer) {
+    const ca = await startFulgor(config(), { ctLogUrl, ctLogPublicKey, keysDir: fulgor.keysDir });
+    try {
+      return { res: await ca.post('/api/v2/signingCert', v2Request(await issuer.mint('github'), clientKey(), SUB)), logLines: ca.logLines };
+    } finally {
+      await ca.close();
+    }
+  }
+
+  it('refuses to start on an external log without its public key, saying where to get it', async () => {
+    await assert.rejects(
+      startFulgor(config(), { ctLogUrl: 'http://127.0.0.1:1/test', keysDir: fulgor.keysDir }),
+      /--ct-log-public-key.*fulgor trust export.*ctfe\.pub.*operator/s,
+    );
+  });
+
+  it('answers 503 CT_LOG_UNAVAILABLE and issues nothing when the CT log cannot be reached or fails (5xx)', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as { port: number }).port;
         s.close(() => resolve(p));
       });
     });
-    const broken = await startFulgor(config(), { ctLogUrl: `http://127.0.0.1:${port}` });
+    const failing = createHttpServer((_req, res) => void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n'));
+    await new Promise<void>((r) => failing.listen(0, '127.0.0.1', () => r()));
     try {
-      const res = await broken.post('/api/v2/signingCert', v2Request(await issuer.mint('github'), clientKey(), SUB));
-      assert.equal(res.status, 503, res.text);
-      assert.equal(res.json.details[0].reason, 'CT_LOG_UNAVAILABLE');
-      assert.ok(!res.text.includes('BEGIN CERTIFICATE'));
+      for (const url of [`http://127.0.0.1:${port}`, `http://127.0.0.1:${(failing.address() as { port: number }).port}`]) {
+        const { res } = await issueVia(url, spareKey());
+        assert.equal(res.status, 503, res.text);
+        assert.equal(res.json.details[0].reason, 'CT_LOG_UNAVAILABLE');
+        assert.ok(!res.text.includes('BEGIN CERTIFICATE'));
+      }
     } finally {
-      await broken.close();
+      failing.closeAllConnections();
+      await new Promise((r) => failing.close(r));
     }
   });
 
-  it('uses an external RFC 6962 log (--ct-log-url) and checks its SCTs with the key given for it', async () => {
+  it('uses an external RFC 6962 log (--ct-log-url) and answers 502 CT_LOG_REJECTED to an SCT its key does not verify', async () => {
     const log = createLog({ signer: keySigner(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey), roots: [fulgor.caChain[1]!], store: createMemoryStore() });
     const external = await listenLog(log, { host: '127.0.0.1', port: 0, prefix: 'test', logger: silentLogger });
     // Same keys dir as `fulgor`, so the external log accepts its chain.
-    const spare = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' });
     try {
-      for (const [key, status] of [[log.publicKeySpki, 200], [spare, 503]] as const) {
-        const ca = await startFulgor(config(), { ctLogUrl: external.url, ctLogPublicKey: key, keysDir: fulgor.keysDir });
-        try {
-          const res = await ca.post('/api/v2/signingCert', v2Request(await issuer.mint('github'), clientKey(), SUB));
-          assert.equal(res.status, status, res.text);
-        } finally {
-          await ca.close();
-        }
-      }
+      const good = await issueVia(external.url, log.publicKeySpki);
+      assert.equal(good.res.status, 200, good.res.text);
+      // The log signs with its key; the CA was given another one: the SCT is not embedded, nothing is issued.
+      const bad = await issueVia(external.url, spareKey());
+      assert.equal(bad.res.status, 502, bad.res.text);
+      assert.equal(bad.res.json.code, 13);
+      assert.equal(bad.res.json.details[0].reason, 'CT_LOG_REJECTED');
+      assert.match(bad.res.json.message, /^Error entering certificate in CTL: .*SCT/);
+      assert.ok(!bad.res.text.includes('BEGIN CERTIFICATE'));
+      assert.ok(bad.logLines.some((l) => l.includes('does not verify with the configured log public key')), 'the cause is logged');
       assert.equal((await log.getSth()).treeSize, 2, 'both precertificates reached the external log');
+    } finally {
+      await external.close();
+    }
+  });
+
+  it('answers 502 CT_LOG_REJECTED, not 503, and issues nothing when the external log refuses the chain (400)', async () => {
+    // A real Fulgor log that accepts another root only: it answers add-pre-chain with 400.
+    const log = createLog({ signer: keySigner(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey), roots: [(await makePki()).root.der], store: createMemoryStore() });
+    const external = await listenLog(log, { host: '127.0.0.1', port: 0, logger: silentLogger });
+    try {
+      const { res, logLines } = await issueVia(external.url, log.publicKeySpki);
+      assert.equal(res.status, 502, res.text);
+      assert.equal(res.json.details[0].reason, 'CT_LOG_REJECTED');
+      assert.match(res.json.message, /refused the precertificate \(HTTP 400\)/);
+      assert.ok(!res.text.includes('BEGIN CERTIFICATE'));
+      assert.ok(logLines.some((l) => l.includes('add-pre-chain: HTTP 400')), 'the log’s answer is logged');
+      assert.equal((await log.getSth()).treeSize, 0);
     } finally {
       await external.close();
     }

@@ -1,0 +1,164 @@
+// A real `fulgor serve --dev` process stopped by SIGTERM while many issuances are in flight: every request gets a
+// whole HTTP answer, the process exits 0, and the companion log (file store) holds exactly the precertificates of
+// the certificates that were returned.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openFileStore } from '../../ct/file-store.js';
+import { parseMerkleTreeLeaf } from '../../ct/structures.js';
+import { children, parse } from '../../lib/der.js';
+import { clientKey, v2Request } from '../helpers/fulgor.js';
+
+const BIN = join(process.cwd(), 'dist/bin/fulgor.js');
+const run = promisify(execFile);
+const CONCURRENT = 100;
+const SUB = 'repo:acme/app:ref:refs/heads/main';
+
+interface Answer {
+  readonly status: number;
+  readonly connection: string | undefined;
+  readonly json: any;
+}
+
+/** One POST on `agent`; rejects if the connection ends without a whole HTTP answer. */
+function post(url: string, body: string, agent: http.Agent): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, json: JSON.parse(text) });
+        } catch (e) {
+          reject(e);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const get = (url: string, agent: http.Agent) =>
+  new Promise<number>((resolve, reject) => {
+    http.get(url, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
+  });
+
+function startServe(args: string[]): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /Fulgor CA listening on (\S+)/.exec(out);
+      if (m) resolve({ child, caUrl: m[1] as string, output: () => out });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => r({ code, signal }));
+  });
+
+/** The serial number of a logged precertificate, from its TBS. */
+const loggedSerial = (leafInput: Buffer): bigint => {
+  const { entry } = parseMerkleTreeLeaf(leafInput);
+  assert.equal(entry.type, 'precert');
+  return BigInt(`0x${children(parse(entry.type === 'precert' ? entry.tbsCertificate : Buffer.alloc(0)))[1]!.content.toString('hex')}`);
+};
+
+describe('cli: graceful stop (SIGTERM)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fulgor-stop-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it(`SIGTERM during ${CONCURRENT} concurrent issuances: all answered, exit 0, the log closed after the last one`, async () => {
+    const keysDir = join(dir, 'keys');
+    const ctDir = join(dir, 'ct');
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`]);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT });
+    let answers: Answer[];
+    try {
+      const token = (await run(process.execPath, [BIN, 'dev-token', '--type', 'github', '--keys-dir', keysDir, '--ca-url', caUrl])).stdout.trim();
+      // Warm up: the dev issuer's discovery and keys are cached, and CONCURRENT keep-alive connections are open, so
+      // every issuance below is sent on a connection the server has already accepted.
+      assert.equal((await post(`${caUrl}/api/v2/signingCert`, JSON.stringify(v2Request(token, clientKey(), SUB)), agent)).status, 200);
+      const warm = await Promise.all(Array.from({ length: CONCURRENT }, () => get(`${caUrl}/healthz`, agent)));
+      assert.ok(warm.every((s) => s === 200));
+      const bodies = Array.from({ length: CONCURRENT }, () => JSON.stringify(v2Request(token, clientKey(), SUB)));
+
+      const inFlight = bodies.map((b) => post(`${caUrl}/api/v2/signingCert`, b, agent));
+      // Stop as soon as the first answer is back: the others are being worked on.
+      await Promise.race(inFlight);
+      const stopped = exited(child);
+      child.kill('SIGTERM');
+      answers = await Promise.all(inFlight); // rejects if any connection was dropped without an answer
+      assert.deepEqual(await stopped, { code: 0, signal: null }, output());
+    } finally {
+      agent.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+
+    assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200), 'all finished within the drain timeout');
+    assert.ok(answers.some((a) => a.connection === 'close'), 'some were answered while stopping, with Connection: close');
+    assert.match(output(), /"msg":"stopping: no new connections/);
+    assert.match(output(), /"msg":"stopped"/);
+
+    // Every precertificate in the log belongs to a returned certificate (the warm-up's plus the CONCURRENT ones):
+    // the log was not closed under an issuance.
+    const returned = answers.map((a) => BigInt(`0x${new X509Certificate(a.json.signedCertificateEmbeddedSct.chain.certificates[0]).serialNumber}`));
+    const store = await openFileStore(ctDir);
+    try {
+      const size = await store.size();
+      assert.equal(size, CONCURRENT + 1);
+      const logged = new Set((await store.getEntries(0, size)).map((e) => loggedSerial(e.leafInput)));
+      for (const serial of returned) assert.ok(logged.has(serial), `certificate ${serial.toString(16)} was logged`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('with --drain-timeout 0, requests still running when SIGTERM arrives get 503 SHUTTING_DOWN, none are dropped', async () => {
+    const keysDir = join(dir, 'keys');
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', 'memory', '--drain-timeout', '0']);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT });
+    let answers: Answer[];
+    try {
+      const token = (await run(process.execPath, [BIN, 'dev-token', '--type', 'github', '--keys-dir', keysDir, '--ca-url', caUrl])).stdout.trim();
+      assert.equal((await post(`${caUrl}/api/v2/signingCert`, JSON.stringify(v2Request(token, clientKey(), SUB)), agent)).status, 200);
+      await Promise.all(Array.from({ length: CONCURRENT }, () => get(`${caUrl}/healthz`, agent)));
+      const bodies = Array.from({ length: CONCURRENT }, () => JSON.stringify(v2Request(token, clientKey(), SUB)));
+      const inFlight = bodies.map((b) => post(`${caUrl}/api/v2/signingCert`, b, agent));
+      await Promise.race(inFlight);
+      const stopped = exited(child);
+      child.kill('SIGTERM');
+      answers = await Promise.all(inFlight);
+      assert.deepEqual(await stopped, { code: 0, signal: null }, output());
+    } finally {
+      agent.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    const refused = answers.filter((a) => a.status !== 200);
+    assert.ok(refused.length > 0, 'some were still running at the deadline');
+    for (const a of refused) {
+      assert.equal(a.status, 503);
+      assert.equal(a.connection, 'close');
+      assert.equal(a.json.code, 14);
+      assert.equal(a.json.details[0].reason, 'SHUTTING_DOWN');
+    }
+  });
+});
