@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,32 +9,11 @@ import { decodeJwt } from 'jose';
 import { SigningConfig } from '@sigstore/protobuf-specs';
 import { parsePemBlocks } from '../../lib/pem.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
+import { BIN, startServe, stopProcess } from '../helpers/serve-process.js';
 
-const BIN = join(process.cwd(), 'dist/bin/fulgor.js');
 const run = promisify(execFile);
 
-/** Starts `fulgor serve` and resolves with its CA URL once it says it is listening. */
-function startServe(args: string[]): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', '--ct-storage', 'memory', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /Fulgor CA listening on (\S+)/.exec(out);
-      if (m) resolve({ child, caUrl: m[1] as string, output: () => out });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-  });
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((r) => {
-    child.removeAllListeners('exit');
-    child.once('exit', () => r());
-    child.kill('SIGTERM');
-  });
+const stop = (child: ChildProcess) => stopProcess(child);
 
 async function post(url: string, body: unknown) {
   const res = await fetch(`${url}/api/v2/signingCert`, { method: 'POST', body: JSON.stringify(body) });

@@ -2,7 +2,7 @@
 // whole HTTP answer, the process exits 0, and the companion log (file store) holds exactly the precertificates of
 // the certificates that were returned.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +13,8 @@ import { openFileStore } from '../../ct/file-store.js';
 import { parseMerkleTreeLeaf } from '../../ct/structures.js';
 import { children, parse } from '../../lib/der.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
+import { BIN, exited, startServe } from '../helpers/serve-process.js';
 
-const BIN = join(process.cwd(), 'dist/bin/fulgor.js');
 const run = promisify(execFile);
 const CONCURRENT = 100;
 const SUB = 'repo:acme/app:ref:refs/heads/main';
@@ -48,27 +48,6 @@ function post(url: string, body: string, agent: http.Agent): Promise<Answer> {
 const get = (url: string, agent: http.Agent) =>
   new Promise<number>((resolve, reject) => {
     http.get(url, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
-  });
-
-function startServe(args: string[]): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /Fulgor CA listening on (\S+)/.exec(out);
-      if (m) resolve({ child, caUrl: m[1] as string, output: () => out });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => {
-    if (child.exitCode !== null || child.signalCode !== null) r({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => r({ code, signal }));
   });
 
 /** The serial number of a logged precertificate, from its TBS. */

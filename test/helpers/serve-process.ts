@@ -24,9 +24,10 @@ export interface ServeProcess {
   readonly ready: Promise<string>;
 }
 
-/** Spawns `fulgor serve --port 0 --ct-port 0 --ct-storage memory ...args`. */
+/** Spawns `fulgor serve --port 0 --ct-port 0 ...args`, with `--ct-storage memory` unless args name a storage. */
 export function spawnServe(args: string[]): ServeProcess {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', '--ct-storage', 'memory', ...args], {
+  const storage = args.includes('--ct-storage') ? [] : ['--ct-storage', 'memory'];
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', ...storage, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -36,6 +37,22 @@ export function spawnServe(args: string[]): ServeProcess {
   const ready = until('serve to listen', () => /Fulgor CA listening on (\S+)/.exec(out)?.[1]);
   return { child, output, ready };
 }
+
+/** Starts `fulgor serve` (as spawnServe); resolves once it listens, rejects with its output if it exits first. */
+export function startServe(args: string[]): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
+  const p = spawnServe(args);
+  const early = new Promise<never>((_, reject) =>
+    p.child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${p.output()}`))),
+  );
+  return Promise.race([p.ready, early]).then((caUrl) => ({ child: p.child, caUrl, output: p.output }));
+}
+
+/** Resolves with the exit code and signal of `child` (at once if it has already exited). */
+export const exited = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => r({ code, signal }));
+  });
 
 /** SIGTERM, then SIGKILL if the process has not exited after `graceMs` (a stalled process cannot run its handler). */
 export function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
