@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { readCertificates } from '../config/keys-dir.js';
 import { flag, type Flags } from './flags.js';
 
-/** `--ct-log-public-key FILE`: a PEM public key (SPKI), as DER. */
+/** `--ct-log-public-key FILE`: the external log's PEM public key (SPKI), as DER. Meaningless without --ct-log-url. */
 export function ctLogPublicKeyFlag(flags: Flags): Buffer | undefined {
   const path = flag(flags, 'ct-log-public-key');
   if (!path) return undefined;
+  if (!flag(flags, 'ct-log-url'))
+    throw new Error('--ct-log-public-key is the key of an external log: give its --ct-log-url too (the companion log uses ctlog.key.pem in the keys directory)');
   return createPublicKey(readFileSync(path, 'utf8')).export({ type: 'spki', format: 'der' });
 }
 

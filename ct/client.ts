@@ -1,4 +1,4 @@
-// An RFC 6962 client over global fetch: what the CA needs (add-pre-chain with SCT verification) plus the read
+// An RFC 6962 client over lib/http-client.ts (node:http keep-alive): what the CA needs (add-pre-chain with SCT verification) plus the read
 // endpoints auditors and tests use. Every failure (connection, non-200, malformed or unverifiable answer) throws a
 // CtClientError whose message says which log call failed and why, and whether the log was unavailable (no answer,
 // or 5xx: worth a retry) or rejected the call (4xx, or an answer that cannot be used, such as an SCT that does not

@@ -1,5 +1,5 @@
 // Every failure Fulgor reports carries a stable reason code. The HTTP layers map codes to statuses in one table
-// (server/error-table.ts for the CA, ct/http-errors.ts for the log); messages are client-safe, causes are logged only.
+// (server/error-table.ts for the CA, ct/errors.ts and ct/http.ts for the log); messages are client-safe, causes are logged only.
 
 export type ReasonCode =
   // request shape

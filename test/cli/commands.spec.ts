@@ -119,4 +119,21 @@ describe('cli: fulgor serve --dev, dev-token, trust export', function () {
       assert.match(failed.stderr, /fulgor trust export .* writes it to DIR\/ctfe\.pub .*; for any other log, get it from the log's operator/);
     }
   });
+
+  it('refuses --ct-log-public-key without --ct-log-url instead of ignoring it', async () => {
+    const keysDir = join(dir, 'keys');
+    const pub = join(dir, 'stray.pub');
+    writeFileSync(pub, createPublicKey(readFileSync(join(keysDir, 'ctlog.key.pem'), 'utf8')).export({ type: 'spki', format: 'pem' }));
+    for (const args of [
+      ['serve', '--dev', '--keys-dir', keysDir, '--ct-port', '0', '--port', '0', '--ct-storage', 'memory', '--ct-log-public-key', pub],
+      ['trust', 'export', '--keys-dir', keysDir, '--out', join(dir, 'trust-stray-key'), '--ct-log-public-key', pub],
+    ]) {
+      const failed = await run(process.execPath, [BIN, ...args], { timeout: 15_000 }).then(
+        () => assert.fail(`${args.join(' ')} ignored --ct-log-public-key`),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /--ct-log-public-key is the key of an external log: give its --ct-log-url too/);
+    }
+  });
 });
