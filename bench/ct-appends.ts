@@ -2,7 +2,7 @@
 // timing), with 1 and many submissions in flight so that group commit shows; (2) raw store.sequence() with batches of
 // 1 and 100 synthetic entries. Every run starts from an empty store.
 import { createLog } from '../ct/log.js';
-import { logSigner, makePki, POISON } from '../test/unit/ct/helpers.js';
+import { benchPki, newLogSigner } from './pki.js';
 import { fileFootprint, openBenchStore, redisFootprint, type Footprint, type StoreKind } from './stores.js';
 import { syntheticBatch } from './synthetic.js';
 import { log, now, runConcurrent, summarize, type Summary } from './util.js';
@@ -48,11 +48,11 @@ export interface AppendOptions {
 }
 
 export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
-  const pki = await makePki();
+  const pki = await benchPki();
   log(`building ${o.chains} precertificate chains`);
   const t0 = now();
   const chains: Buffer[][] = [];
-  for (let i = 0; i < o.chains; i++) chains.push([await pki.leaf({ trailing: [POISON] }), pki.intermediate.der, pki.root.der]);
+  for (let i = 0; i < o.chains; i++) chains.push(await pki.precertChain());
   const chainBuildMs = now() - t0;
   const avgChainBytes = chains.reduce((s, c) => s + c.reduce((a, b) => a + b.length, 0), 0) / chains.length;
 
@@ -62,7 +62,7 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
     for (const concurrency of o.concurrencies) {
       const b = await openBenchStore(kind, o.redisUrl, `append-${kind}-${concurrency}`);
       try {
-        const ctLog = createLog({ signer: logSigner(), roots: [pki.root.der], store: b.store });
+        const ctLog = createLog({ signer: newLogSigner(), roots: [pki.root], store: b.store });
         const r = await runConcurrent(chains, { concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, (chain) => ctLog.addPreChain(chain));
         if (r.errors > 0) log(`${kind} c=${concurrency}: ${r.errors} errors, first: ${String(r.firstError)}`);
         const size = await b.store.size();

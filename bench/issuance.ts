@@ -1,11 +1,16 @@
-// CA issuance end to end: the real HTTP server (CA + companion CT log over HTTP) trusting a real local OIDC issuer,
-// driven from a worker thread with pre-minted tokens and pre-computed proofs of possession; certificates per second
-// and per-certificate latency at 1 and 16 requests in flight. Variants: the companion log on a memory store
-// (startFulgor, as the integration tests run it) and on a file store (fdatasync per group commit).
+// CA issuance end to end: the real HTTP server (server/serve.ts: CA + companion CT log over HTTP, development keys
+// from ca/dev-keys.ts) trusting a real local OIDC issuer, driven from a worker thread with pre-minted tokens and
+// pre-computed proofs of possession; certificates per second and per-certificate latency at 1 and 16 requests in
+// flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit).
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { clientKey, startFulgor } from '../test/helpers/fulgor.js';
-import { startIssuer, type TestIssuer } from '../test/helpers/oidc-issuer.js';
+import { createMissingDevKeys } from '../ca/dev-keys.js';
+import { memoryLogger } from '../lib/log.js';
+import { serve } from '../server/serve.js';
 import type { ClientJob, ClientResult } from './issuance-client.js';
+import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
 import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
 const SUB = 'repo:acme/app:ref:refs/heads/main';
@@ -47,35 +52,57 @@ function drive(job: ClientJob): Promise<ClientResult> {
   });
 }
 
-async function startServer(storage: 'memory' | 'file', identity: unknown): Promise<{ caUrl: string; close: () => Promise<void> }> {
-  const ct = storage === 'file' ? await tempDir('issuance-ct') : undefined;
-  const f = await startFulgor(identity, ct ? { ctStorage: `file:${ct.dir}` } : {});
-  const stop = cleanup.add(`stop CA (${storage} CT store)`, () => f.close());
-  return {
-    caUrl: f.caUrl,
-    close: async () => {
-      await stop();
-      await ct?.remove();
-    },
-  };
+/** A P-256 client key: its public key PEM and its proof of possession over `name`. */
+function clientKey(name: string): { pem: string; proof: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return { pem: publicKey.export({ type: 'spki', format: 'pem' }) as string, proof: sign('sha256', Buffer.from(name), privateKey).toString('base64') };
+}
+
+/** `fulgor serve` in-process on port 0 with fresh keys and an identity file trusting `issuerUrl`. */
+async function startServer(storage: 'memory' | 'file', issuerUrl: string): Promise<{ caUrl: string; close: () => Promise<void> }> {
+  const work = await tempDir(`issuance-${storage}`);
+  try {
+    const keysDir = join(work.dir, 'keys');
+    await createMissingDevKeys(keysDir);
+    const configPath = join(work.dir, 'identity.json');
+    await writeFile(configPath, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));
+    const running = await serve({
+      host: '127.0.0.1',
+      port: 0,
+      ctPort: 0,
+      keysDir,
+      dev: false,
+      ctStorage: storage === 'file' ? `file:${join(work.dir, 'ct')}` : 'memory',
+      configPath,
+      // Each request's log line is formatted as in production, but kept in memory instead of flooding stderr.
+      logger: memoryLogger(),
+    });
+    const stop = cleanup.add(`stop CA (${storage} CT store)`, () => running.close());
+    return {
+      caUrl: running.caUrl,
+      close: async () => {
+        await stop();
+        await work.remove();
+      },
+    };
+  } catch (e) {
+    await work.remove();
+    throw e;
+  }
 }
 
 export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> {
-  const issuer: TestIssuer = await startIssuer();
+  const issuer: BenchIssuer = await startBenchIssuer();
   const stopIssuer = cleanup.add('stop OIDC issuer', () => issuer.close());
   try {
-    const identity = { OIDCIssuers: { [issuer.url]: { IssuerURL: issuer.url, ClientID: 'sigstore', Type: 'github-workflow' } } };
-    const keys = Array.from({ length: 32 }, () => {
-      const k = clientKey();
-      return { pem: k.pem, proof: k.prove(SUB) };
-    });
+    const keys = Array.from({ length: 32 }, () => clientKey(SUB));
     // One fresh token per request; each server sees each token once (the pool is reused across server variants).
     const perRun = o.concurrencies.map((c) => o.warmup + (o.requests[c] ?? 1000));
     const tokenCount = perRun.reduce((a, b) => a + b, 0);
     log(`minting ${tokenCount} tokens`);
     const m0 = now();
     const tokens: string[] = [];
-    for (let i = 0; i < tokenCount; i++) tokens.push(await issuer.mint('github'));
+    for (let i = 0; i < tokenCount; i++) tokens.push(await issuer.mint());
     const mintMs = now() - m0;
     const bodies = tokens.map((token, i) => {
       const key = keys[i % keys.length]!;
@@ -87,7 +114,7 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
 
     const results: IssuanceResult[] = [];
     for (const storage of o.storages) {
-      const server = await startServer(storage, identity);
+      const server = await startServer(storage, issuer.url);
       try {
         let offset = 0;
         for (const [k, concurrency] of o.concurrencies.entries()) {

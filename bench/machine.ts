@@ -3,7 +3,7 @@
 import { open } from 'node:fs/promises';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { RespClient } from './resp.js';
+import { configValue, info, withRedis } from './redis.js';
 import { message, now, summarize, tempDir, type Summary } from './util.js';
 
 export interface RedisInfo {
@@ -50,19 +50,16 @@ async function fdatasyncLatency(samples = 200): Promise<Summary> {
 }
 
 export async function redisInfo(url: string): Promise<RedisInfo> {
-  const c = await RespClient.connect(url);
-  try {
-    const server = await c.info('server');
-    const [appendonly, appendfsync, save] = [await c.config('appendonly'), await c.config('appendfsync'), await c.config('save')];
+  return withRedis(url, async (redis) => {
+    const server = await info(redis, 'server');
+    const [appendonly, appendfsync, save] = [await configValue(redis, 'appendonly'), await configValue(redis, 'appendfsync'), await configValue(redis, 'save')];
     return {
       version: server['redis_version'] ?? 'unknown',
       ...(appendonly !== undefined ? { appendonly } : {}),
       ...(appendfsync !== undefined ? { appendfsync } : {}),
       ...(save !== undefined ? { save } : {}),
     };
-  } finally {
-    c.close();
-  }
+  });
 }
 
 export async function describeMachine(redisUrl: string, redisSkip: string | undefined): Promise<Machine> {

@@ -4,7 +4,7 @@
 // verify a sample of the proofs against the signed root. Also the store's bytes per entry.
 import { createLog } from '../ct/log.js';
 import { rootHash, verifyConsistency, verifyInclusion } from '../ct/merkle.js';
-import { logSigner, makePki } from '../test/unit/ct/helpers.js';
+import { benchPki, newLogSigner } from './pki.js';
 import { fileFootprint, openBenchStore, redisFootprint, redisUsedMemory, type Footprint, type StoreKind } from './stores.js';
 import { syntheticBatch, syntheticEntry } from './synthetic.js';
 import { log, now, prng, summarize, type Summary } from './util.js';
@@ -66,8 +66,8 @@ export async function benchProofs(o: ProofOptions): Promise<ProofResult> {
     const payload = sample.leafInput.length + sample.extraData.length;
     const footprint = o.kind === 'file' ? await fileFootprint(b, payload) : await redisFootprint(o.redisUrl, b, payload);
 
-    const pki = await makePki();
-    const ctLog = createLog({ signer: logSigner(), roots: [pki.root.der], store: b.store });
+    const pki = await benchPki();
+    const ctLog = createLog({ signer: newLogSigner(), roots: [pki.root], store: b.store });
     const s0 = now();
     const sth = await ctLog.getSth();
     const sthMs = now() - s0;

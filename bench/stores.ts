@@ -8,7 +8,7 @@ import { openFileStore } from '../ct/file-store.js';
 import { createMemoryStore } from '../ct/memory-store.js';
 import { dropRedisLog, openRedisStore } from '../ct/redis-store.js';
 import type { LogStore, NewEntry, Sequenced } from '../ct/store.js';
-import { RespClient } from './resp.js';
+import { info, keysMatching, withRedis } from './redis.js';
 import { cleanup, now, tempDir } from './util.js';
 
 export type StoreKind = 'memory' | 'file' | 'redis';
@@ -150,29 +150,21 @@ const redisPart = (suffix: string): string =>
 export async function redisFootprint(redisUrl: string, b: BenchStore, payload?: number): Promise<Footprint> {
   const n = await b.store.size();
   const avgPayload = payload ?? (await payloadPerEntry(b.store, n));
-  const c = await RespClient.connect(redisUrl);
-  try {
+  return withRedis(redisUrl, async (redis) => {
     const base = `{${b.prefix}}:`;
     const parts: Record<string, number> = {};
     let total = 0;
-    for (const key of await c.keys(`${base}*`)) {
-      const bytes = Number(await c.command('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+    for (const key of await keysMatching(redis, `${base}*`)) {
+      const bytes = Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
       const part = redisPart(key.slice(base.length));
       parts[part] = (parts[part] ?? 0) + bytes / n;
       total += bytes;
     }
     return { entries: n, payloadPerEntry: avgPayload, bytesPerEntry: total / n, parts };
-  } finally {
-    c.close();
-  }
+  });
 }
 
 /** INFO memory used_memory, bytes. */
 export async function redisUsedMemory(redisUrl: string): Promise<number> {
-  const c = await RespClient.connect(redisUrl);
-  try {
-    return Number((await c.info('memory'))['used_memory']);
-  } finally {
-    c.close();
-  }
+  return withRedis(redisUrl, async (redis) => Number((await info(redis, 'memory'))['used_memory']));
 }

@@ -1,5 +1,6 @@
 // `fulgor ct serve`: the CT log alone (for CA replicas pointed at it with --ct-log-url, or several log frontends
 // sharing one Redis). SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
+import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { loadLogKeys } from '../config/keys-dir.js';
 import { systemClock } from '../lib/clock.js';
 import { consoleLogger } from '../lib/log.js';
@@ -12,7 +13,8 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
   const drainMs = drainTimeoutFlag(flags);
   const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
-  const keys = await loadLogKeys(keysDir, { create: flags['dev'] === true });
+  if (flags['dev'] === true) await createMissingDevKeys(keysDir);
+  const keys = loadLogKeys(keysDir);
   const ct = ctLogFlags(flags);
   const roots = ct.ctRoots ?? (keys.root ? [keys.root] : undefined);
   if (!roots) throw new Error(`give --ct-roots FILE (no ${keysDir}/root-ca.pem to default to)`);

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES, loadKeys } from '../config/keys-dir.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { mintToken } from '../oidc/dev-issuer.js';
@@ -22,7 +23,8 @@ export async function devTokenCommand(flags: Flags): Promise<void> {
   const type = (flag(flags, 'type') ?? 'github') as DevTokenType;
   if (!DEV_TOKEN_TYPES.includes(type)) throw new Error(`--type must be one of ${DEV_TOKEN_TYPES.join(', ')}`);
   const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
-  await loadKeys(keysDir, { create: true });
+  await createMissingDevKeys(keysDir);
+  loadKeys(keysDir);
   const privateKey = createPrivateKey(readFileSync(join(keysDir, KEY_FILES.devOidcKey), 'utf8'));
   const caUrl = flag(flags, 'ca-url') ?? 'http://127.0.0.1:8080';
   const token = await mintToken({

@@ -18,7 +18,7 @@ export async function trustExportCommand(flags: Flags): Promise<void> {
   const ctLogUrl = flag(flags, 'ct-log-url');
   // An external log is described by its own key, never by the companion log's.
   if (ctLogUrl && !ctKey) throw new Error(missingCtLogKeyMessage(ctLogUrl));
-  const keys = await loadKeys(keysDir, { create: false });
+  const keys = loadKeys(keysDir);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'ctfe.pub'), ctKey ? toPem(ctKey, 'PUBLIC KEY') : spkiPem(keys.ctKey));
   writeFileSync(join(out, 'fulcio_chain.pem'), keys.caChain.map((c) => certToPem(c)).join(''));

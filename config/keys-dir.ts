@@ -1,10 +1,9 @@
-// The keys directory: CA chain and key, CT log key, development OIDC key. In development the files are created on
-// first run and reused afterwards; they are never committed.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The keys directory: CA chain and key, CT log key, development OIDC key. This file only reads (and checks) it;
+// development keys are created by ca/dev-keys.ts (`fulgor keys init`, `serve --dev`) and are never committed.
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDevCa } from '../ca/dev-ca.js';
-import { certToPem, parsePemBlocks, toPem } from '../lib/pem.js';
+import { parsePemBlocks, toPem } from '../lib/pem.js';
 
 export const KEY_FILES = {
   rootCert: 'root-ca.pem',
@@ -21,44 +20,8 @@ export interface KeyMaterial {
   readonly caChain: Buffer[];
   readonly caKey: KeyObject;
   readonly ctKey: KeyObject;
-  readonly devOidcKey: KeyObject;
-  /** Files this call created (empty when everything was already there). */
-  readonly created: string[];
-}
-
-const pkcs8 = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }) as string;
-
-function writeNew(dir: string, name: string, content: string, created: string[]): void {
-  // 'wx' never overwrites: a concurrent first start keeps whichever file landed first.
-  try {
-    writeFileSync(join(dir, name), content, { flag: 'wx', mode: name.includes('.key.') ? 0o600 : 0o644 });
-    created.push(name);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  }
-}
-
-async function createMissing(dir: string): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
-  const created: string[] = [];
-  const has = (f: string) => existsSync(join(dir, f));
-  if (!has(KEY_FILES.caCert) || !has(KEY_FILES.caKey) || !has(KEY_FILES.rootCert)) {
-    const ca = await createDevCa();
-    writeNew(dir, KEY_FILES.rootKey, pkcs8(ca.rootKey), created);
-    writeNew(dir, KEY_FILES.rootCert, certToPem(ca.root), created);
-    writeNew(dir, KEY_FILES.caKey, pkcs8(ca.intermediateKey), created);
-    writeNew(dir, KEY_FILES.caCert, certToPem(ca.intermediate), created);
-  }
-  if (!has(KEY_FILES.ctKey)) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    writeNew(dir, KEY_FILES.ctKey, pkcs8(privateKey), created);
-    writeNew(dir, KEY_FILES.ctPub, publicKey.export({ type: 'spki', format: 'pem' }) as string, created);
-  }
-  if (!has(KEY_FILES.devOidcKey)) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    writeNew(dir, KEY_FILES.devOidcKey, pkcs8(privateKey), created);
-  }
-  return created;
+  /** The development OIDC issuer's key, when the directory holds one. */
+  readonly devOidcKey?: KeyObject;
 }
 
 function readCert(dir: string, name: string): Buffer {
@@ -69,18 +32,14 @@ function readCert(dir: string, name: string): Buffer {
 
 const readKey = (dir: string, name: string) => createPrivateKey(readFileSync(join(dir, name), 'utf8'));
 
-export async function loadKeys(dir: string, opts: { create: boolean }): Promise<KeyMaterial> {
-  const created = opts.create ? await createMissing(dir) : [];
+export function loadKeys(dir: string): KeyMaterial {
   for (const f of [KEY_FILES.caCert, KEY_FILES.rootCert, KEY_FILES.caKey, KEY_FILES.ctKey])
     if (!existsSync(join(dir, f))) throw new Error(`missing ${join(dir, f)} (bring your CA and CT log keys there, or create development keys with "fulgor keys init")`);
   return {
     caChain: [readCert(dir, KEY_FILES.caCert), readCert(dir, KEY_FILES.rootCert)],
     caKey: readKey(dir, KEY_FILES.caKey),
     ctKey: readKey(dir, KEY_FILES.ctKey),
-    devOidcKey: existsSync(join(dir, KEY_FILES.devOidcKey))
-      ? readKey(dir, KEY_FILES.devOidcKey)
-      : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
-    created,
+    ...(existsSync(join(dir, KEY_FILES.devOidcKey)) ? { devOidcKey: readKey(dir, KEY_FILES.devOidcKey) } : {}),
   };
 }
 
@@ -88,8 +47,7 @@ export const spkiDer = (k: KeyObject): Buffer => createPublicKey(k).export({ typ
 export const spkiPem = (k: KeyObject): string => toPem(spkiDer(k), 'PUBLIC KEY');
 
 /** What a standalone CT log needs: its key, and the CA root in the same directory if there is one. */
-export async function loadLogKeys(dir: string, opts: { create: boolean }): Promise<{ ctKey: KeyObject; root?: Buffer }> {
-  if (opts.create) await createMissing(dir);
+export function loadLogKeys(dir: string): { ctKey: KeyObject; root?: Buffer } {
   if (!existsSync(join(dir, KEY_FILES.ctKey))) throw new Error(`missing ${join(dir, KEY_FILES.ctKey)} (bring the CT log key there, or create development keys with "fulgor keys init")`);
   const ctKey = readKey(dir, KEY_FILES.ctKey);
   return existsSync(join(dir, KEY_FILES.rootCert)) ? { ctKey, root: readCert(dir, KEY_FILES.rootCert) } : { ctKey };

@@ -4,12 +4,13 @@
 // swap it, with its verifier, mappings, policies, /api/v2/configuration and explain route, in one step.
 import type { KeyObject } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import express from 'express';
 import { createCertificateAuthority } from '../ca/authority.js';
+import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { createIssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
-import { loadKeys, spkiDer } from '../config/keys-dir.js';
+import { KEY_FILES, loadKeys, spkiDer } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
@@ -71,7 +72,8 @@ export interface RunningFulgor {
   readonly caUrl: string;
   /** The companion log's URL, or the external one. */
   readonly ctUrl: string;
-  readonly devOidcKey: KeyObject;
+  /** The development OIDC issuer's key (always there in --dev mode). */
+  readonly devOidcKey?: KeyObject;
   readonly caChain: Buffer[];
   readonly ctLogSpki: Buffer;
   /**
@@ -142,8 +144,11 @@ function shuttingDown(res: ServerResponse): void {
 export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const clock = o.clock ?? systemClock;
   if (o.ctLogUrl && !o.ctLogPublicKey) throw new Error(missingCtLogKeyMessage(o.ctLogUrl));
-  const keys = await loadKeys(o.keysDir, { create: o.dev });
-  if (keys.created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: keys.created });
+  const created = o.dev ? await createMissingDevKeys(o.keysDir) : [];
+  const keys = loadKeys(o.keysDir);
+  if (created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: created });
+  const devOidcKey = keys.devOidcKey;
+  if (o.dev && !devOidcKey) throw new Error(`missing ${join(o.keysDir, KEY_FILES.devOidcKey)} (create development keys with "fulgor keys init")`);
   if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
 
   const ctKeySpki = spkiDer(keys.ctKey);
@@ -157,9 +162,9 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const caUrl = caListening.url;
 
   const extraRouters: Array<[string, express.Router]> = [];
-  if (o.dev) {
+  if (o.dev && devOidcKey) {
     for (const t of DEV_TOKEN_TYPES)
-      extraRouters.push([`${DEV_ISSUER_PATH}/${t}`, issuerRouter(devIssuerUrl(caUrl, t), () => [keys.devOidcKey])]);
+      extraRouters.push([`${DEV_ISSUER_PATH}/${t}`, issuerRouter(devIssuerUrl(caUrl, t), () => [devOidcKey])]);
   }
   // Relative JWKSPath files are found next to the config file.
   const baseDir = o.configPath ? dirname(resolve(o.configPath)) : undefined;
@@ -208,7 +213,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   return {
     caUrl,
     ctUrl,
-    devOidcKey: keys.devOidcKey,
+    ...(devOidcKey ? { devOidcKey } : {}),
     caChain: keys.caChain,
     ctLogSpki: ctKeySpki,
     reload: () => holder.reload(),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { parseIdentityConfig } from '../../config/identity.js';
-import { loadKeys } from '../../config/keys-dir.js';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import type { Clock } from '../../lib/clock.js';
 import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
@@ -17,7 +17,7 @@ export interface TestFulgor extends RunningFulgor {
 
 export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
-  await loadKeys(keysDir, { create: true });
+  await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
   const running = await serve({
     host: '127.0.0.1',

@@ -6,6 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { loadLogKeys } from '../../config/keys-dir.js';
 import { createCtClient, type CtClient } from '../../ct/client.js';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../../ct/merkle.js';
@@ -42,7 +43,8 @@ describe('CT log crash safety (SIGKILL during concurrent submissions, file store
     const dataDir = join(work, 'ct-data');
     const rootsPem = join(work, 'roots.pem');
     await writeFile(rootsPem, pem(pki.root.der));
-    const { ctKey } = await loadLogKeys(keysDir, { create: true });
+    await createMissingDevKeys(keysDir);
+    const { ctKey } = loadLogKeys(keysDir);
     const spki = createPublicKey(ctKey).export({ type: 'spki', format: 'der' });
     const chains = await Promise.all(
       Array.from({ length: ROUNDS * PER_ROUND }, async () => [await pki.leaf({ trailing: [POISON] }), pki.intermediate.der]),

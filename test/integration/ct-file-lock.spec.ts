@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { loadLogKeys } from '../../config/keys-dir.js';
 import { createCtClient } from '../../ct/client.js';
 import { certToPem } from '../../lib/pem.js';
@@ -60,7 +61,8 @@ describe('CT log file store: one writer across pid namespaces (real processes un
     const dataDir = join(work, 'ct-data');
     const rootsPem = join(work, 'roots.pem');
     await writeFile(rootsPem, certToPem(pki.root.der));
-    const { ctKey } = await loadLogKeys(keysDir, { create: true });
+    await createMissingDevKeys(keysDir);
+    const { ctKey } = loadLogKeys(keysDir);
     const spki = createPublicKey(ctKey).export({ type: 'spki', format: 'der' });
     const start = async (): Promise<LogProcess> => {
       const p = await startLog(dataDir, keysDir, rootsPem, { wrapper: NEW_PID_NAMESPACE });

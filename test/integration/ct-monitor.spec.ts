@@ -60,7 +60,7 @@ describe('integration: certspotter (a standard CT monitor) audits the companion 
 
   /** add-chain of an ordinary (non-precert) code-signing leaf with a DNS SAN, signed with the test CA's intermediate key. */
   async function addDnsCert(): Promise<void> {
-    const keys = await loadKeys(fulgor!.keysDir, { create: false });
+    const keys = loadKeys(fulgor!.keysDir);
     const intermediate = new x509.X509Certificate(keys.caChain[0]!);
     const subtle = x509.cryptoProvider.get().subtle;
     const alg = { name: 'ECDSA', namedCurve: 'P-256' };

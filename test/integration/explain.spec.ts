@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIdentityConfig } from '../../config/identity.js';
-import { loadKeys } from '../../config/keys-dir.js';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
 import { clientKey, startFulgor, v2Request } from '../helpers/fulgor.js';
@@ -14,7 +14,7 @@ const ARC = '1.3.6.1.4.1.57264.1';
 /** The real server with --enable-explain (startFulgor does not expose it). */
 async function startWithExplain(identityJson: unknown) {
   const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-explain-'));
-  await loadKeys(keysDir, { create: true });
+  await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
   const running: RunningFulgor = await serve({
     host: '127.0.0.1', port: 0, ctPort: 0, keysDir, dev: false, ctStorage: 'memory', enableExplain: true, logger,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKeys } from '../../config/keys-dir.js';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { MAX_POLICY_CLAIM_BYTES } from '../../oidc/policy.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
@@ -127,7 +127,7 @@ describe('integration: issuance policy through the real server', function () {
       "          release: ['/^v([0-9]+\\.?)+$/']",
       '',
     ].join('\n'));
-    await loadKeys(join(dir, 'keys'), { create: true });
+    await createMissingDevKeys(join(dir, 'keys'));
     const serve = spawnServe(['--keys-dir', join(dir, 'keys'), '--config-path', configPath]);
     try {
       const caUrl = await serve.ready;

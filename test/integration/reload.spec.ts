@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadKeys } from '../../config/keys-dir.js';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
@@ -52,7 +52,7 @@ describe('integration: identity config hot reload', function () {
       configPath = join(dir, 'config.yaml');
       writeFileSync(configPath, `oidc-issuers:\n${issuerYaml(github.url, 'github-workflow')}`);
       const keysDir = join(dir, 'keys');
-      await loadKeys(keysDir, { create: true });
+      await createMissingDevKeys(keysDir);
       const logger = memoryLogger();
       logs = logger.lines;
       fulgor = await serve({ host: '127.0.0.1', port: 0, ctPort: 0, keysDir, dev: false, ctStorage: 'memory', configPath, enableExplain: true, logger });

@@ -1,0 +1,45 @@
+// Development keys: creates whatever is missing in a keys directory (the development CA's root and intermediate,
+// the CT log key, the development OIDC issuer's key) and reuses what is there. Called by the CLI (`keys init`,
+// `dev-token`, `ct serve --dev`) and by `serve --dev`; reading the directory is config/keys-dir.ts's job.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KEY_FILES } from '../config/keys-dir.js';
+import { certToPem } from '../lib/pem.js';
+import { createDevCa } from './dev-ca.js';
+
+const pkcs8 = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }) as string;
+
+function writeNew(dir: string, name: string, content: string, created: string[]): void {
+  // 'wx' never overwrites: a concurrent first start keeps whichever file landed first.
+  try {
+    writeFileSync(join(dir, name), content, { flag: 'wx', mode: name.includes('.key.') ? 0o600 : 0o644 });
+    created.push(name);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
+/** Creates the missing development keys in `dir` (and `dir` itself); resolves to the files it created. */
+export async function createMissingDevKeys(dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const created: string[] = [];
+  const has = (f: string) => existsSync(join(dir, f));
+  if (!has(KEY_FILES.caCert) || !has(KEY_FILES.caKey) || !has(KEY_FILES.rootCert)) {
+    const ca = await createDevCa();
+    writeNew(dir, KEY_FILES.rootKey, pkcs8(ca.rootKey), created);
+    writeNew(dir, KEY_FILES.rootCert, certToPem(ca.root), created);
+    writeNew(dir, KEY_FILES.caKey, pkcs8(ca.intermediateKey), created);
+    writeNew(dir, KEY_FILES.caCert, certToPem(ca.intermediate), created);
+  }
+  if (!has(KEY_FILES.ctKey)) {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    writeNew(dir, KEY_FILES.ctKey, pkcs8(privateKey), created);
+    writeNew(dir, KEY_FILES.ctPub, publicKey.export({ type: 'spki', format: 'pem' }) as string, created);
+  }
+  if (!has(KEY_FILES.devOidcKey)) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeNew(dir, KEY_FILES.devOidcKey, pkcs8(privateKey), created);
+  }
+  return created;
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMissingDevKeys } from '../../../ca/dev-keys.js';
+import { KEY_FILES, loadKeys, spkiPem } from '../../../config/keys-dir.js';
+
+describe('ca/dev-keys: development keys are created by ca/, read by config/', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fulgor-dev-keys-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates every missing file (keys 0600), and the result is a working CA chain and CT log key', async () => {
+    const keysDir = join(dir, 'nested', 'keys');
+    const created = await createMissingDevKeys(keysDir);
+    assert.deepEqual([...created].sort(), Object.values(KEY_FILES).sort());
+    assert.deepEqual(readdirSync(keysDir).sort(), Object.values(KEY_FILES).sort());
+    for (const f of created) assert.equal(statSync(join(keysDir, f)).mode & 0o777, f.includes('.key.') ? 0o600 : 0o644, f);
+
+    const keys = loadKeys(keysDir);
+    const [intermediate, root] = keys.caChain.map((der) => new X509Certificate(der));
+    assert.ok(intermediate!.verify(root!.publicKey), 'the intermediate is signed by the root');
+    assert.ok(intermediate!.ca && root!.ca);
+    assert.ok(intermediate!.publicKey.equals(createPublicKey(keys.caKey)), 'the CA key belongs to the intermediate');
+    assert.equal(spkiPem(keys.ctKey), readFileSync(join(keysDir, KEY_FILES.ctPub), 'utf8'), 'ctlog.pub.pem is the CT key');
+    assert.equal(keys.devOidcKey?.asymmetricKeyType, 'rsa');
+  });
+
+  it('reuses what is there: a second run creates nothing, a lost CT key is recreated alone', async () => {
+    await createMissingDevKeys(dir);
+    const before = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    assert.deepEqual(await createMissingDevKeys(dir), []);
+    rmSync(join(dir, KEY_FILES.ctKey));
+    rmSync(join(dir, KEY_FILES.ctPub));
+    assert.deepEqual((await createMissingDevKeys(dir)).sort(), [KEY_FILES.ctKey, KEY_FILES.ctPub].sort());
+    for (const f of [KEY_FILES.rootCert, KEY_FILES.rootKey, KEY_FILES.caCert, KEY_FILES.caKey, KEY_FILES.devOidcKey])
+      assert.equal(readFileSync(join(dir, f), 'utf8'), before[f], `${f} kept`);
+    assert.notEqual(readFileSync(join(dir, KEY_FILES.ctKey), 'utf8'), before[KEY_FILES.ctKey]);
+  });
+});
