@@ -1,5 +1,6 @@
 // TBSCertificate and Certificate assembly from already-encoded parts.
 import { bitString, explicit, sequence, smallInteger, time, tlv } from '../lib/der.js';
+import { FulgorError } from '../lib/errors.js';
 import type { Signer } from '../lib/signer.js';
 
 export interface TbsParts {
@@ -26,8 +27,14 @@ export function encodeTbs(p: TbsParts): Buffer {
   );
 }
 
+/** A signer that fails (a key it cannot use, a closed HSM session) is SIGNING_FAILED: our fault, its cause logged only. */
 export async function signTbs(tbs: Buffer, signer: Signer): Promise<Buffer> {
-  const signature = await signer.sign(tbs);
+  let signature: Buffer;
+  try {
+    signature = await signer.sign(tbs);
+  } catch (e) {
+    throw new FulgorError('SIGNING_FAILED', 'the CA could not sign the certificate', { cause: e });
+  }
   return sequence(tbs, signer.algorithmIdentifier, bitString(signature));
 }
 

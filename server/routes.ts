@@ -40,7 +40,8 @@ function configuration(identity: IdentityConfig) {
 }
 
 export function fulcioRoutes(deps: RouteDeps): express.Router {
-  const r = express.Router();
+  // Paths match exactly, as grpc-gateway's do (and as KNOWN_PATHS decides 404 against 501): no other case, no trailing slash.
+  const r = express.Router({ caseSensitive: true, strict: true });
   const auth = (req: Request) => req.get('authorization');
 
   r.post('/api/v2/signingCert', async (req, res) => {

@@ -18,7 +18,7 @@ import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { FulgorError } from '../lib/errors.js';
-import { keySigner } from '../lib/signer.js';
+import { keySigner, type Signer } from '../lib/signer.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
 import { mapClaims } from '../oidc/issuers/index.js';
@@ -66,6 +66,8 @@ export interface ServeOptions {
   readonly drainTimeoutMs?: number;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** The issuing CA's signer (default: over the keys dir's CA key); its public key must match the CA certificate. */
+  readonly caSigner?: Signer;
 }
 
 export interface RunningFulgor {
@@ -188,7 +190,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   }
   // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
   const ct = createCtClient({ url: ctUrl, logPublicKeySpki: o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : ctKeySpki });
-  const ca = createCertificateAuthority(createIssuingCa(keys.caChain, keySigner(keys.caKey)), { clock });
+  const ca = createCertificateAuthority(createIssuingCa(keys.caChain, o.caSigner ?? keySigner(keys.caKey)), { clock });
   const metrics = createMetrics();
   const signing = createSigningService({
     metrics,

@@ -6,6 +6,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { parseIdentityConfig } from '../../config/identity.js';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import type { Clock } from '../../lib/clock.js';
+import type { Signer } from '../../lib/signer.js';
 import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
 
@@ -15,7 +16,7 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
@@ -31,6 +32,8 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     ...(opts.ctLogUrl ? { ctLogUrl: opts.ctLogUrl } : {}),
     ...(opts.ctLogPublicKey ? { ctLogPublicKey: opts.ctLogPublicKey } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.caSigner ? { caSigner: opts.caSigner } : {}),
+    ...(opts.drainTimeoutMs !== undefined ? { drainTimeoutMs: opts.drainTimeoutMs } : {}),
   });
   return {
     ...running,
