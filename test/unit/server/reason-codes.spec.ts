@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { parseIdentityConfig, type IdentityConfig } from '../../../config/identity.js';
+import { createMissingDevKeys } from '../../../ca/dev-keys.js';
 import { loadKeys } from '../../../config/keys-dir.js';
 import { REASON_CODES, type ReasonCode } from '../../../lib/errors.js';
 import { memoryLogger } from '../../../lib/log.js';
@@ -207,7 +208,7 @@ const SCENARIOS: Record<ReasonCode, { readonly how: string; readonly run: Scenar
   SIGNING_FAILED: {
     how: 'a CA signer backend that fails (an HSM whose session closed): right public key, no signature',
     run: async (env) => {
-      const { spki, algorithmIdentifier } = keySigner((await loadKeys(env.keysDir, { create: false })).caKey);
+      const { spki, algorithmIdentifier } = keySigner(loadKeys(env.keysDir).caKey);
       const closed: Signer = { spki, algorithmIdentifier, sign: () => Promise.reject(new Error('CKR_SESSION_CLOSED')) };
       const res = await viaOtherCa(env, { caSigner: closed }, await githubRequest(env));
       assert.doesNotMatch(res.text, /CKR_SESSION_CLOSED/, 'the backend’s cause is logged, not returned');
@@ -272,7 +273,7 @@ describe('server: every reason code has a status and is raised through the real 
     const closedUrl = `http://127.0.0.1:${closedPort}`;
     const deadIssuerUrl = `${closedUrl}/oidc`;
     const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-reasons-'));
-    await loadKeys(keysDir, { create: true });
+    await createMissingDevKeys(keysDir);
     const issuer = (url: string, type: string) => ({ IssuerURL: url, ClientID: 'sigstore', Type: type });
     const config = {
       OIDCIssuers: {
