@@ -41,7 +41,8 @@ export function int64Claim(claims: Claims, name: string): number {
   const v = claims[name];
   if (v === undefined || v === null) return 0;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidClaim(name, 'must be an integer');
-  if (v > 9223372036854775807 || v < -9223372036854775808) throw invalidClaim(name, 'is out of range');
+  // As doubles: int64's maximum 2^63-1 parses to 2^63, so 2^63 is the largest value a token can have meant.
+  if (v > 2 ** 63 || v < -(2 ** 63)) throw invalidClaim(name, 'is out of range');
   return v;
 }
 
