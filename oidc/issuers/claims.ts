@@ -74,8 +74,7 @@ export function compactExtensions(ext: FulcioExtensionValues): FulcioExtensionVa
 
 /** x509 writes URI and rfc822 SANs as IA5String; Go refuses to build a certificate with a non-ASCII one. */
 export function requireAscii(value: string, claim: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!/^[\x00-\x7f]*$/.test(value)) throw invalidClaim(claim, 'gives a non-ASCII subject alternative name');
+  if (!/^\p{ASCII}*$/u.test(value)) throw invalidClaim(claim, 'gives a non-ASCII subject alternative name');
   return value;
 }
 
