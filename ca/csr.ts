@@ -46,7 +46,7 @@ export function checkCsr(pemText: string): ClientKey {
   if (!(algOid in SIGNATURE_HASH))
     throw new FulgorError('UNSUPPORTED_SIGNATURE_ALGORITHM', `unrecognized signature algorithm: ${algOid}`);
   const hash = SIGNATURE_HASH[algOid] ?? null;
-  let ok = false;
+  let ok: boolean;
   try {
     ok = nodeVerify(hash, info.raw, { key: client.key, dsaEncoding: 'der' }, signature);
   } catch {

@@ -7,14 +7,14 @@ import { OTHERNAME_USERNAME_OID } from './extensions.js';
 import { OID } from './oids.js';
 
 /** IA5String holds ASCII only: non-ASCII characters are percent-encoded as UTF-8, as a URL serializer would. */
-const asciiUri = (uri: string): string => uri.replace(/[^\x00-\x7f]/gu, (c) => encodeURIComponent(c));
+const asciiUri = (uri: string): string => uri.replace(/[^\p{ASCII}]/gu, (c) => encodeURIComponent(c));
 
 function generalName(san: SubjectAltName): Buffer {
   switch (san.kind) {
     case 'uri':
       return implicitPrimitive(6, Buffer.from(asciiUri(san.value), 'ascii'));
     case 'email':
-      if (/[^\x00-\x7f]/.test(san.value)) throw new FulgorError('INVALID_CLAIM', 'the email address must be ASCII');
+      if (/[^\p{ASCII}]/u.test(san.value)) throw new FulgorError('INVALID_CLAIM', 'the email address must be ASCII');
       return implicitPrimitive(1, Buffer.from(san.value, 'ascii'));
     case 'otherName':
       // otherName [0] IMPLICIT SEQUENCE { type-id OID, value [0] EXPLICIT UTF8String }

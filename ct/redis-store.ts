@@ -78,6 +78,7 @@ async function connect(url: string, options: RedisOptions): Promise<Redis> {
   } catch (e) {
     redis.disconnect();
     const reason = socketError === undefined ? message(e) : message(socketError);
+    // eslint-disable-next-line preserve-caught-error -- the socket error, when there is one, is the real cause: connect()'s own only says "Connection is closed."
     throw new Error(`cannot connect to Redis at ${redactRedisUrl(url)}: ${reason}`, { cause: socketError ?? e });
   }
 }

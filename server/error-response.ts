@@ -33,6 +33,7 @@ export function sendRpcError(res: Response, e: FulgorError): void {
 
 /** Maps FulgorErrors (body-reading failures included: lib/json-body.ts) to responses; anything else is a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Express knows an error handler by its four parameters
   return (err, req, res, _next) => {
     // Already answered (503 at the drain deadline of a graceful stop): this request's own result goes nowhere.
     if (res.headersSent) {

@@ -94,7 +94,7 @@ export function ciProviderPrincipal(issuer: IssuerConfig, claims: Claims): Princ
     throw sanError(`is not a valid URL: ${e.message}`);
   }
   // x509 writes a URI SAN as an IA5String; Go refuses to build a certificate with a non-ASCII one.
-  if (!/^[\x00-\x7f]*$/.test(san)) throw sanError('is not ASCII');
+  if (!/^\p{ASCII}*$/u.test(san)) throw sanError('is not ASCII');
 
   const ext: Record<string, string> = {};
   for (const t of ci.extensions) ext[t.field] = apply(ci, t.key, t.value, data);

@@ -10,7 +10,7 @@ export type ClaimPath = readonly (string | number)[];
 export function parseClaimPath(path: string): ClaimPath {
   if (!path.startsWith('$')) throw new Error(`JSONPath "${path}" must start with "$"`);
   const steps: (string | number)[] = [];
-  const re = /\.([A-Za-z0-9_\-]+)|\['((?:[^'\\]|\\.)*)'\]|\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]/y;
+  const re = /\.([A-Za-z0-9_-]+)|\['((?:[^'\\]|\\.)*)'\]|\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]/y;
   re.lastIndex = 1;
   while (re.lastIndex < path.length) {
     const at = re.lastIndex;

@@ -41,7 +41,8 @@ export function int64Claim(claims: Claims, name: string): number {
   const v = claims[name];
   if (v === undefined || v === null) return 0;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidClaim(name, 'must be an integer');
-  if (v > 9223372036854775807 || v < -9223372036854775808) throw invalidClaim(name, 'is out of range');
+  // As doubles: int64's maximum 2^63-1 parses to 2^63, so 2^63 is the largest value a token can have meant.
+  if (v > 2 ** 63 || v < -(2 ** 63)) throw invalidClaim(name, 'is out of range');
   return v;
 }
 
@@ -73,8 +74,7 @@ export function compactExtensions(ext: FulcioExtensionValues): FulcioExtensionVa
 
 /** x509 writes URI and rfc822 SANs as IA5String; Go refuses to build a certificate with a non-ASCII one. */
 export function requireAscii(value: string, claim: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!/^[\x00-\x7f]*$/.test(value)) throw invalidClaim(claim, 'gives a non-ASCII subject alternative name');
+  if (!/^\p{ASCII}*$/u.test(value)) throw invalidClaim(claim, 'gives a non-ASCII subject alternative name');
   return value;
 }
 

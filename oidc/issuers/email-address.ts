@@ -53,8 +53,7 @@ function quotedContentOk(s: string): boolean {
 }
 
 export function isEmail(address: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  if (!/^[\x00-\x7f]*$/.test(address)) return false;
+  if (!/^\p{ASCII}*$/u.test(address)) return false;
   const at = address.lastIndexOf('@');
   if (at < 0) return false;
   const local = address.slice(0, at);

@@ -147,6 +147,7 @@ function parseBytes(input: string): GoURL {
   const hash = input.indexOf('#');
   const rawURL = hash < 0 ? input : input.slice(0, hash);
   const frag = hash < 0 ? '' : input.slice(hash + 1);
+  // eslint-disable-next-line no-control-regex -- these are the bytes Go's net/url refuses (its stringContainsCTLByte)
   if (/[\x00-\x1f\x7f]/.test(rawURL)) throw new GoURLError('net/url: invalid control character in URL');
   let u: GoURL = {
     scheme: '', opaque: '', host: '', path: '', rawPath: '', omitHost: false,

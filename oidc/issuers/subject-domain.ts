@@ -58,6 +58,5 @@ export function subjectDomainProblem(type: 'uri' | 'username', subjectDomain: st
  * (refusing a little more than Fulcio rather than issuing what Fulcio refuses).
  */
 export function looksLikeEmail(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return isEmail(s) || (!/^[\x00-\x7f]*$/.test(s) && s.includes('@'));
+  return isEmail(s) || (!/^\p{ASCII}*$/u.test(s) && s.includes('@'));
 }

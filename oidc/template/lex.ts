@@ -74,7 +74,6 @@ const RIGHT = '}}';
 export function lex(src: string): Token[] {
   const out: Token[] = [];
   let pos = 0;
-  let parens = 0;
   while (pos < src.length) {
     // Text up to the next action.
     let open = src.indexOf(LEFT, pos);
@@ -98,7 +97,7 @@ export function lex(src: string): Token[] {
     }
 
     out.push({ type: 'left', value: LEFT, pos: open });
-    parens = 0;
+    let parens = 0;
     for (;;) {
       if (pos >= src.length) fail(src, open, 'unclosed action');
       const c = src[pos] as string;

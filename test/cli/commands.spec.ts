@@ -9,6 +9,7 @@ import { decodeJwt } from 'jose';
 import { SigningConfig } from '@sigstore/protobuf-specs';
 import { parsePemBlocks } from '../../lib/pem.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
+import type { CaBody } from '../helpers/response-body.js';
 import { BIN, startServe, stopProcess } from '../helpers/serve-process.js';
 
 const run = promisify(execFile);
@@ -17,7 +18,7 @@ const stop = (child: ChildProcess) => stopProcess(child);
 
 async function post(url: string, body: unknown) {
   const res = await fetch(`${url}/api/v2/signingCert`, { method: 'POST', body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) as CaBody };
 }
 
 describe('cli: fulgor serve --dev, dev-token, trust export', function () {
@@ -82,7 +83,7 @@ describe('cli: fulgor serve --dev, dev-token, trust export', function () {
     assert.ok(new X509Certificate(chain[0]!).verify(new X509Certificate(chain[1]!).publicKey));
     const root = JSON.parse(readFileSync(join(out, 'trusted_root.json'), 'utf8'));
     assert.equal(root.mediaType, 'application/vnd.dev.sigstore.trustedroot+json;version=0.1');
-    assert.deepEqual(root.certificateAuthorities[0].certChain.certificates.map((c: any) => c.rawBytes), chain.map((c) => c.toString('base64')));
+    assert.deepEqual(root.certificateAuthorities[0].certChain.certificates.map((c: { rawBytes: string }) => c.rawBytes), chain.map((c) => c.toString('base64')));
     assert.equal(root.ctlogs[0].publicKey.rawBytes, ctKey.toString('base64'));
     assert.equal(root.ctlogs[0].logId.keyId, createHash('sha256').update(ctKey).digest('base64'));
     assert.equal(root.ctlogs[0].publicKey.keyDetails, 'PKIX_ECDSA_P256_SHA_256');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devClaims } from '../../oidc/dev-claims.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import type { ExplainedExtension, ExplainedProblem, ExplainedRule } from '../helpers/response-body.js';
 
 const BIN = join(process.cwd(), 'dist/bin/fulgor.js');
 const ARC = '1.3.6.1.4.1.57264.1';
@@ -94,11 +95,11 @@ describe('cli: fulgor explain', function () {
     assert.equal(x.tokenVerified, true);
     assert.deepEqual(x.issuer, { url: github.url, matchedBy: 'OIDCIssuers', type: 'github-workflow', clientId: 'sigstore' });
     assert.deepEqual(x.mapping, { type: 'github-workflow', ok: true });
-    assert.deepEqual(x.policy.rules.map((v: any) => [v.rule, v.allowed]), [['acme-only', true], ['release-refs', true], ['no-sandbox', false]]);
+    assert.deepEqual(x.policy.rules.map((v: ExplainedRule) => [v.rule, v.allowed]), [['acme-only', true], ['release-refs', true], ['no-sandbox', false]]);
     assert.deepEqual(x.policy.rules[2].checks, [{ claim: 'repository', value: 'acme/sandbox', state: 'present', matched: 'acme/sandbox' }]);
     assert.equal(x.policy.refusedBy, 'no-sandbox');
     assert.deepEqual(x.errors, [{ stage: 'policy', reason: 'POLICY_DENIED', message: 'rule "no-sandbox" refused: denied: repository "acme/sandbox" matches "acme/sandbox"', metadata: { rule: 'no-sandbox' } }]);
-    assert.equal(x.certificate.extensions.find((e: any) => e.oid === `${ARC}.5`).value, 'acme/sandbox');
+    assert.equal(x.certificate.extensions.find((e: ExplainedExtension) => e.oid === `${ARC}.5`).value, 'acme/sandbox');
   });
 
   it('maps a claims file only (--claims), and shows the refusing rule; exit 1', async () => {
@@ -141,7 +142,7 @@ describe('cli: fulgor explain', function () {
     assert.equal(code, 1);
     const x = JSON.parse(stdout);
     assert.equal(x.tokenVerified, false);
-    assert.deepEqual(x.errors.map((e: any) => [e.stage, e.reason]), [['token', 'TOKEN_EXPIRED']]);
+    assert.deepEqual(x.errors.map((e: ExplainedProblem) => [e.stage, e.reason]), [['token', 'TOKEN_EXPIRED']]);
     assert.equal(x.policy.allowed, true);
     assert.match(x.warnings[0], /unverified claims/);
   });

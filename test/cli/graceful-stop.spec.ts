@@ -13,6 +13,7 @@ import { openFileStore } from '../../ct/file-store.js';
 import { parseMerkleTreeLeaf } from '../../ct/structures.js';
 import { children, parse } from '../../lib/der.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
+import type { CaBody } from '../helpers/response-body.js';
 import { BIN, exited, startServe } from '../helpers/serve-process.js';
 
 const run = promisify(execFile);
@@ -22,7 +23,7 @@ const SUB = 'repo:acme/app:ref:refs/heads/main';
 interface Answer {
   readonly status: number;
   readonly connection: string | undefined;
-  readonly json: any;
+  readonly json: CaBody;
 }
 
 /** One POST on `agent`; rejects if the connection ends without a whole HTTP answer. */

@@ -60,7 +60,7 @@ describe('conformance: sigstore-js signs through Fulgor and verifies what it iss
           certChain: { certificates: tsa.certChain.map((c) => ({ rawBytes: b64(c) })) },
           validFor: { start: rfc3339(new Date(tsaRoot.validFrom)) },
         },
-      ] as any[],
+      ],
     } as RootJson;
   }
 

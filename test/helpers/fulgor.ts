@@ -9,11 +9,13 @@ import type { Clock } from '../../lib/clock.js';
 import type { Signer } from '../../lib/signer.js';
 import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
+import type { CaBody } from './response-body.js';
 
 export interface TestFulgor extends RunningFulgor {
   readonly logLines: string[];
   readonly keysDir: string;
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+  /** `json` is the parsed body (undefined when it is not JSON), typed as far as the tests read it. */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: CaBody; text: string; headers: Headers }>;
 }
 
 export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number } = {}): Promise<TestFulgor> {
@@ -52,7 +54,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
       } catch {
         json = undefined;
       }
-      return { status: res.status, json, text, headers: res.headers };
+      return { status: res.status, json: json as CaBody, text, headers: res.headers };
     },
     async close() {
       await running.close();

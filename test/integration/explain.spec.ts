@@ -8,6 +8,7 @@ import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
 import { clientKey, startFulgor, v2Request } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import type { ErrorBody, ExplainBody } from '../helpers/response-body.js';
 
 const ARC = '1.3.6.1.4.1.57264.1';
 
@@ -26,7 +27,7 @@ async function startWithExplain(identityJson: unknown) {
     async post(path: string, body: unknown) {
       const res = await fetch(running.caUrl + path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
       const text = await res.text();
-      return { status: res.status, text, json: JSON.parse(text) as any };
+      return { status: res.status, text, json: JSON.parse(text) as ExplainBody & ErrorBody };
     },
     async close() {
       await running.close();
@@ -72,18 +73,18 @@ describe('integration: POST /api/v2/explain behind --enable-explain', function (
     assert.equal(x.tokenVerified, true);
     assert.deepEqual(x.issuer, { url: github.url, matchedBy: 'OIDCIssuers', type: 'github-workflow', clientId: 'sigstore' });
     assert.deepEqual(x.mapping, { type: 'github-workflow', ok: true });
-    assert.deepEqual(x.policy.rules.map((v: any) => [v.rule, v.effect, v.allowed, v.reason]), [
+    assert.deepEqual(x.policy.rules.map((v) => [v.rule, v.effect, v.allowed, v.reason]), [
       ['acme-only', 'allow', true, 'repository_owner "acme" matches "acme"'],
       ['no-sandbox', 'deny', true, 'not denied: repository "acme/app" matches none of "acme/sandbox"'],
     ]);
     assert.equal(x.certificate.challenge, 'repo:acme/app:ref:refs/heads/main');
     assert.deepEqual(x.certificate.san, { type: 'uri', value: 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main' });
-    const ext = new Map<string, any>(x.certificate.extensions.map((e: any) => [e.oid, e]));
+    const ext = new Map(x.certificate.extensions.map((e) => [e.oid, e]));
     assert.deepEqual(ext.get(`${ARC}.1`), { oid: `${ARC}.1`, name: 'Issuer (deprecated)', value: github.url, encoding: 'raw' });
     assert.deepEqual(ext.get(`${ARC}.8`), { oid: `${ARC}.8`, name: 'Issuer (V2)', value: github.url, encoding: 'utf8String' });
-    assert.equal(ext.get(`${ARC}.9`).value, 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main');
-    assert.equal(ext.get(`${ARC}.11`).value, 'github-hosted');
-    assert.equal(ext.get(`${ARC}.24`).value, 'repo:acme/app:ref:refs/heads/main');
+    assert.equal(ext.get(`${ARC}.9`)?.value, 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main');
+    assert.equal(ext.get(`${ARC}.11`)?.value, 'github-hosted');
+    assert.equal(ext.get(`${ARC}.24`)?.value, 'repo:acme/app:ref:refs/heads/main');
     assert.deepEqual(x.errors, []);
     assert.equal(await sth(), before, 'nothing was logged to CT');
     assert.ok(!fulgor.logLines.join('\n').includes(token), 'the token is never logged');
@@ -94,12 +95,12 @@ describe('integration: POST /api/v2/explain behind --enable-explain', function (
     assert.equal(denied.status, 200, denied.text);
     assert.equal(denied.json.allowed, false);
     assert.equal(denied.json.policy.refusedBy, 'no-sandbox');
-    assert.deepEqual(denied.json.errors.map((e: any) => [e.stage, e.reason, e.metadata]), [['policy', 'POLICY_DENIED', { rule: 'no-sandbox' }]]);
+    assert.deepEqual(denied.json.errors.map((e) => [e.stage, e.reason, e.metadata]), [['policy', 'POLICY_DENIED', { rule: 'no-sandbox' }]]);
     const expired = await fulgor.post('/api/v2/explain', { token: await github.mint('github', { now: new Date(Date.now() - 3600_000) }) });
     assert.equal(expired.json.tokenVerified, false);
-    assert.deepEqual(expired.json.errors.map((e: any) => [e.stage, e.reason]), [['token', 'TOKEN_EXPIRED']]);
+    assert.deepEqual(expired.json.errors.map((e) => [e.stage, e.reason]), [['token', 'TOKEN_EXPIRED']]);
     const wrongAud = await fulgor.post('/api/v2/explain', { token: await github.mint('github', { audience: 'other' }) });
-    assert.deepEqual(wrongAud.json.errors.map((e: any) => [e.stage, e.reason]), [['token', 'AUDIENCE_MISMATCH']]);
+    assert.deepEqual(wrongAud.json.errors.map((e) => [e.stage, e.reason]), [['token', 'AUDIENCE_MISMATCH']]);
   });
 
   it('maps claims only, routed by "issuer" or by their iss', async () => {
@@ -113,7 +114,7 @@ describe('integration: POST /api/v2/explain behind --enable-explain', function (
     const unknown = await fulgor.post('/api/v2/explain', { claims: { ...claims, iss: 'https://elsewhere.example.com' } });
     assert.equal(unknown.json.issuer, null);
     assert.deepEqual(unknown.json.configuredIssuers, { oidcIssuers: [github.url], metaIssuers: [] });
-    assert.equal(unknown.json.errors[0].reason, 'UNKNOWN_ISSUER');
+    assert.equal(unknown.json.errors[0]?.reason, 'UNKNOWN_ISSUER');
   });
 
   it('refuses malformed requests with a 400 in Fulcio’s shape', async () => {

@@ -6,6 +6,7 @@ import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { MAX_POLICY_CLAIM_BYTES } from '../../oidc/policy.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import type { CaBody } from '../helpers/response-body.js';
 import { spawnServe, stopProcess } from '../helpers/serve-process.js';
 
 const GITHUB_SUB = 'repo:acme/app:ref:refs/heads/main';
@@ -60,7 +61,7 @@ describe('integration: issuance policy through the real server', function () {
     assert.equal(boolean.res.status, 200, `a JSON true compares as "true": ${boolean.res.text}`);
   });
 
-  const expectDenied = async (res: { status: number; json: any; text: string }, rule: string, why: RegExp) => {
+  const expectDenied = async (res: { status: number; json: CaBody; text: string }, rule: string, why: RegExp) => {
     assert.equal(res.status, 403, res.text);
     assert.equal(res.json.code, 7);
     assert.equal(res.json.details[0].reason, 'POLICY_DENIED');
@@ -137,7 +138,7 @@ describe('integration: issuance policy through the real server', function () {
         const res = await fetch(`${caUrl}/api/v2/signingCert`, {
           method: 'POST', body: JSON.stringify(v2Request(token, clientKey(), GITHUB_SUB)), signal: AbortSignal.timeout(30_000),
         });
-        return { status: res.status, json: (await res.json()) as any };
+        return { status: res.status, json: (await res.json()) as CaBody };
       };
       // On a backtracking engine this near-miss takes hours (the finding measured 15.6 s at 33 digits, doubling per digit).
       const nearMiss = await post(`v${'1'.repeat(40)}x`);
@@ -152,7 +153,7 @@ describe('integration: issuance policy through the real server', function () {
   });
 
   it(`refuses a compared claim longer than ${MAX_POLICY_CLAIM_BYTES} bytes with 400 INVALID_CLAIM, naming the claim, never its value`, async () => {
-    const expectTooLong = (res: { status: number; json: any; text: string }, claim: string, value: string) => {
+    const expectTooLong = (res: { status: number; json: CaBody; text: string }, claim: string, value: string) => {
       assert.equal(res.status, 400, res.text);
       assert.equal(res.json.code, 3);
       assert.equal(res.json.details[0].reason, 'INVALID_CLAIM');

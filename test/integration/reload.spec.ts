@@ -9,6 +9,7 @@ import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import type { ErrorBody, ExplainBody } from '../helpers/response-body.js';
 import { BIN, spawnServe, stopProcess as stop, until } from '../helpers/serve-process.js';
 
 const GITHUB_SUB = 'repo:acme/app:ref:refs/heads/main';
@@ -19,13 +20,13 @@ const issuerYaml = (url: string, type: string, extra = '') =>
 
 async function sign(caUrl: string, token: string, name: string) {
   const res = await fetch(`${caUrl}/api/v2/signingCert`, { method: 'POST', body: JSON.stringify(v2Request(token, clientKey(), name)) });
-  const json = (await res.json()) as any;
+  const json = (await res.json()) as Partial<ErrorBody>;
   return { status: res.status, reason: json.details?.[0]?.reason as string | undefined };
 }
 
 async function configuredIssuers(caUrl: string): Promise<string[]> {
   const res = await fetch(`${caUrl}/api/v2/configuration`);
-  return ((await res.json()) as any).issuers.map((i: any) => i.issuerUrl).sort();
+  return ((await res.json()) as { issuers: { issuerUrl: string }[] }).issuers.map((i) => i.issuerUrl).sort();
 }
 
 describe('integration: identity config hot reload', function () {
@@ -73,7 +74,7 @@ describe('integration: identity config hot reload', function () {
       assert.equal((await sign(fulgor.caUrl, await github.mint('github'), GITHUB_SUB)).status, 200);
       assert.deepEqual(await configuredIssuers(fulgor.caUrl), [email.url, github.url].sort());
       const explain = await fetch(`${fulgor.caUrl}/api/v2/explain`, { method: 'POST', body: JSON.stringify({ claims: { email: EMAIL, email_verified: true, sub: EMAIL }, issuer: email.url }) });
-      assert.equal(((await explain.json()) as any).allowed, true);
+      assert.equal(((await explain.json()) as ExplainBody).allowed, true);
       const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'identity config reloaded');
       assert.deepEqual([line?.path, line?.issuers, line?.metaIssuers], [configPath, 2, 0]);
     });

@@ -5,6 +5,7 @@ import { parsePemBlocks } from '../../lib/pem.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { compressedP256, csrPem, ed25519IdentityKey, explicitParamsP256, rsaKeyWithExponent } from '../helpers/malicious-keys.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import type { SigningBody } from '../helpers/response-body.js';
 import { fulcioExtensions, x509 } from '../helpers/x509.js';
 
 const GITHUB_SUB = 'repo:acme/app:ref:refs/heads/main';
@@ -29,8 +30,8 @@ describe('integration: POST /api/v2/signingCert through the real server and a re
     await Promise.all([github.close(), gitlab.close(), email.close()]);
   });
 
-  const leafOf = (json: any) => {
-    const pems: string[] = json.signedCertificateEmbeddedSct.chain.certificates;
+  const leafOf = (json: SigningBody) => {
+    const pems: readonly string[] = json.signedCertificateEmbeddedSct.chain.certificates;
     return { pems, leaf: new x509.X509Certificate(pems[0]!) };
   };
 

@@ -16,7 +16,6 @@ import {
 } from '../../../ct/merkle.js';
 import { LEAVES, ROOTS } from '../../vectors/merkle.js';
 
-const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const L = (i: number): string => hashLeaf(LEAVES[i]!).toString('hex');
 const n23 = '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e';
 const n47 = '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4';
