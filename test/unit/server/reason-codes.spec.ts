@@ -22,6 +22,7 @@ import { ERROR_TABLE } from '../../../server/error-table.js';
 import { serve } from '../../../server/serve.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../../helpers/oidc-issuer.js';
+import type { CaBody } from '../../helpers/response-body.js';
 import { x509 } from '../../helpers/x509.js';
 
 const GITHUB_SUB = 'repo:acme/app:ref:refs/heads/main';
@@ -30,7 +31,7 @@ const EMAIL = 'dev@example.com';
 interface Answer {
   readonly status: number;
   readonly text: string;
-  readonly json: any;
+  readonly json: CaBody;
 }
 
 interface Env {
@@ -55,11 +56,12 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: unknown;
+  // Not every answer is JSON; a test that reads a field of one that is not fails on the undefined it gets.
+  let json: CaBody;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as CaBody;
   } catch {
-    json = undefined;
+    json = undefined as unknown as CaBody;
   }
   return { status: res.status, text, json };
 }
