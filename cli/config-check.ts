@@ -5,7 +5,8 @@
 // there are problems, 2 for usage errors. --json prints {ok, path, problems, warnings, issuers, metaIssuers}.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseIdentityConfig, type IdentityConfig } from '../config/identity.js';
+import { parseIdentityConfig } from '../oidc/identity-compile.js';
+import { type IdentityConfig } from '../oidc/identity-config.js';
 import { isRecord, lookup, type Flavor } from '../config/keys.js';
 import { decodeIdentityDocument, problemLines, unknownKeys } from '../config/unknown-keys.js';
 import { readStaticJwks, resolveJwksPath } from '../oidc/static-jwks.js';

@@ -10,7 +10,8 @@
 // explanation says why), 2 for usage or configuration errors.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadIdentityConfig, type IdentityConfig } from '../config/identity.js';
+import { loadIdentityConfig } from '../oidc/identity-compile.js';
+import { type IdentityConfig } from '../oidc/identity-config.js';
 import { systemClock } from '../lib/clock.js';
 import { explainClaims, explainToken, type Explanation } from '../oidc/explain.js';
 import { explanationText } from '../oidc/explain-text.js';

@@ -7,7 +7,9 @@
 // Fulcio's shipped YAML). Policy rules are checked by config/policy.ts, which already reports their unknown keys.
 import { EXTENSION_KEYS } from './ci-metadata.js';
 import { isRecord, lookup, type Flavor } from './keys.js';
-import { parseYamlConfig } from './yaml-alias-keys.js';
+import { decodeIdentityDocument } from './identity.js';
+
+export { decodeIdentityDocument };
 
 type Spellings = readonly (readonly [json: string, yaml: string])[];
 
@@ -44,15 +46,6 @@ const CI_PROVIDER: Spellings = [
 ];
 
 const EXTENSIONS: Spellings = EXTENSION_KEYS.map(([, json, yaml]) => [json, yaml] as const);
-
-/** Decodes an identity file as parseIdentityConfig does (JSON first, then YAML with alias keys); throws if neither. */
-export function decodeIdentityDocument(text: string): { doc: unknown; flavor: Flavor } {
-  try {
-    return { doc: JSON.parse(text), flavor: 'json' };
-  } catch {
-    return { doc: parseYamlConfig(text), flavor: 'yaml' };
-  }
-}
 
 function check(obj: Record<string, unknown>, known: Spellings, flavor: Flavor, where: string, out: string[], extra: readonly string[] = []): void {
   const mine = known.map((k) => (flavor === 'json' ? k[0] : k[1]));

@@ -34,7 +34,9 @@
 import { decodeJwt } from 'jose';
 import { sanExtension } from '../ca/san.js';
 import { renderFulcioExtensions } from '../ca/extensions.js';
-import { findIssuer, isKnownIssuerType, type IdentityConfig, type IssuerConfig } from '../config/identity.js';
+import { findIssuer } from './issuer-routing.js';
+import { isKnownIssuerType } from './issuer-types.js';
+import { type IdentityConfig, type IssuerConfig } from './identity-config.js';
 import { FulgorError, isFulgorError } from '../lib/errors.js';
 import { explainExtensions, explainSan, type ExplainedExtension, type ExplainedSan } from './explain-extensions.js';
 import { mapClaims } from './issuers/index.js';

@@ -7,7 +7,7 @@
 // request is a 400 in Fulcio's error shape. This router is mounted before the app's JSON parser, so it parses its
 // own body (same limit), and only on this route. Tokens are never logged.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { IdentityConfig } from '../config/identity.js';
+import type { IdentityConfig } from '../oidc/identity-config.js';
 import { FulgorError } from '../lib/errors.js';
 import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';

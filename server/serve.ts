@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import express from 'express';
 import { createCertificateAuthority } from '../ca/authority.js';
 import { createIssuingCa } from '../ca/issuing-ca.js';
-import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
+import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { loadKeys, spkiDer } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';

@@ -12,8 +12,8 @@
 // Failures are 400s: MISSING_CLAIM when a referenced claim is absent, INVALID_CLAIM otherwise.
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig } from '../../config/identity.js';
-import type { CiProvider, CiValue } from '../../config/ci-metadata.js';
+import type { IssuerConfig } from '../identity-config.js';
+import type { CiProvider, CiValue } from '../identity-config.js';
 import { TemplateExecError, goFloatF, goSprintV } from '../template/index.js';
 import type { Claims, FulcioExtensionValues, Principal } from '../principal.js';
 import { baseExtensions, compactExtensions, subjectClaim } from './claims.js';

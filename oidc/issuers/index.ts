@@ -1,7 +1,7 @@
 // Claim mapping: a pure function from a verified token's claims to a Principal, dispatched on the issuer's type.
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig, IssuerType } from '../../config/identity.js';
+import type { IssuerConfig, IssuerType } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { buildkiteJobPrincipal } from './buildkite-job.js';
 import { chainguardIdentityPrincipal } from './chainguard-identity.js';

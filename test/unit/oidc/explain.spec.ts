@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { UnsecuredJWT } from 'jose';
-import { findIssuer, parseIdentityConfig } from '../../../config/identity.js';
+import { findIssuer } from '../../../oidc/issuer-routing.js';
+import { parseIdentityConfig } from '../../../oidc/identity-compile.js';
 import { FulgorError } from '../../../lib/errors.js';
 import { devClaims } from '../../../oidc/dev-claims.js';
 import { explainClaims, explainToken } from '../../../oidc/explain.js';
