@@ -6,18 +6,13 @@
 // (default-template-values, extension-templates/build-signer-uri, subject-alternative-name-template).
 
 import { FULCIO_FIELDS, type FulcioField } from '../lib/fulcio-extensions.js';
-import { type Flavor, isRecord, lookup } from './keys.js';
+import { CI_PROVIDER_KEYS, EXTENSION_TEMPLATE_KEYS, type Flavor, isRecord, lookup, spell } from './keys.js';
 
 /** certificate.Extensions fields, in struct order: [our field, JSON (Go field name), YAML tag]. */
-export const EXTENSION_KEYS: readonly (readonly [FulcioField, string, string])[] = FULCIO_FIELDS.map((f) => [f.field, f.json, f.yaml] as const);
-
-const KEYS = {
-  defaults: ['DefaultTemplateValues', 'default-template-values'],
-  extensions: ['ExtensionTemplates', 'extension-templates'],
-  san: ['SubjectAlternativeNameTemplate', 'subject-alternative-name-template'],
-  // Fulgor's addition: default values a token's claims may override.
-  overridable: ['ClaimsOverrideDefaults', 'claims-override-defaults'],
-} as const;
+export const EXTENSION_KEYS: readonly (readonly [FulcioField, string, string])[] = FULCIO_FIELDS.map(({ field }) => [
+  field,
+  ...EXTENSION_TEMPLATE_KEYS[field],
+] as const);
 
 /** One template (or bare claim name) as written, with where it was written. */
 export interface TemplateSource {
@@ -93,8 +88,8 @@ function readProvider(name: string, raw: unknown, ctx: CiMetadataContext): CiPro
     return undefined;
   }
   const before = problems.length;
-  const key = (k: keyof typeof KEYS): string => KEYS[k][idx(flavor)];
-  unknownKeys(raw, Object.values(KEYS), flavor, where, ctx.warnings);
+  const key = (k: keyof typeof CI_PROVIDER_KEYS): string => spell(CI_PROVIDER_KEYS, k, flavor);
+  unknownKeys(raw, Object.values(CI_PROVIDER_KEYS), flavor, where, ctx.warnings);
 
   const defaults: Record<string, string> = {};
   const rawDefaults = lookup(raw, key('defaults'), flavor);

@@ -6,30 +6,11 @@
 
 import { X509Certificate } from 'node:crypto';
 import { parsePolicy, type IssuancePolicy } from './policy.js';
-import { isRecord, lookup, type Flavor } from './keys.js';
+import { ISSUER_KEYS, isRecord, lookup, spell, type Flavor } from './keys.js';
 
-/** Field name → [JSON key, YAML key], as Fulcio's struct tags spell them. */
-const KEYS = {
-  issuerUrl: ['IssuerURL', 'issuer-url'],
-  clientId: ['ClientID', 'client-id'],
-  type: ['Type', 'type'],
-  ciProvider: ['CIProvider', 'ci-provider'],
-  issuerClaim: ['IssuerClaim', 'issuer-claim'],
-  subjectDomain: ['SubjectDomain', 'subject-domain'],
-  spiffeTrustDomain: ['SPIFFETrustDomain', 'spiffe-trust-domain'],
-  challengeClaim: ['ChallengeClaim', 'challenge-claim'],
-  description: ['Description', 'description'],
-  contact: ['Contact', 'contact'],
-  environment: ['Environment', 'environment'],
-  caCert: ['CACert', 'ca-cert'],
-  skipEmailVerification: ['SkipEmailVerification', 'skip-email-verification'],
-  // Fulgor's additions (Fulcio ignores unknown keys, so files stay loadable by both):
-  jwksPath: ['JWKSPath', 'jwks-path'],
-  policy: ['Policy', 'policy'],
-} as const;
-export type IssuerField = keyof typeof KEYS;
+export type IssuerField = keyof typeof ISSUER_KEYS;
 
-export const keyName = (field: IssuerField, flavor: Flavor): string => KEYS[field][flavor === 'json' ? 0 : 1];
+export const keyName = (field: IssuerField, flavor: Flavor): string => spell(ISSUER_KEYS, field, flavor);
 
 /** One issuer's settings as the file gives them; `type` is not interpreted here. */
 export interface IssuerSettings {

@@ -10,19 +10,13 @@
 import { readFileSync } from 'node:fs';
 import { type CiProviderSettings, readCiIssuerMetadata } from './ci-metadata.js';
 import { type IssuerEntry, readIssuer } from './identity-issuer.js';
-import { isRecord, lookup, type Flavor } from './keys.js';
+import { TOP_KEYS, isRecord, lookup, spell, type Flavor } from './keys.js';
 import { parseYamlConfig } from './yaml-alias-keys.js';
 
 export type { IssuerEntry, IssuerSettings } from './identity-issuer.js';
 export type { CiProviderSettings } from './ci-metadata.js';
 
-const TOP = {
-  oidcIssuers: ['OIDCIssuers', 'oidc-issuers'],
-  metaIssuers: ['MetaIssuers', 'meta-issuers'],
-  ciIssuerMetadata: ['CIIssuerMetadata', 'ci-issuer-metadata'],
-} as const;
-
-export const sectionName = (k: keyof typeof TOP, flavor: Flavor): string => TOP[k][flavor === 'json' ? 0 : 1];
+export const sectionName = (k: keyof typeof TOP_KEYS, flavor: Flavor): string => spell(TOP_KEYS, k, flavor);
 
 /** An identity file as read: every entry with its location, and every problem and warning found so far. */
 export interface IdentityFile {
@@ -66,13 +60,13 @@ export function identityConfigError(source: string, problems: readonly string[])
 /** Reads an identity config's text; throws only when it is neither JSON nor YAML (problems are returned). */
 export function readIdentityFile(text: string, source = 'identity config'): IdentityFile {
   const { doc, flavor } = decode(text, source);
-  const name = (k: keyof typeof TOP): string => sectionName(k, flavor);
+  const name = (k: keyof typeof TOP_KEYS): string => sectionName(k, flavor);
   const problems: string[] = [];
   const warnings: string[] = [];
   const root: Record<string, unknown> = doc === null || doc === undefined ? {} : isRecord(doc) ? doc : {};
   if (!isRecord(doc) && doc !== null && doc !== undefined) problems.push(`(top level): must be a mapping`);
 
-  const section = (k: keyof typeof TOP): Record<string, unknown> => {
+  const section = (k: keyof typeof TOP_KEYS): Record<string, unknown> => {
     const v = lookup(root, name(k), flavor);
     if (v === undefined) return {};
     if (!isRecord(v)) {

@@ -1,6 +1,6 @@
 // The certificate contents `explain` reports: the SAN and every Fulcio extension (OID, name, value) a Principal
-// would be written with, in the order the CA writes them (ca/extensions.ts): .1, .2-.6, .8, then .9-.24.
-import { FULCIO_ARC, FULCIO_EXTENSION_NAMES, OTHERNAME_USERNAME_OID } from '../ca/extensions.js';
+// would be written with, in the order the CA writes them (lib/fulcio-extensions.ts): .1, .2-.6, .8, then .9-.24.
+import { FULCIO_EXTENSIONS, OTHERNAME_USERNAME_OID } from '../lib/fulcio-extensions.js';
 import type { FulcioExtensionValues, SubjectAltName } from './principal.js';
 
 export interface ExplainedExtension {
@@ -21,45 +21,13 @@ export interface ExplainedSan {
   readonly oid?: string;
 }
 
-/** Arc → field, in the CA's order (.7 is the username otherName SAN, not an extension). */
-const ORDER: ReadonlyArray<readonly [number, keyof FulcioExtensionValues]> = [
-  [1, 'issuer'],
-  [2, 'githubWorkflowTrigger'],
-  [3, 'githubWorkflowSha'],
-  [4, 'githubWorkflowName'],
-  [5, 'githubWorkflowRepository'],
-  [6, 'githubWorkflowRef'],
-  [8, 'issuer'],
-  [9, 'buildSignerUri'],
-  [10, 'buildSignerDigest'],
-  [11, 'runnerEnvironment'],
-  [12, 'sourceRepositoryUri'],
-  [13, 'sourceRepositoryDigest'],
-  [14, 'sourceRepositoryRef'],
-  [15, 'sourceRepositoryIdentifier'],
-  [16, 'sourceRepositoryOwnerUri'],
-  [17, 'sourceRepositoryOwnerIdentifier'],
-  [18, 'buildConfigUri'],
-  [19, 'buildConfigDigest'],
-  [20, 'buildTrigger'],
-  [21, 'runInvocationUri'],
-  [22, 'sourceRepositoryVisibilityAtSigning'],
-  [23, 'deploymentEnvironment'],
-  [24, 'subject'],
-];
-
 /** Every extension the certificate would carry; empty values are left out, as the CA leaves them out. */
 export function explainExtensions(values: FulcioExtensionValues): ExplainedExtension[] {
   const out: ExplainedExtension[] = [];
-  for (const [arc, field] of ORDER) {
+  for (const { oid, name, field, encoding } of FULCIO_EXTENSIONS) {
     const value = values[field];
     if (typeof value !== 'string' || value === '') continue;
-    out.push({
-      oid: `${FULCIO_ARC}.${arc}`,
-      name: FULCIO_EXTENSION_NAMES[arc] ?? `Fulcio extension ${arc}`,
-      value,
-      encoding: arc < 8 ? 'raw' : 'utf8String',
-    });
+    out.push({ oid, name, value, encoding });
   }
   return out;
 }
