@@ -20,7 +20,6 @@ import { FulgorError } from '../lib/errors.js';
 import { keySigner } from '../lib/signer.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
-import { mapClaims } from '../oidc/issuers/index.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { createApp } from './app.js';
 import { explainRouter } from './explain-route.js';
@@ -188,7 +187,6 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const signing = createSigningService({
     metrics,
     verifier: holder.verifier,
-    mapClaims: (t) => mapClaims(t.issuer, t.claims),
     ca,
     ct: sctSource(ct),
     logger: o.logger,
