@@ -1,6 +1,6 @@
 // The template-driven `ci-provider` identity type (Fulcio's pkg/identity/ciprovider). The issuer's compiled
-// CIIssuerMetadata entry (IssuerConfig.ci, attached at config load) maps the token's claims to the URI SAN and the
-// extensions:
+// CIIssuerMetadata entry (IssuerConfig.ci, compiled at load by oidc/identity-compile.ts) maps the token's claims to
+// the URI SAN and the extensions:
 //   1. claims are flattened to strings (integral numbers without exponent, other numbers in shortest decimal form,
 //      booleans as true/false, objects and arrays as Go's %v);
 //   2. claims are merged with the provider's default-template-values. Unlike Fulcio (where claims always win), an
