@@ -7,6 +7,7 @@ COPY cli cli
 COPY lib lib
 COPY ca ca
 COPY oidc oidc
+COPY decision decision
 COPY ct ct
 COPY config config
 COPY server server

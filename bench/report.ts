@@ -1,5 +1,5 @@
 // The markdown report of one run.
-import type { Results } from './run.js';
+import type { Results } from './settings.js';
 import type { StoreKind } from './stores.js';
 import { fmt, fmtInt } from './util.js';
 

@@ -6,11 +6,10 @@ import type { Clock } from '../lib/clock.js';
 import type { Principal } from '../oidc/principal.js';
 import type { ClientKey } from './client-key.js';
 import { extension } from './extension.js';
-import { renderFulcioExtensions } from './extensions.js';
 import type { IssuingCa } from './issuing-ca.js';
 import { keyIdentifier } from './key-id.js';
+import { describeLeafIdentity, encodeLeafIdentity } from './leaf-identity.js';
 import { OID } from './oids.js';
-import { sanExtension } from './san.js';
 import { EMPTY_NAME, encodeTbs, signTbs, type TbsParts } from './tbs.js';
 
 export const LEAF_LIFETIME_SECONDS = 600;
@@ -34,6 +33,11 @@ export interface CertificateAuthority {
   readonly chain: readonly Buffer[];
   /** Only a checked ClientKey is certified, and its canonical SPKI is what the certificate carries. */
   precertificate(principal: Principal, key: ClientKey): Promise<Precertificate>;
+  /**
+   * The same, for an identity already encoded (the SAN and Fulcio extensions as ca/leaf-identity.ts encodeLeafIdentity
+   * gives them): issuance writes exactly what the decision core (decision/decide.ts) decided.
+   */
+  precertificateWith(identity: readonly Buffer[], key: ClientKey): Promise<Precertificate>;
   /** `sctList` is the TLS-encoded SignedCertificateTimestampList. */
   finalize(pre: Precertificate, sctList: Buffer): Promise<Buffer>;
 }
@@ -53,30 +57,31 @@ function serialNumber(random: (n: number) => Buffer): Buffer {
 export function createCertificateAuthority(ca: IssuingCa, opts: AuthorityOptions): CertificateAuthority {
   const random = opts.random ?? randomBytes;
   const aki = extension(OID.authorityKeyIdentifier, sequence(implicitPrimitive(0, ca.keyId)));
+  const precertificateWith = async (identity: readonly Buffer[], { spki }: ClientKey): Promise<Precertificate> => {
+    const now = Math.floor(opts.clock().getTime() / 1000) * 1000;
+    const parts: TbsParts = {
+      serial: serialNumber(random),
+      signatureAlgorithm: ca.signer.algorithmIdentifier,
+      issuer: ca.subject,
+      notBefore: new Date(now),
+      notAfter: new Date(now + LEAF_LIFETIME_SECONDS * 1000),
+      subject: EMPTY_NAME,
+      spki,
+      extensions: [
+        KEY_USAGE,
+        EXT_KEY_USAGE,
+        extension(OID.subjectKeyIdentifier, octetString(keyIdentifier(spki))),
+        aki,
+        ...identity,
+      ],
+    };
+    const der = await signTbs(encodeTbs({ ...parts, extensions: [...parts.extensions, POISON] }), ca.signer);
+    return { der, parts };
+  };
   return {
     chain: ca.chain,
-    async precertificate(principal, { spki }) {
-      const now = Math.floor(opts.clock().getTime() / 1000) * 1000;
-      const parts: TbsParts = {
-        serial: serialNumber(random),
-        signatureAlgorithm: ca.signer.algorithmIdentifier,
-        issuer: ca.subject,
-        notBefore: new Date(now),
-        notAfter: new Date(now + LEAF_LIFETIME_SECONDS * 1000),
-        subject: EMPTY_NAME,
-        spki,
-        extensions: [
-          KEY_USAGE,
-          EXT_KEY_USAGE,
-          extension(OID.subjectKeyIdentifier, octetString(keyIdentifier(spki))),
-          aki,
-          sanExtension(principal.san),
-          ...renderFulcioExtensions(principal.extensions),
-        ],
-      };
-      const der = await signTbs(encodeTbs({ ...parts, extensions: [...parts.extensions, POISON] }), ca.signer);
-      return { der, parts };
-    },
+    precertificate: async (principal, key) => precertificateWith(encodeLeafIdentity(describeLeafIdentity(principal)), key),
+    precertificateWith,
     async finalize(pre, sctList) {
       const sctExtension = extension(OID.ctSctList, octetString(sctList));
       return signTbs(encodeTbs({ ...pre.parts, extensions: [...pre.parts.extensions, sctExtension] }), ca.signer);

@@ -1,4 +1,4 @@
-// Object identifiers the CA writes. Fulcio's own 1.3.6.1.4.1.57264.1.x table lives in extensions.ts.
+// Object identifiers the CA writes. Fulcio's own 1.3.6.1.4.1.57264.1.x table is lib/fulcio-extensions.ts.
 export const OID = {
   keyUsage: '2.5.29.15',
   extKeyUsage: '2.5.29.37',

@@ -1,11 +1,13 @@
 // Proof of possession: the requester signs the principal's name (email for email issuers, sub otherwise).
+import { decodeBase64 } from '../lib/base64.js';
 import { FulgorError } from '../lib/errors.js';
 import { verifyWithClientKey, type ClientKey } from './client-key.js';
 
 /** Decodes protobuf-JSON `bytes`: standard or URL-safe base64, padded or not. */
 export function decodeBase64Bytes(value: string, field: string): Buffer {
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) throw new FulgorError('BAD_REQUEST', `${field} is not valid base64`);
-  return Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  const bytes = decodeBase64(value, { form: 'protobuf' });
+  if (bytes === undefined) throw new FulgorError('BAD_REQUEST', `${field} is not valid base64`);
+  return bytes;
 }
 
 export function checkProofOfPossession(key: ClientKey, name: string, proof: Buffer): void {

@@ -1,9 +1,9 @@
 // The leaf's single SubjectAltName, always critical (the subject is empty).
 import { encodeOid, explicit, implicitPrimitive, sequence, tlv, utf8String } from '../lib/der.js';
 import { FulgorError } from '../lib/errors.js';
+import { OTHERNAME_USERNAME_OID } from '../lib/fulcio-extensions.js';
 import type { SubjectAltName } from '../oidc/principal.js';
 import { extension } from './extension.js';
-import { OTHERNAME_USERNAME_OID } from './extensions.js';
 import { OID } from './oids.js';
 
 /** IA5String holds ASCII only: non-ASCII characters are percent-encoded as UTF-8, as a URL serializer would. */

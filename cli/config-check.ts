@@ -5,8 +5,9 @@
 // there are problems, 2 for usage errors. --json prints {ok, path, problems, warnings, issuers, metaIssuers}.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseIdentityConfig, type IdentityConfig } from '../config/identity.js';
-import { isRecord, lookup, type Flavor } from '../config/keys.js';
+import { parseIdentityConfig } from '../oidc/identity-compile.js';
+import { type IdentityConfig } from '../oidc/identity-config.js';
+import { ISSUER_KEYS, TOP_KEYS, isRecord, lookup, spell, type Flavor } from '../config/keys.js';
 import { decodeIdentityDocument, problemLines, unknownKeys } from '../config/unknown-keys.js';
 import { readStaticJwks, resolveJwksPath } from '../oidc/static-jwks.js';
 import { flag, type Flags } from './flags.js';
@@ -26,8 +27,8 @@ export interface ConfigReport {
 function jwksPathProblems(doc: unknown, flavor: Flavor, baseDir: string): string[] {
   const out: string[] = [];
   if (!isRecord(doc)) return out;
-  const [sections, key] = flavor === 'json' ? [['OIDCIssuers', 'MetaIssuers'], 'JWKSPath'] : [['oidc-issuers', 'meta-issuers'], 'jwks-path'];
-  for (const name of sections) {
+  const key = spell(ISSUER_KEYS, 'jwksPath', flavor);
+  for (const name of [spell(TOP_KEYS, 'oidcIssuers', flavor), spell(TOP_KEYS, 'metaIssuers', flavor)]) {
     const section = lookup(doc, name, flavor);
     if (!isRecord(section)) continue;
     for (const [issuer, raw] of Object.entries(section)) {

@@ -6,14 +6,15 @@
 // --token is verified fully (discovery + JWKS signature, issuer, audience, expiry) before it is explained; `--token -`
 // reads it from stdin and `--token @FILE` from a file, keeping it out of the process list. --claims (a JSON object;
 // `-` for stdin) is mapped only; --issuer, or else the claims' `iss`, picks the issuer. --json prints the object
-// documented in oidc/explain.ts. Exit status: 0 when a certificate would be issued, 1 when it would not (the
+// documented in decision/explain.ts. Exit status: 0 when a certificate would be issued, 1 when it would not (the
 // explanation says why), 2 for usage or configuration errors.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadIdentityConfig, type IdentityConfig } from '../config/identity.js';
+import { loadIdentityConfig } from '../oidc/identity-compile.js';
+import { type IdentityConfig } from '../oidc/identity-config.js';
 import { systemClock } from '../lib/clock.js';
-import { explainClaims, explainToken, type Explanation } from '../oidc/explain.js';
-import { explanationText } from '../oidc/explain-text.js';
+import { explainClaims, explainToken, type Explanation } from '../decision/explain.js';
+import { explanationText } from '../decision/explain-text.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { flag, type Flags } from './flags.js';
 

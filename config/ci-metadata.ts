@@ -1,66 +1,33 @@
 // Fulcio's `CIIssuerMetadata` / `ci-issuer-metadata`: per CI provider, default template values, extension templates
-// and the SAN template used by `ci-provider` issuers (pkg/config/config.go IssuerMetadata). Every template is compiled
-// at load, and problems are recorded with their location. Keys follow the file's flavor as Go decodes it: JSON uses
-// the Go field names (DefaultTemplateValues, ExtensionTemplates/BuildSignerURI, SubjectAlternativeNameTemplate;
-// matched case-insensitively), YAML the struct tags (default-template-values, extension-templates/build-signer-uri,
-// subject-alternative-name-template).
+// and the SAN template used by `ci-provider` issuers (pkg/config/config.go IssuerMetadata). This file reads their
+// shape and keeps every template as text, with its location; oidc/ci-compile.ts compiles them. Keys follow the
+// file's flavor as Go decodes it: JSON uses the Go field names (DefaultTemplateValues, ExtensionTemplates/
+// BuildSignerURI, SubjectAlternativeNameTemplate; matched case-insensitively), YAML the struct tags
+// (default-template-values, extension-templates/build-signer-uri, subject-alternative-name-template).
 
-import { type Template, TemplateError, compileTemplate } from '../oidc/template/index.js';
-import type { FulcioExtensionValues } from '../oidc/principal.js';
-import { type Flavor, isRecord, lookup } from './identity-issuer.js';
-
-export type ExtensionField = Exclude<keyof FulcioExtensionValues, 'issuer' | 'subject'>;
+import { FULCIO_FIELDS, type FulcioField } from '../lib/fulcio-extensions.js';
+import { CI_PROVIDER_KEYS, EXTENSION_TEMPLATE_KEYS, type Flavor, isRecord, lookup, spell } from './keys.js';
 
 /** certificate.Extensions fields, in struct order: [our field, JSON (Go field name), YAML tag]. */
-export const EXTENSION_KEYS: readonly (readonly [ExtensionField | 'issuer' | 'subject', string, string])[] = [
-  ['issuer', 'Issuer', 'issuer'],
-  ['githubWorkflowTrigger', 'GithubWorkflowTrigger', 'github-workflow-trigger'],
-  ['githubWorkflowSha', 'GithubWorkflowSHA', 'github-workflow-sha'],
-  ['githubWorkflowName', 'GithubWorkflowName', 'github-workflow-name'],
-  ['githubWorkflowRepository', 'GithubWorkflowRepository', 'github-workflow-repository'],
-  ['githubWorkflowRef', 'GithubWorkflowRef', 'github-workflow-ref'],
-  ['buildSignerUri', 'BuildSignerURI', 'build-signer-uri'],
-  ['buildSignerDigest', 'BuildSignerDigest', 'build-signer-digest'],
-  ['runnerEnvironment', 'RunnerEnvironment', 'runner-environment'],
-  ['sourceRepositoryUri', 'SourceRepositoryURI', 'source-repository-uri'],
-  ['sourceRepositoryDigest', 'SourceRepositoryDigest', 'source-repository-digest'],
-  ['sourceRepositoryRef', 'SourceRepositoryRef', 'source-repository-ref'],
-  ['sourceRepositoryIdentifier', 'SourceRepositoryIdentifier', 'source-repository-identifier'],
-  ['sourceRepositoryOwnerUri', 'SourceRepositoryOwnerURI', 'source-repository-owner-uri'],
-  ['sourceRepositoryOwnerIdentifier', 'SourceRepositoryOwnerIdentifier', 'source-repository-owner-identifier'],
-  ['buildConfigUri', 'BuildConfigURI', 'build-config-uri'],
-  ['buildConfigDigest', 'BuildConfigDigest', 'build-config-digest'],
-  ['buildTrigger', 'BuildTrigger', 'build-trigger'],
-  ['runInvocationUri', 'RunInvocationURI', 'run-invocation-uri'],
-  ['sourceRepositoryVisibilityAtSigning', 'SourceRepositoryVisibilityAtSigning', 'source-repository-visibility-at-signing'],
-  ['deploymentEnvironment', 'DeploymentEnvironment', 'deployment-environment'],
-  ['subject', 'Subject', 'subject'],
-];
+export const EXTENSION_KEYS: readonly (readonly [FulcioField, string, string])[] = FULCIO_FIELDS.map(({ field }) => [
+  field,
+  ...EXTENSION_TEMPLATE_KEYS[field],
+] as const);
 
-const KEYS = {
-  defaults: ['DefaultTemplateValues', 'default-template-values'],
-  extensions: ['ExtensionTemplates', 'extension-templates'],
-  san: ['SubjectAlternativeNameTemplate', 'subject-alternative-name-template'],
-  // Fulgor's addition: default values a token's claims may override.
-  overridable: ['ClaimsOverrideDefaults', 'claims-override-defaults'],
-} as const;
-
-/**
- * A value source: a Go template when the text contains "{{" (Fulcio's rule), else the name of a claim (or default)
- * whose value is copied.
- */
-export type CiValue =
-  | { readonly kind: 'template'; readonly source: string; readonly template: Template }
-  | { readonly kind: 'claim'; readonly source: string; readonly claim: string };
-
-export interface CiExtensionTemplate {
-  readonly field: ExtensionField;
+/** One template (or bare claim name) as written, with where it was written. */
+export interface TemplateSource {
   /** The key as the config file spells it, for messages (e.g. `build-signer-uri` or `BuildSignerURI`). */
   readonly key: string;
-  readonly value: CiValue;
+  /** The full location, e.g. `ci-issuer-metadata["github-workflow"].extension-templates.build-signer-uri`. */
+  readonly where: string;
+  readonly source: string;
 }
 
-export interface CiProvider {
+export interface ExtensionTemplateSource extends TemplateSource {
+  readonly field: FulcioField;
+}
+
+export interface CiProviderSettings {
   /** The CIIssuerMetadata key (the issuer's CIProvider). */
   readonly name: string;
   readonly defaults: Readonly<Record<string, string>>;
@@ -70,10 +37,12 @@ export interface CiProvider {
    * default only declares an optional claim (Fulcio's `environment: ""`), so the claim fills it when present.
    */
   readonly overridable: ReadonlySet<string>;
-  /** Non-blank extension templates in certificate.Extensions order; Issuer and Subject are never templated. */
-  readonly extensions: readonly CiExtensionTemplate[];
-  /** Undefined when blank: Fulcio then refuses every token of this provider (checked per token, not at load). */
-  readonly san?: CiValue;
+  /** Every non-empty extension template in certificate.Extensions order, Issuer and Subject included. */
+  readonly extensions: readonly ExtensionTemplateSource[];
+  /** The SAN template ("" when absent); undefined when it is not a string. */
+  readonly san?: TemplateSource;
+  /** False when the entry has shape problems of its own (recorded in ctx.problems). */
+  readonly usable: boolean;
 }
 
 export interface CiMetadataContext {
@@ -86,18 +55,6 @@ export interface CiMetadataContext {
 }
 
 const idx = (flavor: Flavor): 0 | 1 => (flavor === 'json' ? 0 : 1);
-
-/** Compiles one template string, recording a problem at `where` when it does not parse. */
-function compileValue(source: string, where: string, problems: string[]): CiValue | undefined {
-  if (!source.includes('{{')) return { kind: 'claim', source, claim: source };
-  try {
-    return { kind: 'template', source, template: compileTemplate(source) };
-  } catch (e) {
-    if (!(e instanceof TemplateError)) throw e;
-    problems.push(`${where}: ${e.message}`);
-    return undefined;
-  }
-}
 
 /** A Go `string` decoded from the file: YAML scalars by their text, JSON strings only; null is "". */
 function str(v: unknown, flavor: Flavor, where: string, problems: string[]): string | undefined {
@@ -123,7 +80,7 @@ function unknownKeys(obj: Record<string, unknown>, known: readonly (readonly [st
   }
 }
 
-function compileProvider(name: string, raw: unknown, ctx: CiMetadataContext): CiProvider | undefined {
+function readProvider(name: string, raw: unknown, ctx: CiMetadataContext): CiProviderSettings | undefined {
   const { flavor, problems } = ctx;
   const where = `${ctx.where}[${JSON.stringify(name)}]`;
   if (!isRecord(raw)) {
@@ -131,8 +88,8 @@ function compileProvider(name: string, raw: unknown, ctx: CiMetadataContext): Ci
     return undefined;
   }
   const before = problems.length;
-  const key = (k: keyof typeof KEYS): string => KEYS[k][idx(flavor)];
-  unknownKeys(raw, Object.values(KEYS), flavor, where, ctx.warnings);
+  const key = (k: keyof typeof CI_PROVIDER_KEYS): string => spell(CI_PROVIDER_KEYS, k, flavor);
+  unknownKeys(raw, Object.values(CI_PROVIDER_KEYS), flavor, where, ctx.warnings);
 
   const defaults: Record<string, string> = {};
   const rawDefaults = lookup(raw, key('defaults'), flavor);
@@ -157,7 +114,7 @@ function compileProvider(name: string, raw: unknown, ctx: CiMetadataContext): Ci
       }
   }
 
-  const extensions: CiExtensionTemplate[] = [];
+  const extensions: ExtensionTemplateSource[] = [];
   const rawExt = lookup(raw, key('extensions'), flavor);
   if (rawExt !== undefined && !isRecord(rawExt)) problems.push(`${where}.${key('extensions')}: must be a mapping`);
   else if (rawExt !== undefined) {
@@ -166,29 +123,25 @@ function compileProvider(name: string, raw: unknown, ctx: CiMetadataContext): Ci
     for (const [field, json, yaml] of EXTENSION_KEYS) {
       const spelled = flavor === 'json' ? json : yaml;
       const source = str(lookup(rawExt, spelled, flavor), flavor, `${at}.${spelled}`, problems);
-      if (source === undefined) continue;
-      // Fulcio parse-checks every field, Issuer and Subject included, but never applies those two or blank ones.
-      const value = compileValue(source, `${at}.${spelled}`, problems);
-      if (value === undefined || field === 'issuer' || field === 'subject' || source.trim() === '') continue;
-      extensions.push({ field, key: spelled, value });
+      if (source === undefined || source === '') continue;
+      extensions.push({ field, key: spelled, where: `${at}.${spelled}`, source });
     }
   }
 
   const sanKey = `${where}.${key('san')}`;
   const sanSource = str(lookup(raw, key('san'), flavor), flavor, sanKey, problems);
-  const san = sanSource === undefined ? undefined : compileValue(sanSource, sanKey, problems);
   if (sanSource !== undefined && sanSource.trim() === '') {
     ctx.warnings?.push(`${sanKey}: blank; every token from a ci-provider issuer using "${name}" will be refused`);
   }
-  if (problems.length > before) return undefined;
-  return { name, defaults, overridable, extensions, ...(san !== undefined && sanSource?.trim() !== '' ? { san } : {}) };
+  const san = sanSource === undefined ? {} : { san: { key: key('san'), where: sanKey, source: sanSource } };
+  return { name, defaults, overridable, extensions, ...san, usable: problems.length === before };
 }
 
-/** Compiles every CIIssuerMetadata entry; entries with problems (recorded in ctx.problems) are left out. */
-export function compileCiIssuerMetadata(raw: Readonly<Record<string, unknown>>, ctx: CiMetadataContext): Map<string, CiProvider> {
-  const out = new Map<string, CiProvider>();
+/** Reads every CIIssuerMetadata entry; shape problems are recorded in ctx.problems (the entry is then unusable). */
+export function readCiIssuerMetadata(raw: Readonly<Record<string, unknown>>, ctx: CiMetadataContext): Map<string, CiProviderSettings> {
+  const out = new Map<string, CiProviderSettings>();
   for (const [name, entry] of Object.entries(raw)) {
-    const provider = compileProvider(name, entry, ctx);
+    const provider = readProvider(name, entry, ctx);
     if (provider !== undefined) out.set(name, provider);
   }
   return out;

@@ -1,54 +1,53 @@
-// Reading and validating one issuer entry of Fulcio's identity config (pkg/config/config.go `OIDCIssuer` and
-// `validateConfig`). Problems are collected, each with its location, rather than thrown one at a time.
+// Reading one issuer entry of Fulcio's identity config (pkg/config/config.go `OIDCIssuer`) into typed settings, with
+// the checks that need no identity logic: shapes, required fields, URLs, CA certificates, booleans and policies.
+// Rules that depend on the issuer type (known types, IssuerClaim paths, SPIFFE trust domains, subject domains,
+// ci-provider metadata) belong to oidc/identity-compile.ts. Problems are collected, each with its location, rather
+// than thrown one at a time.
 
 import { X509Certificate } from 'node:crypto';
-import { parseClaimPath } from '../oidc/issuers/claim-path.js';
-import { SpiffeIdError, trustDomainFromString } from '../oidc/issuers/spiffe-id.js';
-import { subjectDomainProblem } from '../oidc/issuers/subject-domain.js';
-import { parsePolicy } from './policy.js';
-import { isRecord, lookup, type Flavor } from './keys.js';
-import type { IssuerConfig, IssuerType } from './identity.js';
+import { parsePolicy, type IssuancePolicy } from './policy.js';
+import { ISSUER_KEYS, isRecord, lookup, spell, type Flavor } from './keys.js';
 
-export { isRecord, lookup, type Flavor };
+export type IssuerField = keyof typeof ISSUER_KEYS;
 
-export const ISSUER_TYPES: readonly IssuerType[] = [
-  'email',
-  'github-workflow',
-  'gitlab-pipeline',
-  'ci-provider',
-  'buildkite-job',
-  'codefresh-workflow',
-  'chainguard-identity',
-  'kubernetes',
-  'spiffe',
-  'uri',
-  'username',
-];
+export const keyName = (field: IssuerField, flavor: Flavor): string => spell(ISSUER_KEYS, field, flavor);
 
-export const isKnownIssuerType = (t: string): t is IssuerType => (ISSUER_TYPES as readonly string[]).includes(t);
+/** One issuer's settings as the file gives them; `type` is not interpreted here. */
+export interface IssuerSettings {
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  /** As written; empty when absent. Which types exist is oidc's business (oidc/issuer-types.ts). */
+  readonly type: string;
+  readonly ciProvider?: string;
+  readonly issuerClaim?: string;
+  readonly subjectDomain?: string;
+  readonly spiffeTrustDomain?: string;
+  readonly challengeClaim?: string;
+  readonly skipEmailVerification?: boolean;
+  readonly caCert?: string;
+  readonly description?: string;
+  readonly contact?: string;
+  /** Metadata for Sigstore's config sync job (`staging`/`production`); unused by the server. */
+  readonly environment?: string;
+  /** Fulgor: a static JWKS file used instead of discovery (air-gapped issuers). */
+  readonly jwksPath?: string;
+  /** Fulgor: who may get a certificate from this issuer. */
+  readonly policy?: IssuancePolicy;
+}
 
-/** Field name → [JSON key, YAML key], as Fulcio's struct tags spell them. */
-const KEYS = {
-  issuerUrl: ['IssuerURL', 'issuer-url'],
-  clientId: ['ClientID', 'client-id'],
-  type: ['Type', 'type'],
-  ciProvider: ['CIProvider', 'ci-provider'],
-  issuerClaim: ['IssuerClaim', 'issuer-claim'],
-  subjectDomain: ['SubjectDomain', 'subject-domain'],
-  spiffeTrustDomain: ['SPIFFETrustDomain', 'spiffe-trust-domain'],
-  challengeClaim: ['ChallengeClaim', 'challenge-claim'],
-  description: ['Description', 'description'],
-  contact: ['Contact', 'contact'],
-  environment: ['Environment', 'environment'],
-  caCert: ['CACert', 'ca-cert'],
-  skipEmailVerification: ['SkipEmailVerification', 'skip-email-verification'],
-  // Fulgor's additions (Fulcio ignores unknown keys, so files stay loadable by both):
-  jwksPath: ['JWKSPath', 'jwks-path'],
-  policy: ['Policy', 'policy'],
-} as const;
-type Field = keyof typeof KEYS;
-
-export const keyName = (field: Field, flavor: Flavor): string => KEYS[field][flavor === 'json' ? 0 : 1];
+/** One OIDCIssuers or MetaIssuers entry, read. */
+export interface IssuerEntry {
+  readonly meta: boolean;
+  /** The map key: the issuer URL for OIDCIssuers, the wildcard pattern for MetaIssuers. */
+  readonly key: string;
+  /** e.g. `OIDCIssuers["https://x"]` */
+  readonly where: string;
+  readonly flavor: Flavor;
+  /** What could be read (fields with problems are left out; clientId is "" when unusable). */
+  readonly settings: IssuerSettings;
+  /** False when the entry has problems of its own (recorded with the file's problems). */
+  readonly usable: boolean;
+}
 
 function validUrl(u: string): boolean {
   try {
@@ -56,17 +55,6 @@ function validUrl(u: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** spiffeid.TrustDomainFromString: undefined when valid, else why not. */
-function trustDomainProblem(td: string): string | undefined {
-  try {
-    trustDomainFromString(td);
-    return undefined;
-  } catch (e) {
-    if (e instanceof SpiffeIdError) return e.message;
-    throw e;
   }
 }
 
@@ -98,16 +86,16 @@ export interface IssuerContext {
   readonly warnings: string[];
 }
 
-/** Reads one issuer entry; returns undefined (with problems recorded) when it is unusable. */
-export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerConfig | undefined {
+/** Reads one issuer entry; undefined (with a problem recorded) when it is not even a mapping. */
+export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerEntry | undefined {
   const { flavor, where, problems } = ctx;
   if (!isRecord(raw)) {
     problems.push(`${where}: must be a mapping of issuer settings`);
     return undefined;
   }
   const before = problems.length;
-  const at = (f: Field): string => `${where}.${keyName(f, flavor)}`;
-  const str = (f: Field): string | undefined => {
+  const at = (f: IssuerField): string => `${where}.${keyName(f, flavor)}`;
+  const str = (f: IssuerField): string | undefined => {
     const v = lookup(raw, keyName(f, flavor), flavor);
     if (v === undefined) return undefined;
     // yaml.v3 decodes any scalar into a string field by its text; JSON requires a string.
@@ -131,7 +119,7 @@ export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerConfig | und
     if (!validUrl(issuerUrl)) problems.push(`${at('issuerUrl')}: "${issuerUrl}" is not a valid URL`);
   }
 
-  const absent = (f: Field): boolean => {
+  const absent = (f: IssuerField): boolean => {
     const v = lookup(raw, keyName(f, flavor), flavor);
     return v === undefined || v === '';
   };
@@ -140,46 +128,9 @@ export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerConfig | und
 
   const challengeClaim = str('challengeClaim');
   const type = str('type') ?? '';
-  if (!isKnownIssuerType(type)) {
-    if (challengeClaim === undefined) {
-      problems.push(type === '' ? `${at('type')}: required` : `${at('type')}: unknown issuer type "${type}"`);
-    } else {
-      ctx.warnings.push(`${at('type')}: unknown issuer type "${type}"; tokens from this issuer will not be accepted`);
-    }
-  }
-
   const issuerClaim = str('issuerClaim');
-  if (issuerClaim !== undefined && type !== 'email') {
-    problems.push(`${at('issuerClaim')}: only email issuers can use issuer claim mapping`);
-  } else if (issuerClaim !== undefined) {
-    try {
-      parseClaimPath(issuerClaim);
-    } catch (e) {
-      problems.push(`${at('issuerClaim')}: ${(e as Error).message}`);
-    }
-  }
-
   const spiffeTrustDomain = str('spiffeTrustDomain');
-  if (type === 'spiffe') {
-    if (ctx.meta) problems.push(`${at('type')}: SPIFFE meta issuers are not supported`);
-    else if (spiffeTrustDomain === undefined) problems.push(`${at('spiffeTrustDomain')}: required for spiffe issuers`);
-    else {
-      const why = trustDomainProblem(spiffeTrustDomain);
-      if (why !== undefined) problems.push(`${at('spiffeTrustDomain')}: "${spiffeTrustDomain}" is not a valid SPIFFE trust domain (${why})`);
-    }
-  }
-
-  // uri and username issuers may only vouch for subjects under their own domain (Fulcio isURISubjectAllowed and
-  // validateAllowedDomain). Fulcio checks OIDCIssuers only; meta issuers are held to the same rule against their
-  // pattern's host, where a wildcard label matches only itself.
   const subjectDomain = str('subjectDomain');
-  if (type === 'uri' || type === 'username') {
-    if (subjectDomain === undefined) problems.push(`${at('subjectDomain')}: required for ${type} issuers`);
-    else {
-      const why = subjectDomainProblem(type, subjectDomain, issuerUrl ?? ctx.key);
-      if (why !== undefined) problems.push(`${at('subjectDomain')}: ${why}`);
-    }
-  }
 
   const caCert = str('caCert');
   if (caCert !== undefined && !validCACert(caCert)) problems.push(`${at('caCert')}: does not hold a parseable PEM certificate`);
@@ -209,8 +160,14 @@ export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerConfig | und
     contact: str('contact'),
     environment: str('environment'),
   };
-  if (problems.length > before || clientId === undefined) return undefined;
-  const cfg: Record<string, unknown> = { issuerUrl, clientId, type };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) cfg[k] = v;
-  return cfg as unknown as IssuerConfig;
+  const settings: Record<string, unknown> = { issuerUrl, clientId: clientId ?? '', type };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) settings[k] = v;
+  return {
+    meta: ctx.meta,
+    key: ctx.key,
+    where,
+    flavor,
+    settings: settings as unknown as IssuerSettings,
+    usable: problems.length === before && clientId !== undefined,
+  };
 }

@@ -5,54 +5,17 @@
 // Keys follow the file's flavor as Go decodes it: JSON keys are Fulcio's Go field names, matched case-insensitively;
 // YAML keys are the struct tags, matched exactly. `define` is allowed at the top level of either (the anchor list of
 // Fulcio's shipped YAML). Policy rules are checked by config/policy.ts, which already reports their unknown keys.
-import { EXTENSION_KEYS } from './ci-metadata.js';
-import { isRecord, lookup, type Flavor } from './keys.js';
-import { parseYamlConfig } from './yaml-alias-keys.js';
+import { CI_PROVIDER_KEYS, EXTENSION_TEMPLATE_KEYS, ISSUER_KEYS, TOP_KEYS, isRecord, lookup, spell, type Flavor, type Spelling } from './keys.js';
+import { decodeIdentityDocument } from './identity.js';
 
-type Spellings = readonly (readonly [json: string, yaml: string])[];
+export { decodeIdentityDocument };
 
-const TOP: Spellings = [
-  ['OIDCIssuers', 'oidc-issuers'],
-  ['MetaIssuers', 'meta-issuers'],
-  ['CIIssuerMetadata', 'ci-issuer-metadata'],
-];
+type Spellings = readonly Spelling[];
 
-/** Fulcio's OIDCIssuer fields, then Fulgor's two additions. */
-const ISSUER: Spellings = [
-  ['IssuerURL', 'issuer-url'],
-  ['ClientID', 'client-id'],
-  ['Type', 'type'],
-  ['CIProvider', 'ci-provider'],
-  ['IssuerClaim', 'issuer-claim'],
-  ['SubjectDomain', 'subject-domain'],
-  ['SPIFFETrustDomain', 'spiffe-trust-domain'],
-  ['ChallengeClaim', 'challenge-claim'],
-  ['Description', 'description'],
-  ['Contact', 'contact'],
-  ['Environment', 'environment'],
-  ['CACert', 'ca-cert'],
-  ['SkipEmailVerification', 'skip-email-verification'],
-  ['JWKSPath', 'jwks-path'],
-  ['Policy', 'policy'],
-];
-
-const CI_PROVIDER: Spellings = [
-  ['DefaultTemplateValues', 'default-template-values'],
-  ['ExtensionTemplates', 'extension-templates'],
-  ['SubjectAlternativeNameTemplate', 'subject-alternative-name-template'],
-  ['ClaimsOverrideDefaults', 'claims-override-defaults'],
-];
-
-const EXTENSIONS: Spellings = EXTENSION_KEYS.map(([, json, yaml]) => [json, yaml] as const);
-
-/** Decodes an identity file as parseIdentityConfig does (JSON first, then YAML with alias keys); throws if neither. */
-export function decodeIdentityDocument(text: string): { doc: unknown; flavor: Flavor } {
-  try {
-    return { doc: JSON.parse(text), flavor: 'json' };
-  } catch {
-    return { doc: parseYamlConfig(text), flavor: 'yaml' };
-  }
-}
+const TOP: Spellings = Object.values(TOP_KEYS);
+const ISSUER: Spellings = Object.values(ISSUER_KEYS);
+const CI_PROVIDER: Spellings = Object.values(CI_PROVIDER_KEYS);
+const EXTENSIONS: Spellings = Object.values(EXTENSION_TEMPLATE_KEYS);
 
 function check(obj: Record<string, unknown>, known: Spellings, flavor: Flavor, where: string, out: string[], extra: readonly string[] = []): void {
   const mine = known.map((k) => (flavor === 'json' ? k[0] : k[1]));
@@ -88,22 +51,24 @@ export function unknownKeys(doc: unknown, flavor: Flavor): string[] {
   const out: string[] = [];
   if (!isRecord(doc)) return out;
   check(doc, TOP, flavor, '', out, ['define']);
-  const name = (i: number) => (TOP[i] as readonly [string, string])[flavor === 'json' ? 0 : 1];
-  for (const i of [0, 1]) {
-    const section = lookup(doc, name(i), flavor);
+  for (const k of ['oidcIssuers', 'metaIssuers'] as const) {
+    const name = spell(TOP_KEYS, k, flavor);
+    const section = lookup(doc, name, flavor);
     if (!isRecord(section)) continue;
     for (const [key, issuer] of Object.entries(section)) {
-      if (isRecord(issuer)) check(issuer, ISSUER, flavor, `${name(i)}[${JSON.stringify(key)}]`, out);
+      if (isRecord(issuer)) check(issuer, ISSUER, flavor, `${name}[${JSON.stringify(key)}]`, out);
     }
   }
-  const ci = lookup(doc, name(2), flavor);
+  const ciName = spell(TOP_KEYS, 'ciIssuerMetadata', flavor);
+  const ci = lookup(doc, ciName, flavor);
   if (isRecord(ci)) {
     for (const [provider, entry] of Object.entries(ci)) {
       if (!isRecord(entry)) continue;
-      const where = `${name(2)}[${JSON.stringify(provider)}]`;
+      const where = `${ciName}[${JSON.stringify(provider)}]`;
       check(entry, CI_PROVIDER, flavor, where, out);
-      const ext = lookup(entry, flavor === 'json' ? 'ExtensionTemplates' : 'extension-templates', flavor);
-      if (isRecord(ext)) check(ext, EXTENSIONS, flavor, `${where}.${flavor === 'json' ? 'ExtensionTemplates' : 'extension-templates'}`, out);
+      const extName = spell(CI_PROVIDER_KEYS, 'extensions', flavor);
+      const ext = lookup(entry, extName, flavor);
+      if (isRecord(ext)) check(ext, EXTENSIONS, flavor, `${where}.${extName}`, out);
     }
   }
   return out;

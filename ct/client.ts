@@ -3,6 +3,7 @@
 // CtClientError whose message says which log call failed and why, and whether the log was unavailable (no answer,
 // or 5xx: worth a retry) or rejected the call (4xx, or an answer that cannot be used, such as an SCT that does not
 // verify with the log's key).
+import { decodeBase64 } from '../lib/base64.js';
 import { httpRequest, type HttpResponse } from '../lib/http-client.js';
 import type { Sct } from './structures.js';
 import { signedEntryForChain, verifySct, verifySth, type TreeHead } from './verify.js';
@@ -54,9 +55,9 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 
 function base64(v: unknown, what: string): Buffer {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0)
-    throw new Error(`${what} is not base64`);
-  return Buffer.from(v, 'base64');
+  const bytes = typeof v === 'string' ? decodeBase64(v) : undefined;
+  if (bytes === undefined) throw new Error(`${what} is not base64`);
+  return bytes;
 }
 const bytes = (body: Json, name: string): Buffer => base64(body[name], `field ${name}`);
 const hashList = (body: Json, name: string): Buffer[] =>

@@ -1,6 +1,7 @@
 // RFC 6962 §4 HTTP endpoints (ct-log.md §1) as an express 5 Router, mountable under any prefix, and a standalone
 // app around it. Binary values are standard padded base64; errors are text/plain with a readable message.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { decodeBase64 } from '../lib/base64.js';
 import { isFulgorError } from '../lib/errors.js';
 import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';
@@ -12,17 +13,16 @@ import type { Sct } from './structures.js';
 
 /** ctfe's default --max_cert_chain_size. */
 export const MAX_BODY_BYTES = 512_000;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 export interface CtRouterOptions {
   readonly logger?: Logger;
 }
 
 const b64 = (b: Buffer): string => b.toString('base64');
 
-function decodeBase64(value: string, what: string): Buffer {
-  if (!BASE64.test(value) || value.length % 4 !== 0) throw badRequest(`${what} is not valid base64`);
-  return Buffer.from(value, 'base64');
+function base64Field(value: string, what: string): Buffer {
+  const bytes = decodeBase64(value);
+  if (bytes === undefined) throw badRequest(`${what} is not valid base64`);
+  return bytes;
 }
 
 function queryString(req: Request, name: string): string {
@@ -45,7 +45,7 @@ function chainFromBody(body: unknown): Buffer[] {
   checkChainLength(chain.length);
   return chain.map((c, i) => {
     if (typeof c !== 'string') throw badRequest(`chain[${i}] must be a base64 string`);
-    return decodeBase64(c, `chain[${i}]`);
+    return base64Field(c, `chain[${i}]`);
   });
 }
 
@@ -121,7 +121,7 @@ export function createCtRouter(log: CtLog, options: CtRouterOptions = {}): Route
 
   get('get-proof-by-hash', async (req, res) => {
     // A raw '+' in the query arrives as a space after form decoding; being lenient here is harmless.
-    const hash = decodeBase64(queryString(req, 'hash').replace(/ /g, '+'), 'hash');
+    const hash = base64Field(queryString(req, 'hash').replace(/ /g, '+'), 'hash');
     const proof = await log.getProofByHash(hash, queryNumber(req, 'tree_size'));
     res.json({ leaf_index: proof.leafIndex, audit_path: proof.auditPath.map(b64) });
   });

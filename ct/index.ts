@@ -1,4 +1,7 @@
-// The CT log's public surface: what the CA server and the CLI use.
+// ct/: the RFC 6962 log. Merkle hashing and proofs, TLS structures, chain checks, sequencing with SCT and STH
+// signing, stores (file = embedded default, Redis via ioredis, memory for tests), the log's own HTTP routes, and a
+// client. It exchanges DER bytes and SCTs only. This file is its public surface: what the CA server and the CLI use.
+// May import: lib/ only (checked: ct-imports-no-ca-oidc-server-config).
 export { createLog, dedupKey, MAX_GET_ENTRIES } from './log.js';
 export type { CtLog, LogOptions, SignedTreeHead, InclusionProof, EntryAndProof } from './log.js';
 export { createCtServer, createCtRouter, MAX_BODY_BYTES } from './http.js';

@@ -1,4 +1,5 @@
 // DER <-> PEM. PEM is emitted with 64-column lines and a trailing newline.
+import { decodeBase64 } from './base64.js';
 
 export function toPem(der: Uint8Array, label: string): string {
   const b64 = Buffer.from(der).toString('base64');
@@ -18,8 +19,9 @@ export function parsePemBlocks(text: string): PemBlock[] {
   const out: PemBlock[] = [];
   for (const m of text.matchAll(BLOCK)) {
     const body = (m[2] as string).replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) throw new Error(`malformed PEM ${m[1]} body`);
-    out.push({ label: m[1] as string, der: Buffer.from(body, 'base64') });
+    const der = decodeBase64(body);
+    if (der === undefined) throw new Error(`malformed PEM ${m[1]} body`);
+    out.push({ label: m[1] as string, der });
   }
   return out;
 }

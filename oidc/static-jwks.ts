@@ -6,7 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
+import type { IdentityConfig, IssuerConfig } from './identity-config.js';
 import { SUPPORTED_TOKEN_ALGORITHMS, type Provider } from './discovery.js';
 
 export interface StaticJwks {

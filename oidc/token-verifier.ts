@@ -9,8 +9,8 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import { FulgorError, type ReasonCode } from '../lib/errors.js';
-import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
-import { findIssuer, findMetaIssuer } from '../config/identity.js';
+import type { IdentityConfig, IssuerConfig } from './identity-config.js';
+import { findIssuer, findMetaIssuer } from './issuer-routing.js';
 import { discover, type DiscoveryOptions, type Provider } from './discovery.js';
 import { createProviderCache, type ProviderCacheLimits } from './provider-cache.js';
 import { loadStaticKeySets, resolveJwksPath, staticProvider } from './static-jwks.js';

@@ -3,15 +3,15 @@
 //   {"token": "<JWT>"}                              verified fully, then explained
 //   {"claims": {...}, "issuer": "<URL>"}            mapped only; `issuer` is optional (else the claims' iss)
 //
-// 200 with the JSON documented in oidc/explain.ts, whether or not a certificate would be issued; a malformed
+// 200 with the JSON documented in decision/explain.ts, whether or not a certificate would be issued; a malformed
 // request is a 400 in Fulcio's error shape. This router is mounted before the app's JSON parser, so it parses its
 // own body (same limit), and only on this route. Tokens are never logged.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { IdentityConfig } from '../config/identity.js';
+import type { IdentityConfig } from '../oidc/identity-config.js';
 import { FulgorError } from '../lib/errors.js';
 import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';
-import { explainClaims, explainToken } from '../oidc/explain.js';
+import { explainClaims, explainToken } from '../decision/explain.js';
 import type { TokenVerifier } from '../oidc/token-verifier.js';
 import { MAX_BODY_BYTES } from './app.js';
 

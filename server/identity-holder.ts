@@ -5,7 +5,8 @@
 // whose JWKSPath files cannot be read, is rejected with every problem logged, and the current state stays.
 import { readFileSync } from 'node:fs';
 import type express from 'express';
-import { parseIdentityConfig, type IdentityConfig } from '../config/identity.js';
+import { parseIdentityConfig } from '../oidc/identity-compile.js';
+import { type IdentityConfig } from '../oidc/identity-config.js';
 import { problemLines, unknownKeysInText } from '../config/unknown-keys.js';
 import type { Logger } from '../lib/log.js';
 import type { TokenVerifier } from '../oidc/token-verifier.js';

@@ -1,7 +1,7 @@
 // Fulcio's REST surface: v2 JSON routes, the legacy v1 routes cosign v2 uses, and /healthz.
 import express, { type Request, type Response } from 'express';
-import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
-import { challengeClaimFor } from '../config/identity.js';
+import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
+import { challengeClaimFor } from '../oidc/issuer-routing.js';
 import { certToPem } from '../lib/pem.js';
 import { parseV1Request, parseV2Request } from './request.js';
 import type { SigningService } from './signing-service.js';

@@ -9,7 +9,7 @@ import express from 'express';
 import { createCertificateAuthority } from '../ca/authority.js';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { createIssuingCa } from '../ca/issuing-ca.js';
-import type { IdentityConfig, IssuerConfig } from '../config/identity.js';
+import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, spkiDer } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
@@ -21,7 +21,6 @@ import { FulgorError } from '../lib/errors.js';
 import { keySigner, type Signer } from '../lib/signer.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
-import { mapClaims } from '../oidc/issuers/index.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { createApp } from './app.js';
 import { explainRouter } from './explain-route.js';
@@ -195,7 +194,6 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const signing = createSigningService({
     metrics,
     verifier: holder.verifier,
-    mapClaims: (t) => mapClaims(t.issuer, t.claims),
     ca,
     ct: sctSource(ct),
     logger: o.logger,

@@ -1,5 +1,7 @@
-// The transport-agnostic issuance flow: verify the token, map claims, check the key and its proof, issue a
-// precertificate, log it, and issue the final certificate with the SCT embedded. No certificate leaves without an SCT.
+// The transport-agnostic issuance flow: verify the token, let the decision core (decision/decide.ts, which explain
+// uses too) map the claims, evaluate the policy and build the certificate's identity, check the key and its proof,
+// issue a precertificate carrying exactly that identity, log it, and issue the final certificate with the SCT
+// embedded. No certificate leaves without an SCT.
 import type { CertificateAuthority } from '../ca/authority.js';
 import { type ClientKey, parseClientKey } from '../ca/client-key.js';
 import { checkCsr } from '../ca/csr.js';
@@ -8,7 +10,7 @@ import { FulgorError, isFulgorError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Principal } from '../oidc/principal.js';
 import type { TokenVerifier, VerifiedToken } from '../oidc/token-verifier.js';
-import { evaluatePolicy } from '../oidc/policy.js';
+import { decide, type Decision } from '../decision/decide.js';
 import type { SigningRequest } from './request.js';
 
 /** What the CA needs from a CT log: an SCT for a precertificate chain, already TLS-encoded as an SCT list. */
@@ -18,7 +20,6 @@ export interface SctSource {
 
 export interface SigningServiceDeps {
   readonly verifier: TokenVerifier;
-  readonly mapClaims: (token: VerifiedToken) => Principal;
   readonly ca: CertificateAuthority;
   readonly ct: SctSource;
   readonly logger: Logger;
@@ -47,25 +48,34 @@ function clientKeyFor(req: SigningRequest, principal: Principal): ClientKey {
   return key;
 }
 
-/** Refuses (403, naming the rule) when the issuer's policy does not allow this identity; logs the identity, never the token. */
-function enforcePolicy(verified: VerifiedToken, principal: Principal, deps: SigningServiceDeps): void {
-  const decision = evaluatePolicy(verified.issuer.policy, verified.claims);
-  if (decision.allowed) return;
-  const rule = decision.refusedBy ?? 'unknown';
-  const verdict = decision.verdicts.find((v) => v.rule === rule);
-  deps.metrics?.policyDenied(verified.issuer.issuerUrl, rule);
-  deps.logger.log('warn', 'issuance refused by policy', { issuer: verified.issuer.issuerUrl, san: principal.san.value, rule });
-  throw new FulgorError('POLICY_DENIED', `rule "${rule}" refused: ${verdict?.reason ?? 'not allowed'}`, { metadata: { rule } });
+/**
+ * Throws the decision's first refusal met before the proof of possession: the claim mapping's, else the policy's
+ * (403 POLICY_DENIED naming the rule, counted and logged with the identity, never the token).
+ */
+function refuseIdentity(verified: VerifiedToken, decision: Decision, deps: SigningServiceDeps): void {
+  const refusal = decision.refusals.find((r) => r.stage !== 'certificate');
+  if (refusal === undefined) return;
+  if (refusal.stage === 'policy' && isFulgorError(refusal.error) && refusal.error.code === 'POLICY_DENIED') {
+    const rule = refusal.error.metadata['rule'] ?? 'unknown';
+    deps.metrics?.policyDenied(verified.issuer.issuerUrl, rule);
+    deps.logger.log('warn', 'issuance refused by policy', { issuer: verified.issuer.issuerUrl, san: decision.principal?.san.value, rule });
+  }
+  throw refusal.error;
 }
 
 export function createSigningService(deps: SigningServiceDeps): SigningService {
   return {
     async issue(req) {
       const verified = await deps.verifier.verify(req.token);
-      const principal = deps.mapClaims(verified);
-      enforcePolicy(verified, principal, deps);
+      const decision = decide(verified.issuer, verified.claims);
+      refuseIdentity(verified, decision, deps);
+      const { principal, certificate } = decision;
+      if (principal === undefined || certificate === undefined) throw new FulgorError('INTERNAL', 'the decision has no identity'); // unreachable: mapping refused
       const key = clientKeyFor(req, principal);
-      const pre = await deps.ca.precertificate(principal, key);
+      // A value the certificate cannot carry is met here, after the proof of possession, as the CA meets it.
+      const late = decision.refusals.find((r) => r.stage === 'certificate');
+      if (late !== undefined || certificate.der === undefined) throw late?.error ?? new FulgorError('INTERNAL', 'the certificate identity was not encoded');
+      const pre = await deps.ca.precertificateWith(certificate.der, key);
       let sctList: Buffer;
       try {
         sctList = await deps.ct.sctListFor([pre.der, ...deps.ca.chain]);

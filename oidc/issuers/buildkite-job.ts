@@ -2,7 +2,7 @@
 // https://buildkite.com/<organization_slug>/<pipeline_slug> (plain concatenation, then url.Parse). Only the issuer
 // (.1, .8) and subject (.24) extensions are set; the proof-of-possession name is `sub`.
 
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, stringClaims, subjectClaim } from './claims.js';
 import { GoURLError, parseGoURL } from './go-url.js';

@@ -4,7 +4,7 @@
 // present, which then must be verified, else `sub`.
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, emailVerified, invalidClaim, stringClaim, subjectClaim } from './claims.js';
 import { goJoinPath } from './go-url.js';

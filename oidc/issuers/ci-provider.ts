@@ -1,6 +1,6 @@
 // The template-driven `ci-provider` identity type (Fulcio's pkg/identity/ciprovider). The issuer's compiled
-// CIIssuerMetadata entry (IssuerConfig.ci, attached at config load) maps the token's claims to the URI SAN and the
-// extensions:
+// CIIssuerMetadata entry (IssuerConfig.ci, compiled at load by oidc/identity-compile.ts) maps the token's claims to
+// the URI SAN and the extensions:
 //   1. claims are flattened to strings (integral numbers without exponent, other numbers in shortest decimal form,
 //      booleans as true/false, objects and arrays as Go's %v);
 //   2. claims are merged with the provider's default-template-values. Unlike Fulcio (where claims always win), an
@@ -12,8 +12,8 @@
 // Failures are 400s: MISSING_CLAIM when a referenced claim is absent, INVALID_CLAIM otherwise.
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig } from '../../config/identity.js';
-import type { CiProvider, CiValue } from '../../config/ci-metadata.js';
+import type { IssuerConfig } from '../identity-config.js';
+import type { CiProvider, CiValue } from '../identity-config.js';
 import { TemplateExecError, goFloatF, goSprintV } from '../template/index.js';
 import type { Claims, FulcioExtensionValues, Principal } from '../principal.js';
 import { baseExtensions, compactExtensions, subjectClaim } from './claims.js';

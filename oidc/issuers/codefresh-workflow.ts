@@ -5,7 +5,7 @@
 //   .18        <platform>/api/pipelines/<pipeline_id>
 //   .11 runner_environment, .12 scm_repo_url, .14 scm_ref (left out when empty)
 
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, compactExtensions, requireAscii, stringClaims, subjectClaim } from './claims.js';
 import { goJoinPath, goURLString } from './go-url.js';

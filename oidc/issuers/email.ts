@@ -3,7 +3,7 @@
 // at the issuer's IssuerClaim JSONPath (Dex federation: `$.federated_claims.connector_id`).
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { claimAtPath } from './claim-path.js';
 import { baseExtensions, emailVerified, invalidClaim, missingClaim, stringClaim } from './claims.js';

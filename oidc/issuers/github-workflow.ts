@@ -2,7 +2,7 @@
 // non-empty string; URLs are built as url.Parse("https://github.com/").JoinPath(...), which cleans "." and "..".
 // The deployment environment (.23) is never emitted by this type.
 
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, compactExtensions, requireAscii, stringClaims, subjectClaim } from './claims.js';
 import { goJoinPath, goURLString, parseGoURL } from './go-url.js';

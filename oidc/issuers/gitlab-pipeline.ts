@@ -2,7 +2,7 @@
 // scheme-less `ci_config_ref_uri` parsed as a Go URL with its scheme forced to https; other URLs are
 // url.Parse("https://gitlab.com/").JoinPath(...). No .2–.6 and no .23.
 
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, compactExtensions, int64Claim, invalidClaim, missingClaim, requireAscii, stringClaims, subjectClaim } from './claims.js';
 import { type GoURL, GoURLError, goJoinPath, goURLString, parseGoURL } from './go-url.js';

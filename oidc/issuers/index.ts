@@ -1,7 +1,9 @@
 // Claim mapping: a pure function from a verified token's claims to a Principal, dispatched on the issuer's type.
+// MAPPERS is typed over IssuerType (oidc/issuer-types.ts), so a type added to that table must get a mapper here.
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig, IssuerType } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
+import { isKnownIssuerType, type IssuerType } from '../issuer-types.js';
 import type { Claims, Principal } from '../principal.js';
 import { buildkiteJobPrincipal } from './buildkite-job.js';
 import { chainguardIdentityPrincipal } from './chainguard-identity.js';
@@ -31,13 +33,11 @@ const MAPPERS: Record<IssuerType, ClaimMapper> = {
   username: usernamePrincipal,
 };
 
-/** Whether mapClaims can handle tokens from issuers of this type. */
-export function isSupportedIssuerType(type: string): boolean {
-  return Object.prototype.hasOwnProperty.call(MAPPERS, type);
-}
+/** Whether mapClaims can handle tokens from issuers of this type: every type of the table has a mapper. */
+export const isSupportedIssuerType: (type: string) => type is IssuerType = isKnownIssuerType;
 
 export function mapClaims(issuer: IssuerConfig, claims: Claims): Principal {
-  const mapper = isSupportedIssuerType(issuer.type) ? MAPPERS[issuer.type] : undefined;
+  const mapper = isKnownIssuerType(issuer.type) ? MAPPERS[issuer.type] : undefined;
   if (mapper === undefined) {
     throw new FulgorError('BAD_REQUEST', `issuer type "${issuer.type}" is not supported`, {
       metadata: { issuerType: issuer.type },

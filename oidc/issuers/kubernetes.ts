@@ -4,7 +4,7 @@
 // JSON type fail decoding. The proof-of-possession name is `sub` (system:serviceaccount:<ns>:<sa> in clusters),
 // which must be a non-empty string.
 
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, invalidClaim, subjectClaim } from './claims.js';
 import { uriSan } from './uri-san.js';

@@ -2,7 +2,7 @@
 // equals the issuer's configured SPIFFETrustDomain; it becomes the URI SAN and the proof-of-possession name.
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, invalidClaim, subjectClaim } from './claims.js';
 import { parseSpiffeId, SpiffeIdError, trustDomainFromString, type SpiffeId } from './spiffe-id.js';

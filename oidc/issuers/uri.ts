@@ -2,7 +2,7 @@
 // and hostname equal those of the issuer's SubjectDomain. It becomes the URI SAN and the proof-of-possession name.
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, invalidClaim, subjectClaim } from './claims.js';
 import { GoURLError, parseGoURL, type GoURL } from './go-url.js';

@@ -3,7 +3,7 @@
 // "<sub>!<SubjectDomain>"; the proof-of-possession name and .24 are the bare username.
 
 import { FulgorError } from '../../lib/errors.js';
-import type { IssuerConfig } from '../../config/identity.js';
+import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, invalidClaim, subjectClaim } from './claims.js';
 import { looksLikeEmail } from './subject-domain.js';

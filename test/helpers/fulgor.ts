@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { parseIdentityConfig } from '../../config/identity.js';
+import { parseIdentityConfig } from '../../oidc/identity-compile.js';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Signer } from '../../lib/signer.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseIdentityConfig } from '../../config/identity.js';
+import { parseIdentityConfig } from '../../oidc/identity-compile.js';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { memoryLogger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { CompactSign } from 'jose';
-import { parseIdentityConfig } from '../../config/identity.js';
+import { parseIdentityConfig } from '../../oidc/identity-compile.js';
 import { systemClock } from '../../lib/clock.js';
 import { issuerRouter, mintToken, publicJwk } from '../../oidc/dev-issuer.js';
 import { MAX_RESPONSE_BYTES } from '../../oidc/issuer-http.js';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { type CiProvider, compileCiIssuerMetadata } from '../../../config/ci-metadata.js';
-import { findIssuer, parseIdentityConfig } from '../../../config/identity.js';
+import { type CiProvider } from '../../../oidc/identity-config.js';
+import { compileCiIssuerMetadata } from '../../../oidc/ci-compile.js';
+import { findIssuer } from '../../../oidc/issuer-routing.js';
+import { parseIdentityConfig } from '../../../oidc/identity-compile.js';
 import { parseYamlConfig, separateAliasKeys } from '../../../config/yaml-alias-keys.js';
 
 const compile = (raw: Record<string, unknown>, flavor: 'json' | 'yaml' = 'yaml') => {

@@ -1,7 +1,8 @@
 // Fulcio's own pkg/config/fulcio_config_test.go, against the shipped config/identity/config.yaml (unchanged copy).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { findIssuer, loadIdentityConfig, parseIdentityConfig } from '../../../config/identity.js';
+import { findIssuer } from '../../../oidc/issuer-routing.js';
+import { loadIdentityConfig, parseIdentityConfig } from '../../../oidc/identity-compile.js';
 
 const FULCIO_CONFIG = '/work/shared/fixtures/fulcio-identity-config.yaml';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseIdentityConfig } from '../../../config/identity.js';
+import { parseIdentityConfig } from '../../../oidc/identity-compile.js';
 import { parseGoURL } from '../../../oidc/issuers/go-url.js';
 import { isURISubjectAllowed, subjectDomainProblem, validateAllowedDomain } from '../../../oidc/issuers/subject-domain.js';
 

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import {
-  type IdentityConfig,
-  type IssuerConfig,
-  challengeClaimFor,
-  findIssuer,
-  loadIdentityConfig,
-  parseIdentityConfig,
-} from '../../../config/identity.js';
+import { type IdentityConfig, type IssuerConfig } from '../../../oidc/identity-config.js';
+import { challengeClaimFor, findIssuer } from '../../../oidc/issuer-routing.js';
+import { loadIdentityConfig, parseIdentityConfig } from '../../../oidc/identity-compile.js';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../../../../test/fixtures/identity/${name}`, import.meta.url));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { metaIssuerRegex } from '../../../config/identity.js';
+import { metaIssuerRegex } from '../../../oidc/issuer-routing.js';
 
 // Fulcio's TestMetaURLs (pkg/config/config_test.go), fulcio.md §5.1.
 describe('config/identity: metaIssuerRegex', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseIdentityConfig } from '../../../config/identity.js';
+import { parseIdentityConfig } from '../../../oidc/identity-compile.js';
 import { compilePattern, parsePolicy, type IssuancePolicy } from '../../../config/policy.js';
 
 const W = 'OIDCIssuers["https://x"].Policy';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import express from 'express';
 import { createDevCa } from '../../../ca/dev-ca.js';
-import { parseIdentityConfig } from '../../../config/identity.js';
+import { parseIdentityConfig } from '../../../oidc/identity-compile.js';
 import { FulgorError } from '../../../lib/errors.js';
 import { listenHttp, type Listening } from '../../../lib/listen.js';
 import { memoryLogger } from '../../../lib/log.js';

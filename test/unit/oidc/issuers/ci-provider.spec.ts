@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { V1 as V1_CLAIMS, V3 as V3_CLAIMS, V4 as V4_CLAIMS } from '../../../helpers/fulcio-vectors.js';
-import { type IssuerConfig, findIssuer, loadIdentityConfig, parseIdentityConfig } from '../../../../config/identity.js';
+import { type IssuerConfig } from '../../../../oidc/identity-config.js';
+import { findIssuer } from '../../../../oidc/issuer-routing.js';
+import { loadIdentityConfig, parseIdentityConfig } from '../../../../oidc/identity-compile.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { ciProviderPrincipal, flattenClaims } from '../../../../oidc/issuers/ci-provider.js';
 import { githubWorkflowPrincipal } from '../../../../oidc/issuers/github-workflow.js';

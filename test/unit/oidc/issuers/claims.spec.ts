@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { V1, V3, V4 } from '../../../helpers/fulcio-vectors.js';
-import { type IssuerConfig, type IssuerType, challengeClaimFor, findIssuer, loadIdentityConfig } from '../../../../config/identity.js';
-import { ISSUER_TYPES } from '../../../../config/identity-issuer.js';
+import { type IssuerConfig, type IssuerType } from '../../../../oidc/identity-config.js';
+import { challengeClaimFor, findIssuer } from '../../../../oidc/issuer-routing.js';
+import { loadIdentityConfig } from '../../../../oidc/identity-compile.js';
+import { ISSUER_TYPES } from '../../../../oidc/issuer-types.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { subjectClaim } from '../../../../oidc/issuers/claims.js';
 import { mapClaims } from '../../../../oidc/issuers/index.js';

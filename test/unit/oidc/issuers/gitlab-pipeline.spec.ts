@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { V3 } from '../../../helpers/fulcio-vectors.js';
-import type { IssuerConfig } from '../../../../config/identity.js';
+import type { IssuerConfig } from '../../../../oidc/identity-config.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { mapClaims } from '../../../../oidc/issuers/index.js';
 import { GITLAB_REQUIRED_CLAIMS } from '../../../../oidc/issuers/gitlab-pipeline.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { IssuerConfig, IssuerType } from '../../../../config/identity.js';
-import { ISSUER_TYPES } from '../../../../config/identity-issuer.js';
+import type { IssuerConfig, IssuerType } from '../../../../oidc/identity-config.js';
+import { ISSUER_TYPES } from '../../../../oidc/issuer-types.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { isSupportedIssuerType, mapClaims } from '../../../../oidc/issuers/index.js';
 

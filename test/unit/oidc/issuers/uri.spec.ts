@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { IssuerConfig } from '../../../../config/identity.js';
+import type { IssuerConfig } from '../../../../oidc/identity-config.js';
 import { isFulgorError } from '../../../../lib/errors.js';
 import { mapClaims } from '../../../../oidc/issuers/index.js';
 

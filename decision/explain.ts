@@ -1,6 +1,7 @@
-// `explain`: what a token (or a set of claims) would get from this CA, without issuing anything. It follows the
-// issuance path step by step (token verification, issuer routing, claim mapping, issuance policy, certificate
-// contents) and keeps going after a failure wherever the later steps still have something to say.
+// `explain`: what a token (or a set of claims) would get from this CA, without issuing anything. It verifies the
+// token as issuance does, then reports what the decision core (decision/decide.ts, the function issuance uses)
+// decides: issuer routing, claim mapping, issuance policy, certificate contents. It keeps going after a failure
+// wherever the later steps still have something to say.
 //
 // The JSON shape (what `fulgor explain --json` prints and POST /api/v2/explain returns):
 //
@@ -32,20 +33,19 @@
 //   Problem = { "stage": "input"|"token"|"issuer"|"mapping"|"policy"|"certificate", "reason": ReasonCode,
 //               "message": string, "metadata"?: { [k: string]: string } }
 import { decodeJwt } from 'jose';
-import { sanExtension } from '../ca/san.js';
-import { renderFulcioExtensions } from '../ca/extensions.js';
-import { findIssuer, isKnownIssuerType, type IdentityConfig, type IssuerConfig } from '../config/identity.js';
+import type { IdentitySan, IdentityExtension } from '../ca/leaf-identity.js';
 import { FulgorError, isFulgorError } from '../lib/errors.js';
-import { explainExtensions, explainSan, type ExplainedExtension, type ExplainedSan } from './explain-extensions.js';
-import { mapClaims } from './issuers/index.js';
-import { evaluatePolicy, type RuleVerdict } from './policy.js';
-import type { Claims } from './principal.js';
-import type { TokenVerifier } from './token-verifier.js';
+import type { IdentityConfig } from '../oidc/identity-config.js';
+import type { RuleVerdict } from '../oidc/policy.js';
+import type { Claims } from '../oidc/principal.js';
+import type { TokenVerifier } from '../oidc/token-verifier.js';
+import { decide, route, type Stage } from './decide.js';
 
-export type { ExplainedExtension, ExplainedSan };
+export type ExplainedExtension = IdentityExtension;
+export type ExplainedSan = IdentitySan;
 
 export interface Problem {
-  readonly stage: 'input' | 'token' | 'issuer' | 'mapping' | 'policy' | 'certificate';
+  readonly stage: Stage;
   readonly reason: string;
   readonly message: string;
   readonly metadata?: Readonly<Record<string, string>>;
@@ -78,7 +78,7 @@ export interface Explanation {
   readonly warnings: readonly string[];
 }
 
-function problem(stage: Problem['stage'], e: unknown): Problem {
+function problem(stage: Stage, e: unknown): Problem {
   const fe = isFulgorError(e) ? e : new FulgorError('INTERNAL', e instanceof Error ? e.message : String(e));
   const meta = Object.keys(fe.metadata).length > 0 ? { metadata: fe.metadata } : {};
   return { stage, reason: fe.code, message: fe.message, ...meta };
@@ -88,30 +88,6 @@ const configured = (identity: IdentityConfig) => ({
   oidcIssuers: [...identity.oidcIssuers.keys()],
   metaIssuers: identity.metaIssuers.map((m) => m.pattern),
 });
-
-/** Which entry handles `iss`, as findIssuer decides, and how; or why none does. */
-function locateIssuer(identity: IdentityConfig, iss: string): { cfg: IssuerConfig; how: ExplainedIssuer } | { error: Problem } {
-  const exact = identity.oidcIssuers.get(iss);
-  if (exact !== undefined && !isKnownIssuerType(exact.type)) {
-    const msg = `issuer ${JSON.stringify(iss)} is configured with type ${JSON.stringify(exact.type)}, which Fulgor cannot map: its tokens are refused`;
-    return { error: { stage: 'issuer', reason: 'UNKNOWN_ISSUER', message: msg } };
-  }
-  const cfg = findIssuer(identity, iss);
-  if (cfg === undefined) {
-    const msg = `no configured issuer handles ${JSON.stringify(iss)} (no OIDCIssuers entry with that URL and no MetaIssuers pattern matches it)`;
-    return { error: { stage: 'issuer', reason: 'UNKNOWN_ISSUER', message: msg } };
-  }
-  const meta = exact === undefined ? identity.metaIssuers.find((m) => isKnownIssuerType(m.config.type) && m.regex.test(iss)) : undefined;
-  const how: ExplainedIssuer = {
-    url: cfg.issuerUrl,
-    matchedBy: meta === undefined ? 'OIDCIssuers' : 'MetaIssuers',
-    ...(meta !== undefined ? { pattern: meta.pattern } : {}),
-    type: cfg.type,
-    clientId: cfg.clientId,
-    ...(cfg.ciProvider !== undefined ? { ciProvider: cfg.ciProvider } : {}),
-  };
-  return { cfg, how };
-}
 
 /** An Explanation with its keys in the documented order. */
 function assemble(identity: IdentityConfig, s: Start, rest: Pick<Explanation, 'issuer' | 'mapping' | 'policy' | 'certificate'>): Explanation {
@@ -136,7 +112,7 @@ interface Start {
   readonly warnings: string[];
 }
 
-/** Routes, maps, evaluates the policy and renders, collecting every problem in issuance order. */
+/** Routes, then reports the decision core's verdict for these claims, collecting every problem in issuance order. */
 function explainFrom(identity: IdentityConfig, claims: Claims, iss: string | undefined, s: Start): Explanation {
   const { errors } = s;
   const done = (rest: Pick<Explanation, 'issuer' | 'mapping' | 'policy' | 'certificate'>): Explanation =>
@@ -145,59 +121,37 @@ function explainFrom(identity: IdentityConfig, claims: Claims, iss: string | und
     errors.push({ stage: 'issuer', reason: 'MISSING_CLAIM', message: 'no issuer: the claims have no string "iss" and no issuer was given' });
     return done({ issuer: null, mapping: null, policy: null, certificate: null });
   }
-  const found = locateIssuer(identity, iss);
-  if ('error' in found) {
-    errors.push(found.error);
+  const routed = route(identity, iss);
+  if ('refusal' in routed) {
+    errors.push(problem(routed.refusal.stage, routed.refusal.error));
     return done({ issuer: null, mapping: null, policy: null, certificate: null });
   }
-  const { cfg, how } = found;
+  const { issuer: cfg } = routed;
+  const how: ExplainedIssuer = {
+    url: cfg.issuerUrl,
+    matchedBy: routed.matchedBy,
+    ...(routed.pattern !== undefined ? { pattern: routed.pattern } : {}),
+    type: cfg.type,
+    clientId: cfg.clientId,
+    ...(cfg.ciProvider !== undefined ? { ciProvider: cfg.ciProvider } : {}),
+  };
 
-  let certificate: Explanation['certificate'] = null;
-  let mapping: NonNullable<Explanation['mapping']>;
-  try {
-    const principal = mapClaims(cfg, claims);
-    mapping = { type: cfg.type, ok: true };
-    certificate = { challenge: principal.name, san: explainSan(principal.san), extensions: explainExtensions(principal.extensions) };
-    try {
-      sanExtension(principal.san);
-      renderFulcioExtensions(principal.extensions);
-    } catch (e) {
-      errors.push(problem('certificate', e)); // reported after the policy, where issuance would meet it
-    }
-  } catch (e) {
-    mapping = { type: cfg.type, ok: false, error: problem('mapping', e) };
-    errors.push(mapping.error as Problem);
-  }
-
-  let decision: ReturnType<typeof evaluatePolicy>;
-  let policyError: Problem | undefined;
-  try {
-    decision = evaluatePolicy(cfg.policy, claims);
-  } catch (e) {
-    // A claim too long to compare: refused before any rule runs, as issuance refuses it.
-    decision = { allowed: false, verdicts: [] };
-    policyError = problem('policy', e);
-  }
-  const refused = decision.verdicts.find((v) => v.rule === decision.refusedBy);
-  if (!decision.allowed) {
-    policyError ??= {
-      stage: 'policy',
-      reason: 'POLICY_DENIED',
-      message: `rule "${decision.refusedBy ?? 'unknown'}" refused: ${refused?.reason ?? 'not allowed'}`,
-      metadata: { rule: decision.refusedBy ?? 'unknown' },
-    };
-    const certAt = errors.findIndex((p) => p.stage === 'certificate');
-    errors.splice(certAt < 0 ? errors.length : certAt, 0, policyError);
-  }
+  const decision = decide(cfg, claims);
+  const problems = decision.refusals.map((r) => problem(r.stage, r.error));
+  errors.push(...problems);
+  const mappingError = problems.find((p) => p.stage === 'mapping');
+  const mapping = mappingError === undefined ? { type: cfg.type, ok: true } : { type: cfg.type, ok: false, error: mappingError };
+  const c = decision.certificate;
+  const certificate = c === undefined ? null : { challenge: c.challenge, san: c.identity.san, extensions: c.identity.extensions };
+  const p = decision.policy;
   const policy = {
     configured: cfg.policy !== undefined,
-    allowed: decision.allowed,
-    ...(decision.refusedBy !== undefined ? { refusedBy: decision.refusedBy } : {}),
-    rules: decision.verdicts,
+    allowed: p?.allowed ?? false,
+    ...(p?.refusedBy !== undefined ? { refusedBy: p.refusedBy } : {}),
+    rules: p?.verdicts ?? [],
   };
   return done({ issuer: how, mapping, policy, certificate });
 }
-
 /** Explains claims (mapped only, never verified). `issuer`, when given, routes them and becomes their `iss`. */
 export function explainClaims(identity: IdentityConfig, claims: Claims, issuer?: string): Explanation {
   const warnings: string[] = [];

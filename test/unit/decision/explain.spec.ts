@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { UnsecuredJWT } from 'jose';
-import { findIssuer, parseIdentityConfig } from '../../../config/identity.js';
+import { findIssuer } from '../../../oidc/issuer-routing.js';
+import { parseIdentityConfig } from '../../../oidc/identity-compile.js';
 import { FulgorError } from '../../../lib/errors.js';
 import { devClaims } from '../../../oidc/dev-claims.js';
-import { explainClaims, explainToken } from '../../../oidc/explain.js';
-import { explanationText } from '../../../oidc/explain-text.js';
+import { explainClaims, explainToken } from '../../../decision/explain.js';
+import { explanationText } from '../../../decision/explain-text.js';
 import type { TokenVerifier } from '../../../oidc/token-verifier.js';
 
 const GH = 'https://token.actions.githubusercontent.com';
@@ -26,7 +27,7 @@ const identity = parseIdentityConfig(JSON.stringify({
 }));
 const GITHUB: Record<string, unknown> = { ...devClaims('github'), iss: GH };
 
-describe('oidc/explain: what a token or claims would get', () => {
+describe('decision/explain: what a token or claims would get', () => {
   it('explains GitHub claims field by field: issuer, mapping, every verdict, SAN and every extension', () => {
     const x = explainClaims(identity, GITHUB);
     assert.equal(x.allowed, true);

@@ -1,0 +1,95 @@
+// The dependency directions of the team's design notes (README "Layout"), checked by `npm test` (npm run depcheck). A forbidden import or
+// a cycle fails the build and names the rule. Type-only imports count: a type is a dependency too.
+//
+//   lib/      imports nothing above it
+//   config/   is data: imports lib/ only (no domain folder)
+//   oidc/     identity: never imports ca/, ct/, server/ (nor decision/, which sits above it)
+//   ca/       issuance: imports neither express nor ct/
+//   ct/       RFC 6962: exchanges DER and SCTs; imports no ca/, oidc/, server/, config/
+//   decision/ the one decision function above oidc/ and ca/ (issuance and explain)
+//   server/, cli/  imported only by bin/ and cli/ (and by the test/ and bench/ drivers)
+//   bench/    imports no test/
+//   and no cycles anywhere.
+const FOLDERS_ABOVE_LIB = '^(config|oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'lib-imports-nothing-above-it',
+      comment: 'lib/ holds small shared pieces; it may import node and npm packages and itself only.',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { path: FOLDERS_ABOVE_LIB },
+    },
+    {
+      name: 'config-imports-no-domain-folder',
+      comment: 'config/ is data: it reads and validates files into typed structures and knows no identity or CA logic.',
+      severity: 'error',
+      from: { path: '^config/' },
+      to: { path: '^(oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/' },
+    },
+    {
+      name: 'oidc-imports-no-ca-ct-server',
+      comment: 'oidc/ produces a Principal and knows nothing of certificates beyond the values it maps.',
+      severity: 'error',
+      from: { path: '^oidc/' },
+      to: { path: '^(ca|ct|server|decision|cli|bin)/' },
+    },
+    {
+      name: 'ca-imports-neither-express-nor-ct',
+      comment: 'The issuance core is transport-agnostic and does not know the log.',
+      severity: 'error',
+      from: { path: '^ca/' },
+      to: { path: '^(ct|server|decision|cli|bin)/|^node_modules/(@types/)?express/' },
+    },
+    {
+      name: 'ct-imports-no-ca-oidc-server-config',
+      comment: 'ct/ exchanges DER bytes and SCTs only.',
+      severity: 'error',
+      from: { path: '^ct/' },
+      to: { path: '^(ca|oidc|server|config|decision|cli|bin)/' },
+    },
+    {
+      name: 'decision-imports-no-server-cli',
+      comment: 'The decision core sits above oidc/ and ca/, below the HTTP layer and the command line.',
+      severity: 'error',
+      from: { path: '^decision/' },
+      to: { path: '^(server|cli|bin|ct)/' },
+    },
+    {
+      name: 'only-bin-and-cli-import-server-and-cli',
+      comment: 'server/ and cli/ are entry layers: nothing imports them but bin/ and cli/ (tests and benchmarks drive them).',
+      severity: 'error',
+      from: { pathNot: '^(bin|cli|server|test|bench)/' },
+      to: { path: '^(server|cli)/' },
+    },
+    {
+      name: 'server-imports-no-cli',
+      comment: 'server/ may import itself, but not the command line.',
+      severity: 'error',
+      from: { path: '^server/' },
+      to: { path: '^cli/' },
+    },
+    {
+      name: 'bench-imports-no-test',
+      comment: 'Benchmarks use the project modules, not test helpers.',
+      severity: 'error',
+      from: { path: '^bench/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'No cycles anywhere in the tree.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules)/|^test/fixtures/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

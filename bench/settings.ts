@@ -1,0 +1,49 @@
+// What a benchmark run is configured with (environment variables) and what it produces, shared by run.ts and report.ts.
+import type { AppendBench } from './ct-appends.js';
+import type { CryptoFloor } from './floor.js';
+import type { IssuanceBench } from './issuance.js';
+import type { Machine } from './machine.js';
+import type { ProofResult } from './proofs.js';
+import { envInt, envNum } from './util.js';
+
+const list = (name: string, fallback: string): number[] =>
+  (process.env[name] || fallback).split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}: bad entry ${JSON.stringify(s)}`);
+    return n;
+  });
+
+export const settings = () => ({
+  redisUrl: process.env['REDIS_URL'] || 'redis://127.0.0.1:6379',
+  skip: new Set((process.env['BENCH_SKIP'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+  seconds: envNum('BENCH_SECONDS', 2),
+  ctChains: envInt('BENCH_CT_CHAINS', 12_000),
+  ctConcurrency: list('BENCH_CT_CONCURRENCY', '1,64'),
+  rawBatches: list('BENCH_RAW_BATCHES', '1,100'),
+  proofSize: envInt('BENCH_PROOF_SIZE', 1_000_000),
+  proofSmallSize: envInt('BENCH_PROOF_SMALL_SIZE', 1_000),
+  redisProofSize: envInt('BENCH_REDIS_PROOF_SIZE', 100_000),
+  proofQueries: envInt('BENCH_PROOF_QUERIES', 1_000),
+  fillBatch: envInt('BENCH_FILL_BATCH', 10_000),
+  redisFillBatch: envInt('BENCH_REDIS_FILL_BATCH', 2_000),
+  caSeconds: envNum('BENCH_CA_SECONDS', 2.5),
+  caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16'),
+  caRequests: list('BENCH_CA_REQUESTS', '1000,3000'),
+  json: process.env['BENCH_JSON'],
+});
+export type Settings = ReturnType<typeof settings>;
+
+export interface Results {
+  readonly settings: Omit<Settings, 'skip'> & { skip: string[] };
+  readonly machine: Machine;
+  readonly redisSkipped?: string;
+  readonly floor?: CryptoFloor;
+  readonly appends?: AppendBench;
+  readonly proofs: ProofResult[];
+  readonly proofErrors: string[];
+  readonly issuance?: IssuanceBench;
+  readonly totalSeconds: number;
+  readonly loadAtEnd: number;
+  readonly errors: string[];
+}
+
