@@ -11,6 +11,7 @@ import { benchIssuance, type IssuanceBench } from './issuance.js';
 import { describeMachine, type Machine } from './machine.js';
 import { benchProofs, type ProofResult } from './proofs.js';
 import { report } from './report.js';
+import { benchSignatures, signaturesReport, type SignatureBench } from './signatures.js';
 import type { StoreKind } from './stores.js';
 import { cleanup, envInt, envNum, log, message, now } from './util.js';
 
@@ -50,6 +51,7 @@ export interface Results {
   readonly proofs: ProofResult[];
   readonly proofErrors: string[];
   readonly issuance?: IssuanceBench;
+  readonly signatures?: SignatureBench;
   readonly totalSeconds: number;
   readonly loadAtEnd: number;
   readonly errors: string[];
@@ -101,6 +103,10 @@ async function main(): Promise<number> {
         }),
       );
 
+  const signatures = s.skip.has('signatures')
+    ? undefined
+    : await attempt('signatures', () => benchSignatures({ concurrencies: [1, 16], seconds: s.seconds }));
+
   const proofs: ProofResult[] = [];
   const proofErrors: string[] = [];
   if (!s.skip.has('proofs')) {
@@ -126,11 +132,12 @@ async function main(): Promise<number> {
     proofs,
     proofErrors,
     ...(issuance ? { issuance } : {}),
+    ...(signatures ? { signatures } : {}),
     totalSeconds: (now() - started) / 1000,
     loadAtEnd: loadavg()[0]!,
     errors,
   };
-  process.stdout.write(report(results));
+  process.stdout.write(report(results) + (signatures ? signaturesReport(signatures, s.seconds) : ''));
   if (s.json) await writeFile(s.json, JSON.stringify(results, null, 2) + '\n');
   return errors.length > 0 ? 1 : 0;
 }
