@@ -2,6 +2,7 @@
 // a cycle fails the build and names the rule. Type-only imports count: a type is a dependency too.
 //
 //   lib/      imports nothing above it
+//   signer/   every private key behind lib/signer.ts's Signer: imports lib/ only
 //   config/   is data: imports lib/ only (no domain folder)
 //   oidc/     identity: never imports ca/, ct/, server/ (nor decision/, which sits above it)
 //   ca/       issuance: imports neither express nor ct/
@@ -10,7 +11,7 @@
 //   server/, cli/  imported only by bin/ and cli/ (and by the test/ and bench/ drivers)
 //   bench/    imports no test/
 //   and no cycles anywhere.
-const FOLDERS_ABOVE_LIB = '^(config|oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/';
+const FOLDERS_ABOVE_LIB = '^(signer|config|oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/';
 
 module.exports = {
   forbidden: [
@@ -20,6 +21,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^lib/' },
       to: { path: FOLDERS_ABOVE_LIB },
+    },
+    {
+      name: 'signer-imports-lib-only',
+      comment: 'Signer backends sit below every service that signs.',
+      severity: 'error',
+      from: { path: '^signer/' },
+      to: { path: '^(config|oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/' },
     },
     {
       name: 'config-imports-no-domain-folder',

@@ -5,6 +5,7 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY bin bin
 COPY cli cli
 COPY lib lib
+COPY signer signer
 COPY ca ca
 COPY oidc oidc
 COPY decision decision

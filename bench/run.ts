@@ -12,6 +12,7 @@ import { describeMachine } from './machine.js';
 import { benchProofs, type ProofResult } from './proofs.js';
 import { report } from './report.js';
 import { settings, type Results } from './settings.js';
+import { benchSignatures, signaturesReport } from './signatures.js';
 import type { StoreKind } from './stores.js';
 import { cleanup, log, message, now } from './util.js';
 
@@ -61,6 +62,10 @@ async function main(): Promise<number> {
         }),
       );
 
+  const signatures = s.skip.has('signatures')
+    ? undefined
+    : await attempt('signatures', () => benchSignatures({ concurrencies: [1, 16], seconds: s.seconds }));
+
   const proofs: ProofResult[] = [];
   const proofErrors: string[] = [];
   if (!s.skip.has('proofs')) {
@@ -86,11 +91,12 @@ async function main(): Promise<number> {
     proofs,
     proofErrors,
     ...(issuance ? { issuance } : {}),
+    ...(signatures ? { signatures } : {}),
     totalSeconds: (now() - started) / 1000,
     loadAtEnd: loadavg()[0]!,
     errors,
   };
-  process.stdout.write(report(results));
+  process.stdout.write(report(results) + (signatures ? signaturesReport(signatures, s.seconds) : ''));
   if (s.json) await writeFile(s.json, JSON.stringify(results, null, 2) + '\n');
   return errors.length > 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@ import type { CryptoFloor } from './floor.js';
 import type { IssuanceBench } from './issuance.js';
 import type { Machine } from './machine.js';
 import type { ProofResult } from './proofs.js';
+import type { SignatureBench } from './signatures.js';
 import { envInt, envNum } from './util.js';
 
 const list = (name: string, fallback: string): number[] =>
@@ -42,6 +43,7 @@ export interface Results {
   readonly proofs: ProofResult[];
   readonly proofErrors: string[];
   readonly issuance?: IssuanceBench;
+  readonly signatures?: SignatureBench;
   readonly totalSeconds: number;
   readonly loadAtEnd: number;
   readonly errors: string[];
