@@ -17,6 +17,8 @@ const USAGE = `usage:
       CT log flags: [--ct-storage file:ct-data|memory|redis://HOST:PORT/DB] [--ct-redis-prefix fulgor-ct]
                     [--ct-log-prefix PREFIX] [--ct-roots PEM-FILE]
   fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL --ct-log-public-key PEM]
+                      [--tsa-url URL] [--tuf-keys-dir KEYS-DIR/tuf] [--tuf-expires 365d]
+                      [--identity-issuer ISS --identity-subject-regexp RE]
   fulgor keys init [--keys-dir keys-dev]
   fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json) [--issuer URL] [--json]
   fulgor config check --config-path FILE [--json]

@@ -58,3 +58,14 @@ export function secondsFlag(flags: Flags, name: string): number | undefined {
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number of seconds (0 or more)`);
   return Math.round(n * 1000);
 }
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, y: 365 * 86_400_000 };
+
+/** A duration such as `365d`, `12h` or `2y` (units s, m, h, d, y; a year is 365 days), returned in milliseconds. */
+export function durationFlag(flags: Flags, name: string): number | undefined {
+  const v = flag(flags, name);
+  if (v === undefined) return undefined;
+  const m = /^([1-9]\d{0,5})([smhdy])$/.exec(v.trim());
+  if (!m) throw new Error(`--${name} must be a duration such as 365d, 12h or 2y (got ${JSON.stringify(v)})`);
+  return Number(m[1]) * (DURATION_UNITS_MS[m[2] as string] as number);
+}

@@ -1,42 +1,72 @@
-// `fulgor trust export`: writes ctfe.pub, fulcio_chain.pem and trusted_root.json for verifiers, and
-// signing_config.json for signing clients.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `fulgor trust export`: everything verifiers, signers and admission controllers need, from the keys directory
+// (see trust/export.ts for the files). URLs that clients will use come from flags; a default written in their
+// place is said on stderr, never silently.
 import { join } from 'node:path';
-import { loadKeys, spkiDer, spkiPem } from '../config/keys-dir.js';
-import { certToPem, toPem } from '../lib/pem.js';
-import { signingConfig } from '../trust/signing-config.js';
-import { trustedRoot } from '../trust/trusted-root.js';
-import { flag, type Flags } from './flags.js';
+import { loadKeys, loadTsaChain, spkiDer, TSA_CHAIN_FILE } from '../config/keys-dir.js';
 import { missingCtLogKeyMessage } from '../server/serve.js';
+import { exportTrust, EXPORT_FILES } from '../trust/index.js';
 import { ctLogPublicKeyFlag } from './ct-flags.js';
+import { durationFlag, flag, type Flags } from './flags.js';
+
+const DEFAULT_CA_URL = 'http://127.0.0.1:8080';
+const DEFAULT_CT_LOG_URL = 'http://127.0.0.1:6962';
+const DEFAULT_TUF_EXPIRES_MS = 365 * 86_400_000;
+
+/** The timestamp URL under a CA URL, as `fulgor serve` answers it. */
+export const timestampUrlFor = (caUrl: string) => `${caUrl.replace(/\/+$/, '')}/api/v1/timestamp`;
 
 export async function trustExportCommand(flags: Flags): Promise<void> {
   const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
   const out = flag(flags, 'out');
   if (!out) throw new Error('--out OUTDIR is required');
   const ctKey = ctLogPublicKeyFlag(flags);
-  const ctLogUrl = flag(flags, 'ct-log-url');
+  const ctLogUrlFlag = flag(flags, 'ct-log-url');
   // An external log is described by its own key, never by the companion log's.
-  if (ctLogUrl && !ctKey) throw new Error(missingCtLogKeyMessage(ctLogUrl));
+  if (ctLogUrlFlag && !ctKey) throw new Error(missingCtLogKeyMessage(ctLogUrlFlag));
+  const tsaUrlFlag = flag(flags, 'tsa-url');
+  const issuer = flag(flags, 'identity-issuer');
+  const subjectRegExp = flag(flags, 'identity-subject-regexp');
+  if (subjectRegExp !== undefined) new RegExp(subjectRegExp); // a broken expression fails here, not in the cluster
+  const tufExpiresMs = durationFlag(flags, 'tuf-expires') ?? DEFAULT_TUF_EXPIRES_MS;
+  for (const [name, url] of [['ca-url', flag(flags, 'ca-url')], ['ct-log-url', ctLogUrlFlag], ['tsa-url', tsaUrlFlag]] as const)
+    if (url !== undefined && !URL.canParse(url)) throw new Error(`--${name} must be an absolute URL (got ${JSON.stringify(url)})`);
+
   const keys = loadKeys(keysDir);
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'ctfe.pub'), ctKey ? toPem(ctKey, 'PUBLIC KEY') : spkiPem(keys.ctKey));
-  writeFileSync(join(out, 'fulcio_chain.pem'), keys.caChain.map((c) => certToPem(c)).join(''));
-  const caUrl = flag(flags, 'ca-url') ?? 'http://127.0.0.1:8080';
-  const root = trustedRoot({
+  const tsaChain = loadTsaChain(keysDir);
+  if (tsaUrlFlag && !tsaChain)
+    throw new Error(`--tsa-url needs the timestamp authority's certificate chain in ${join(keysDir, TSA_CHAIN_FILE)} (create it with "fulgor keys init")`);
+
+  const caUrl = flag(flags, 'ca-url') ?? DEFAULT_CA_URL;
+  const ctLogUrl = ctLogUrlFlag ?? DEFAULT_CT_LOG_URL;
+  const notices: string[] = [];
+  if (!flag(flags, 'ca-url'))
+    notices.push(`no --ca-url: wrote the default CA URL ${caUrl}${tsaChain && !tsaUrlFlag ? ` and timestamp URL ${timestampUrlFor(caUrl)}` : ''}; pass the URL clients will use`);
+  if (!ctLogUrlFlag) notices.push(`no --ct-log-url: wrote the default CT log URL ${ctLogUrl}; pass the URL clients will use`);
+  if (!tsaChain)
+    notices.push(
+      `no ${join(keysDir, TSA_CHAIN_FILE)}: exported no timestamp authority, so without Rekor a signature verifies only while its 10-minute certificate is valid (create the TSA with "fulgor keys init")`,
+    );
+  if (!issuer || !subjectRegExp)
+    notices.push('the Kubernetes policies accept any identity this CA certified: narrow them with --identity-issuer ISS --identity-subject-regexp RE');
+
+  const result = await exportTrust({
+    out,
     caChain: keys.caChain,
     caUrl,
     // An external log (--ct-log-url) is described by its own key; the companion log by the one in the keys dir.
     ctLogSpki: ctKey ?? spkiDer(keys.ctKey),
-    ctLogUrl: ctLogUrl ?? 'http://127.0.0.1:6962',
+    ctLogUrl,
+    ...(tsaChain ? { timestampAuthority: { chain: tsaChain, url: tsaUrlFlag ?? timestampUrlFor(caUrl) } } : {}),
+    tufKeysDir: flag(flags, 'tuf-keys-dir') ?? join(keysDir, 'tuf'),
+    tufExpiresMs,
+    identity: { ...(issuer ? { issuer } : {}), ...(subjectRegExp ? { subjectRegExp } : {}) },
+    now: new Date(),
   });
-  writeFileSync(join(out, 'trusted_root.json'), JSON.stringify(root, null, 2) + '\n');
-  const signing = signingConfig({
-    caUrl,
-    validFrom: new Date(root.certificateAuthorities[0]!.validFor.start),
-    operator: new URL(caUrl).host,
-  });
-  writeFileSync(join(out, 'signing_config.json'), JSON.stringify(signing, null, 2) + '\n');
-  const files = ['ctfe.pub', 'fulcio_chain.pem', 'trusted_root.json', 'signing_config.json'];
-  process.stdout.write(`wrote ${files.map((f) => join(out, f)).join(', ')}\n`);
+  for (const n of notices) process.stderr.write(`fulgor trust export: ${n}\n`);
+  for (const k of result.createdTufKeys) process.stderr.write(`fulgor trust export: created TUF role key ${k} (keep it: later exports must be signed by it)\n`);
+  const v = result.tuf;
+  process.stdout.write(
+    `wrote ${result.files.map((f) => join(out, f)).join(', ')}\n` +
+      `TUF repository ${join(out, EXPORT_FILES.tuf)}: root v${v.root}, targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}\n`,
+  );
 }

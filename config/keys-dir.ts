@@ -1,6 +1,6 @@
 // The keys directory: CA chain and key, CT log key, development OIDC key. This file only reads (and checks) it;
 // development keys are created by ca/dev-keys.ts (`fulgor keys init`, `serve --dev`) and are never committed.
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePemBlocks, toPem } from '../lib/pem.js';
@@ -14,6 +14,9 @@ export const KEY_FILES = {
   ctPub: 'ctlog.pub.pem',
   devOidcKey: 'dev-oidc.key.pem',
 } as const;
+
+/** The timestamp authority's signing certificate, then its intermediates (the root is root-ca.pem). */
+export const TSA_CHAIN_FILE = 'tsa.pem';
 
 export interface KeyMaterial {
   /** [issuing intermediate, root], DER. */
@@ -58,4 +61,17 @@ export function readCertificates(path: string): Buffer[] {
   const certs = parsePemBlocks(readFileSync(path, 'utf8')).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
   if (certs.length === 0) throw new Error(`${path} holds no CERTIFICATE`);
   return certs;
+}
+
+/**
+ * The timestamp authority's chain [signing certificate, intermediates..., root] from tsa.pem and root-ca.pem, or
+ * undefined when the directory has no tsa.pem. A tsa.pem that ends in a self-signed certificate brings its own root.
+ */
+export function loadTsaChain(dir: string): Buffer[] | undefined {
+  const path = join(dir, TSA_CHAIN_FILE);
+  if (!existsSync(path)) return undefined;
+  const certs = readCertificates(path);
+  const last = new X509Certificate(certs[certs.length - 1] as Buffer);
+  if (last.checkIssued(last) && last.verify(last.publicKey)) return certs;
+  return [...certs, readCert(dir, KEY_FILES.rootCert)];
 }

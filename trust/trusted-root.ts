@@ -1,7 +1,14 @@
 // Trust material verifiers need: the sigstore trusted root (v0.1, camelCase, as @sigstore/verify and cosign read
-// it) with our CA chain and CT log key, the CT log key as PEM, and the CA chain as PEM.
+// it) with our CA chain, CT log key and, when there is one, the timestamp authority's chain.
 import { X509Certificate } from 'node:crypto';
 import { logIdFor } from '../ct/index.js';
+
+export interface TimestampAuthorityInput {
+  /** [TSA signing certificate, intermediates..., root], DER. */
+  readonly chain: readonly Buffer[];
+  /** The full timestamp URL. */
+  readonly url: string;
+}
 
 export interface TrustedRootInput {
   /** [issuing CA, ..., root], DER. */
@@ -12,33 +19,40 @@ export interface TrustedRootInput {
   readonly ctLogUrl: string;
   /** Start of validity for the CA and log entries; defaults to the root's notBefore. */
   readonly validFrom?: Date;
+  readonly timestampAuthority?: TimestampAuthorityInput;
 }
 
 const b64 = (b: Buffer) => b.toString('base64');
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function subjectOf(der: Buffer): { organization?: string; commonName?: string } {
+export function subjectOf(der: Buffer): { organization?: string; commonName?: string } {
   const fields = Object.fromEntries(
     new X509Certificate(der).subject.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   return { ...(fields['O'] ? { organization: fields['O'] } : {}), ...(fields['CN'] ? { commonName: fields['CN'] } : {}) };
 }
 
+/** A CA or TSA entry: subject, URI, chain and validity, as both lists of the trusted root spell them. */
+function authority(subjectCert: Buffer, uri: string, chain: readonly Buffer[], start: string) {
+  return {
+    subject: subjectOf(subjectCert),
+    uri,
+    certChain: { certificates: chain.map((c) => ({ rawBytes: b64(c) })) },
+    validFor: { start },
+  };
+}
+
 export function trustedRoot(input: TrustedRootInput) {
   const root = input.caChain[input.caChain.length - 1];
   if (!root) throw new Error('the CA chain is empty');
   const start = rfc3339(input.validFrom ?? new Date(new X509Certificate(root).validFrom));
+  const tsa = input.timestampAuthority;
+  const tsaLeaf = tsa?.chain[0];
+  if (tsa && !tsaLeaf) throw new Error('the timestamp authority chain is empty');
   return {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
     tlogs: [],
-    certificateAuthorities: [
-      {
-        subject: subjectOf(root),
-        uri: input.caUrl,
-        certChain: { certificates: input.caChain.map((c) => ({ rawBytes: b64(c) })) },
-        validFor: { start },
-      },
-    ],
+    certificateAuthorities: [authority(root, input.caUrl, input.caChain, start)],
     ctlogs: [
       {
         baseUrl: input.ctLogUrl,
@@ -47,6 +61,10 @@ export function trustedRoot(input: TrustedRootInput) {
         logId: { keyId: b64(logIdFor(input.ctLogSpki)) },
       },
     ],
-    timestampAuthorities: [],
+    // The TSA is trusted from its signing certificate's notBefore: no timestamp it made can be older.
+    timestampAuthorities:
+      tsa && tsaLeaf ? [authority(tsaLeaf, tsa.url, tsa.chain, rfc3339(new Date(new X509Certificate(tsaLeaf).validFrom)))] : [],
   };
 }
+
+export type TrustedRootJson = ReturnType<typeof trustedRoot>;
