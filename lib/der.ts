@@ -122,6 +122,19 @@ export function time(date: Date): Buffer {
   return tlv(Tag.GENERALIZED_TIME, Buffer.from(String(y).padStart(4, '0') + rest, 'ascii'));
 }
 
+/** GeneralizedTime in whole seconds, always Z (RFC 3161 genTime, RFC 5280 dates from 2050). */
+export function generalizedTime(date: Date): Buffer {
+  const s =
+    String(date.getUTCFullYear()).padStart(4, '0') +
+    pad2(date.getUTCMonth() + 1) +
+    pad2(date.getUTCDate()) +
+    pad2(date.getUTCHours()) +
+    pad2(date.getUTCMinutes()) +
+    pad2(date.getUTCSeconds()) +
+    'Z';
+  return tlv(Tag.GENERALIZED_TIME, Buffer.from(s, 'ascii'));
+}
+
 export function decodeTime(node: Node): Date {
   const s = node.content.toString('ascii');
   const m =
