@@ -12,6 +12,7 @@ import { describeMachine, type Machine } from './machine.js';
 import { benchProofs, type ProofResult } from './proofs.js';
 import { report } from './report.js';
 import type { StoreKind } from './stores.js';
+import { benchTimestamps, timestampReport, type TimestampBench } from './timestamps.js';
 import { cleanup, envInt, envNum, log, message, now } from './util.js';
 
 const list = (name: string, fallback: string): number[] =>
@@ -50,6 +51,7 @@ export interface Results {
   readonly proofs: ProofResult[];
   readonly proofErrors: string[];
   readonly issuance?: IssuanceBench;
+  readonly timestamps?: TimestampBench;
   readonly totalSeconds: number;
   readonly loadAtEnd: number;
   readonly errors: string[];
@@ -100,6 +102,9 @@ async function main(): Promise<number> {
           storages: ['memory', 'file'],
         }),
       );
+  const timestamps = s.skip.has('timestamps')
+    ? undefined
+    : await attempt('timestamps', () => benchTimestamps({ seconds: s.caSeconds, concurrencies: s.caConcurrency }));
 
   const proofs: ProofResult[] = [];
   const proofErrors: string[] = [];
@@ -126,11 +131,13 @@ async function main(): Promise<number> {
     proofs,
     proofErrors,
     ...(issuance ? { issuance } : {}),
+    ...(timestamps ? { timestamps } : {}),
     totalSeconds: (now() - started) / 1000,
     loadAtEnd: loadavg()[0]!,
     errors,
   };
   process.stdout.write(report(results));
+  if (timestamps) process.stdout.write(timestampReport(timestamps));
   if (s.json) await writeFile(s.json, JSON.stringify(results, null, 2) + '\n');
   return errors.length > 0 ? 1 : 0;
 }

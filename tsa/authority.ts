@@ -5,7 +5,7 @@
 //
 // genTime is written in whole seconds with an accuracy of one second, as sigstore/timestamp-authority does: DER
 // drops trailing zeros of fractional seconds ("…05.12Z"), which @sigstore/core (three digits or none) cannot read.
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash, hash as oneShotHash, randomFillSync } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import { children, decodeOid, encodeOid, explicit, generalizedTime, octetString, parse, sequence, set, smallInteger, Tag, tlv, unsignedInteger } from '../lib/der.js';
 import type { Signer } from '../lib/signer.js';
@@ -45,6 +45,12 @@ export interface TimestampAuthority {
 }
 
 const SERIAL_BYTES = 16;
+/** Serial randomness is drawn from the CSPRNG this many serials at a time (one call costs as much as 16 bytes). */
+const SERIALS_PER_FILL = 256;
+// Encoded once: OID encoding is the slowest part of building a token.
+const OID_TSTINFO = encodeOid(TSA_OID.tstInfo);
+const OID_SIGNED_DATA = encodeOid(TSA_OID.signedData);
+const OID_MESSAGE_DIGEST = encodeOid(TSA_OID.messageDigest);
 
 /** RFC 3161 §2.3: the TSA certificate has exactly one EKU, id-kp-timeStamping, and it is critical. */
 function checkTsaCertificate(der: Buffer, signer: Signer): Certificate {
@@ -65,8 +71,36 @@ function certificateSerial(tbs: Buffer): Buffer {
   return serial.raw;
 }
 
-function attribute(oid: string, value: Buffer): Buffer {
-  return sequence(encodeOid(oid), set(value));
+const attribute = (oid: Buffer, value: Buffer): Buffer => sequence(oid, set(value));
+
+/** Fresh positive 16-byte serials from a pool of CSPRNG output. */
+function serialSource(): () => Buffer {
+  const pool = Buffer.alloc(SERIAL_BYTES * SERIALS_PER_FILL);
+  let next = pool.length;
+  return () => {
+    if (next === pool.length) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    const serial = Buffer.from(pool.subarray(next, next + SERIAL_BYTES));
+    next += SERIAL_BYTES;
+    serial[0] = (serial[0]! & 0x7f) | 0x40; // positive, and always 16 bytes
+    return serial;
+  };
+}
+
+/** genTime changes once a second: its encoding is kept for the second it is in. */
+function genTimeEncoder(): (d: Date) => Buffer {
+  let second = NaN;
+  let encoded: Buffer = Buffer.alloc(0);
+  return (d) => {
+    const s = Math.floor(d.getTime() / 1000);
+    if (s !== second) {
+      second = s;
+      encoded = generalizedTime(d);
+    }
+    return encoded;
+  };
 }
 
 /** DER SET OF: elements in ascending order of their encodings. */
@@ -90,34 +124,35 @@ export function createTimestampAuthority(o: TimestampAuthorityOptions): Timestam
     sequence(sequence(explicit(4, cert.issuer)), serial),
   );
   const fixedAttributes = [
-    attribute(TSA_OID.contentType, encodeOid(TSA_OID.tstInfo)),
-    attribute(TSA_OID.signingCertificateV2, sequence(sequence(essCertId))),
+    attribute(encodeOid(TSA_OID.contentType), OID_TSTINFO),
+    attribute(encodeOid(TSA_OID.signingCertificateV2), sequence(sequence(essCertId))),
   ];
   const head = Buffer.concat([smallInteger(1), encodeOid(policy)]);
   const accuracy = sequence(smallInteger(o.accuracySeconds ?? 1));
   const tsaName = explicit(0, explicit(4, cert.subject));
   const certificates = tlv(0xa0, o.chain as Buffer[]);
   const certChainPem = [...o.chain, ...(o.root ? [o.root] : [])].map(certToPem).join('');
-  const serialBytes = Buffer.alloc(SERIAL_BYTES);
+  const nextSerial = serialSource();
+  const encodeGenTime = genTimeEncoder();
+  const digest = (data: Buffer): Buffer => oneShotHash(digestName, data, 'buffer') as unknown as Buffer;
 
   return {
     policy,
     certChainPem,
     async timestamp(req) {
-      randomFillSync(serialBytes);
-      serialBytes[0] = (serialBytes[0]! & 0x7f) | 0x40; // positive, and always 16 bytes
+      const serialBytes = nextSerial();
       const serialNumber = unsignedInteger(serialBytes);
       const genTime = o.clock();
       const tstInfo = sequence(
         head,
         req.messageImprint,
         serialNumber,
-        generalizedTime(genTime),
+        encodeGenTime(genTime),
         accuracy,
         ...(req.nonce ? [req.nonce] : []),
         tsaName,
       );
-      const messageDigest = attribute(TSA_OID.messageDigest, octetString(createHash(digestName).update(tstInfo).digest()));
+      const messageDigest = attribute(OID_MESSAGE_DIGEST, octetString(digest(tstInfo)));
       const signedAttrs = derSetOf([...fixedAttributes, messageDigest]);
       let signature: Buffer;
       try {
@@ -137,11 +172,11 @@ export function createTimestampAuthority(o: TimestampAuthorityOptions): Timestam
       const signedData = sequence(
         smallInteger(3),
         set(digestAlgorithm),
-        sequence(encodeOid(TSA_OID.tstInfo), explicit(0, octetString(tstInfo))),
+        sequence(OID_TSTINFO, explicit(0, octetString(tstInfo))),
         ...(req.certReq ? [certificates] : []),
         set(signerInfo),
       );
-      const token = sequence(encodeOid(TSA_OID.signedData), explicit(0, signedData));
+      const token = sequence(OID_SIGNED_DATA, explicit(0, signedData));
       return {
         der: sequence(statusInfo(PKI_STATUS.granted), token),
         serial: serialBytes.toString('hex'),

@@ -22,6 +22,9 @@ const EXTENSIONS_TAG = 0xa0;
 /** A nonce longer than this is not a nonce (RFC 3161 suggests 64 bits; allow 512). */
 const MAX_NONCE_BYTES = 64;
 
+/** The accepted hash OIDs by their encoded content (hex), so that the hot path decodes no OID. */
+const HASH_BY_CONTENT = new Map(Object.keys(HASHES).map((oid) => [encodeOid(oid).subarray(2).toString('hex'), oid]));
+
 const malformed = (what: string) => new TsaRejection('badDataFormat', `malformed TimeStampReq: ${what}`);
 
 function expect(node: Node | undefined, tag: number, what: string): Node {
@@ -63,7 +66,8 @@ function parseStructure(der: Buffer): Omit<TimestampRequest, 'hash'> & { algorit
   if (extra) throw malformed('trailing field in messageImprint');
   const [oidNode, params, more] = children(expect(algNode, Tag.SEQUENCE, 'hashAlgorithm'));
   if (more || (params && !params.raw.equals(derNull()))) throw malformed('hash AlgorithmIdentifier parameters must be absent or NULL');
-  const algorithm = decodeOid(expect(oidNode, Tag.OID, 'hash algorithm OID').content);
+  const oidContent = expect(oidNode, Tag.OID, 'hash algorithm OID').content;
+  const algorithm = HASH_BY_CONTENT.get(oidContent.toString('hex')) ?? decodeOid(oidContent);
   const digest = expect(digestNode, Tag.OCTET_STRING, 'hashedMessage').content;
 
   let i = 0;
