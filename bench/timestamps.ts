@@ -1,7 +1,7 @@
 // Timestamp authority throughput: RFC 3161 timestamps per second on one core, against the same run's crypto floor
 // (one ECDSA P-256 signature over signed attributes of the same size, node:crypto, pre-parsed key). Rows: the core
 // alone in-process (parse the DER query, build and sign the token), and POST /api/v1/timestamp through
-// `fulgor tsa serve`'s app on one server thread, driven from a worker thread at 1 and 16 requests in flight.
+// `fulgor tsa serve`'s request listener on one server thread, driven from a worker thread at 1 and 16 requests in flight.
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { createDevCa } from '../ca/dev-ca.js';
@@ -11,7 +11,7 @@ import { encodeOid, octetString, sequence, smallInteger, Tag, tlv } from '../lib
 import { listenHttp } from '../lib/listen.js';
 import { memoryLogger } from '../lib/log.js';
 import { keySigner } from '../lib/signer.js';
-import { createTimestampAuthority, createTsaApp, HASH_OID, parseTimestampQuery, TIMESTAMP_PATH } from '../tsa/index.js';
+import { createTimestampAuthority, tsaRequestListener, HASH_OID, parseTimestampQuery, TIMESTAMP_PATH } from '../tsa/index.js';
 import type { TimestampClientResult, TimestampJob } from './timestamp-client.js';
 import { cleanup, fmt, fmtInt, log, now, summarize, type Summary } from './util.js';
 
@@ -86,7 +86,7 @@ export async function benchTimestamps(o: TimestampOptions): Promise<TimestampBen
   const coreUs = (core.ms / core.n) * 1000;
   log(`timestamps in-process: ${fmt(coreUs)} µs each, ${fmtInt(1e6 / coreUs)}/s`);
 
-  const listening = await listenHttp('127.0.0.1', 0, createTsaApp({ tsa, logger: memoryLogger() }));
+  const listening = await listenHttp('127.0.0.1', 0, tsaRequestListener({ tsa, logger: memoryLogger() }));
   const stop = cleanup.add('stop TSA', () => listening.close({ drainMs: 1000 }));
   const http: TimestampHttpResult[] = [];
   try {

@@ -6,7 +6,7 @@ import { systemClock } from '../lib/clock.js';
 import { listenHttp } from '../lib/listen.js';
 import { consoleLogger } from '../lib/log.js';
 import { keySigner } from '../lib/signer.js';
-import { createTimestampAuthority, createTsaApp, TIMESTAMP_PATH } from '../tsa/index.js';
+import { createTimestampAuthority, tsaRequestListener, TIMESTAMP_PATH } from '../tsa/index.js';
 import { flag, numberFlag, type Flags } from './flags.js';
 import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 
@@ -34,7 +34,7 @@ export async function tsaServeCommand(flags: Flags): Promise<void> {
     clock: systemClock,
     ...(policy ? { policy } : {}),
   });
-  const listening = await listenHttp(flag(flags, 'host') ?? '127.0.0.1', numberFlag(flags, 'port') ?? 3000, createTsaApp({ tsa, logger }));
+  const listening = await listenHttp(flag(flags, 'host') ?? '127.0.0.1', numberFlag(flags, 'port') ?? 3000, tsaRequestListener({ tsa, logger }));
   logger.log('info', 'timestamp authority ready', { url: listening.url + TIMESTAMP_PATH, policy: tsa.policy });
   process.stderr.write(`Fulgor timestamp authority listening on ${listening.url}${TIMESTAMP_PATH}\n`);
   stopOnSignals(() => listening.close({ drainMs }), { drainMs, logger });

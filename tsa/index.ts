@@ -7,4 +7,4 @@ export { createTimestampAuthority, type Timestamp, type TimestampAuthority, type
 export { HASH_OID, HASHES, TSA_OID, type HashName } from './oids.js';
 export { FAIL_INFO, PKI_STATUS, rejectionResponse, TsaRejection, type FailInfo } from './rejection.js';
 export { parseJsonRequest, parseTimestampQuery, type TimestampRequest } from './request.js';
-export { createTsaApp, MAX_TSA_BODY_BYTES, TIMESTAMP_PATH, timestampOffRouter, timestampRouter, type TsaRouteDeps } from './routes.js';
+export { MAX_TSA_BODY_BYTES, TIMESTAMP_PATH, timestampOffRouter, timestampRouter, tsaRequestListener, type TsaRouteDeps } from './routes.js';

@@ -159,6 +159,10 @@ describe('cli: fulgor tsa serve', function () {
       assert.equal(r.status, 201);
       assert.equal(readTimestampResponse(r.body).status, 0);
       assert.equal((await fetch(`${base.replace(/\/api\/v1\/timestamp$/, '')}/other`)).status, 404);
+      assert.equal((await fetch(base)).status, 405);
+      const chain = await fetch(`${base}/certchain`);
+      assert.equal(chain.headers.get('content-type'), 'application/pem-certificate-chain');
+      assert.equal(parsePemBlocks(await chain.text()).length, 2, 'TSA certificate and root');
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
     } finally {
