@@ -2,6 +2,7 @@
 // a cycle fails the build and names the rule. Type-only imports count: a type is a dependency too.
 //
 //   lib/      imports nothing above it
+//   tsa/      the RFC 3161 timestamp authority: imports lib/ only
 //   signer/   every private key behind lib/signer.ts's Signer: imports lib/ only
 //   config/   is data: imports lib/ only (no domain folder)
 //   oidc/     identity: never imports ca/, ct/, server/ (nor decision/, which sits above it)
@@ -11,7 +12,7 @@
 //   server/, cli/  imported only by bin/ and cli/ (and by the test/ and bench/ drivers)
 //   bench/    imports no test/
 //   and no cycles anywhere.
-const FOLDERS_ABOVE_LIB = '^(signer|config|oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/';
+const FOLDERS_ABOVE_LIB = '^(tsa|signer|config|oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/';
 
 module.exports = {
   forbidden: [
@@ -21,6 +22,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^lib/' },
       to: { path: FOLDERS_ABOVE_LIB },
+    },
+    {
+      name: 'tsa-imports-lib-only',
+      comment: 'The timestamp authority signs through lib/signer.ts and knows nothing of the CA or the log.',
+      severity: 'error',
+      from: { path: '^tsa/' },
+      to: { path: '^(signer|config|oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/' },
     },
     {
       name: 'signer-imports-lib-only',

@@ -14,6 +14,7 @@ import { report } from './report.js';
 import { settings, type Results } from './settings.js';
 import { benchSignatures, signaturesReport } from './signatures.js';
 import type { StoreKind } from './stores.js';
+import { benchTimestamps, timestampReport } from './timestamps.js';
 import { cleanup, log, message, now } from './util.js';
 
 async function main(): Promise<number> {
@@ -61,6 +62,9 @@ async function main(): Promise<number> {
           storages: ['memory', 'file'],
         }),
       );
+  const timestamps = s.skip.has('timestamps')
+    ? undefined
+    : await attempt('timestamps', () => benchTimestamps({ seconds: s.caSeconds, concurrencies: s.caConcurrency }));
 
   const signatures = s.skip.has('signatures')
     ? undefined
@@ -92,11 +96,13 @@ async function main(): Promise<number> {
     proofErrors,
     ...(issuance ? { issuance } : {}),
     ...(signatures ? { signatures } : {}),
+    ...(timestamps ? { timestamps } : {}),
     totalSeconds: (now() - started) / 1000,
     loadAtEnd: loadavg()[0]!,
     errors,
   };
   process.stdout.write(report(results) + (signatures ? signaturesReport(signatures, s.seconds) : ''));
+  if (timestamps) process.stdout.write(timestampReport(timestamps));
   if (s.json) await writeFile(s.json, JSON.stringify(results, null, 2) + '\n');
   return errors.length > 0 ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import type { IssuanceBench } from './issuance.js';
 import type { Machine } from './machine.js';
 import type { ProofResult } from './proofs.js';
 import type { SignatureBench } from './signatures.js';
+import type { TimestampBench } from './timestamps.js';
 import { envInt, envNum } from './util.js';
 
 const list = (name: string, fallback: string): number[] =>
@@ -44,6 +45,7 @@ export interface Results {
   readonly proofErrors: string[];
   readonly issuance?: IssuanceBench;
   readonly signatures?: SignatureBench;
+  readonly timestamps?: TimestampBench;
   readonly totalSeconds: number;
   readonly loadAtEnd: number;
   readonly errors: string[];

@@ -8,6 +8,7 @@ import { parseFlags } from '../cli/flags.js';
 import { keysInitCommand } from '../cli/keys-init.js';
 import { serveCommand } from '../cli/serve.js';
 import { trustExportCommand } from '../cli/trust-export.js';
+import { tsaServeCommand } from '../cli/tsa-serve.js';
 
 const USAGE = `usage:
   fulgor serve [--dev] [--config-path FILE] [--host 127.0.0.1] [--port 8080] [--ct-port 6962]
@@ -16,6 +17,8 @@ const USAGE = `usage:
   fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [--drain-timeout 30] [CT log flags]
       CT log flags: [--ct-storage file:ct-data|memory|redis://HOST:PORT/DB] [--ct-redis-prefix fulgor-ct]
                     [--ct-log-prefix PREFIX] [--ct-roots PEM-FILE]
+  fulgor tsa serve [--dev] [--host 127.0.0.1] [--port 3000] [--keys-dir keys-dev] [--tsa-key PATH]
+                   [--tsa-policy OID] [--drain-timeout 30]
   fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL --ct-log-public-key PEM]
                       [--tsa-url URL] [--tuf-keys-dir KEYS-DIR/tuf] [--tuf-expires 365d]
                       [--identity-issuer ISS --identity-subject-regexp RE]
@@ -31,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, sub] = positional;
   if (cmd === 'serve') return serveCommand(flags);
   if (cmd === 'ct' && sub === 'serve') return ctServeCommand(flags);
+  if (cmd === 'tsa' && sub === 'serve') return tsaServeCommand(flags);
   if (cmd === 'trust' && sub === 'export') return trustExportCommand(flags);
   if (cmd === 'dev-token') return devTokenCommand(flags);
   if (cmd === 'keys' && sub === 'init') return keysInitCommand(flags);

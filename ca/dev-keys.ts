@@ -1,12 +1,14 @@
 // Development keys: creates whatever is missing in a keys directory (the development CA's root and intermediate,
-// the CT log key, the development OIDC issuer's key) and reuses what is there. Called by the CLI (`keys init`,
+// the CT log key, the timestamp authority's certificate and key, the development OIDC issuer's key) and reuses what
+// is there. Called by the CLI (`keys init`,
 // `dev-token`, `ct serve --dev`) and by `serve --dev`; reading the directory is config/keys-dir.ts's job.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY_FILES } from '../config/keys-dir.js';
+import { KEY_FILES, readCertificates } from '../config/keys-dir.js';
 import { certToPem } from '../lib/pem.js';
 import { createDevCa } from './dev-ca.js';
+import { createDevTsa } from './dev-tsa.js';
 
 const pkcs8 = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }) as string;
 
@@ -36,6 +38,13 @@ export async function createMissingDevKeys(dir: string): Promise<string[]> {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     writeNew(dir, KEY_FILES.ctKey, pkcs8(privateKey), created);
     writeNew(dir, KEY_FILES.ctPub, publicKey.export({ type: 'spki', format: 'pem' }) as string, created);
+  }
+  // The TSA certificate is issued by the root, so it needs the root key; a pair half there is left for loadKeys to report.
+  if (!has(KEY_FILES.tsaCert) && !has(KEY_FILES.tsaKey) && has(KEY_FILES.rootKey) && has(KEY_FILES.rootCert)) {
+    const root = readCertificates(join(dir, KEY_FILES.rootCert))[0] as Buffer;
+    const tsa = await createDevTsa({ root, rootKeyPem: readFileSync(join(dir, KEY_FILES.rootKey), 'utf8') });
+    writeNew(dir, KEY_FILES.tsaKey, pkcs8(tsa.key), created);
+    writeNew(dir, KEY_FILES.tsaCert, certToPem(tsa.cert), created);
   }
   if (!has(KEY_FILES.devOidcKey)) {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

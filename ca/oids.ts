@@ -7,6 +7,7 @@ export const OID = {
   subjectAltName: '2.5.29.17',
   basicConstraints: '2.5.29.19',
   codeSigning: '1.3.6.1.5.5.7.3.3',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
   ctPoison: '1.3.6.1.4.1.11129.2.4.3',
   ctSctList: '1.3.6.1.4.1.11129.2.4.2',
   commonName: '2.5.4.3',

@@ -2,7 +2,7 @@
 // (see trust/export.ts for the files). URLs that clients will use come from flags; a default written in their
 // place is said on stderr, never silently.
 import { join } from 'node:path';
-import { loadKeys, loadTsaChain, spkiDer, TSA_CHAIN_FILE } from '../config/keys-dir.js';
+import { KEY_FILES, loadKeys, loadTsaChain, spkiDer } from '../config/keys-dir.js';
 import { missingCtLogKeyMessage } from '../server/serve.js';
 import { exportTrust, EXPORT_FILES } from '../trust/index.js';
 import { ctLogPublicKeyFlag } from './ct-flags.js';
@@ -34,7 +34,7 @@ export async function trustExportCommand(flags: Flags): Promise<void> {
   const keys = loadKeys(keysDir);
   const tsaChain = loadTsaChain(keysDir);
   if (tsaUrlFlag && !tsaChain)
-    throw new Error(`--tsa-url needs the timestamp authority's certificate chain in ${join(keysDir, TSA_CHAIN_FILE)} (create it with "fulgor keys init")`);
+    throw new Error(`--tsa-url needs the timestamp authority's certificate chain in ${join(keysDir, KEY_FILES.tsaCert)} (create it with "fulgor keys init")`);
 
   const caUrl = flag(flags, 'ca-url') ?? DEFAULT_CA_URL;
   const ctLogUrl = ctLogUrlFlag ?? DEFAULT_CT_LOG_URL;
@@ -44,7 +44,7 @@ export async function trustExportCommand(flags: Flags): Promise<void> {
   if (!ctLogUrlFlag) notices.push(`no --ct-log-url: wrote the default CT log URL ${ctLogUrl}; pass the URL clients will use`);
   if (!tsaChain)
     notices.push(
-      `no ${join(keysDir, TSA_CHAIN_FILE)}: exported no timestamp authority, so without Rekor a signature verifies only while its 10-minute certificate is valid (create the TSA with "fulgor keys init")`,
+      `no ${join(keysDir, KEY_FILES.tsaCert)}: exported no timestamp authority, so without Rekor a signature verifies only while its 10-minute certificate is valid (create the TSA with "fulgor keys init")`,
     );
   if (!issuer || !subjectRegExp)
     notices.push('the Kubernetes policies accept any identity this CA certified: narrow them with --identity-issuer ISS --identity-subject-regexp RE');

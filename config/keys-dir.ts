@@ -1,5 +1,5 @@
-// The keys directory: CA chain and key, CT log key, development OIDC key. This file only reads (and checks) it;
-// development keys are created by ca/dev-keys.ts (`fulgor keys init`, `serve --dev`) and are never committed.
+// The keys directory: CA chain and key, CT log key, timestamp authority chain and key, development OIDC key. This file
+// only reads (and checks) it; development keys are created by ca/dev-keys.ts (`fulgor keys init`, `serve --dev`) and are never committed.
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +13,18 @@ export const KEY_FILES = {
   ctKey: 'ctlog.key.pem',
   ctPub: 'ctlog.pub.pem',
   devOidcKey: 'dev-oidc.key.pem',
+  /** The TSA certificate first, then its chain up to but excluding the root (the layout of intermediate-ca.pem). */
+  tsaCert: 'tsa.pem',
+  tsaKey: 'tsa.key.pem',
 } as const;
 
-/** The timestamp authority's signing certificate, then its intermediates (the root is root-ca.pem). */
-export const TSA_CHAIN_FILE = 'tsa.pem';
+export interface TsaKeys {
+  /** DER: the TSA certificate, then the intermediates above it (not the root). */
+  readonly chain: Buffer[];
+  readonly key: KeyObject;
+  /** The keys directory's root-ca.pem, when there is one. */
+  readonly root?: Buffer;
+}
 
 export interface KeyMaterial {
   /** [issuing intermediate, root], DER. */
@@ -25,6 +33,8 @@ export interface KeyMaterial {
   readonly ctKey: KeyObject;
   /** The development OIDC issuer's key, when the directory holds one. */
   readonly devOidcKey?: KeyObject;
+  /** The timestamp authority's chain and key, when the directory holds them (older keys dirs do not). */
+  readonly tsa?: TsaKeys;
 }
 
 function readCert(dir: string, name: string): Buffer {
@@ -43,6 +53,24 @@ export function loadKeys(dir: string): KeyMaterial {
     caKey: readKey(dir, KEY_FILES.caKey),
     ctKey: readKey(dir, KEY_FILES.ctKey),
     ...(existsSync(join(dir, KEY_FILES.devOidcKey)) ? { devOidcKey: readKey(dir, KEY_FILES.devOidcKey) } : {}),
+    ...(existsSync(join(dir, KEY_FILES.tsaCert)) || existsSync(join(dir, KEY_FILES.tsaKey)) ? { tsa: loadTsaKeys(dir) } : {}),
+  };
+}
+
+/**
+ * The timestamp authority's chain (D/tsa.pem), its key (D/tsa.key.pem, or `keyPath`) and the root (D/root-ca.pem)
+ * if there is one. Throws, naming the file, when the chain or the key is missing.
+ */
+export function loadTsaKeys(dir: string, keyPath?: string): TsaKeys {
+  const certPath = join(dir, KEY_FILES.tsaCert);
+  const key = keyPath ?? join(dir, KEY_FILES.tsaKey);
+  for (const f of [certPath, key])
+    if (!existsSync(f)) throw new Error(`missing ${f} (bring the timestamp authority's certificate chain and key there, or create development keys with "fulgor keys init")`);
+  const rootPath = join(dir, KEY_FILES.rootCert);
+  return {
+    chain: readCertificates(certPath),
+    key: createPrivateKey(readFileSync(key, 'utf8')),
+    ...(existsSync(rootPath) ? { root: readCert(dir, KEY_FILES.rootCert) } : {}),
   };
 }
 
@@ -68,7 +96,7 @@ export function readCertificates(path: string): Buffer[] {
  * undefined when the directory has no tsa.pem. A tsa.pem that ends in a self-signed certificate brings its own root.
  */
 export function loadTsaChain(dir: string): Buffer[] | undefined {
-  const path = join(dir, TSA_CHAIN_FILE);
+  const path = join(dir, KEY_FILES.tsaCert);
   if (!existsSync(path)) return undefined;
   const certs = readCertificates(path);
   const last = new X509Certificate(certs[certs.length - 1] as Buffer);

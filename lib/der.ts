@@ -21,17 +21,26 @@ export class DerError extends Error {
   override readonly name = 'DerError';
 }
 
-function encodeLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-/** One TLV. `content` may be a list of already-encoded children. */
+/** One TLV. `content` may be a list of already-encoded children. Written into one allocation (the hot path of
+ * every certificate, SCT and timestamp). */
 export function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): Buffer {
-  const body = content instanceof Uint8Array ? Buffer.from(content) : Buffer.concat(content as Uint8Array[]);
-  return Buffer.concat([Buffer.from([tag]), encodeLength(body.length), body]);
+  const parts: readonly Uint8Array[] = content instanceof Uint8Array ? [content] : content;
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const lenBytes = len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4;
+  const out = Buffer.allocUnsafe(2 + lenBytes + len);
+  out[0] = tag;
+  let off = 1;
+  if (lenBytes === 0) out[off++] = len;
+  else {
+    out[off++] = 0x80 | lenBytes;
+    for (let i = lenBytes - 1; i >= 0; i--) out[off++] = Math.floor(len / 2 ** (8 * i)) & 0xff;
+  }
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 export const sequence = (...items: Uint8Array[]): Buffer => tlv(Tag.SEQUENCE, items);
@@ -120,6 +129,19 @@ export function time(date: Date): Buffer {
     'Z';
   if (y >= 1950 && y < 2050) return tlv(Tag.UTC_TIME, Buffer.from(pad2(y % 100) + rest, 'ascii'));
   return tlv(Tag.GENERALIZED_TIME, Buffer.from(String(y).padStart(4, '0') + rest, 'ascii'));
+}
+
+/** GeneralizedTime in whole seconds, always Z (RFC 3161 genTime, RFC 5280 dates from 2050). */
+export function generalizedTime(date: Date): Buffer {
+  const s =
+    String(date.getUTCFullYear()).padStart(4, '0') +
+    pad2(date.getUTCMonth() + 1) +
+    pad2(date.getUTCDate()) +
+    pad2(date.getUTCHours()) +
+    pad2(date.getUTCMinutes()) +
+    pad2(date.getUTCSeconds()) +
+    'Z';
+  return tlv(Tag.GENERALIZED_TIME, Buffer.from(s, 'ascii'));
 }
 
 export function decodeTime(node: Node): Date {

@@ -22,6 +22,7 @@ import { keySigner, type Signer } from '../lib/signer.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
+import { createTimestampAuthority, TIMESTAMP_PATH, timestampOffRouter, timestampRouter } from '../tsa/index.js';
 import { createApp } from './app.js';
 import { explainRouter } from './explain-route.js';
 import { rpcStatus } from './error-response.js';
@@ -77,6 +78,8 @@ export interface RunningFulgor {
   readonly devOidcKey?: KeyObject;
   readonly caChain: Buffer[];
   readonly ctLogSpki: Buffer;
+  /** The timestamp authority's chain (TSA certificate first, no root) when the keys dir holds one (it is served at /api/v1/timestamp). */
+  readonly tsaChain?: Buffer[];
   /**
    * Re-reads --config-path and, if it is valid (JWKSPath files included), swaps it in; otherwise rejects with every
    * problem, logged, and the current config stays. In --dev mode the development issuers are added again.
@@ -152,6 +155,11 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   if (o.dev && !devOidcKey) throw new Error(`missing ${join(o.keysDir, KEY_FILES.devOidcKey)} (create development keys with "fulgor keys init")`);
   if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
 
+  const tsa = keys.tsa
+    ? createTimestampAuthority({ signer: keySigner(keys.tsa.key), chain: keys.tsa.chain, ...(keys.tsa.root ? { root: keys.tsa.root } : {}), clock })
+    : undefined;
+  if (!tsa) o.logger.log('info', 'timestamp authority off: the keys dir has no tsa.pem and tsa.key.pem (create them with "fulgor keys init")', { dir: o.keysDir });
+
   const ctKeySpki = spkiDer(keys.ctKey);
   let companion: Awaited<ReturnType<typeof startCompanionLog>> | undefined;
   if (!o.ctLogUrl) companion = await startCompanionLog(o, keys.ctKey, o.ctRoots ?? [keys.caChain[keys.caChain.length - 1] as Buffer], clock);
@@ -163,6 +171,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const caUrl = caListening.url;
 
   const extraRouters: Array<[string, express.Router]> = [];
+  extraRouters.push([TIMESTAMP_PATH, tsa ? timestampRouter({ tsa, logger: o.logger }) : timestampOffRouter()]);
   if (o.dev && devOidcKey) {
     for (const t of DEV_TOKEN_TYPES)
       extraRouters.push([`${DEV_ISSUER_PATH}/${t}`, issuerRouter(devIssuerUrl(caUrl, t), () => [devOidcKey])]);
@@ -216,6 +225,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     ...(devOidcKey ? { devOidcKey } : {}),
     caChain: keys.caChain,
     ctLogSpki: ctKeySpki,
+    ...(keys.tsa ? { tsaChain: keys.tsa.chain } : {}),
     reload: () => holder.reload(),
     async close(options = {}) {
       const drainMs = options.drainMs ?? o.drainTimeoutMs ?? DEFAULT_DRAIN_MS;

@@ -21,7 +21,6 @@ import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { KEY_FILES } from '../../config/keys-dir.js';
 import { parsePemBlocks } from '../../lib/pem.js';
 import { BIN } from '../helpers/serve-process.js';
-import { writeTestTsaCertificate } from '../helpers/tsa-certificate.js';
 
 const run = promisify(execFile);
 const exportTrust = (args: string[]) => run(process.execPath, [BIN, 'trust', 'export', ...args], { timeout: 20_000 });
@@ -71,7 +70,8 @@ describe('cli: fulgor trust export writes every consumer its trust material', fu
     tufKeys = join(dir, 'tuf-keys');
     out = join(dir, 'out');
     await createMissingDevKeys(keysDir);
-    tsaLeaf = await writeTestTsaCertificate(keysDir);
+    // keys init makes the development TSA certificate (tsa.pem), chained to the keys directory's root.
+    tsaLeaf = pemDers(readFileSync(join(keysDir, KEY_FILES.tsaCert), 'utf8'))[0]!;
     caChain = [KEY_FILES.caCert, KEY_FILES.rootCert].map((f) => pemDers(readFileSync(join(keysDir, f), 'utf8'))[0]!);
     ctSpki = createPublicKey(readFileSync(join(keysDir, KEY_FILES.ctPub), 'utf8')).export({ type: 'spki', format: 'der' });
     ({ stderr } = await exportTrust([
@@ -112,7 +112,7 @@ describe('cli: fulgor trust export writes every consumer its trust material', fu
     assert.equal(tsa!.uri, TSA_URL);
     assert.deepEqual(tsa!.certChain!.certificates.map((c) => Buffer.from(c.rawBytes)), [tsaLeaf, caChain[1]]);
     assert.equal(tsa!.validFor!.start!.getTime(), new Date(new X509Certificate(tsaLeaf).validFrom).getTime());
-    assert.deepEqual(tsa!.subject, { organization: 'Fulgor Development', commonName: 'Fulgor Test Timestamp Authority' });
+    assert.deepEqual(tsa!.subject, { organization: 'Fulgor Development', commonName: 'Fulgor Development Timestamp Authority' });
     // @sigstore/verify builds its trust material from it, TSA included.
     assert.equal(toTrustMaterial(root).timestampAuthorities.length, 1);
   });
@@ -246,6 +246,9 @@ describe('cli: fulgor trust export writes every consumer its trust material', fu
   it('without tsa.pem and without URLs: no timestamp authority and the defaults it wrote, each said on stderr', async () => {
     const bare = join(dir, 'bare-keys');
     await createMissingDevKeys(bare);
+    // A keys directory from before the timestamp authority: no tsa.pem, no tsa.key.pem.
+    rmSync(join(bare, KEY_FILES.tsaCert));
+    rmSync(join(bare, KEY_FILES.tsaKey));
     const out2 = join(dir, 'out-bare');
     const { stderr: err } = await exportTrust(['--keys-dir', bare, '--out', out2]);
     assert.match(err, /no --ca-url: wrote the default CA URL http:\/\/127\.0\.0\.1:8080/);

@@ -1,18 +1,20 @@
 // Conformance with the real client: sigstore-js (@sigstore/sign) signs through Fulgor — ephemeral key, proof of
-// possession over the token's subject (or email), POST /api/v2/signingCert, RFC 3161 timestamp from a local TSA —
-// and @sigstore/verify verifies the bundle against a trusted_root.json built from Fulgor's chain and CT log key,
-// requiring the embedded SCT (ctlogThreshold 1). Nothing of ours or of the verifier is mocked.
+// possession over the token's subject (or email), POST /api/v2/signingCert, RFC 3161 timestamp from Fulgor's own
+// TSA on the same port, no Rekor — and @sigstore/verify verifies the bundle against a trusted_root.json built from
+// Fulgor's chain, CT log key and TSA chain, requiring the embedded SCT (ctlogThreshold 1) and the timestamp
+// (timestampThreshold 1, tlogThreshold 0), also after the certificate has expired. Nothing is mocked.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { bundleFromJSON, bundleToJSON, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { RFC3161Timestamp } from '@sigstore/core';
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, TSAWitness } from '@sigstore/sign';
 import { PolicyError, toSignedEntity, toTrustMaterial, VerificationError, Verifier, type VerificationPolicy } from '@sigstore/verify';
 import { trustedRoot } from '../../trust/trusted-root.js';
 import { logIdFor } from '../../ct/index.js';
 import { startFulgor, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
-import { startTSA, type TestTSA } from '../helpers/tsa.js';
+import { timestampAuthorityFor } from '../helpers/tsa.js';
 import { x509 } from '../helpers/x509.js';
 
 const GITHUB_SAN = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
@@ -30,11 +32,10 @@ type RootJson = ReturnType<typeof trustedRoot>;
 describe('conformance: sigstore-js signs through Fulgor and verifies what it issued (embedded SCT required)', function () {
   this.timeout(30000);
   let github: TestIssuer, email: TestIssuer;
-  let tsa: TestTSA;
   let fulgor: TestFulgor;
 
   before(async () => {
-    [github, email, tsa] = await Promise.all([startIssuer('/gh'), startIssuer('/mail'), startTSA()]);
+    [github, email] = await Promise.all([startIssuer('/gh'), startIssuer('/mail')]);
     fulgor = await startFulgor({
       OIDCIssuers: {
         [github.url]: { IssuerURL: github.url, ClientID: 'sigstore', Type: 'github-workflow' },
@@ -44,24 +45,13 @@ describe('conformance: sigstore-js signs through Fulgor and verifies what it iss
   });
   after(async () => {
     await fulgor?.close();
-    await Promise.all([github?.close(), email?.close(), tsa?.close()]);
+    await Promise.all([github?.close(), email?.close()]);
   });
 
-  /** The trusted root for `f`, with the local TSA added to timestampAuthorities. */
+  /** The trusted root for `f`, with its timestamp authority in timestampAuthorities. */
   function rootFor(f: TestFulgor): RootJson {
     const json = trustedRoot({ caChain: f.caChain, caUrl: f.caUrl, ctLogSpki: f.ctLogSpki, ctLogUrl: f.ctUrl });
-    const tsaRoot = new X509Certificate(tsa.certChain[1]!);
-    return {
-      ...json,
-      timestampAuthorities: [
-        {
-          subject: { organization: 'sigstore.mock', commonName: 'tsa' },
-          uri: tsa.url,
-          certChain: { certificates: tsa.certChain.map((c) => ({ rawBytes: b64(c) })) },
-          validFor: { start: rfc3339(new Date(tsaRoot.validFrom)) },
-        },
-      ],
-    } as RootJson;
+    return { ...json, timestampAuthorities: [timestampAuthorityFor(f)] } as RootJson;
   }
 
   function verifier(root: unknown) {
@@ -71,16 +61,26 @@ describe('conformance: sigstore-js signs through Fulgor and verifies what it iss
   /** Round-trips the bundle through its JSON form, as a verifier reading a .sigstore.json file would get it. */
   const viaJson = (bundle: Bundle): Bundle => bundleFromJSON(JSON.parse(JSON.stringify(bundleToJSON(bundle))));
 
-  function signer(token: string) {
-    return new FulcioSigner({ fulcioBaseURL: fulgor.caUrl, identityProvider: { getToken: async () => token } });
+  function signer(token: string, f: TestFulgor = fulgor) {
+    return new FulcioSigner({ fulcioBaseURL: f.caUrl, identityProvider: { getToken: async () => token } });
   }
 
-  async function signBlob(token: string, blob: Buffer): Promise<Bundle> {
+  /** A message-signature bundle: certificate from `ca`, timestamp from `tsa`'s TSA (base URL: the client adds the path). */
+  async function signBlob(token: string, blob: Buffer, ca: TestFulgor = fulgor, tsa: TestFulgor = ca): Promise<Bundle> {
     const builder = new MessageSignatureBundleBuilder({
-      signer: signer(token),
-      witnesses: [new TSAWitness({ tsaBaseURL: tsa.url })],
+      signer: signer(token, ca),
+      witnesses: [new TSAWitness({ tsaBaseURL: tsa.caUrl })],
     });
     return viaJson(await builder.create({ data: blob }));
+  }
+
+  /** A DSSE bundle, the TSA given by its full URL as a signing config lists it. */
+  async function signAttestation(token: string, payload: Buffer, ca: TestFulgor = fulgor): Promise<Bundle> {
+    const builder = new DSSEBundleBuilder({
+      signer: signer(token, ca),
+      witnesses: [new TSAWitness({ tsaBaseURL: `${ca.caUrl}/api/v1/timestamp` })],
+    });
+    return viaJson(await builder.create({ data: payload, type: 'application/vnd.in-toto+json' }));
   }
 
   const githubPolicy: () => VerificationPolicy = () => ({
@@ -116,9 +116,7 @@ describe('conformance: sigstore-js signs through Fulgor and verifies what it iss
     let bundle: Bundle;
 
     before(async () => {
-      const before = tsa.requests;
       bundle = await signBlob(await github.mint('github'), blob);
-      assert.equal(tsa.requests, before + 1, 'the TSA witness asked the local TSA');
     });
 
     it('produces a bundle with the leaf only (embedded SCT), one RFC 3161 timestamp and no tlog entry', () => {
@@ -128,6 +126,9 @@ describe('conformance: sigstore-js signs through Fulgor and verifies what it iss
       assert.equal(vm.$case === 'x509CertificateChain' && vm.x509CertificateChain.certificates.length, 1);
       assert.equal(bundle.verificationMaterial.tlogEntries.length, 0);
       assert.equal(bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length, 1);
+      const ts = RFC3161Timestamp.parse(Buffer.from(bundle.verificationMaterial.timestampVerificationData!.rfc3161Timestamps[0]!.signedTimestamp));
+      const tsaCert = new X509Certificate(fulgor.tsaChain![0]!);
+      assert.equal(ts.signerSerialNumber.toString('hex').toUpperCase().replace(/^0+/, ''), tsaCert.serialNumber.replace(/^0+/, ''), "signed by Fulgor's TSA");
       const leaf = leafOf(bundle);
       assert.ok(leaf.verify(new X509Certificate(fulgor.caChain[0]!).publicKey), 'issued by our intermediate');
       assert.equal(leaf.subjectAltName, `URI:${GITHUB_SAN}`);
@@ -205,8 +206,10 @@ describe('conformance: sigstore-js signs through Fulgor and verifies what it iss
         OIDCIssuers: { [github.url]: { IssuerURL: github.url, ClientID: 'sigstore', Type: 'github-workflow' } },
       });
       try {
+        // (The timestamp stays trusted: each Fulgor has its own TSA, and this checks the CA chain.)
+        const otherCa = { ...rootFor(other), timestampAuthorities: rootFor(fulgor).timestampAuthorities };
         assertFails(
-          () => verifier(rootFor(other)).verify(toSignedEntity(bundle, blob), githubPolicy()),
+          () => verifier(otherCa).verify(toSignedEntity(bundle, blob), githubPolicy()),
           VerificationError,
           'CERTIFICATE_ERROR',
           /certificate chain/,
@@ -224,12 +227,8 @@ describe('conformance: sigstore-js signs through Fulgor and verifies what it iss
   });
 
   it('a GitHub Actions identity, DSSE bundle: signs and verifies, and fails for a different identity policy', async () => {
-    const builder = new DSSEBundleBuilder({
-      signer: signer(await github.mint('github')),
-      witnesses: [new TSAWitness({ tsaBaseURL: tsa.url })],
-    });
     const payload = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [], predicateType: 'x' }));
-    const bundle = viaJson(await builder.create({ data: payload, type: 'application/vnd.in-toto+json' }));
+    const bundle = await signAttestation(await github.mint('github'), payload);
     assert.equal(bundle.content.$case, 'dsseEnvelope');
     assert.equal(bundle.mediaType, 'application/vnd.dev.sigstore.bundle.v0.3+json');
     assert.equal(leafOf(bundle).subjectAltName, `URI:${GITHUB_SAN}`);
@@ -278,6 +277,82 @@ describe('conformance: sigstore-js signs through Fulgor and verifies what it iss
         () => verifier({ ...rootFor(fulgor), ctlogs: [] }).verify(toSignedEntity(bundle, blob), policy),
         VerificationError,
         'CERTIFICATE_ERROR',
+      );
+    });
+  });
+
+  describe("no Rekor, Fulgor's TSA only: the signature outlives its 10-minute certificate", () => {
+    const HOUR = 3600_000;
+    const blob = Buffer.from('released an hour ago\n');
+    const payload = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [], predicateType: 'y' }));
+    let past: TestFulgor, present: TestFulgor;
+    let blobBundle: Bundle, dsseBundle: Bundle;
+
+    before(async () => {
+      const issuers = { OIDCIssuers: { [github.url]: { IssuerURL: github.url, ClientID: 'sigstore', Type: 'github-workflow' } } };
+      // CA, CT log and TSA all run an hour in the past: the certificate and the timestamp are an hour old.
+      past = await startFulgor(issuers, { clock: () => new Date(Date.now() - HOUR) });
+      // The same keys (so the same TSA) on the present clock.
+      present = await startFulgor(issuers, { keysDir: past.keysDir });
+      const token = () => github.mint('github', { now: new Date(Date.now() - HOUR) });
+      blobBundle = await signBlob(await token(), blob, past);
+      dsseBundle = await signAttestation(await token(), payload, past);
+    });
+    after(async () => {
+      await present?.close();
+      await past?.close();
+    });
+
+    const timestampOf = (b: Bundle) => RFC3161Timestamp.parse(Buffer.from(b.verificationMaterial.timestampVerificationData!.rfc3161Timestamps[0]!.signedTimestamp));
+
+    it('the certificate has expired, and the timestamp (from the same clock) falls inside its validity', () => {
+      const leaf = leafOf(blobBundle);
+      assert.ok(new Date(leaf.validTo) < new Date(), `expired (${leaf.validTo})`);
+      const genTime = timestampOf(blobBundle).signingTime;
+      assert.ok(genTime >= new Date(leaf.validFrom) && genTime <= new Date(leaf.validTo), `${genTime.toISOString()} within ${leaf.validFrom} .. ${leaf.validTo}`);
+      assert.equal(blobBundle.verificationMaterial.tlogEntries.length, 0);
+    });
+
+    it('a blob (message signature) verifies now, after expiry: tlogThreshold 0, timestampThreshold 1, ctlogThreshold 1', () => {
+      const s = verifier(rootFor(past)).verify(toSignedEntity(blobBundle, blob), githubPolicy());
+      assert.equal(s.identity?.subjectAlternativeName, GITHUB_SAN);
+    });
+
+    it('an attestation (DSSE) verifies now, after expiry', () => {
+      assert.equal(dsseBundle.content.$case, 'dsseEnvelope');
+      assert.equal(dsseBundle.verificationMaterial.tlogEntries.length, 0);
+      const s = verifier(rootFor(past)).verify(toSignedEntity(dsseBundle), githubPolicy());
+      assert.equal(s.identity?.subjectAlternativeName, GITHUB_SAN);
+    });
+
+    it('fails with a timestamp over another digest (the attestation’s, in the blob bundle)', () => {
+      const swapped = viaJson({
+        ...blobBundle,
+        verificationMaterial: { ...blobBundle.verificationMaterial, timestampVerificationData: dsseBundle.verificationMaterial.timestampVerificationData },
+      });
+      assertFails(() => verifier(rootFor(past)).verify(toSignedEntity(swapped, blob), githubPolicy()), VerificationError, 'TIMESTAMP_ERROR');
+    });
+
+    it('fails when the trusted root lacks the TSA chain, or trusts another TSA', () => {
+      assertFails(
+        () => verifier({ ...rootFor(past), timestampAuthorities: [] }).verify(toSignedEntity(blobBundle, blob), githubPolicy()),
+        VerificationError,
+        'TIMESTAMP_ERROR',
+      );
+      const otherTsa = { ...rootFor(past), timestampAuthorities: [timestampAuthorityFor(fulgor)] };
+      assertFails(() => verifier(otherTsa).verify(toSignedEntity(dsseBundle), githubPolicy()), VerificationError, 'TIMESTAMP_ERROR');
+    });
+
+    it('fails when the timestamp falls outside the certificate’s validity (stamped now, an hour after issuance)', async () => {
+      const late = await signBlob(await github.mint('github', { now: new Date(Date.now() - HOUR) }), blob, past, present);
+      assert.ok(timestampOf(late).signingTime > new Date(leafOf(late).validTo), 'stamped after expiry');
+      assert.throws(
+        () => verifier(rootFor(past)).verify(toSignedEntity(late, blob), githubPolicy()),
+        (e: unknown) => {
+          assert.ok(e instanceof VerificationError && e.code === 'CERTIFICATE_ERROR', String(e));
+          assert.match(String((e.cause as Error | undefined)?.message), /not valid or expired at the specified date/);
+          return true;
+        },
       );
     });
   });

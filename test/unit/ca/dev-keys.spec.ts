@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../../../ca/dev-keys.js';
 import { KEY_FILES, loadKeys, spkiPem } from '../../../config/keys-dir.js';
+import { x509 } from '../../helpers/x509.js';
 
 describe('ca/dev-keys: development keys are created by ca/, read by config/', () => {
   let dir: string;
@@ -39,5 +40,37 @@ describe('ca/dev-keys: development keys are created by ca/, read by config/', ()
     for (const f of [KEY_FILES.rootCert, KEY_FILES.rootKey, KEY_FILES.caCert, KEY_FILES.caKey, KEY_FILES.devOidcKey])
       assert.equal(readFileSync(join(dir, f), 'utf8'), before[f], `${f} kept`);
     assert.notEqual(readFileSync(join(dir, KEY_FILES.ctKey), 'utf8'), before[KEY_FILES.ctKey]);
+  });
+
+  it('creates the TSA certificate under the root (critical EKU timeStamping only, critical KU digitalSignature, not a CA) and its key', async () => {
+    await createMissingDevKeys(dir);
+    const keys = loadKeys(dir);
+    assert.ok(keys.tsa, 'loadKeys reads tsa.pem and tsa.key.pem');
+    assert.equal(keys.tsa.chain.length, 1, 'tsa.pem: the TSA certificate, no root');
+    const tsa = new X509Certificate(keys.tsa.chain[0]!);
+    const root = new X509Certificate(keys.caChain[1]!);
+    assert.ok(tsa.verify(root.publicKey) && tsa.checkIssued(root), 'issued by the development root');
+    assert.deepEqual(keys.tsa.root, keys.caChain[1]);
+    assert.equal(tsa.ca, false);
+    assert.deepEqual(tsa.keyUsage, ['1.3.6.1.5.5.7.3.8']);
+    assert.ok(tsa.publicKey.equals(createPublicKey(keys.tsa.key)));
+    const cert = new x509.X509Certificate(keys.tsa.chain[0]!);
+    const eku = cert.getExtension('2.5.29.37')!;
+    assert.equal(eku.critical, true);
+    const ku = cert.getExtension(x509.KeyUsagesExtension)!;
+    assert.equal(ku.critical, true);
+    assert.equal(ku.usages, x509.KeyUsageFlags.digitalSignature);
+    assert.equal(cert.getExtension(x509.BasicConstraintsExtension)?.ca, false);
+  });
+
+  it('a keys dir without the TSA files loads without a TSA (older keys dirs); half a pair is an error naming the file', async () => {
+    await createMissingDevKeys(dir);
+    rmSync(join(dir, KEY_FILES.tsaCert));
+    rmSync(join(dir, KEY_FILES.tsaKey));
+    assert.equal(loadKeys(dir).tsa, undefined);
+    rmSync(join(dir, KEY_FILES.rootKey));
+    assert.deepEqual(await createMissingDevKeys(dir), [], 'no root key: no TSA certificate can be issued');
+    writeFileSync(join(dir, KEY_FILES.tsaKey), readFileSync(join(dir, KEY_FILES.caKey)));
+    assert.throws(() => loadKeys(dir), (e: Error) => e.message.includes(join(dir, KEY_FILES.tsaCert)));
   });
 });
