@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // The `fulgor` command line.
+import { caCsrCommand } from '../cli/ca-csr.js';
+import { caImportCommand } from '../cli/ca-import.js';
+import { caInitCommand } from '../cli/ca-init.js';
 import { configCheckCommand } from '../cli/config-check.js';
 import { ctServeCommand } from '../cli/ct-serve.js';
 import { devTokenCommand } from '../cli/dev-token.js';
@@ -22,7 +25,13 @@ const USAGE = `usage:
   fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL --ct-log-public-key PEM]
                       [--tsa-url URL] [--tuf-keys-dir KEYS-DIR/tuf] [--tuf-expires 365d]
                       [--identity-issuer ISS --identity-subject-regexp RE]
-  fulgor keys init [--keys-dir keys-dev]
+  fulgor keys init [--keys-dir keys-dev]                       (development keys)
+  fulgor ca init --keys-dir DIR --root-out OFFLINE-DIR [--org O] [--common-name CN] [--root-common-name CN]
+               [--algorithm ecdsa-p256|ecdsa-p384|rsa-3072|rsa-4096] [--root-validity 10y] [--intermediate-validity 3y]
+               [--passphrase-file FILE] [--ca-key URI] [--ct-log-key URI]
+  fulgor ca csr --keys-dir DIR --out CSR.pem [--algorithm ...] [--org O] [--common-name CN] [--passphrase-file FILE]
+               [--ca-key URI] [--ct-log-key URI]
+  fulgor ca import --keys-dir DIR --chain CHAIN.pem --root ROOT.pem [--passphrase-file FILE]
   fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json) [--issuer URL] [--json]
   fulgor config check --config-path FILE [--json]
   fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
@@ -38,6 +47,9 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'trust' && sub === 'export') return trustExportCommand(flags);
   if (cmd === 'dev-token') return devTokenCommand(flags);
   if (cmd === 'keys' && sub === 'init') return keysInitCommand(flags);
+  if (cmd === 'ca' && sub === 'init') return caInitCommand(flags);
+  if (cmd === 'ca' && sub === 'csr') return caCsrCommand(flags);
+  if (cmd === 'ca' && sub === 'import') return caImportCommand(flags);
   if (cmd === 'explain') return explainCommand(flags);
   if (cmd === 'config' && sub === 'check') return configCheckCommand(flags);
   process.stderr.write(USAGE);

@@ -1,0 +1,130 @@
+// `fulgor ca init`: the key ceremony for a production CA. Makes a root (its key only under --root-out, meant to go
+// offline), an issuing CA signed by it (key in the keys directory, encrypted, or inside a PKCS#11 token), and the
+// CT log key; writes the keys directory as the server reads it and prints both fingerprints and what to distribute.
+// Never overwrites a key; on failure the files it made are removed again.
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { createIssuingCaCertificate, createRootCertificate } from '../ca/ca-profile.js';
+import { checkImportedChain } from '../ca/chain-check.js';
+import { encodeName } from '../ca/name.js';
+import { KEY_FILES } from '../config/keys-dir.js';
+import { certToPem } from '../lib/pem.js';
+import { keySigner } from '../lib/signer.js';
+import { generateSoftwareKey, writePrivateKeyFile } from '../signer/index.js';
+import {
+  addDuration,
+  algorithmFlag,
+  createCtLogKey,
+  createKeyAt,
+  CreatedFiles,
+  describeCertificate,
+  KEY_SLOTS,
+  passphraseFlag,
+  refuseExisting,
+  requiredFlag,
+  slotPaths,
+} from './ca-keys.js';
+import { flag, type Flags } from './flags.js';
+
+/** Certificates start a few minutes in the past, so that a verifier whose clock is slightly behind accepts them. */
+const BACKDATE_MS = 5 * 60_000;
+
+/** `--org` and the common names; the development CA's name is refused (it marks a keys directory as development). */
+export function caNames(flags: Flags): { org: string; issuingName: string; rootName: string } {
+  const org = flag(flags, 'org') ?? 'Fulgor';
+  const issuingName = flag(flags, 'common-name') ?? `${org} Issuing CA`;
+  const rootName = flag(flags, 'root-common-name') ?? `${org} Root CA`;
+  if ([org, issuingName, rootName].some((n) => /fulgor development/i.test(n)))
+    throw new Error('"Fulgor Development" names the development CA (fulgor keys init); choose another --org or --common-name');
+  return { org, issuingName, rootName };
+}
+
+export async function caInitCommand(flags: Flags): Promise<void> {
+  const keysDir = requiredFlag(flags, 'keys-dir', 'DIR');
+  const rootOut = requiredFlag(flags, 'root-out', 'DIR');
+  const rel = relative(resolve(keysDir), resolve(rootOut));
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)))
+    throw new Error(`--root-out ${rootOut} is inside --keys-dir ${keysDir}: the root key must never sit with the serving keys`);
+  const { org, issuingName, rootName } = caNames(flags);
+  const algorithm = algorithmFlag(flags);
+  const caKeyUri = flag(flags, 'ca-key');
+  const ctKeyUri = flag(flags, 'ct-log-key');
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000 - BACKDATE_MS);
+  const rootValidity = { notBefore: now, notAfter: addDuration(now, flag(flags, 'root-validity') ?? '10y', 'root-validity') };
+  const issuingValidity = { notBefore: now, notAfter: addDuration(now, flag(flags, 'intermediate-validity') ?? '3y', 'intermediate-validity') };
+  if (issuingValidity.notAfter > rootValidity.notAfter)
+    throw new Error('--intermediate-validity is longer than --root-validity: the issuing CA cannot outlive its root');
+  const secret = await passphraseFlag(flags);
+
+  const rootKeyPath = join(rootOut, KEY_FILES.rootKey);
+  refuseExisting(
+    [
+      rootKeyPath,
+      join(rootOut, KEY_FILES.rootCert),
+      join(keysDir, KEY_FILES.rootCert),
+      join(keysDir, KEY_FILES.caCert),
+      join(keysDir, KEY_FILES.rootKey),
+      ...slotPaths(keysDir, KEY_SLOTS.issuing, caKeyUri),
+      ...slotPaths(keysDir, KEY_SLOTS.ctLog, ctKeyUri),
+      join(keysDir, KEY_FILES.ctPub),
+    ],
+    'ca init never replaces keys; move them away or choose other directories',
+  );
+  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  mkdirSync(rootOut, { recursive: true, mode: 0o700 });
+
+  const created = new CreatedFiles();
+  try {
+    const rootKey = generateSoftwareKey(algorithm);
+    await writePrivateKeyFile(rootKeyPath, rootKey, secret.passphrase);
+    created.paths.push(rootKeyPath);
+    const rootSigner = keySigner(rootKey);
+    const root = await createRootCertificate({
+      subject: encodeName({ organization: org, commonName: rootName }),
+      signer: rootSigner,
+      validity: rootValidity,
+      pathLen: 1,
+    });
+    await created.write(join(rootOut, KEY_FILES.rootCert), certToPem(root));
+    await created.write(join(keysDir, KEY_FILES.rootCert), certToPem(root));
+
+    const issuingKey = await createKeyAt(keysDir, KEY_SLOTS.issuing, caKeyUri, algorithm, secret, created);
+    let issuing: Buffer;
+    try {
+      issuing = await createIssuingCaCertificate({
+        subject: encodeName({ organization: org, commonName: issuingName }),
+        spki: issuingKey.signer.spki,
+        issuerCert: root,
+        issuerSigner: rootSigner,
+        validity: issuingValidity,
+      });
+    } finally {
+      await issuingKey.close();
+    }
+    // The chain made here passes the same checks as an imported one.
+    checkImportedChain({ chain: [issuing], root, issuingSpki: issuingKey.signer.spki, issuingKey: issuingKey.where, now: new Date() });
+    await created.write(join(keysDir, KEY_FILES.caCert), certToPem(issuing));
+    const ctWhere = await createCtLogKey(keysDir, ctKeyUri, secret, created);
+
+    const unencrypted = secret.passphrase === undefined;
+    process.stdout.write(
+      `Created a production CA (${algorithm}):\n` +
+        describeCertificate('root CA', root) +
+        describeCertificate('issuing CA', issuing) +
+        `Keys:\n` +
+        `  root CA key     ${resolve(rootKeyPath)} (${unencrypted ? 'NOT encrypted' : 'encrypted'})\n` +
+        `  issuing CA key  ${issuingKey.where}\n` +
+        `  CT log key      ${ctWhere}\n` +
+        `Next:\n` +
+        `  - Distribute ${join(keysDir, KEY_FILES.rootCert)} (the trust anchor) to verifiers; check its fingerprint out of band.\n` +
+        `  - Back up ${rootOut} and take it offline: the root key is needed only to sign a new issuing CA (ca rotate).\n` +
+        `  - Back up the issuing CA and CT log keys (or the token); serve from ${keysDir}: fulgor serve --keys-dir ${keysDir}` +
+        `${unencrypted ? '' : ' --key-passphrase-file FILE'} --config-path CONFIG\n`,
+    );
+    if (unencrypted)
+      process.stderr.write(`warning: no --passphrase-file: the root key ${rootKeyPath} and the key files are NOT encrypted\n`);
+  } catch (e) {
+    await created.undo();
+    throw e;
+  }
+}
