@@ -72,6 +72,7 @@ async function startServer(storage: 'memory' | 'file', issuerUrl: string): Promi
       ctPort: 0,
       keysDir,
       dev: false,
+      allowDevKeys: true,
       ctStorage: storage === 'file' ? `file:${join(work.dir, 'ct')}` : 'memory',
       configPath,
       // Each request's log line is formatted as in production, but kept in memory instead of flooding stderr.

@@ -1,12 +1,18 @@
 // Development keys: creates whatever is missing in a keys directory (the development CA's root and intermediate,
 // the CT log key, the development OIDC issuer's key) and reuses what is there. Called by the CLI (`keys init`,
 // `dev-token`, `ct serve --dev`) and by `serve --dev`; reading the directory is config/keys-dir.ts's job.
+// With a development CA it writes the DEVELOPMENT marker, so that `fulgor serve` without --dev refuses the directory.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { certToPem } from '../lib/pem.js';
 import { createDevCa } from './dev-ca.js';
+
+const DEVELOPMENT_NOTE =
+  'These are development keys, made by "fulgor keys init" (or "fulgor serve --dev"): the root private key is in this\n' +
+  'directory and the CA is named "Fulgor Development". Never use them for real signing; "fulgor serve" refuses them\n' +
+  'without --dev unless --allow-dev-keys is given. Create production keys with "fulgor ca init".\n';
 
 const pkcs8 = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }) as string;
 
@@ -31,6 +37,7 @@ export async function createMissingDevKeys(dir: string): Promise<string[]> {
     writeNew(dir, KEY_FILES.rootCert, certToPem(ca.root), created);
     writeNew(dir, KEY_FILES.caKey, pkcs8(ca.intermediateKey), created);
     writeNew(dir, KEY_FILES.caCert, certToPem(ca.intermediate), created);
+    writeNew(dir, KEY_FILES.devMarker, DEVELOPMENT_NOTE, created);
   }
   if (!has(KEY_FILES.ctKey)) {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

@@ -1,64 +1,26 @@
 // Certificates as the log checks them: precertificate poison (RFC 6962 §3.1), the CA constraints an issuer in a
-// submitted chain must carry (RFC 5280 §4.2.1.9 basicConstraints, §4.2.1.3 keyUsage), and issuer-signature checks
-// with node:crypto. Certificate parsing itself lives in lib/x509.ts.
+// submitted chain must carry (RFC 5280 §4.2.1.9 basicConstraints, §4.2.1.3 keyUsage: read by lib/x509.ts), and
+// issuer-signature checks with node:crypto. Certificate parsing itself lives in lib/x509.ts.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { children, expectTag, parse, sequence, Tag, tlv } from '../lib/der.js';
+import { children, parse, sequence, Tag, tlv } from '../lib/der.js';
 import { findExtension, type Certificate } from '../lib/x509.js';
 
-export { parseCertificate, findExtension, extendedKeyUsages } from '../lib/x509.js';
-export type { Certificate, Extension } from '../lib/x509.js';
+export {
+  basicConstraints,
+  BASIC_CONSTRAINTS_OID,
+  extendedKeyUsages,
+  findExtension,
+  KEY_CERT_SIGN,
+  KEY_USAGE_OID,
+  keyUsageBits,
+  parseCertificate,
+} from '../lib/x509.js';
+export type { BasicConstraints, Certificate, Extension } from '../lib/x509.js';
 
 export const POISON_OID = '1.3.6.1.4.1.11129.2.4.3';
 export const PRECERT_SIGNING_EKU = '1.3.6.1.4.1.11129.2.4.4';
 export const CODE_SIGNING_EKU = '1.3.6.1.5.5.7.3.3';
-export const BASIC_CONSTRAINTS_OID = '2.5.29.19';
-export const KEY_USAGE_OID = '2.5.29.15';
-/** KeyUsage bit number of keyCertSign (RFC 5280 §4.2.1.3). */
-export const KEY_CERT_SIGN = 5;
 const EXTENSIONS_TAG = 0xa3;
-
-export interface BasicConstraints {
-  readonly ca: boolean;
-  /** pathLenConstraint: how many non-leaf certificates may follow below this one; undefined = no limit. */
-  readonly pathLen?: number;
-}
-
-/** The basicConstraints extension, or undefined when absent. Throws on a malformed one. */
-export function basicConstraints(cert: Certificate): BasicConstraints | undefined {
-  const ext = findExtension(cert, BASIC_CONSTRAINTS_OID);
-  if (!ext) return undefined;
-  const fields = children(expectTag(parse(ext.value), Tag.SEQUENCE, 'BasicConstraints'));
-  let k = 0;
-  let ca = false;
-  if (fields[k]?.tag === Tag.BOOLEAN) {
-    const v = fields[k++]!.content;
-    // A DER encoder omits the DEFAULT FALSE; an explicit FALSE is tolerated (it is not a CA either way).
-    if (v.length !== 1 || (v[0] !== 0x00 && v[0] !== 0xff)) throw new Error('basicConstraints cA is not a DER BOOLEAN');
-    ca = v[0] === 0xff;
-  }
-  let pathLen: number | undefined;
-  if (fields[k]?.tag === Tag.INTEGER) {
-    const v = fields[k++]!.content;
-    if (v.length === 0 || v.length > 4 || (v[0]! & 0x80) !== 0 || (v.length > 1 && v[0] === 0 && (v[1]! & 0x80) === 0))
-      throw new Error('basicConstraints pathLenConstraint is not a small non-negative DER INTEGER');
-    pathLen = v.readUIntBE(0, v.length);
-  }
-  if (k !== fields.length) throw new Error('basicConstraints has unexpected fields');
-  return pathLen === undefined ? { ca } : { ca, pathLen };
-}
-
-/** The bit numbers set in the keyUsage extension, or null when absent. Throws on a malformed one. */
-export function keyUsageBits(cert: Certificate): ReadonlySet<number> | null {
-  const ext = findExtension(cert, KEY_USAGE_OID);
-  if (!ext) return null;
-  const bits = expectTag(parse(ext.value), Tag.BIT_STRING, 'KeyUsage').content;
-  const unused = bits[0];
-  if (unused === undefined || unused > 7 || (bits.length === 1 && unused !== 0)) throw new Error('keyUsage is not a valid BIT STRING');
-  const set = new Set<number>();
-  for (let i = 1; i < bits.length; i++)
-    for (let b = 0; b < 8; b++) if ((bits[i]! << b) & 0x80) set.add((i - 1) * 8 + b);
-  return set;
-}
 
 /** Whether `cert` is a precertificate. A poison that is not critical or not exactly ASN.1 NULL is an error. */
 export function isPrecertificate(cert: Certificate): boolean {

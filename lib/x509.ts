@@ -1,4 +1,5 @@
-// Minimal strict-DER X.509 reading (RFC 5280 §4.1): raw TBS and name bytes, validity, SPKI, extensions, EKU.
+// Minimal strict-DER X.509 reading (RFC 5280 §4.1): raw TBS and name bytes, validity, SPKI, extensions, EKU,
+// basicConstraints and keyUsage.
 // Shared by the CA (checking its configured chain) and the CT log (checking submissions).
 import { children, decodeOid, decodeTime, expectTag, parse, Tag, type Node } from './der.js';
 
@@ -108,3 +109,51 @@ export function extendedKeyUsages(cert: Certificate): string[] | null {
   );
 }
 
+
+export const BASIC_CONSTRAINTS_OID = '2.5.29.19';
+export const KEY_USAGE_OID = '2.5.29.15';
+/** KeyUsage bit number of keyCertSign (RFC 5280 §4.2.1.3). */
+export const KEY_CERT_SIGN = 5;
+
+export interface BasicConstraints {
+  readonly ca: boolean;
+  /** pathLenConstraint: how many non-leaf certificates may follow below this one; undefined = no limit. */
+  readonly pathLen?: number;
+}
+
+/** The basicConstraints extension, or undefined when absent. Throws on a malformed one. */
+export function basicConstraints(cert: Certificate): BasicConstraints | undefined {
+  const ext = findExtension(cert, BASIC_CONSTRAINTS_OID);
+  if (!ext) return undefined;
+  const fields = children(expectTag(parse(ext.value), Tag.SEQUENCE, 'BasicConstraints'));
+  let k = 0;
+  let ca = false;
+  if (fields[k]?.tag === Tag.BOOLEAN) {
+    const v = fields[k++]!.content;
+    // A DER encoder omits the DEFAULT FALSE; an explicit FALSE is tolerated (it is not a CA either way).
+    if (v.length !== 1 || (v[0] !== 0x00 && v[0] !== 0xff)) throw new Error('basicConstraints cA is not a DER BOOLEAN');
+    ca = v[0] === 0xff;
+  }
+  let pathLen: number | undefined;
+  if (fields[k]?.tag === Tag.INTEGER) {
+    const v = fields[k++]!.content;
+    if (v.length === 0 || v.length > 4 || (v[0]! & 0x80) !== 0 || (v.length > 1 && v[0] === 0 && (v[1]! & 0x80) === 0))
+      throw new Error('basicConstraints pathLenConstraint is not a small non-negative DER INTEGER');
+    pathLen = v.readUIntBE(0, v.length);
+  }
+  if (k !== fields.length) throw new Error('basicConstraints has unexpected fields');
+  return pathLen === undefined ? { ca } : { ca, pathLen };
+}
+
+/** The bit numbers set in the keyUsage extension, or null when absent. Throws on a malformed one. */
+export function keyUsageBits(cert: Certificate): ReadonlySet<number> | null {
+  const ext = findExtension(cert, KEY_USAGE_OID);
+  if (!ext) return null;
+  const bits = expectTag(parse(ext.value), Tag.BIT_STRING, 'KeyUsage').content;
+  const unused = bits[0];
+  if (unused === undefined || unused > 7 || (bits.length === 1 && unused !== 0)) throw new Error('keyUsage is not a valid BIT STRING');
+  const set = new Set<number>();
+  for (let i = 1; i < bits.length; i++)
+    for (let b = 0; b < 8; b++) if ((bits[i]! << b) & 0x80) set.add((i - 1) * 8 + b);
+  return set;
+}
