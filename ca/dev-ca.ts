@@ -43,8 +43,8 @@ export interface CaCertificateSpec {
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly pathLen?: number;
-  /** EKU codeSigning (Fulcio's issuing CAs carry it). */
-  readonly codeSigning?: boolean;
+  /** The extendedKeyUsage purposes (OIDs); none: no EKU extension. Fulcio's issuing CAs carry codeSigning. */
+  readonly extKeyUsages?: readonly string[];
   /** Leave out extensions (tests of what an issuing CA must contain). */
   readonly omit?: readonly ('keyUsage' | 'basicConstraints' | 'subjectKeyIdentifier')[];
 }
@@ -56,7 +56,7 @@ export async function signCaCertificate(spec: CaCertificateSpec): Promise<Buffer
   const omit = new Set(spec.omit ?? []);
   const extensions = [
     ...(omit.has('keyUsage') ? [] : [CA_KEY_USAGE]),
-    ...(spec.codeSigning ? [extension(OID.extKeyUsage, sequence(encodeOid(OID.codeSigning)))] : []),
+    ...(spec.extKeyUsages?.length ? [extension(OID.extKeyUsage, sequence(...spec.extKeyUsages.map((o) => encodeOid(o))))] : []),
     ...(omit.has('basicConstraints') ? [] : [basicConstraints(spec.pathLen)]),
     ...(omit.has('subjectKeyIdentifier') ? [] : [extension(OID.subjectKeyIdentifier, octetString(keyIdentifier(spec.subjectSigner.spki)))]),
     ...(spec.issuer ? [extension(OID.authorityKeyIdentifier, sequence(implicitPrimitive(0, keyIdentifier(spec.issuer.signer.spki))))] : []),
@@ -93,7 +93,7 @@ export async function createDevCa(opts: { organization?: string; now?: Date; yea
     notBefore,
     notAfter,
     pathLen: 0,
-    codeSigning: true,
+    extKeyUsages: [OID.codeSigning],
   });
   return { rootKey, root, intermediateKey, intermediate };
 }

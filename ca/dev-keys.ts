@@ -5,7 +5,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY_FILES } from '../config/keys-dir.js';
+import { KEY_FILES, KEY_URI_FILES } from '../config/keys-dir.js';
 import { certToPem } from '../lib/pem.js';
 import { createDevCa } from './dev-ca.js';
 
@@ -31,7 +31,8 @@ export async function createMissingDevKeys(dir: string): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const created: string[] = [];
   const has = (f: string) => existsSync(join(dir, f));
-  if (!has(KEY_FILES.caCert) || !has(KEY_FILES.caKey) || !has(KEY_FILES.rootCert)) {
+  // A key referenced by a .key.uri file (in a token, or elsewhere) is there too.
+  if (!has(KEY_FILES.caCert) || !(has(KEY_FILES.caKey) || has(KEY_URI_FILES.caKey)) || !has(KEY_FILES.rootCert)) {
     const ca = await createDevCa();
     writeNew(dir, KEY_FILES.rootKey, pkcs8(ca.rootKey), created);
     writeNew(dir, KEY_FILES.rootCert, certToPem(ca.root), created);
@@ -39,7 +40,7 @@ export async function createMissingDevKeys(dir: string): Promise<string[]> {
     writeNew(dir, KEY_FILES.caCert, certToPem(ca.intermediate), created);
     writeNew(dir, KEY_FILES.devMarker, DEVELOPMENT_NOTE, created);
   }
-  if (!has(KEY_FILES.ctKey)) {
+  if (!has(KEY_FILES.ctKey) && !has(KEY_URI_FILES.ctKey)) {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     writeNew(dir, KEY_FILES.ctKey, pkcs8(privateKey), created);
     writeNew(dir, KEY_FILES.ctPub, publicKey.export({ type: 'spki', format: 'pem' }) as string, created);

@@ -1,17 +1,25 @@
 // Conformance with the real client: sigstore-js (@sigstore/sign) signs through Fulgor — ephemeral key, proof of
 // possession over the token's subject (or email), POST /api/v2/signingCert, RFC 3161 timestamp from a local TSA —
 // and @sigstore/verify verifies the bundle against a trusted_root.json built from Fulgor's chain and CT log key,
-// requiring the embedded SCT (ctlogThreshold 1). Nothing of ours or of the verifier is mocked.
+// requiring the embedded SCT (ctlogThreshold 1). Nothing of ours or of the verifier is mocked. The whole flow runs
+// twice: with the keys in files, and with the issuing CA key and the CT log key in a SoftHSM2 token (pkcs11: URIs
+// in .key.uri files, PIN from a file; skipped, saying why, without softhsm2 or pkcs11js).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { bundleFromJSON, bundleToJSON, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, TSAWitness } from '@sigstore/sign';
 import { PolicyError, toSignedEntity, toTrustMaterial, VerificationError, Verifier, type VerificationPolicy } from '@sigstore/verify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
+import { softhsmMissing } from '../../signer/softhsm.js';
 import { trustedRoot } from '../../trust/trusted-root.js';
 import { logIdFor } from '../../ct/index.js';
 import { startFulgor, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import { moveKeysIntoSoftHsm } from '../helpers/softhsm-keys.js';
 import { startTSA, type TestTSA } from '../helpers/tsa.js';
 import { x509 } from '../helpers/x509.js';
 
@@ -27,15 +35,58 @@ const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 type RootJson = ReturnType<typeof trustedRoot>;
 
-describe('conformance: sigstore-js signs through Fulgor and verifies what it issued (embedded SCT required)', function () {
+interface KeySetup {
+  readonly title: string;
+  /** Why the setup cannot run here, if it cannot. */
+  readonly missing?: () => string | undefined;
+  start(identity: unknown): Promise<TestFulgor>;
+}
+
+/** Development keys, with the issuing CA key and the CT log key moved into a SoftHSM2 token. */
+async function startFulgorWithKeysInSoftHsm(identity: unknown): Promise<TestFulgor> {
+  const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-hsm-keys-'));
+  try {
+    await createMissingDevKeys(keysDir);
+    const token = await moveKeysIntoSoftHsm(keysDir);
+    const running = await startFulgor(identity, { keysDir }).catch(async (e: unknown) => {
+      await token.close();
+      throw e;
+    });
+    assert.ok(running.logLines.some((l) => l.includes('"caKey":"PKCS#11 token \\"fulgor\\"') && l.includes('"ctLogKey":"PKCS#11 token')), running.logLines.join('\n'));
+    return {
+      ...running,
+      async close() {
+        await running.close();
+        await token.close();
+        rmSync(keysDir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(keysDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+const KEY_SETUPS: readonly KeySetup[] = [
+  { title: 'keys in files', start: (identity) => startFulgor(identity) },
+  { title: 'issuing CA and CT log keys in SoftHSM2', missing: softhsmMissing, start: startFulgorWithKeysInSoftHsm },
+];
+
+for (const setup of KEY_SETUPS)
+describe(`conformance: sigstore-js signs through Fulgor and verifies what it issued (embedded SCT required; ${setup.title})`, function () {
   this.timeout(30000);
   let github: TestIssuer, email: TestIssuer;
   let tsa: TestTSA;
   let fulgor: TestFulgor;
 
-  before(async () => {
+  before(async function () {
+    const missing = setup.missing?.();
+    if (missing) {
+      console.log(`    [conformance, ${setup.title}] SKIPPED: ${missing} (Debian/Ubuntu: apt-get install softhsm2)`);
+      this.skip();
+    }
     [github, email, tsa] = await Promise.all([startIssuer('/gh'), startIssuer('/mail'), startTSA()]);
-    fulgor = await startFulgor({
+    fulgor = await setup.start({
       OIDCIssuers: {
         [github.url]: { IssuerURL: github.url, ClientID: 'sigstore', Type: 'github-workflow' },
         [email.url]: { IssuerURL: email.url, ClientID: 'sigstore', Type: 'email' },
