@@ -59,6 +59,7 @@ async function main(): Promise<number> {
           warmup: 50,
           seconds: s.caSeconds,
           storages: ['memory', 'file'],
+          caKeys: ['softhsm2'],
         }),
       );
 
