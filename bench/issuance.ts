@@ -1,12 +1,16 @@
 // CA issuance end to end: the real HTTP server (server/serve.ts: CA + companion CT log over HTTP, development keys
 // from ca/dev-keys.ts) trusting a real local OIDC issuer, driven from a worker thread with pre-minted tokens and
 // pre-computed proofs of possession; certificates per second and per-certificate latency at 1 and 16 requests in
-// flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit).
+// flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit); and the
+// issuing CA key in a SoftHSM2 token (pkcs11: URI, PIN from a file; memory store) next to the key file, or
+// "skipped: <reason>" without softhsm2.
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
+import { KEY_FILES } from '../config/keys-dir.js';
+import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm.js';
 import { memoryLogger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
 import type { ClientJob, ClientResult } from './issuance-client.js';
@@ -15,8 +19,12 @@ import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
 const SUB = 'repo:acme/app:ref:refs/heads/main';
 
+/** Where the issuing CA key is: a PKCS#8 file, or a SoftHSM2 token (PKCS#11). */
+export type CaKeyKind = 'file' | 'softhsm2';
+
 export interface IssuanceResult {
   readonly ctStorage: 'memory' | 'file';
+  readonly caKey: CaKeyKind;
   readonly concurrency: number;
   readonly perSecond: number;
   readonly latency: Summary;
@@ -30,6 +38,8 @@ export interface IssuanceBench {
   /** JWKS fetches the local issuer served during the whole issuance benchmark (the CA caches the key set). */
   readonly jwksFetches: number;
   readonly results: IssuanceResult[];
+  /** Why the SoftHSM2 rows did not run. */
+  readonly softhsmSkipped?: string;
 }
 
 export interface IssuanceOptions {
@@ -39,6 +49,8 @@ export interface IssuanceOptions {
   readonly warmup: number;
   readonly seconds: number;
   readonly storages: readonly ('memory' | 'file')[];
+  /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2']). */
+  readonly caKeys: readonly CaKeyKind[];
 }
 
 function drive(job: ClientJob): Promise<ClientResult> {
@@ -58,12 +70,32 @@ function clientKey(name: string): { pem: string; proof: string } {
   return { pem: publicKey.export({ type: 'spki', format: 'pem' }) as string, proof: sign('sha256', Buffer.from(name), privateKey).toString('base64') };
 }
 
+/** Moves the keys dir's issuing CA key into a fresh SoftHSM2 token; resolves to its pkcs11: URI and the token's cleanup. */
+async function caKeyInSoftHsm(keysDir: string): Promise<{ uri: string; close: () => Promise<void> }> {
+  const hsm = await createSoftHsm();
+  const close = cleanup.add('remove SoftHSM2 token dir', () => hsm.close());
+  try {
+    const pin = '12345678';
+    const pinFile = join(hsm.dir, 'pin');
+    await writeFile(pinFile, `${pin}\n`, { mode: 0o600 });
+    await hsm.initToken('bench', pin);
+    await hsm.importKey(join(keysDir, KEY_FILES.caKey), 'bench', 'issuing-ca', '01', pin);
+    await rm(join(keysDir, KEY_FILES.caKey));
+    return { uri: `pkcs11:token=bench;object=issuing-ca?module-path=${SOFTHSM_MODULE}&pin-source=file:${pinFile}`, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 /** `fulgor serve` in-process on port 0 with fresh keys and an identity file trusting `issuerUrl`. */
-async function startServer(storage: 'memory' | 'file', issuerUrl: string): Promise<{ caUrl: string; close: () => Promise<void> }> {
-  const work = await tempDir(`issuance-${storage}`);
+async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerUrl: string): Promise<{ caUrl: string; close: () => Promise<void> }> {
+  const work = await tempDir(`issuance-${storage}-${caKey}`);
+  let token: { uri: string; close: () => Promise<void> } | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
     await createMissingDevKeys(keysDir);
+    if (caKey === 'softhsm2') token = await caKeyInSoftHsm(keysDir);
     const configPath = join(work.dir, 'identity.json');
     await writeFile(configPath, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));
     const running = await serve({
@@ -72,20 +104,24 @@ async function startServer(storage: 'memory' | 'file', issuerUrl: string): Promi
       ctPort: 0,
       keysDir,
       dev: false,
+      allowDevKeys: true,
+      ...(token ? { caKey: token.uri } : {}),
       ctStorage: storage === 'file' ? `file:${join(work.dir, 'ct')}` : 'memory',
       configPath,
       // Each request's log line is formatted as in production, but kept in memory instead of flooding stderr.
       logger: memoryLogger(),
     });
-    const stop = cleanup.add(`stop CA (${storage} CT store)`, () => running.close());
+    const stop = cleanup.add(`stop CA (${storage} CT store, CA key ${caKey})`, () => running.close());
     return {
       caUrl: running.caUrl,
       close: async () => {
         await stop();
+        await token?.close();
         await work.remove();
       },
     };
   } catch (e) {
+    await token?.close();
     await work.remove();
     throw e;
   }
@@ -113,24 +149,30 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     });
 
     const results: IssuanceResult[] = [];
-    for (const storage of o.storages) {
-      const server = await startServer(storage, issuer.url);
+    const softhsmSkipped = o.caKeys.includes('softhsm2') ? softhsmMissing() : undefined;
+    if (softhsmSkipped) log(`issuance with the CA key in SoftHSM2 skipped: ${softhsmSkipped}`);
+    const variants = [
+      ...o.storages.map((storage) => ({ storage, caKey: 'file' as CaKeyKind })),
+      ...o.caKeys.filter((k) => k !== 'file' && !softhsmSkipped).map((caKey) => ({ storage: 'memory' as const, caKey })),
+    ];
+    for (const { storage, caKey } of variants) {
+      const server = await startServer(storage, caKey, issuer.url);
       try {
         let offset = 0;
         for (const [k, concurrency] of o.concurrencies.entries()) {
           const slice = bodies.slice(offset, offset + perRun[k]!);
           offset += perRun[k]!;
           const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup });
-          if (r.errors > 0) log(`issuance ${storage} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, concurrency, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          if (r.errors > 0) log(`issuance ${storage}/${caKey} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
+          const res: IssuanceResult = { ctStorage: storage, caKey, concurrency, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
           results.push(res);
-          log(`issuance (CT ${storage}) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
+          log(`issuance (CT ${storage}, CA key ${caKey}) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
         }
       } finally {
         await server.close();
       }
     }
-    return { tokens: tokenCount, mintMs, jwksFetches: issuer.jwksFetches, results };
+    return { tokens: tokenCount, mintMs, jwksFetches: issuer.jwksFetches, results, ...(softhsmSkipped ? { softhsmSkipped } : {}) };
   } finally {
     await stopIssuer();
   }

@@ -132,9 +132,17 @@ export function report(r: Results): string {
       );
       out.push(
         table(
-          ['CT store', 'in flight', 'certificates/s', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
-          iss.results.map((x) => [x.ctStorage, String(x.concurrency), fmtInt(x.perSecond), fmt(x.latency.median), fmt(x.latency.p99), fmtInt(x.count), String(x.errors)]),
+          ['CT store', 'CA key', 'in flight', 'certificates/s', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
+          [
+            ...iss.results.map((x) => [x.ctStorage, x.caKey, String(x.concurrency), fmtInt(x.perSecond), fmt(x.latency.median), fmt(x.latency.p99), fmtInt(x.count), String(x.errors)]),
+            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '']] : []),
+          ],
         ),
+      );
+      out.push(
+        `\nCA key: \`file\` is the keys dir's PKCS#8 file (signed in process); \`softhsm2\` is the same key imported into a ` +
+          `throwaway SoftHSM2 token and named by \`--ca-key pkcs11:...\` (PIN from a file; 4 PKCS#11 sessions, C_Sign on libuv's pool). ` +
+          `The CT log key stays a file in both.\n`,
       );
     }
     if (floor) {
@@ -170,8 +178,14 @@ export function report(r: Results): string {
       ratios.push([`${k}: log2(${fmtInt(big.size)}) / log2(${fmtInt(small.size)}) (proof length growth)`, `${fmt(Math.log2(big.size) / Math.log2(small.size))}×`]);
     }
   }
+  if (iss) {
+    for (const x of iss.results.filter((y) => y.caKey === 'softhsm2')) {
+      const file = iss.results.find((y) => y.caKey === 'file' && y.ctStorage === x.ctStorage && y.concurrency === x.concurrency);
+      ratios.push([`issuance certificates/s, CA key in SoftHSM2 / in a file (CT ${x.ctStorage}, ${x.concurrency} in flight)`, ratio(x.perSecond, file?.perSecond)]);
+    }
+  }
   if (iss && floor) {
-    for (const x of iss.results) {
+    for (const x of iss.results.filter((y) => y.caKey === 'file')) {
       if (x.concurrency === 1)
         ratios.push([`issuance latency (CT ${x.ctStorage}, 1 in flight) / crypto floor`, ratio(x.latency.median * 1000, floor.perCertUs)]);
       else

@@ -60,6 +60,7 @@ async function main(): Promise<number> {
           warmup: 50,
           seconds: s.caSeconds,
           storages: ['memory', 'file'],
+          caKeys: ['softhsm2'],
         }),
       );
   const timestamps = s.skip.has('timestamps')

@@ -12,12 +12,16 @@ import { keysInitCommand } from '../cli/keys-init.js';
 import { serveCommand } from '../cli/serve.js';
 import { trustExportCommand } from '../cli/trust-export.js';
 import { tsaServeCommand } from '../cli/tsa-serve.js';
+import { KeyError } from '../signer/index.js';
 
 const USAGE = `usage:
   fulgor serve [--dev] [--config-path FILE] [--host 127.0.0.1] [--port 8080] [--ct-port 6962]
                [--keys-dir keys-dev] [--ct-log-url URL --ct-log-public-key PEM] [--enable-explain] [--watch]
-               [--drain-timeout 30] [CT log flags]
-  fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [--drain-timeout 30] [CT log flags]
+               [--drain-timeout 30] [key flags] [--ca-key URI] [--allow-dev-keys] [CT log flags]
+  fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [--drain-timeout 30]
+                  [key flags] [CT log flags]
+      key flags: [--ct-log-key URI] [--key-passphrase-file FILE] [--strict-key-permissions]
+                 (URI: a path, file:PATH or pkcs11:token=...;object=...?module-path=...&pin-source=file:...)
       CT log flags: [--ct-storage file:ct-data|memory|redis://HOST:PORT/DB] [--ct-redis-prefix fulgor-ct]
                     [--ct-log-prefix PREFIX] [--ct-roots PEM-FILE]
   fulgor tsa serve [--dev] [--host 127.0.0.1] [--port 3000] [--keys-dir keys-dev] [--tsa-key PATH]
@@ -58,5 +62,6 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`fulgor: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  // A key that cannot be used (missing, unreadable, wrong, exposed, development keys refused) exits 2.
+  process.exit(e instanceof KeyError ? 2 : 1);
 });

@@ -2,6 +2,7 @@
 // with the production profiles of ca-profile.ts. Used for development keys (keys-dev/) and for tests; production CAs
 // come from `fulgor ca init` or bring their own chain (`fulgor ca csr` / `ca import`).
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { DEV_CA_ORGANIZATION } from '../config/keys-dir.js';
 import { keySigner } from '../lib/signer.js';
 import { createIssuingCaCertificate, createRootCertificate } from './ca-profile.js';
 import { encodeName } from './name.js';
@@ -16,7 +17,7 @@ export interface DevCa {
 const DAY = 86_400_000;
 
 export async function createDevCa(opts: { organization?: string; now?: Date; years?: number } = {}): Promise<DevCa> {
-  const organization = opts.organization ?? 'Fulgor Development';
+  const organization = opts.organization ?? DEV_CA_ORGANIZATION;
   const now = Math.floor((opts.now ?? new Date()).getTime() / 1000) * 1000;
   const validity = { notBefore: new Date(now - DAY), notAfter: new Date(now + (opts.years ?? 10) * 365 * DAY) };
   const rootKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;

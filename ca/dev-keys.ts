@@ -2,13 +2,19 @@
 // the CT log key, the timestamp authority's certificate and key, the development OIDC issuer's key) and reuses what
 // is there. Called by the CLI (`keys init`,
 // `dev-token`, `ct serve --dev`) and by `serve --dev`; reading the directory is config/keys-dir.ts's job.
+// With a development CA it writes the DEVELOPMENT marker, so that `fulgor serve` without --dev refuses the directory.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY_FILES, readCertificates } from '../config/keys-dir.js';
+import { KEY_FILES, KEY_URI_FILES, readCertificates } from '../config/keys-dir.js';
 import { certToPem } from '../lib/pem.js';
 import { createDevCa } from './dev-ca.js';
 import { createDevTsa } from './dev-tsa.js';
+
+const DEVELOPMENT_NOTE =
+  'These are development keys, made by "fulgor keys init" (or "fulgor serve --dev"): the root private key is in this\n' +
+  'directory and the CA is named "Fulgor Development". Never use them for real signing; "fulgor serve" refuses them\n' +
+  'without --dev unless --allow-dev-keys is given. Create production keys with "fulgor ca init".\n';
 
 const pkcs8 = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }) as string;
 
@@ -27,14 +33,16 @@ export async function createMissingDevKeys(dir: string): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const created: string[] = [];
   const has = (f: string) => existsSync(join(dir, f));
-  if (!has(KEY_FILES.caCert) || !has(KEY_FILES.caKey) || !has(KEY_FILES.rootCert)) {
+  // A key referenced by a .key.uri file (in a token, or elsewhere) is there too.
+  if (!has(KEY_FILES.caCert) || !(has(KEY_FILES.caKey) || has(KEY_URI_FILES.caKey)) || !has(KEY_FILES.rootCert)) {
     const ca = await createDevCa();
     writeNew(dir, KEY_FILES.rootKey, pkcs8(ca.rootKey), created);
     writeNew(dir, KEY_FILES.rootCert, certToPem(ca.root), created);
     writeNew(dir, KEY_FILES.caKey, pkcs8(ca.intermediateKey), created);
     writeNew(dir, KEY_FILES.caCert, certToPem(ca.intermediate), created);
+    writeNew(dir, KEY_FILES.devMarker, DEVELOPMENT_NOTE, created);
   }
-  if (!has(KEY_FILES.ctKey)) {
+  if (!has(KEY_FILES.ctKey) && !has(KEY_URI_FILES.ctKey)) {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     writeNew(dir, KEY_FILES.ctKey, pkcs8(privateKey), created);
     writeNew(dir, KEY_FILES.ctPub, publicKey.export({ type: 'spki', format: 'pem' }) as string, created);

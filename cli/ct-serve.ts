@@ -1,29 +1,55 @@
 // `fulgor ct serve`: the CT log alone (for CA replicas pointed at it with --ct-log-url, or several log frontends
-// sharing one Redis). SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
+// sharing one Redis). Its key: --ct-log-key URI, else the keys dir's ctlog.key.pem or ctlog.key.uri (opened and
+// checked by server/open-keys.ts). SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
+import { join } from 'node:path';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
-import { loadLogKeys } from '../config/keys-dir.js';
+import { KEY_FILES, loadLogKeys } from '../config/keys-dir.js';
 import { systemClock } from '../lib/clock.js';
 import { consoleLogger } from '../lib/log.js';
+import { checkPublicKeyMatches, closeAll, openKey } from '../server/open-keys.js';
 import { startCompanionLog } from '../server/serve.js';
+import { KeyError } from '../signer/index.js';
 import { ctLogFlags } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
 import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
+import { keyOpeningFlags } from './key-flags.js';
 
 export async function ctServeCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
   const drainMs = drainTimeoutFlag(flags);
   const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
   if (flags['dev'] === true) await createMissingDevKeys(keysDir);
-  const keys = loadLogKeys(keysDir);
+  const ctKeyUri = flag(flags, 'ct-log-key');
+  let keys;
+  try {
+    keys = loadLogKeys(keysDir, ctKeyUri ? { ctKey: ctKeyUri } : {});
+  } catch (e) {
+    throw new KeyError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
   const ct = ctLogFlags(flags);
   const roots = ct.ctRoots ?? (keys.root ? [keys.root] : undefined);
   if (!roots) throw new Error(`give --ct-roots FILE (no ${keysDir}/root-ca.pem to default to)`);
-  const running = await startCompanionLog(
-    { host: flag(flags, 'host') ?? '127.0.0.1', ctPort: numberFlag(flags, 'ct-port') ?? 6962, logger, ...ct },
-    keys.ctKey,
-    roots,
-    systemClock,
+  const signer = await openKey(keys.ctKey, 'CT log', { logger, ...keyOpeningFlags(flags) });
+  let running;
+  try {
+    checkPublicKeyMatches(signer, keys.ctPublicKey, join(keysDir, KEY_FILES.ctPub), 'CT log');
+    running = await startCompanionLog(
+      { host: flag(flags, 'host') ?? '127.0.0.1', ctPort: numberFlag(flags, 'ct-port') ?? 6962, logger, ...ct },
+      signer,
+      roots,
+      systemClock,
+    );
+  } catch (e) {
+    await closeAll([signer]);
+    throw e;
+  }
+  const log = running;
+  process.stderr.write(`Fulgor CT log listening on ${log.url}\n`);
+  stopOnSignals(
+    async () => {
+      await log.close({ drainMs });
+      await signer.close();
+    },
+    { drainMs, logger },
   );
-  process.stderr.write(`Fulgor CT log listening on ${running.url}\n`);
-  stopOnSignals(() => running.close({ drainMs }), { drainMs, logger });
 }

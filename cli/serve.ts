@@ -1,6 +1,7 @@
 // `fulgor serve`: the CA and its companion CT log. With --config-path, SIGHUP re-reads and validates the identity
 // config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
-// SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
+// SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key URIs (default: the keys dir's),
+// --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys.
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { consoleLogger, type Logger } from '../lib/log.js';
@@ -9,6 +10,7 @@ import { devIssuerUrl } from '../server/serve.js';
 import { ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
 import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
+import { keyOpeningFlags } from './key-flags.js';
 
 const DEV_BANNER = `
 ############################################################################
@@ -41,6 +43,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
   if (dev) process.stderr.write(DEV_BANNER);
   const ctLogPublicKey = ctLogPublicKeyFlag(flags);
   const drainTimeoutMs = drainTimeoutFlag(flags);
+  const keyOpening = keyOpeningFlags(flags);
   const running = await serve({
     host: flag(flags, 'host') ?? '127.0.0.1',
     port: numberFlag(flags, 'port') ?? 8080,
@@ -51,6 +54,11 @@ export async function serveCommand(flags: Flags): Promise<void> {
     ...(flag(flags, 'ct-log-url') ? { ctLogUrl: flag(flags, 'ct-log-url') as string } : {}),
     ...(ctLogPublicKey ? { ctLogPublicKey } : {}),
     ...ctLogFlags(flags),
+    ...(flag(flags, 'ca-key') ? { caKey: flag(flags, 'ca-key') as string } : {}),
+    ...(flag(flags, 'ct-log-key') ? { ctLogKey: flag(flags, 'ct-log-key') as string } : {}),
+    ...(keyOpening.passphraseFile ? { keyPassphraseFile: keyOpening.passphraseFile } : {}),
+    ...(keyOpening.strictPermissions ? { strictKeyPermissions: true } : {}),
+    allowDevKeys: flags['allow-dev-keys'] === true,
     enableExplain: flags['enable-explain'] === true,
     drainTimeoutMs,
     logger,

@@ -2,7 +2,10 @@
 // (see trust/export.ts for the files). URLs that clients will use come from flags; a default written in their
 // place is said on stderr, never silently.
 import { join } from 'node:path';
-import { KEY_FILES, loadKeys, loadTsaChain, spkiDer } from '../config/keys-dir.js';
+import { KEY_FILES, loadKeys, loadTsaChain, type KeyMaterial } from '../config/keys-dir.js';
+import { consoleLogger } from '../lib/log.js';
+import { openKey } from '../server/open-keys.js';
+import { keyOpeningFlags } from './key-flags.js';
 import { missingCtLogKeyMessage } from '../server/serve.js';
 import { exportTrust, EXPORT_FILES } from '../trust/index.js';
 import { ctLogPublicKeyFlag } from './ct-flags.js';
@@ -14,6 +17,15 @@ const DEFAULT_TUF_EXPIRES_MS = 365 * 86_400_000;
 
 /** The timestamp URL under a CA URL, as `fulgor serve` answers it. */
 export const timestampUrlFor = (caUrl: string) => `${caUrl.replace(/\/+$/, '')}/api/v1/timestamp`;
+
+/** The companion log's public key: ctlog.pub.pem, else read from the log's key (which may be in a token). */
+async function companionLogSpki(keys: KeyMaterial, keysDir: string, flags: Flags): Promise<Buffer> {
+  if (keys.ctPublicKey) return keys.ctPublicKey;
+  if (!keys.ctKey) throw new Error(`${keysDir} holds no CT log key or ctlog.pub.pem; give --ct-log-url and --ct-log-public-key for an external log`);
+  const signer = await openKey(keys.ctKey, 'CT log', { logger: consoleLogger(), ...keyOpeningFlags(flags) });
+  await signer.close();
+  return signer.spki;
+}
 
 export async function trustExportCommand(flags: Flags): Promise<void> {
   const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
@@ -54,7 +66,7 @@ export async function trustExportCommand(flags: Flags): Promise<void> {
     caChain: keys.caChain,
     caUrl,
     // An external log (--ct-log-url) is described by its own key; the companion log by the one in the keys dir.
-    ctLogSpki: ctKey ?? spkiDer(keys.ctKey),
+    ctLogSpki: ctKey ?? (await companionLogSpki(keys, keysDir, flags)),
     ctLogUrl,
     ...(tsaChain ? { timestampAuthority: { chain: tsaChain, url: tsaUrlFlag ?? timestampUrlFor(caUrl) } } : {}),
     tufKeysDir: flag(flags, 'tuf-keys-dir') ?? join(keysDir, 'tuf'),

@@ -1,5 +1,8 @@
-// The keys directory: CA chain and key, CT log key, timestamp authority chain and key, development OIDC key. This file
-// only reads (and checks) it; development keys are created by ca/dev-keys.ts (`fulgor keys init`, `serve --dev`) and are never committed.
+// The keys directory (layout: README "Production keys"): the issuing CA's chain (any depth) and the root, references
+// to the CA and CT log keys (a PKCS#8 file, or a .key.uri file naming a file or a PKCS#11 object), the CT log's
+// public key, the timestamp authority's chain and key, the development OIDC key, and whether these are development keys. This file only reads the directory
+// and says what it found; the composition root (server/serve.ts, cli/) opens the keys through signer/, and
+// development keys are created by ca/dev-keys.ts (`fulgor keys init`, `serve --dev`). Nothing here is committed.
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +19,8 @@ export const KEY_FILES = {
   /** The TSA certificate first, then its chain up to but excluding the root (the layout of intermediate-ca.pem). */
   tsaCert: 'tsa.pem',
   tsaKey: 'tsa.key.pem',
+  /** Written with development keys (`fulgor keys init`): serving them outside --dev needs --allow-dev-keys. */
+  devMarker: 'DEVELOPMENT',
 } as const;
 
 export interface TsaKeys {
@@ -26,33 +31,133 @@ export interface TsaKeys {
   readonly root?: Buffer;
 }
 
+/** One line naming a key by URI (a path, file:PATH or pkcs11:...), in place of the key file itself. */
+export const KEY_URI_FILES = {
+  caKey: 'intermediate-ca.key.uri',
+  ctKey: 'ctlog.key.uri',
+} as const;
+
+/** The organization of the development CA (ca/dev-ca.ts); a root naming it is a development root wherever it is. */
+export const DEV_CA_ORGANIZATION = 'Fulgor Development';
+
+/** Where a key is: a reference for signer/'s openSigner, and where the reference came from (for messages). */
+export interface KeyLocation {
+  /** A path, file:PATH or pkcs11: URI. */
+  readonly uri: string;
+  /** e.g. `keys/intermediate-ca.key.pem`, `keys/ctlog.key.uri` or `--ca-key`. */
+  readonly from: string;
+  /** Relative file paths in a .key.uri file are relative to the keys directory. */
+  readonly baseDir?: string;
+}
+
 export interface KeyMaterial {
-  /** [issuing intermediate, root], DER. */
+  /** [issuing CA, ...every intermediate above it, root], DER. */
   readonly caChain: Buffer[];
-  readonly caKey: KeyObject;
-  readonly ctKey: KeyObject;
+  readonly caKey: KeyLocation;
+  /** Undefined when the directory holds no CT log key (a CA pointed at an external log needs none). */
+  readonly ctKey?: KeyLocation;
+  /** ctlog.pub.pem (DER SPKI), when present: the CT log key must match it. */
+  readonly ctPublicKey?: Buffer;
   /** The development OIDC issuer's key, when the directory holds one. */
   readonly devOidcKey?: KeyObject;
   /** The timestamp authority's chain and key, when the directory holds them (older keys dirs do not). */
   readonly tsa?: TsaKeys;
+  /** Why this directory holds development keys (the DEVELOPMENT marker, or the development root); undefined otherwise. */
+  readonly development?: string;
+  /** The root's private key file, when it is (wrongly, outside development) in the serving keys directory. */
+  readonly rootKeyFile?: string;
 }
 
-function readCert(dir: string, name: string): Buffer {
-  const block = parsePemBlocks(readFileSync(join(dir, name), 'utf8')).find((b) => b.label === 'CERTIFICATE');
-  if (!block) throw new Error(`${join(dir, name)} holds no CERTIFICATE`);
-  return block.der;
+/** `--ca-key` / `--ct-log-key`: key URIs that win over the directory's files. */
+export interface KeyOverrides {
+  readonly caKey?: string;
+  readonly ctKey?: string;
 }
 
-const readKey = (dir: string, name: string) => createPrivateKey(readFileSync(join(dir, name), 'utf8'));
+const readText = (path: string) => readFileSync(path, 'utf8');
 
-export function loadKeys(dir: string): KeyMaterial {
-  for (const f of [KEY_FILES.caCert, KEY_FILES.rootCert, KEY_FILES.caKey, KEY_FILES.ctKey])
-    if (!existsSync(join(dir, f))) throw new Error(`missing ${join(dir, f)} (bring your CA and CT log keys there, or create development keys with "fulgor keys init")`);
+/** Every certificate in a PEM bundle file (CT log roots, chains). */
+export function readCertificates(path: string): Buffer[] {
+  const certs = parsePemBlocks(readText(path)).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
+  if (certs.length === 0) throw new Error(`${path} holds no CERTIFICATE`);
+  return certs;
+}
+
+function readRoot(dir: string): Buffer {
+  const path = join(dir, KEY_FILES.rootCert);
+  const certs = readCertificates(path);
+  if (certs.length > 1) throw new Error(`${path} holds ${certs.length} certificates; it must hold only the root (the trust anchor)`);
+  return certs[0]!;
+}
+
+/** [issuing CA, ...intermediates] from intermediate-ca.pem, then the root from root-ca.pem. */
+function readChain(dir: string): Buffer[] {
+  const path = join(dir, KEY_FILES.caCert);
+  const issuing = readCertificates(path);
+  const root = readRoot(dir);
+  if (issuing.some((c) => c.equals(root)))
+    throw new Error(`${path} holds the root certificate; it must hold the issuing CA and any intermediates, up to but excluding the root (${KEY_FILES.rootCert})`);
+  return [...issuing, root];
+}
+
+/** The key named by `override`, else D/<pem> or D/<uri>: exactly one of the two files may exist. */
+function keyLocation(dir: string, pemName: string, uriName: string, override: string | undefined, flagName: string): KeyLocation | undefined {
+  if (override !== undefined) return { uri: override, from: flagName };
+  const pem = join(dir, pemName);
+  const uriPath = join(dir, uriName);
+  const hasPem = existsSync(pem);
+  const hasUri = existsSync(uriPath);
+  if (hasPem && hasUri) throw new Error(`both ${pem} and ${uriPath} exist; keep one (the key file, or the reference to the key)`);
+  if (hasPem) return { uri: `file:${pem}`, from: pem };
+  if (!hasUri) return undefined;
+  const lines = readText(uriPath).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length !== 1) throw new Error(`${uriPath} must hold one line, a key URI (file:PATH or pkcs11:...); it holds ${lines.length}`);
+  return { uri: lines[0]!, from: uriPath, baseDir: dir };
+}
+
+function missing(path: string, what: string): Error {
+  return new Error(
+    `missing ${path} (bring ${what} there, or reference ${what === 'the CA chain' ? 'it' : 'the key'} in a .key.uri file; ` +
+      'create production keys with "fulgor ca init", development keys with "fulgor keys init")',
+  );
+}
+
+/** Why the directory holds development keys: the DEVELOPMENT marker, or a root made by the development CA. */
+function developmentReason(dir: string, root: Buffer | undefined): string | undefined {
+  const marker = join(dir, KEY_FILES.devMarker);
+  if (existsSync(marker)) return `${marker} marks them as development keys (made by "fulgor keys init")`;
+  if (!root) return undefined;
+  const subject = new X509Certificate(root).subject;
+  if (subject.split('\n').includes(`O=${DEV_CA_ORGANIZATION}`))
+    return `the root certificate ${join(dir, KEY_FILES.rootCert)} is the development CA's (${subject.replace(/\n/g, ', ')})`;
+  return undefined;
+}
+
+const readPublicKey = (path: string): Buffer => {
+  try {
+    return createPublicKey(readText(path)).export({ type: 'spki', format: 'der' });
+  } catch (e) {
+    throw new Error(`${path} is not a PEM public key (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+};
+
+export function loadKeys(dir: string, overrides: KeyOverrides = {}): KeyMaterial {
+  for (const f of [KEY_FILES.caCert, KEY_FILES.rootCert]) if (!existsSync(join(dir, f))) throw missing(join(dir, f), 'the CA chain');
+  const caChain = readChain(dir);
+  const caKey = keyLocation(dir, KEY_FILES.caKey, KEY_URI_FILES.caKey, overrides.caKey, '--ca-key');
+  if (!caKey) throw missing(join(dir, KEY_FILES.caKey), 'the issuing CA key');
+  const ctKey = keyLocation(dir, KEY_FILES.ctKey, KEY_URI_FILES.ctKey, overrides.ctKey, '--ct-log-key');
+  const ctPub = join(dir, KEY_FILES.ctPub);
+  const rootKey = join(dir, KEY_FILES.rootKey);
+  const development = developmentReason(dir, caChain[caChain.length - 1]);
   return {
-    caChain: [readCert(dir, KEY_FILES.caCert), readCert(dir, KEY_FILES.rootCert)],
-    caKey: readKey(dir, KEY_FILES.caKey),
-    ctKey: readKey(dir, KEY_FILES.ctKey),
-    ...(existsSync(join(dir, KEY_FILES.devOidcKey)) ? { devOidcKey: readKey(dir, KEY_FILES.devOidcKey) } : {}),
+    caChain,
+    caKey,
+    ...(ctKey ? { ctKey } : {}),
+    ...(existsSync(ctPub) ? { ctPublicKey: readPublicKey(ctPub) } : {}),
+    ...(existsSync(join(dir, KEY_FILES.devOidcKey)) ? { devOidcKey: createPrivateKey(readText(join(dir, KEY_FILES.devOidcKey))) } : {}),
+    ...(development ? { development } : {}),
+    ...(existsSync(rootKey) ? { rootKeyFile: rootKey } : {}),
     ...(existsSync(join(dir, KEY_FILES.tsaCert)) || existsSync(join(dir, KEY_FILES.tsaKey)) ? { tsa: loadTsaKeys(dir) } : {}),
   };
 }
@@ -70,25 +175,31 @@ export function loadTsaKeys(dir: string, keyPath?: string): TsaKeys {
   return {
     chain: readCertificates(certPath),
     key: createPrivateKey(readFileSync(key, 'utf8')),
-    ...(existsSync(rootPath) ? { root: readCert(dir, KEY_FILES.rootCert) } : {}),
+    ...(existsSync(rootPath) ? { root: readRoot(dir) } : {}),
   };
 }
 
 export const spkiDer = (k: KeyObject): Buffer => createPublicKey(k).export({ type: 'spki', format: 'der' });
 export const spkiPem = (k: KeyObject): string => toPem(spkiDer(k), 'PUBLIC KEY');
 
-/** What a standalone CT log needs: its key, and the CA root in the same directory if there is one. */
-export function loadLogKeys(dir: string): { ctKey: KeyObject; root?: Buffer } {
-  if (!existsSync(join(dir, KEY_FILES.ctKey))) throw new Error(`missing ${join(dir, KEY_FILES.ctKey)} (bring the CT log key there, or create development keys with "fulgor keys init")`);
-  const ctKey = readKey(dir, KEY_FILES.ctKey);
-  return existsSync(join(dir, KEY_FILES.rootCert)) ? { ctKey, root: readCert(dir, KEY_FILES.rootCert) } : { ctKey };
+export interface LogKeys {
+  readonly ctKey: KeyLocation;
+  /** ctlog.pub.pem (DER SPKI), when present. */
+  readonly ctPublicKey?: Buffer;
+  /** The CA root in the same directory, if there is one. */
+  readonly root?: Buffer;
 }
 
-/** Every certificate in a PEM bundle file (CT log roots). */
-export function readCertificates(path: string): Buffer[] {
-  const certs = parsePemBlocks(readFileSync(path, 'utf8')).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
-  if (certs.length === 0) throw new Error(`${path} holds no CERTIFICATE`);
-  return certs;
+/** What a standalone CT log needs: its key, its public key file if any, and the CA root in the same directory if any. */
+export function loadLogKeys(dir: string, overrides: Pick<KeyOverrides, 'ctKey'> = {}): LogKeys {
+  const ctKey = keyLocation(dir, KEY_FILES.ctKey, KEY_URI_FILES.ctKey, overrides.ctKey, '--ct-log-key');
+  if (!ctKey) throw missing(join(dir, KEY_FILES.ctKey), 'the CT log key');
+  const ctPub = join(dir, KEY_FILES.ctPub);
+  return {
+    ctKey,
+    ...(existsSync(ctPub) ? { ctPublicKey: readPublicKey(ctPub) } : {}),
+    ...(existsSync(join(dir, KEY_FILES.rootCert)) ? { root: readRoot(dir) } : {}),
+  };
 }
 
 /**
@@ -101,5 +212,5 @@ export function loadTsaChain(dir: string): Buffer[] | undefined {
   const certs = readCertificates(path);
   const last = new X509Certificate(certs[certs.length - 1] as Buffer);
   if (last.checkIssued(last) && last.verify(last.publicKey)) return certs;
-  return [...certs, readCert(dir, KEY_FILES.rootCert)];
+  return [...certs, readRoot(dir)];
 }

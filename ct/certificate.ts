@@ -1,19 +1,19 @@
 // Certificates as the log checks them: precertificate poison (RFC 6962 §3.1), the CA constraints an issuer in a
-// submitted chain must carry (RFC 5280 §4.2.1.9 basicConstraints, §4.2.1.3 keyUsage), and issuer-signature checks
-// with node:crypto. Certificate parsing itself lives in lib/x509.ts.
+// submitted chain must carry (RFC 5280 §4.2.1.9 basicConstraints, §4.2.1.3 keyUsage: read by lib/x509.ts), and
+// issuer-signature checks with node:crypto. Certificate parsing itself lives in lib/x509.ts.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { children, parse, sequence, Tag, tlv } from '../lib/der.js';
 import { findExtension, type Certificate } from '../lib/x509.js';
 
 export {
-  parseCertificate,
-  findExtension,
-  extendedKeyUsages,
   basicConstraints,
-  keyUsageBits,
   BASIC_CONSTRAINTS_OID,
-  KEY_USAGE_OID,
+  extendedKeyUsages,
+  findExtension,
   KEY_CERT_SIGN,
+  KEY_USAGE_OID,
+  keyUsageBits,
+  parseCertificate,
 } from '../lib/x509.js';
 export type { BasicConstraints, Certificate, Extension } from '../lib/x509.js';
 

@@ -1,5 +1,5 @@
-// The composition root of `fulgor serve`: keys, identity config, token verifier, CA, CT log (companion or
-// external), and the HTTP listeners. Returns handles so tests can run it on port 0 and close it. The identity
+// The composition root of `fulgor serve`: keys (read by config/keys-dir.ts, opened through signer/ and checked by
+// server/open-keys.ts), identity config, token verifier, CA, CT log (companion or external), and the HTTP listeners. Returns handles so tests can run it on port 0 and close it. The identity
 // config lives in an IdentityHolder (server/identity-holder.ts) so that `reload()` (SIGHUP in `fulgor serve`) can
 // swap it, with its verifier, mappings, policies, /api/v2/configuration and explain route, in one step.
 import type { KeyObject } from 'node:crypto';
@@ -10,7 +10,7 @@ import { createCertificateAuthority } from '../ca/authority.js';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { createIssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
-import { KEY_FILES, loadKeys, spkiDer } from '../config/keys-dir.js';
+import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
@@ -19,12 +19,14 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { FulgorError } from '../lib/errors.js';
 import { keySigner, type Signer } from '../lib/signer.js';
+import { KeyError, type ClosableSigner } from '../signer/index.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { createTimestampAuthority, TIMESTAMP_PATH, timestampOffRouter, timestampRouter } from '../tsa/index.js';
 import { createApp } from './app.js';
 import { explainRouter } from './explain-route.js';
+import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey, type KeyOpening } from './open-keys.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { createMetrics } from './metrics.js';
@@ -66,8 +68,19 @@ export interface ServeOptions {
   readonly drainTimeoutMs?: number;
   readonly logger: Logger;
   readonly clock?: Clock;
-  /** The issuing CA's signer (default: over the keys dir's CA key); its public key must match the CA certificate. */
+  /** The issuing CA's signer (default: the keys dir's CA key, or caKey); its public key must match the CA certificate. */
   readonly caSigner?: Signer;
+  /** --ca-key / --ct-log-key: key URIs (path, file:PATH, pkcs11:...) in place of the keys dir's own. */
+  readonly caKey?: string;
+  readonly ctLogKey?: string;
+  /** --key-passphrase-file: the passphrase of encrypted key files (else FULGOR_KEY_PASSPHRASE). */
+  readonly keyPassphraseFile?: string;
+  /** --strict-key-permissions: key files readable by others stop the start instead of a warning. */
+  readonly strictKeyPermissions?: boolean;
+  /** --allow-dev-keys: serve development keys without --dev. */
+  readonly allowDevKeys?: boolean;
+  /** Where FULGOR_KEY_PASSPHRASE and the PKCS#11 variables are read (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningFulgor {
@@ -76,6 +89,7 @@ export interface RunningFulgor {
   readonly ctUrl: string;
   /** The development OIDC issuer's key (always there in --dev mode). */
   readonly devOidcKey?: KeyObject;
+  /** [issuing CA, ...intermediates, root], DER: what /api/v2/trustBundle serves and every certificate's chain. */
   readonly caChain: Buffer[];
   readonly ctLogSpki: Buffer;
   /** The timestamp authority's chain (TSA certificate first, no root) when the keys dir holds one (it is served at /api/v1/timestamp). */
@@ -113,14 +127,14 @@ function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): Id
 /** The companion CT log: its store (checked against the last STH), the log, and its HTTP listener. */
 export async function startCompanionLog(
   o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'logger'>,
-  ctKey: KeyObject,
+  signer: Signer,
   roots: Buffer[],
   clock: Clock,
 ) {
   const storage = o.ctStorage ?? 'file:ct-data';
   const store = await openStore({ storage, logger: o.logger, ...(o.ctRedisPrefix ? { redisPrefix: o.ctRedisPrefix } : {}) });
   try {
-    const log = createLog({ signer: keySigner(ctKey), roots, store, clock, logger: o.logger });
+    const log = createLog({ signer, roots, store, clock, logger: o.logger });
     await log.selfCheck();
     const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
     o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size() });
@@ -145,27 +159,95 @@ function shuttingDown(res: ServerResponse): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+/** The keys directory, read and checked: missing or broken files and development keys (outside --dev) are KeyErrors. */
+function readKeys(o: ServeOptions): KeyMaterial {
+  let keys: KeyMaterial;
+  try {
+    keys = loadKeys(o.keysDir, { ...(o.caKey ? { caKey: o.caKey } : {}), ...(o.ctLogKey ? { ctKey: o.ctLogKey } : {}) });
+  } catch (e) {
+    throw e instanceof KeyError ? e : new KeyError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
+  if (keys.development && !o.dev) {
+    if (!o.allowDevKeys) throw developmentKeysRefusal(o.keysDir, keys.development);
+    o.logger.log('warn', 'serving development keys without --dev (--allow-dev-keys): never use them for real signing', { dir: o.keysDir });
+  }
+  if (keys.rootKeyFile && !keys.development)
+    o.logger.log('warn', `${keys.rootKeyFile} is the root's private key: it does not belong in the serving keys directory; keep it offline`, { key: keys.rootKeyFile });
+  return keys;
+}
+
+/** Opens the CA and CT log keys (the CT key only for the companion log) and checks them against their certificates. */
+async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, now: Date) {
+  const opening: KeyOpening = {
+    logger: o.logger,
+    ...(o.keyPassphraseFile ? { passphraseFile: o.keyPassphraseFile } : {}),
+    ...(o.strictKeyPermissions ? { strictPermissions: true } : {}),
+    ...(o.env ? { env: o.env } : {}),
+  };
+  const opened: ClosableSigner[] = [];
+  try {
+    let caSigner: Signer | ClosableSigner | undefined = o.caSigner;
+    if (!caSigner) {
+      const fromKeysDir = await openKey(keys.caKey, 'issuing CA', opening);
+      opened.push(fromKeysDir);
+      caSigner = fromKeysDir;
+    }
+    let issuing;
+    try {
+      issuing = createIssuingCa(keys.caChain, caSigner, { now });
+    } catch (e) {
+      const key = 'description' in caSigner ? ` (key: ${String(caSigner.description)})` : '';
+      throw new KeyError(`${join(o.keysDir, KEY_FILES.caCert)}${key}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    let ctSigner: ClosableSigner | undefined;
+    if (!o.ctLogUrl) {
+      if (!keys.ctKey)
+        throw new KeyError(`missing ${join(o.keysDir, KEY_FILES.ctKey)} (the companion CT log's key; or give --ct-log-key URI, or --ct-log-url for an external log)`);
+      ctSigner = await openKey(keys.ctKey, 'CT log', opening);
+      opened.push(ctSigner);
+      checkPublicKeyMatches(ctSigner, keys.ctPublicKey, join(o.keysDir, KEY_FILES.ctPub), 'CT log');
+    }
+    o.logger.log('info', 'keys', {
+      dir: o.keysDir,
+      caChain: keys.caChain.length,
+      caKey: 'description' in caSigner ? caSigner.description : 'injected signer',
+      ...(ctSigner ? { ctLogKey: ctSigner.description } : {}),
+    });
+    return { issuing, ctSigner, opened };
+  } catch (e) {
+    await closeAll(opened);
+    throw e;
+  }
+}
+
 export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const clock = o.clock ?? systemClock;
   if (o.ctLogUrl && !o.ctLogPublicKey) throw new Error(missingCtLogKeyMessage(o.ctLogUrl));
+  if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
   const created = o.dev ? await createMissingDevKeys(o.keysDir) : [];
-  const keys = loadKeys(o.keysDir);
   if (created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: created });
+  const keys = readKeys(o);
   const devOidcKey = keys.devOidcKey;
   if (o.dev && !devOidcKey) throw new Error(`missing ${join(o.keysDir, KEY_FILES.devOidcKey)} (create development keys with "fulgor keys init")`);
-  if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
 
   const tsa = keys.tsa
     ? createTimestampAuthority({ signer: keySigner(keys.tsa.key), chain: keys.tsa.chain, ...(keys.tsa.root ? { root: keys.tsa.root } : {}), clock })
     : undefined;
   if (!tsa) o.logger.log('info', 'timestamp authority off: the keys dir has no tsa.pem and tsa.key.pem (create them with "fulgor keys init")', { dir: o.keysDir });
 
-  const ctKeySpki = spkiDer(keys.ctKey);
+  const { issuing, ctSigner, opened } = await openServiceKeys(o, keys, clock());
+  const ctKeySpki = o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : (ctSigner as ClosableSigner).spki;
   let companion: Awaited<ReturnType<typeof startCompanionLog>> | undefined;
-  if (!o.ctLogUrl) companion = await startCompanionLog(o, keys.ctKey, o.ctRoots ?? [keys.caChain[keys.caChain.length - 1] as Buffer], clock);
+  try {
+    if (!o.ctLogUrl) companion = await startCompanionLog(o, ctSigner as ClosableSigner, o.ctRoots ?? [keys.caChain[keys.caChain.length - 1] as Buffer], clock);
+  } catch (e) {
+    await closeAll(opened);
+    throw e;
+  }
   const ctUrl = o.ctLogUrl ?? (companion?.url as string);
   const caListening = await listenHttp(o.host, o.port).catch(async (e: unknown) => {
     await companion?.close();
+    await closeAll(opened);
     throw e;
   });
   const caUrl = caListening.url;
@@ -194,11 +276,12 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   } catch (e) {
     await caListening.close();
     await companion?.close();
+    await closeAll(opened);
     throw e;
   }
   // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
-  const ct = createCtClient({ url: ctUrl, logPublicKeySpki: o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : ctKeySpki });
-  const ca = createCertificateAuthority(createIssuingCa(keys.caChain, o.caSigner ?? keySigner(keys.caKey)), { clock });
+  const ct = createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki });
+  const ca = createCertificateAuthority(issuing, { clock });
   const metrics = createMetrics();
   const signing = createSigningService({
     metrics,
@@ -233,6 +316,8 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
       await caListening.close({ drainMs, atDeadline: shuttingDown });
       // The log's own listener gets what is left of the same deadline.
       await companion?.close({ drainMs: Math.max(0, deadline - Date.now()) });
+      // Signatures in flight have finished with the requests; the keys (PKCS#11 sessions) are let go last.
+      await closeAll(opened);
     },
   };
 }

@@ -54,7 +54,7 @@ describe('cli: fulgor serve --dev, dev-token, trust export', function () {
     const before = readFileSync(join(keysDir, 'intermediate-ca.pem'), 'utf8');
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, 'oidc-issuers:\n  https://issuer.example.com:\n    issuer-url: https://issuer.example.com\n    client-id: sigstore\n    type: email\n');
-    const { child, caUrl, output } = await startServe(['--config-path', cfg, '--keys-dir', keysDir]);
+    const { child, caUrl, output } = await startServe(['--config-path', cfg, '--keys-dir', keysDir, '--allow-dev-keys']);
     try {
       assert.doesNotMatch(output(), /DEVELOPMENT MODE/);
       assert.equal(readFileSync(join(keysDir, 'intermediate-ca.pem'), 'utf8'), before);

@@ -2,7 +2,9 @@
 // possession over the token's subject (or email), POST /api/v2/signingCert, RFC 3161 timestamp from Fulgor's own
 // TSA on the same port, no Rekor — and @sigstore/verify verifies the bundle against a trusted_root.json built from
 // Fulgor's chain, CT log key and TSA chain, requiring the embedded SCT (ctlogThreshold 1) and the timestamp
-// (timestampThreshold 1, tlogThreshold 0), also after the certificate has expired. Nothing is mocked.
+// (timestampThreshold 1, tlogThreshold 0), also after the certificate has expired. Nothing is mocked. The whole flow
+// runs twice: with the keys in files, and with the issuing CA key and the CT log key in a SoftHSM2 token (pkcs11: URIs
+// in .key.uri files, PIN from a file; skipped, saying why, without softhsm2 or pkcs11js).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { bundleFromJSON, bundleToJSON, type Bundle } from '@sigstore/bundle';
@@ -10,10 +12,16 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { RFC3161Timestamp } from '@sigstore/core';
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, TSAWitness } from '@sigstore/sign';
 import { PolicyError, toSignedEntity, toTrustMaterial, VerificationError, Verifier, type VerificationPolicy } from '@sigstore/verify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
+import { softhsmMissing } from '../../signer/softhsm.js';
 import { trustedRoot } from '../../trust/trusted-root.js';
 import { logIdFor } from '../../ct/index.js';
 import { startFulgor, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import { moveKeysIntoSoftHsm } from '../helpers/softhsm-keys.js';
 import { timestampAuthorityFor } from '../helpers/tsa.js';
 import { x509 } from '../helpers/x509.js';
 
@@ -29,14 +37,57 @@ const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 type RootJson = ReturnType<typeof trustedRoot>;
 
-describe('conformance: sigstore-js signs through Fulgor and verifies what it issued (embedded SCT required)', function () {
+interface KeySetup {
+  readonly title: string;
+  /** Why the setup cannot run here, if it cannot. */
+  readonly missing?: () => string | undefined;
+  start(identity: unknown): Promise<TestFulgor>;
+}
+
+/** Development keys, with the issuing CA key and the CT log key moved into a SoftHSM2 token. */
+async function startFulgorWithKeysInSoftHsm(identity: unknown): Promise<TestFulgor> {
+  const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-hsm-keys-'));
+  try {
+    await createMissingDevKeys(keysDir);
+    const token = await moveKeysIntoSoftHsm(keysDir);
+    const running = await startFulgor(identity, { keysDir }).catch(async (e: unknown) => {
+      await token.close();
+      throw e;
+    });
+    assert.ok(running.logLines.some((l) => l.includes('"caKey":"PKCS#11 token \\"fulgor\\"') && l.includes('"ctLogKey":"PKCS#11 token')), running.logLines.join('\n'));
+    return {
+      ...running,
+      async close() {
+        await running.close();
+        await token.close();
+        rmSync(keysDir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(keysDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+const KEY_SETUPS: readonly KeySetup[] = [
+  { title: 'keys in files', start: (identity) => startFulgor(identity) },
+  { title: 'issuing CA and CT log keys in SoftHSM2', missing: softhsmMissing, start: startFulgorWithKeysInSoftHsm },
+];
+
+for (const setup of KEY_SETUPS)
+describe(`conformance: sigstore-js signs through Fulgor and verifies what it issued (embedded SCT required; ${setup.title})`, function () {
   this.timeout(30000);
   let github: TestIssuer, email: TestIssuer;
   let fulgor: TestFulgor;
 
-  before(async () => {
+  before(async function () {
+    const missing = setup.missing?.();
+    if (missing) {
+      console.log(`    [conformance, ${setup.title}] SKIPPED: ${missing} (Debian/Ubuntu: apt-get install softhsm2)`);
+      this.skip();
+    }
     [github, email] = await Promise.all([startIssuer('/gh'), startIssuer('/mail')]);
-    fulgor = await startFulgor({
+    fulgor = await setup.start({
       OIDCIssuers: {
         [github.url]: { IssuerURL: github.url, ClientID: 'sigstore', Type: 'github-workflow' },
         [email.url]: { IssuerURL: email.url, ClientID: 'sigstore', Type: 'email' },

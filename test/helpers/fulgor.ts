@@ -18,7 +18,7 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: CaBody; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
@@ -28,6 +28,8 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     ctPort: 0,
     keysDir,
     dev: false,
+    // Development keys outside --dev: refused unless allowed (test/cli/production-keys.spec.ts tests the refusal).
+    allowDevKeys: true,
     ctStorage: opts.ctStorage ?? 'memory',
     identity: parseIdentityConfig(JSON.stringify(identityJson)),
     logger,
@@ -35,6 +37,8 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     ...(opts.ctLogPublicKey ? { ctLogPublicKey: opts.ctLogPublicKey } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.caSigner ? { caSigner: opts.caSigner } : {}),
+    ...(opts.caKey ? { caKey: opts.caKey } : {}),
+    ...(opts.ctLogKey ? { ctLogKey: opts.ctLogKey } : {}),
     ...(opts.drainTimeoutMs !== undefined ? { drainTimeoutMs: opts.drainTimeoutMs } : {}),
   });
   return {

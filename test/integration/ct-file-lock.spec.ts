@@ -4,7 +4,7 @@
 // `unshare --pid --fork --mount-proc` (root on Linux); skipped, with the reason printed, where that is not possible.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createPublicKey } from 'node:crypto';
+
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,8 +62,7 @@ describe('CT log file store: one writer across pid namespaces (real processes un
     const rootsPem = join(work, 'roots.pem');
     await writeFile(rootsPem, certToPem(pki.root.der));
     await createMissingDevKeys(keysDir);
-    const { ctKey } = loadLogKeys(keysDir);
-    const spki = createPublicKey(ctKey).export({ type: 'spki', format: 'der' });
+    const spki = loadLogKeys(keysDir).ctPublicKey!;
     const start = async (): Promise<LogProcess> => {
       const p = await startLog(dataDir, keysDir, rootsPem, { wrapper: NEW_PID_NAMESPACE });
       running.push(p);

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateKeyPairSync, webcrypto } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, generateKeyPairSync, webcrypto } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKeys } from '../../config/keys-dir.js';
+import { KEY_FILES, loadKeys } from '../../config/keys-dir.js';
 import { certspotterVersion, logIdOf, runCertspotterOnce, writeLogList, type CertspotterRun } from '../helpers/certspotter.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
@@ -64,7 +64,7 @@ describe('integration: certspotter (a standard CT monitor) audits the companion 
     const intermediate = new x509.X509Certificate(keys.caChain[0]!);
     const subtle = x509.cryptoProvider.get().subtle;
     const alg = { name: 'ECDSA', namedCurve: 'P-256' };
-    const signingKey = await subtle.importKey('pkcs8', keys.caKey.export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']);
+    const signingKey = await subtle.importKey('pkcs8', createPrivateKey(readFileSync(join(fulgor!.keysDir, KEY_FILES.caKey))).export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']);
     const leafKeys = (await subtle.generateKey(alg, true, ['sign', 'verify'])) as { publicKey: webcrypto.CryptoKey; privateKey: webcrypto.CryptoKey };
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: '01' + Date.now().toString(16),

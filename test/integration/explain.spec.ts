@@ -18,7 +18,7 @@ async function startWithExplain(identityJson: unknown) {
   await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
   const running: RunningFulgor = await serve({
-    host: '127.0.0.1', port: 0, ctPort: 0, keysDir, dev: false, ctStorage: 'memory', enableExplain: true, logger,
+    host: '127.0.0.1', port: 0, ctPort: 0, keysDir, dev: false, allowDevKeys: true, ctStorage: 'memory', enableExplain: true, logger,
     identity: parseIdentityConfig(JSON.stringify(identityJson)),
   });
   return {

@@ -129,7 +129,7 @@ describe('integration: issuance policy through the real server', function () {
       '',
     ].join('\n'));
     await createMissingDevKeys(join(dir, 'keys'));
-    const serve = spawnServe(['--keys-dir', join(dir, 'keys'), '--config-path', configPath]);
+    const serve = spawnServe(['--keys-dir', join(dir, 'keys'), '--allow-dev-keys', '--config-path', configPath]);
     try {
       const caUrl = await serve.ready;
       const post = async (release: string) => {

@@ -56,7 +56,7 @@ describe('integration: identity config hot reload', function () {
       await createMissingDevKeys(keysDir);
       const logger = memoryLogger();
       logs = logger.lines;
-      fulgor = await serve({ host: '127.0.0.1', port: 0, ctPort: 0, keysDir, dev: false, ctStorage: 'memory', configPath, enableExplain: true, logger });
+      fulgor = await serve({ host: '127.0.0.1', port: 0, ctPort: 0, keysDir, dev: false, allowDevKeys: true, ctStorage: 'memory', configPath, enableExplain: true, logger });
     });
     after(() => fulgor.close());
 
@@ -119,7 +119,7 @@ describe('integration: identity config hot reload', function () {
     });
 
     const startServe = (configPath: string, extra: string[] = []) =>
-      spawnServe(['--keys-dir', keysDir, '--config-path', configPath, ...extra]);
+      spawnServe(['--keys-dir', keysDir, '--allow-dev-keys', '--config-path', configPath, ...extra]);
     const count = (text: string, msg: string) => text.split('\n').filter((l) => l.includes(`"msg":"${msg}`)).length;
 
     it('reloads on SIGHUP, and keeps serving the old config after a bad file', async () => {

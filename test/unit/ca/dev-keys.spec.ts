@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../../../ca/dev-keys.js';
-import { KEY_FILES, loadKeys, spkiPem } from '../../../config/keys-dir.js';
+import { KEY_FILES, loadKeys, spkiDer, spkiPem } from '../../../config/keys-dir.js';
 import { x509 } from '../../helpers/x509.js';
 
 describe('ca/dev-keys: development keys are created by ca/, read by config/', () => {
@@ -25,8 +25,13 @@ describe('ca/dev-keys: development keys are created by ca/, read by config/', ()
     const [intermediate, root] = keys.caChain.map((der) => new X509Certificate(der));
     assert.ok(intermediate!.verify(root!.publicKey), 'the intermediate is signed by the root');
     assert.ok(intermediate!.ca && root!.ca);
-    assert.ok(intermediate!.publicKey.equals(createPublicKey(keys.caKey)), 'the CA key belongs to the intermediate');
-    assert.equal(spkiPem(keys.ctKey), readFileSync(join(keysDir, KEY_FILES.ctPub), 'utf8'), 'ctlog.pub.pem is the CT key');
+    assert.equal(keys.caKey.from, join(keysDir, KEY_FILES.caKey), 'the CA key is the key file');
+    const caKey = createPrivateKey(readFileSync(join(keysDir, KEY_FILES.caKey)));
+    assert.ok(intermediate!.publicKey.equals(createPublicKey(caKey)), 'the CA key belongs to the intermediate');
+    const ctKey = createPrivateKey(readFileSync(join(keysDir, KEY_FILES.ctKey)));
+    assert.equal(spkiPem(ctKey), readFileSync(join(keysDir, KEY_FILES.ctPub), 'utf8'), 'ctlog.pub.pem is the CT key');
+    assert.ok(keys.ctPublicKey?.equals(spkiDer(ctKey)));
+    assert.match(keys.development ?? '', /DEVELOPMENT marks them as development keys/);
     assert.equal(keys.devOidcKey?.asymmetricKeyType, 'rsa');
   });
 

@@ -14,7 +14,8 @@ import { SignJWT } from 'jose';
 import { parseIdentityConfig } from '../../../oidc/identity-compile.js';
 import type { IdentityConfig } from '../../../oidc/identity-config.js';
 import { createMissingDevKeys } from '../../../ca/dev-keys.js';
-import { loadKeys } from '../../../config/keys-dir.js';
+import { KEY_FILES } from '../../../config/keys-dir.js';
+import { readPrivateKeyFile } from '../../../signer/index.js';
 import { REASON_CODES, type ReasonCode } from '../../../lib/errors.js';
 import { memoryLogger } from '../../../lib/log.js';
 import { keySigner, type Signer } from '../../../lib/signer.js';
@@ -211,7 +212,7 @@ const SCENARIOS: Record<ReasonCode, { readonly how: string; readonly run: Scenar
   SIGNING_FAILED: {
     how: 'a CA signer backend that fails (an HSM whose session closed): right public key, no signature',
     run: async (env) => {
-      const { spki, algorithmIdentifier } = keySigner(loadKeys(env.keysDir).caKey);
+      const { spki, algorithmIdentifier } = keySigner(await readPrivateKeyFile(join(env.keysDir, KEY_FILES.caKey)));
       const closed: Signer = { spki, algorithmIdentifier, sign: () => Promise.reject(new Error('CKR_SESSION_CLOSED')) };
       const res = await viaOtherCa(env, { caSigner: closed }, await githubRequest(env));
       assert.doesNotMatch(res.text, /CKR_SESSION_CLOSED/, 'the backend’s cause is logged, not returned');
@@ -251,7 +252,7 @@ const SCENARIOS: Record<ReasonCode, { readonly how: string; readonly run: Scenar
       const issuer = parsed.oidcIssuers.get(env.github.url)!;
       const { subjectDomain: _dropped, ...withoutDomain } = issuer;
       const identity: IdentityConfig = { ...parsed, oidcIssuers: new Map([[env.github.url, withoutDomain]]) };
-      const running = await serve({ host: '127.0.0.1', port: 0, ctPort: 0, keysDir: env.keysDir, dev: false, ctStorage: 'memory', identity, logger: memoryLogger() });
+      const running = await serve({ host: '127.0.0.1', port: 0, ctPort: 0, keysDir: env.keysDir, dev: false, allowDevKeys: true, ctStorage: 'memory', identity, logger: memoryLogger() });
       try {
         const token = await env.github.mint('github', { claims: { sub: 'http://127.0.0.1/app' } });
         return await post(running.caUrl, v2Request(token, clientKey(), 'http://127.0.0.1/app'));
