@@ -78,13 +78,23 @@ describe('cli: fulgor ca csr + ca import (bring your own PKI)', function () {
     assert.match(again.stderr, /already has an issuing CA; to replace it use fulgor ca rotate/);
   });
 
-  it('issues certificates through the real server with an imported chain (enterprise root -> issuing CA)', async () => {
-    const keys = join(work, 'served', 'keys');
-    const csr = join(work, 'served', 'issuing.csr');
+  const shapes = [
+    { name: 'enterprise root -> issuing CA', dir: 'served', policyCa: false },
+    { name: 'root -> policy CA -> issuing CA', dir: 'served-deep', policyCa: true },
+  ];
+  for (const shape of shapes)
+  it(`issues certificates through the real server with an imported chain (${shape.name})`, async () => {
+    const keys = join(work, shape.dir, 'keys');
+    const csr = join(work, shape.dir, 'issuing.csr');
     assert.equal((await fulgor('ca', 'csr', '--keys-dir', keys, '--out', csr)).code, 0);
-    const root = await testRoot({ commonName: 'Acme Root CA' });
-    const issuing = await testSubCa(root, { commonName: 'Fulgor Issuing CA', pathLen: 0, eku: [OID.codeSigning] }, csrSpki(csr));
-    const res = await fulgor('ca', 'import', '--keys-dir', keys, ...chainFiles(join(work, 'served'), { chain: [issuing.der], root: root.der }, 'two'));
+    let chain: Buffer[], rootDer: Buffer;
+    if (shape.policyCa) ({ chain, root: rootDer } = await enterpriseChain(csrSpki(csr)));
+    else {
+      const root = await testRoot({ commonName: 'Acme Root CA' });
+      chain = [(await testSubCa(root, { commonName: 'Fulgor Issuing CA', pathLen: 0, eku: [OID.codeSigning] }, csrSpki(csr))).der];
+      rootDer = root.der;
+    }
+    const res = await fulgor('ca', 'import', '--keys-dir', keys, ...chainFiles(join(work, shape.dir), { chain, root: rootDer }, 'chain'));
     assert.equal(res.code, 0, res.stderr);
 
     const oidc = await startIssuer('/mail');
@@ -107,17 +117,13 @@ describe('cli: fulgor ca csr + ca import (bring your own PKI)', function () {
       const body = (await r.json()) as SigningBody;
       assert.equal(r.status, 200, JSON.stringify(body));
       const pems = body.signedCertificateEmbeddedSct.chain.certificates;
-      assert.deepEqual(pems.slice(1).map((p) => parsePemBlocks(p)[0]!.der), [issuing.der, root.der]);
-      assert.ok(new X509Certificate(pems[0]!).verify(new X509Certificate(issuing.der).publicKey), 'the leaf is signed by the imported issuing CA');
+      assert.deepEqual(pems.slice(1).map((p) => parsePemBlocks(p)[0]!.der), [...chain, rootDer], 'the whole chain, up to the root');
+      assert.ok(new X509Certificate(pems[0]!).verify(new X509Certificate(chain[0]!).publicKey), 'the leaf is signed by the imported issuing CA');
     } finally {
       await running.close();
       await oidc.close();
     }
   });
-
-  // `fulgor serve` reads only the first certificate of intermediate-ca.pem until chains of any depth land (branch j1):
-  // enable this then. It is the same as the test above with the policy CA in between.
-  it.skip('issues through the real server with root -> policy CA -> issuing CA (needs serve to read chains of any depth)');
 
   describe('refusals: each names the rule the chain breaks, and nothing is installed', () => {
     let keys: string;
