@@ -120,28 +120,17 @@ const pad2 = (n: number): string => String(n).padStart(2, '0');
 /** RFC 5280: UTCTime through 2049, GeneralizedTime from 2050; always whole seconds, always Z. */
 export function time(date: Date): Buffer {
   const y = date.getUTCFullYear();
-  const rest =
-    pad2(date.getUTCMonth() + 1) +
-    pad2(date.getUTCDate()) +
-    pad2(date.getUTCHours()) +
-    pad2(date.getUTCMinutes()) +
-    pad2(date.getUTCSeconds()) +
-    'Z';
-  if (y >= 1950 && y < 2050) return tlv(Tag.UTC_TIME, Buffer.from(pad2(y % 100) + rest, 'ascii'));
-  return tlv(Tag.GENERALIZED_TIME, Buffer.from(String(y).padStart(4, '0') + rest, 'ascii'));
+  if (y < 1950 || y >= 2050) return generalizedTime(date);
+  return tlv(Tag.UTC_TIME, Buffer.from(pad2(y % 100) + secondsZ(date), 'ascii'));
 }
+
+/** MMDDhhmmssZ of `date` in UTC. */
+const secondsZ = (date: Date): string =>
+  pad2(date.getUTCMonth() + 1) + pad2(date.getUTCDate()) + pad2(date.getUTCHours()) + pad2(date.getUTCMinutes()) + pad2(date.getUTCSeconds()) + 'Z';
 
 /** GeneralizedTime in whole seconds, always Z (RFC 3161 genTime, RFC 5280 dates from 2050). */
 export function generalizedTime(date: Date): Buffer {
-  const s =
-    String(date.getUTCFullYear()).padStart(4, '0') +
-    pad2(date.getUTCMonth() + 1) +
-    pad2(date.getUTCDate()) +
-    pad2(date.getUTCHours()) +
-    pad2(date.getUTCMinutes()) +
-    pad2(date.getUTCSeconds()) +
-    'Z';
-  return tlv(Tag.GENERALIZED_TIME, Buffer.from(s, 'ascii'));
+  return tlv(Tag.GENERALIZED_TIME, Buffer.from(String(date.getUTCFullYear()).padStart(4, '0') + secondsZ(date), 'ascii'));
 }
 
 export function decodeTime(node: Node): Date {
