@@ -19,7 +19,7 @@ const USAGE = `usage:
                [--keys-dir keys-dev] [--ct-log-url URL --ct-log-public-key PEM] [--enable-explain] [--watch]
                [--drain-timeout 30] [key flags] [--ca-key URI] [--tsa-key URI] [--allow-dev-keys] [CT log flags]
   fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [--drain-timeout 30]
-                  [key flags] [CT log flags]
+                  [--allow-dev-keys] [key flags] [CT log flags]
       key flags: [--ct-log-key URI] [--key-passphrase-file FILE] [--strict-key-permissions]
                  (URI: a path, file:PATH or pkcs11:token=...;object=...?module-path=...&pin-source=file:...)
       CT log flags: [--ct-storage file:ct-data|memory|redis://HOST:PORT/DB] [--ct-redis-prefix fulgor-ct]

@@ -195,6 +195,8 @@ export interface LogKeys {
   readonly ctPublicKey?: Buffer;
   /** The CA root in the same directory, if there is one. */
   readonly root?: Buffer;
+  /** Why this directory holds development keys (as KeyMaterial.development); undefined otherwise. */
+  readonly development?: string;
 }
 
 /** What a standalone CT log needs: its key, its public key file if any, and the CA root in the same directory if any. */
@@ -202,10 +204,13 @@ export function loadLogKeys(dir: string, overrides: Pick<KeyOverrides, 'ctKey'> 
   const ctKey = keyLocation(dir, KEY_FILES.ctKey, KEY_URI_FILES.ctKey, overrides.ctKey, '--ct-log-key');
   if (!ctKey) throw missing(join(dir, KEY_FILES.ctKey), 'the CT log key');
   const ctPub = join(dir, KEY_FILES.ctPub);
+  const root = existsSync(join(dir, KEY_FILES.rootCert)) ? readRoot(dir) : undefined;
+  const development = developmentReason(dir, root);
   return {
     ctKey,
     ...(existsSync(ctPub) ? { ctPublicKey: readPublicKey(ctPub) } : {}),
-    ...(existsSync(join(dir, KEY_FILES.rootCert)) ? { root: readRoot(dir) } : {}),
+    ...(root ? { root } : {}),
+    ...(development ? { development } : {}),
   };
 }
 
