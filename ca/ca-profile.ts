@@ -69,7 +69,7 @@ export async function createRootCertificate(o: { subject: Buffer; signer: Signer
 }
 
 /** The issuer's subject key identifier (its SKI extension, else computed from its key). */
-function issuerKeyId(issuer: ReturnType<typeof parseCertificate>): Buffer {
+export function issuerKeyId(issuer: ReturnType<typeof parseCertificate>): Buffer {
   const ski = findExtension(issuer, OID.subjectKeyIdentifier);
   return ski ? expectTag(parse(ski.value), Tag.OCTET_STRING, 'SubjectKeyIdentifier').content : keyIdentifier(issuer.spki);
 }

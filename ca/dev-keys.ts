@@ -48,7 +48,7 @@ export async function createMissingDevKeys(dir: string): Promise<string[]> {
     writeNew(dir, KEY_FILES.ctPub, publicKey.export({ type: 'spki', format: 'pem' }) as string, created);
   }
   // The TSA certificate is issued by the root, so it needs the root key; a pair half there is left for loadKeys to report.
-  if (!has(KEY_FILES.tsaCert) && !has(KEY_FILES.tsaKey) && has(KEY_FILES.rootKey) && has(KEY_FILES.rootCert)) {
+  if (!has(KEY_FILES.tsaCert) && !has(KEY_FILES.tsaKey) && !has(KEY_URI_FILES.tsaKey) && has(KEY_FILES.rootKey) && has(KEY_FILES.rootCert)) {
     const root = readCertificates(join(dir, KEY_FILES.rootCert))[0] as Buffer;
     const tsa = await createDevTsa({ root, rootKeyPem: readFileSync(join(dir, KEY_FILES.rootKey), 'utf8') });
     writeNew(dir, KEY_FILES.tsaKey, pkcs8(tsa.key), created);

@@ -8,7 +8,7 @@ import { encodeName } from '../ca/name.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { toPem } from '../lib/pem.js';
 import { caNames } from './ca-init.js';
-import { algorithmFlag, createKeyAt, CreatedFiles, ensureCtLogKey, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag, slotPaths } from './ca-keys.js';
+import { algorithmFlag, createKeyAt, CreatedFiles, ensureCtLogKey, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag, slotPaths, TSA_SEPARATELY } from './ca-keys.js';
 import { flag, type Flags } from './flags.js';
 
 export async function caCsrCommand(flags: Flags): Promise<void> {
@@ -40,7 +40,8 @@ export async function caCsrCommand(flags: Flags): Promise<void> {
         `${ct}\n` +
         `Next: have your CA sign it as an issuing CA: basicConstraints CA:TRUE pathlen:0, keyUsage keyCertSign (+ cRLSign),\n` +
         `extendedKeyUsage codeSigning, subject and authority key identifiers; then install the chain:\n` +
-        `  fulgor ca import --keys-dir ${keysDir} --chain CHAIN.pem --root ROOT.pem\n`,
+        `  fulgor ca import --keys-dir ${keysDir} --chain CHAIN.pem --root ROOT.pem\n` +
+        TSA_SEPARATELY,
     );
   } catch (e) {
     await created.undo();

@@ -7,7 +7,7 @@ import { ChainRuleError, checkImportedChain } from '../ca/chain-check.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { certToPem, parsePemBlocks } from '../lib/pem.js';
 import { openSigner } from '../signer/index.js';
-import { CreatedFiles, describeCertificate, ensureCtLogKey, keyRefIn, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag } from './ca-keys.js';
+import { CreatedFiles, describeCertificate, ensureCtLogKey, keyRefIn, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag, TSA_SEPARATELY } from './ca-keys.js';
 import { flag, type Flags } from './flags.js';
 
 function certificatesIn(path: string, what: string): Buffer[] {
@@ -64,7 +64,8 @@ export async function caImportCommand(flags: Flags): Promise<void> {
         checked.chain.map((c, i) => describeCertificate(i === 0 ? 'issuing CA' : `chain[${i}]`, c)).join('') +
         describeCertificate('root CA', root) +
         `${ct}\n` +
-        `Wrote ${join(keysDir, KEY_FILES.caCert)} and ${rootFile}; distribute ${rootFile} (the trust anchor) to verifiers.\n`,
+        `Wrote ${join(keysDir, KEY_FILES.caCert)} and ${rootFile}; distribute ${rootFile} (the trust anchor) to verifiers.\n` +
+        (existsSync(join(keysDir, KEY_FILES.tsaCert)) ? '' : TSA_SEPARATELY),
     );
   } catch (e) {
     await created.undo();

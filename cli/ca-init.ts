@@ -7,6 +7,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createIssuingCaCertificate, createRootCertificate } from '../ca/ca-profile.js';
 import { checkImportedChain } from '../ca/chain-check.js';
 import { encodeName } from '../ca/name.js';
+import { createTsaCertificate } from '../ca/tsa-profile.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { certToPem } from '../lib/pem.js';
 import { keySigner } from '../lib/signer.js';
@@ -49,6 +50,7 @@ export async function caInitCommand(flags: Flags): Promise<void> {
   const algorithm = algorithmFlag(flags);
   const caKeyUri = flag(flags, 'ca-key');
   const ctKeyUri = flag(flags, 'ct-log-key');
+  const tsaKeyUri = flag(flags, 'tsa-key');
   const now = new Date(Math.floor(Date.now() / 1000) * 1000 - BACKDATE_MS);
   const rootValidity = { notBefore: now, notAfter: addDuration(now, flag(flags, 'root-validity') ?? '10y', 'root-validity') };
   const issuingValidity = { notBefore: now, notAfter: addDuration(now, flag(flags, 'intermediate-validity') ?? '3y', 'intermediate-validity') };
@@ -67,6 +69,8 @@ export async function caInitCommand(flags: Flags): Promise<void> {
       ...slotPaths(keysDir, KEY_SLOTS.issuing, caKeyUri),
       ...slotPaths(keysDir, KEY_SLOTS.ctLog, ctKeyUri),
       join(keysDir, KEY_FILES.ctPub),
+      ...slotPaths(keysDir, KEY_SLOTS.tsa, tsaKeyUri),
+      join(keysDir, KEY_FILES.tsaCert),
     ],
     'ca init never replaces keys; move them away or choose other directories',
   );
@@ -105,20 +109,37 @@ export async function caInitCommand(flags: Flags): Promise<void> {
     checkImportedChain({ chain: [issuing], root, issuingSpki: issuingKey.signer.spki, issuingKey: issuingKey.where, now: new Date() });
     await created.write(join(keysDir, KEY_FILES.caCert), certToPem(issuing));
     const ctWhere = await createCtLogKey(keysDir, ctKeyUri, secret, created);
+    // The timestamp authority: its own key, a certificate under the root (signed now, while the root key is here).
+    const tsaKey = await createKeyAt(keysDir, KEY_SLOTS.tsa, tsaKeyUri, algorithm, secret, created);
+    let tsa: Buffer;
+    try {
+      tsa = await createTsaCertificate({
+        subject: encodeName({ organization: org, commonName: `${org} Timestamp Authority` }),
+        spki: tsaKey.signer.spki,
+        issuerCert: root,
+        issuerSigner: rootSigner,
+        validity: issuingValidity,
+      });
+    } finally {
+      await tsaKey.close();
+    }
+    await created.write(join(keysDir, KEY_FILES.tsaCert), certToPem(tsa));
 
     const unencrypted = secret.passphrase === undefined;
     process.stdout.write(
       `Created a production CA (${algorithm}):\n` +
         describeCertificate('root CA', root) +
         describeCertificate('issuing CA', issuing) +
+        describeCertificate('TSA', tsa) +
         `Keys:\n` +
         `  root CA key     ${resolve(rootKeyPath)} (${unencrypted ? 'NOT encrypted' : 'encrypted'})\n` +
         `  issuing CA key  ${issuingKey.where}\n` +
         `  CT log key      ${ctWhere}\n` +
+        `  TSA key         ${tsaKey.where}\n` +
         `Next:\n` +
         `  - Distribute ${join(keysDir, KEY_FILES.rootCert)} (the trust anchor) to verifiers; check its fingerprint out of band.\n` +
         `  - Back up ${rootOut} and take it offline: the root key is needed only to sign a new issuing CA (ca rotate).\n` +
-        `  - Back up the issuing CA and CT log keys (or the token); serve from ${keysDir}: fulgor serve --keys-dir ${keysDir}` +
+        `  - Back up the issuing CA, CT log and TSA keys (or the token); serve from ${keysDir}: fulgor serve --keys-dir ${keysDir}` +
         `${unencrypted ? '' : ' --key-passphrase-file FILE'} --config-path CONFIG\n`,
     );
     if (unencrypted)

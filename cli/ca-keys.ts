@@ -26,7 +26,15 @@ import { flag, type Flags } from './flags.js';
 export const KEY_SLOTS = {
   issuing: { pem: KEY_FILES.caKey, uri: 'intermediate-ca.key.uri', what: 'issuing CA key' },
   ctLog: { pem: KEY_FILES.ctKey, uri: 'ctlog.key.uri', what: 'CT log key' },
+  tsa: { pem: KEY_FILES.tsaKey, uri: 'tsa.key.uri', what: 'timestamp authority key' },
 } as const;
+
+/** What `ca csr` and `ca import` say: they make no TSA certificate (that needs the root key, which they never hold). */
+export const TSA_SEPARATELY =
+  'Timestamp authority: not created (its certificate is signed by your root). To serve /api/v1/timestamp, obtain a\n' +
+  'certificate with one critical extendedKeyUsage timeStamping, keyUsage digitalSignature, not a CA, and install it as\n' +
+  `  ${KEY_FILES.tsaCert} (TSA certificate first, then its chain up to but excluding the root) with its key as ${KEY_FILES.tsaKey} or tsa.key.uri\n` +
+  '(README "Timestamp authority").\n';
 export type KeySlot = (typeof KEY_SLOTS)[keyof typeof KEY_SLOTS];
 
 export function requiredFlag(flags: Flags, name: string, value: string): string {

@@ -1,12 +1,12 @@
 // `fulgor ct serve`: the CT log alone (for CA replicas pointed at it with --ct-log-url, or several log frontends
 // sharing one Redis). Its key: --ct-log-key URI, else the keys dir's ctlog.key.pem or ctlog.key.uri (opened and
-// checked by server/open-keys.ts). SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
+// checked by server/open-keys.ts); development keys need --dev or --allow-dev-keys. SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES, loadLogKeys } from '../config/keys-dir.js';
 import { systemClock } from '../lib/clock.js';
 import { consoleLogger } from '../lib/log.js';
-import { checkPublicKeyMatches, closeAll, openKey } from '../server/open-keys.js';
+import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey } from '../server/open-keys.js';
 import { startCompanionLog } from '../server/serve.js';
 import { KeyError } from '../signer/index.js';
 import { ctLogFlags } from './ct-flags.js';
@@ -25,6 +25,11 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
     keys = loadLogKeys(keysDir, ctKeyUri ? { ctKey: ctKeyUri } : {});
   } catch (e) {
     throw new KeyError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
+  // Development keys (`fulgor keys init`) outside --dev: refused as `fulgor serve` refuses them, unless --allow-dev-keys.
+  if (keys.development && flags['dev'] !== true) {
+    if (flags['allow-dev-keys'] !== true) throw developmentKeysRefusal(keysDir, keys.development);
+    logger.log('warn', 'serving development keys without --dev (--allow-dev-keys): never use them for real signing', { dir: keysDir });
   }
   const ct = ctLogFlags(flags);
   const roots = ct.ctRoots ?? (keys.root ? [keys.root] : undefined);

@@ -1,6 +1,6 @@
 // `fulgor serve`: the CA and its companion CT log. With --config-path, SIGHUP re-reads and validates the identity
 // config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
-// SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key URIs (default: the keys dir's),
+// SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key / --tsa-key URIs (default: the keys dir's),
 // --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys.
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -56,6 +56,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
     ...ctLogFlags(flags),
     ...(flag(flags, 'ca-key') ? { caKey: flag(flags, 'ca-key') as string } : {}),
     ...(flag(flags, 'ct-log-key') ? { ctLogKey: flag(flags, 'ct-log-key') as string } : {}),
+    ...(flag(flags, 'tsa-key') ? { tsaKey: flag(flags, 'tsa-key') as string } : {}),
     ...(keyOpening.passphraseFile ? { keyPassphraseFile: keyOpening.passphraseFile } : {}),
     ...(keyOpening.strictPermissions ? { strictKeyPermissions: true } : {}),
     allowDevKeys: flags['allow-dev-keys'] === true,

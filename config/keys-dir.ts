@@ -26,7 +26,8 @@ export const KEY_FILES = {
 export interface TsaKeys {
   /** DER: the TSA certificate, then the intermediates above it (not the root). */
   readonly chain: Buffer[];
-  readonly key: KeyObject;
+  /** tsa.key.pem, tsa.key.uri or --tsa-key: opened through signer/ like the CA and CT log keys. */
+  readonly key: KeyLocation;
   /** The keys directory's root-ca.pem, when there is one. */
   readonly root?: Buffer;
 }
@@ -35,6 +36,7 @@ export interface TsaKeys {
 export const KEY_URI_FILES = {
   caKey: 'intermediate-ca.key.uri',
   ctKey: 'ctlog.key.uri',
+  tsaKey: 'tsa.key.uri',
 } as const;
 
 /** The organization of the development CA (ca/dev-ca.ts); a root naming it is a development root wherever it is. */
@@ -72,6 +74,7 @@ export interface KeyMaterial {
 export interface KeyOverrides {
   readonly caKey?: string;
   readonly ctKey?: string;
+  readonly tsaKey?: string;
 }
 
 const readText = (path: string) => readFileSync(path, 'utf8');
@@ -158,23 +161,27 @@ export function loadKeys(dir: string, overrides: KeyOverrides = {}): KeyMaterial
     ...(existsSync(join(dir, KEY_FILES.devOidcKey)) ? { devOidcKey: createPrivateKey(readText(join(dir, KEY_FILES.devOidcKey))) } : {}),
     ...(development ? { development } : {}),
     ...(existsSync(rootKey) ? { rootKeyFile: rootKey } : {}),
-    ...(existsSync(join(dir, KEY_FILES.tsaCert)) || existsSync(join(dir, KEY_FILES.tsaKey)) ? { tsa: loadTsaKeys(dir) } : {}),
+    ...(overrides.tsaKey !== undefined || [KEY_FILES.tsaCert, KEY_FILES.tsaKey, KEY_URI_FILES.tsaKey].some((f) => existsSync(join(dir, f)))
+      ? { tsa: loadTsaKeys(dir, overrides.tsaKey) }
+      : {}),
   };
 }
 
 /**
- * The timestamp authority's chain (D/tsa.pem), its key (D/tsa.key.pem, or `keyPath`) and the root (D/root-ca.pem)
- * if there is one. Throws, naming the file, when the chain or the key is missing.
+ * The timestamp authority's chain (D/tsa.pem), where its key is (`keyUri` from --tsa-key, else D/tsa.key.pem or
+ * D/tsa.key.uri: exactly one of the two) and the root (D/root-ca.pem) if there is one. Throws, naming the file, when
+ * the chain or the key is missing.
  */
-export function loadTsaKeys(dir: string, keyPath?: string): TsaKeys {
+export function loadTsaKeys(dir: string, keyUri?: string): TsaKeys {
   const certPath = join(dir, KEY_FILES.tsaCert);
-  const key = keyPath ?? join(dir, KEY_FILES.tsaKey);
-  for (const f of [certPath, key])
-    if (!existsSync(f)) throw new Error(`missing ${f} (bring the timestamp authority's certificate chain and key there, or create development keys with "fulgor keys init")`);
+  const hint = "bring the timestamp authority's certificate chain and key there, or create them with \"fulgor ca init\" (development keys: \"fulgor keys init\")";
+  if (!existsSync(certPath)) throw new Error(`missing ${certPath} (${hint})`);
+  const key = keyLocation(dir, KEY_FILES.tsaKey, KEY_URI_FILES.tsaKey, keyUri, '--tsa-key');
+  if (!key) throw new Error(`missing ${join(dir, KEY_FILES.tsaKey)} (${hint}; or reference the key in ${KEY_URI_FILES.tsaKey} or with --tsa-key URI)`);
   const rootPath = join(dir, KEY_FILES.rootCert);
   return {
     chain: readCertificates(certPath),
-    key: createPrivateKey(readFileSync(key, 'utf8')),
+    key,
     ...(existsSync(rootPath) ? { root: readRoot(dir) } : {}),
   };
 }
@@ -188,6 +195,8 @@ export interface LogKeys {
   readonly ctPublicKey?: Buffer;
   /** The CA root in the same directory, if there is one. */
   readonly root?: Buffer;
+  /** Why this directory holds development keys (as KeyMaterial.development); undefined otherwise. */
+  readonly development?: string;
 }
 
 /** What a standalone CT log needs: its key, its public key file if any, and the CA root in the same directory if any. */
@@ -195,10 +204,13 @@ export function loadLogKeys(dir: string, overrides: Pick<KeyOverrides, 'ctKey'> 
   const ctKey = keyLocation(dir, KEY_FILES.ctKey, KEY_URI_FILES.ctKey, overrides.ctKey, '--ct-log-key');
   if (!ctKey) throw missing(join(dir, KEY_FILES.ctKey), 'the CT log key');
   const ctPub = join(dir, KEY_FILES.ctPub);
+  const root = existsSync(join(dir, KEY_FILES.rootCert)) ? readRoot(dir) : undefined;
+  const development = developmentReason(dir, root);
   return {
     ctKey,
     ...(existsSync(ctPub) ? { ctPublicKey: readPublicKey(ctPub) } : {}),
-    ...(existsSync(join(dir, KEY_FILES.rootCert)) ? { root: readRoot(dir) } : {}),
+    ...(root ? { root } : {}),
+    ...(development ? { development } : {}),
   };
 }
 

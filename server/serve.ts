@@ -18,15 +18,16 @@ import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { FulgorError } from '../lib/errors.js';
-import { keySigner, type Signer } from '../lib/signer.js';
+import type { Signer } from '../lib/signer.js';
 import { KeyError, type ClosableSigner } from '../signer/index.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
-import { createTimestampAuthority, TIMESTAMP_PATH, timestampOffRouter, timestampRouter } from '../tsa/index.js';
+import { TIMESTAMP_PATH, timestampOffRouter, timestampRouter } from '../tsa/index.js';
 import { createApp } from './app.js';
 import { explainRouter } from './explain-route.js';
 import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey, type KeyOpening } from './open-keys.js';
+import { openTimestampAuthority } from './open-tsa.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { createMetrics } from './metrics.js';
@@ -73,6 +74,8 @@ export interface ServeOptions {
   /** --ca-key / --ct-log-key: key URIs (path, file:PATH, pkcs11:...) in place of the keys dir's own. */
   readonly caKey?: string;
   readonly ctLogKey?: string;
+  /** --tsa-key: the timestamp authority's key URI in place of the keys dir's tsa.key.pem / tsa.key.uri. */
+  readonly tsaKey?: string;
   /** --key-passphrase-file: the passphrase of encrypted key files (else FULGOR_KEY_PASSPHRASE). */
   readonly keyPassphraseFile?: string;
   /** --strict-key-permissions: key files readable by others stop the start instead of a warning. */
@@ -163,7 +166,11 @@ function shuttingDown(res: ServerResponse): void {
 function readKeys(o: ServeOptions): KeyMaterial {
   let keys: KeyMaterial;
   try {
-    keys = loadKeys(o.keysDir, { ...(o.caKey ? { caKey: o.caKey } : {}), ...(o.ctLogKey ? { ctKey: o.ctLogKey } : {}) });
+    keys = loadKeys(o.keysDir, {
+      ...(o.caKey ? { caKey: o.caKey } : {}),
+      ...(o.ctLogKey ? { ctKey: o.ctLogKey } : {}),
+      ...(o.tsaKey ? { tsaKey: o.tsaKey } : {}),
+    });
   } catch (e) {
     throw e instanceof KeyError ? e : new KeyError(e instanceof Error ? e.message : String(e), { cause: e });
   }
@@ -176,8 +183,9 @@ function readKeys(o: ServeOptions): KeyMaterial {
   return keys;
 }
 
-/** Opens the CA and CT log keys (the CT key only for the companion log) and checks them against their certificates. */
-async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, now: Date) {
+/** Opens the CA, CT log (only for the companion log) and TSA keys and checks them against their certificates. */
+async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, clock: Clock) {
+  const now = clock();
   const opening: KeyOpening = {
     logger: o.logger,
     ...(o.keyPassphraseFile ? { passphraseFile: o.keyPassphraseFile } : {}),
@@ -207,13 +215,16 @@ async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, now: Date) {
       opened.push(ctSigner);
       checkPublicKeyMatches(ctSigner, keys.ctPublicKey, join(o.keysDir, KEY_FILES.ctPub), 'CT log');
     }
+    const tsa = keys.tsa ? await openTimestampAuthority(o.keysDir, keys.tsa, { ...opening, clock }) : undefined;
+    if (tsa) opened.push(tsa.signer);
     o.logger.log('info', 'keys', {
       dir: o.keysDir,
       caChain: keys.caChain.length,
       caKey: 'description' in caSigner ? caSigner.description : 'injected signer',
       ...(ctSigner ? { ctLogKey: ctSigner.description } : {}),
+      ...(tsa ? { tsaKey: tsa.signer.description } : {}),
     });
-    return { issuing, ctSigner, opened };
+    return { issuing, ctSigner, tsa: tsa?.tsa, opened };
   } catch (e) {
     await closeAll(opened);
     throw e;
@@ -230,12 +241,9 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const devOidcKey = keys.devOidcKey;
   if (o.dev && !devOidcKey) throw new Error(`missing ${join(o.keysDir, KEY_FILES.devOidcKey)} (create development keys with "fulgor keys init")`);
 
-  const tsa = keys.tsa
-    ? createTimestampAuthority({ signer: keySigner(keys.tsa.key), chain: keys.tsa.chain, ...(keys.tsa.root ? { root: keys.tsa.root } : {}), clock })
-    : undefined;
-  if (!tsa) o.logger.log('info', 'timestamp authority off: the keys dir has no tsa.pem and tsa.key.pem (create them with "fulgor keys init")', { dir: o.keysDir });
+  if (!keys.tsa) o.logger.log('info', 'timestamp authority off: the keys dir has no tsa.pem and tsa.key.pem (create them with "fulgor ca init" or "fulgor keys init")', { dir: o.keysDir });
 
-  const { issuing, ctSigner, opened } = await openServiceKeys(o, keys, clock());
+  const { issuing, ctSigner, tsa, opened } = await openServiceKeys(o, keys, clock);
   const ctKeySpki = o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : (ctSigner as ClosableSigner).spki;
   let companion: Awaited<ReturnType<typeof startCompanionLog>> | undefined;
   try {

@@ -50,6 +50,7 @@ describe('cli: fulgor ca csr + ca import (bring your own PKI)', function () {
     const made = await fulgor('ca', 'csr', '--keys-dir', keys, '--out', csr, '--org', 'Acme Corp', '--common-name', 'Fulgor Issuing CA', '--passphrase-file', passFile);
     assert.equal(made.code, 0, made.stderr);
     assert.match(made.stdout, /Made the CT log key/);
+    assert.match(made.stdout, /Timestamp authority: not created .*\n.*critical extendedKeyUsage timeStamping[\s\S]*tsa\.pem/);
     assert.deepEqual(readdirSync(keys).sort(), ['ctlog.key.pem', 'ctlog.pub.pem', 'intermediate-ca.key.pem']);
     assert.match(readFileSync(join(keys, 'intermediate-ca.key.pem'), 'utf8'), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
     const request = new x509.Pkcs10CertificateRequest(readFileSync(csr, 'utf8'));
@@ -69,6 +70,7 @@ describe('cli: fulgor ca csr + ca import (bring your own PKI)', function () {
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /Installed the issuing CA \(2 certificates up to the root; the root at the end of the chain was left out\)/);
     assert.match(res.stdout, /Kept the CT log key/);
+    assert.match(res.stdout, /Timestamp authority: not created/);
     assert.deepEqual(certs(join(keys, 'intermediate-ca.pem')), enterprise.chain, 'intermediate-ca.pem = [issuing CA, policy CA]');
     assert.deepEqual(certs(join(keys, 'root-ca.pem')), [enterprise.root]);
     // What ca/issuing-ca.ts (issuance) accepts: every link verifies and the key matches.

@@ -8,6 +8,8 @@ import { parsePemBlocks } from '../../lib/pem.js';
 import { openSigner, readPrivateKeyFile } from '../../signer/index.js';
 import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing, type SoftHsm } from '../../signer/softhsm.js';
 import { fulgor } from '../helpers/cli-process.js';
+import { startServe, stopProcess } from '../helpers/serve-process.js';
+import { readTimestampResponse, timestampQuery } from '../helpers/timestamp.js';
 import { x509 } from '../helpers/x509.js';
 
 const CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
@@ -41,8 +43,8 @@ describe('cli: fulgor ca init (the key ceremony)', function () {
 
     // Where each key lives: the root key only offline, none of it (nor a development marker) in the keys directory.
     assert.deepEqual(readdirSync(offline).sort(), ['root-ca.key.pem', 'root-ca.pem']);
-    assert.deepEqual(readdirSync(keys).sort(), ['ctlog.key.pem', 'ctlog.pub.pem', 'intermediate-ca.key.pem', 'intermediate-ca.pem', 'root-ca.pem']);
-    for (const f of [join(offline, 'root-ca.key.pem'), join(keys, 'intermediate-ca.key.pem'), join(keys, 'ctlog.key.pem')]) {
+    assert.deepEqual(readdirSync(keys).sort(), ['ctlog.key.pem', 'ctlog.pub.pem', 'intermediate-ca.key.pem', 'intermediate-ca.pem', 'root-ca.pem', 'tsa.key.pem', 'tsa.pem']);
+    for (const f of [join(offline, 'root-ca.key.pem'), join(keys, 'intermediate-ca.key.pem'), join(keys, 'ctlog.key.pem'), join(keys, 'tsa.key.pem')]) {
       assert.match(readFileSync(f, 'utf8'), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/, f);
       assert.equal(statSync(f).mode & 0o777, 0o600, f);
     }
@@ -88,11 +90,55 @@ describe('cli: fulgor ca init (the key ceremony)', function () {
     assert.deepEqual([...i.getExtension(x509.ExtendedKeyUsageExtension)!.usages], [CODE_SIGNING]);
     assert.equal(i.getExtension(x509.AuthorityKeyIdentifierExtension)!.keyId, r.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId);
     assert.ok(i.getExtension(x509.SubjectKeyIdentifierExtension));
+
+    // The timestamp authority: its own encrypted key, a certificate signed by the root with the TSA profile, its fingerprint printed.
+    const tsaChain = certs(join(keys, 'tsa.pem'));
+    assert.equal(tsaChain.length, 1, 'tsa.pem: the TSA certificate (issued by the root, which stays in root-ca.pem)');
+    const tsaCert = new X509Certificate(tsaChain[0]!);
+    assert.ok(tsaCert.verify(root.publicKey) && tsaCert.checkIssued(root), 'the TSA certificate is signed by the root');
+    assert.ok(tsaCert.publicKey.equals(createPublicKey(await readPrivateKeyFile(join(keys, 'tsa.key.pem'), secrets))), 'tsa.key.pem is the TSA key');
+    assert.equal(tsaCert.subject, 'O=Acme Corp\nCN=Acme Corp Timestamp Authority');
+    assert.equal(printedFingerprint(res.stdout, 'TSA'), sha256(tsaChain[0]!));
+    const t = new x509.X509Certificate(tsaChain[0]!);
+    const teku = t.getExtension(x509.ExtendedKeyUsageExtension)!;
+    assert.deepEqual([[...teku.usages], teku.critical], [['1.3.6.1.5.5.7.3.8'], true]);
+    const tku = t.getExtension(x509.KeyUsagesExtension)!;
+    assert.deepEqual([tku.usages, tku.critical], [x509.KeyUsageFlags.digitalSignature, true]);
+    assert.equal(t.getExtension(x509.BasicConstraintsExtension)!.ca, false);
+    assert.equal(t.getExtension(x509.AuthorityKeyIdentifierExtension)!.keyId, r.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId);
     // Default validities: 10 years and 3 years (calendar years: 365 or 366 days each).
     const years = (c: x509.X509Certificate) => (c.notAfter.getTime() - c.notBefore.getTime()) / YEAR_MS;
     assert.ok(Math.abs(years(r) - 10) < 0.01, `root ${years(r)} years`);
     assert.ok(Math.abs(years(i) - 3) < 0.01, `issuing ${years(i)} years`);
     assert.ok(r.notBefore.getTime() <= Date.now());
+  });
+
+  it('after ca init, fulgor serve (production keys, passphrase file) answers /api/v1/timestamp with tokens signed by tsa.pem, and trust export lists the TSA', async () => {
+    const keys = join(work, 'files', 'keys');
+    const config = join(work, 'identity.json');
+    writeFileSync(config, JSON.stringify({ OIDCIssuers: {} }));
+    const [tsaLeaf] = certs(join(keys, 'tsa.pem'));
+    const [rootDer] = certs(join(keys, 'root-ca.pem'));
+    const served = await startServe(['--config-path', config, '--keys-dir', keys, '--key-passphrase-file', passFile, '--strict-key-permissions']);
+    try {
+      const data = Buffer.from('signature over an artifact');
+      const res = await fetch(`${served.caUrl}/api/v1/timestamp`, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: timestampQuery({ data, certReq: true }) });
+      assert.equal(res.status, 201);
+      const p = readTimestampResponse(Buffer.from(await res.arrayBuffer()));
+      assert.equal(p.status, 0);
+      const v = await p.signedData!.verify({ signer: 0, data: new Uint8Array(data).buffer, extendedMode: true, checkChain: false });
+      assert.equal(v.signatureVerified, true);
+      assert.deepEqual(Buffer.from(v.signerCertificate!.toSchema().toBER()), tsaLeaf);
+    } finally {
+      await stopProcess(served.child);
+    }
+    const out = join(work, 'files', 'export');
+    const exported = await fulgor('trust', 'export', '--keys-dir', keys, '--out', out, '--ca-url', 'https://fulgor.acme.example', '--ct-log-url', 'https://ct.acme.example', '--ct-log-public-key', join(keys, 'ctlog.pub.pem'), '--tuf-keys-dir', join(work, 'files', 'tuf-keys'));
+    assert.equal(exported.code, 0, exported.stderr);
+    const trusted = JSON.parse(readFileSync(join(out, 'trusted_root.json'), 'utf8')) as { timestampAuthorities: Array<{ uri: string; certChain: { certificates: Array<{ rawBytes: string }> } }> };
+    assert.equal(trusted.timestampAuthorities.length, 1);
+    assert.equal(trusted.timestampAuthorities[0]!.uri, 'https://fulgor.acme.example/api/v1/timestamp');
+    assert.deepEqual(trusted.timestampAuthorities[0]!.certChain.certificates.map((c) => Buffer.from(c.rawBytes, 'base64')), [tsaLeaf, rootDer]);
   });
 
   it('refuses to overwrite existing keys (naming them) and leaves them untouched; refuses --root-out inside --keys-dir', async () => {
@@ -163,16 +209,19 @@ describe('cli: fulgor ca init (the key ceremony)', function () {
       const uri = (object: string) => `pkcs11:token=fulgor;object=${object}?module-path=${SOFTHSM_MODULE}&pin-source=file:${pin}`;
       const keys = join(work, 'hsm', 'keys');
       const offline = join(work, 'hsm', 'offline');
-      const res = await fulgor('ca', 'init', '--keys-dir', keys, '--root-out', offline, '--algorithm', 'ecdsa-p384', '--passphrase-file', passFile, '--ca-key', uri('issuing-ca'), '--ct-log-key', uri('ctlog'));
+      const res = await fulgor('ca', 'init', '--keys-dir', keys, '--root-out', offline, '--algorithm', 'ecdsa-p384', '--passphrase-file', passFile, '--ca-key', uri('issuing-ca'), '--ct-log-key', uri('ctlog'), '--tsa-key', uri('tsa'));
       assert.equal(res.code, 0, res.stderr);
-      assert.deepEqual(readdirSync(keys).sort(), ['ctlog.key.uri', 'ctlog.pub.pem', 'intermediate-ca.key.uri', 'intermediate-ca.pem', 'root-ca.pem']);
+      assert.deepEqual(readdirSync(keys).sort(), ['ctlog.key.uri', 'ctlog.pub.pem', 'intermediate-ca.key.uri', 'intermediate-ca.pem', 'root-ca.pem', 'tsa.key.uri', 'tsa.pem']);
       assert.deepEqual(readdirSync(offline).sort(), ['root-ca.key.pem', 'root-ca.pem']);
       const recorded = readFileSync(join(keys, 'intermediate-ca.key.uri'), 'utf8').trim();
       assert.match(recorded, /^pkcs11:token=fulgor;object=issuing-ca;id=(%[0-9a-f]{2}){16}\?module-path=.*&pin-source=file:/);
       assert.match(res.stdout, /in the token, non-extractable/);
       const signer = await openSigner(recorded);
       const ctSigner = await openSigner(readFileSync(join(keys, 'ctlog.key.uri'), 'utf8').trim());
+      const tsaSigner = await openSigner(readFileSync(join(keys, 'tsa.key.uri'), 'utf8').trim());
       try {
+        const tsaCert = new X509Certificate(certs(join(keys, 'tsa.pem'))[0]!);
+        assert.ok(tsaCert.publicKey.export({ type: 'spki', format: 'der' }).equals(tsaSigner.spki), 'the TSA certificate is for the token key');
         const issuing = new X509Certificate(certs(join(keys, 'intermediate-ca.pem'))[0]!);
         assert.ok(issuing.publicKey.export({ type: 'spki', format: 'der' }).equals(signer.spki), 'the certificate is for the token key');
         assert.equal(issuing.publicKey.asymmetricKeyDetails?.namedCurve, 'secp384r1');
@@ -182,6 +231,7 @@ describe('cli: fulgor ca init (the key ceremony)', function () {
       } finally {
         await signer.close();
         await ctSigner.close();
+        await tsaSigner.close();
       }
       // A second ceremony against the same token labels is refused by the token, and leaves no files behind.
       const again = await fulgor('ca', 'init', '--keys-dir', join(work, 'hsm2', 'keys'), '--root-out', join(work, 'hsm2', 'offline'), '--ca-key', uri('issuing-ca'));

@@ -1,7 +1,7 @@
 // `fulgor serve` on production keys, as real processes: a three-level enterprise chain issues certificates whose
 // chain verifies and the CT log accepts; each start-up check refuses (exit 2, naming the file or the rule) or warns.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { clientKey, v2Request } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import { writeProductionKeysDir, type ChainOptions } from '../helpers/production-keys.js';
 import type { CaBody } from '../helpers/response-body.js';
-import { BIN, exited, spawnServe, startServe, stopProcess } from '../helpers/serve-process.js';
+import { BIN, exited, spawnServe, startServe, stopProcess, until } from '../helpers/serve-process.js';
 import { moveKeysIntoSoftHsm } from '../helpers/softhsm-keys.js';
 import { softhsmMissing } from '../../signer/softhsm.js';
 
@@ -68,6 +68,29 @@ describe('cli: fulgor serve on production keys (start-up checks, chains of any d
     const { child, output } = await startServe(['--config-path', config, '--keys-dir', dev, '--allow-dev-keys']);
     try {
       assert.match(output(), /"level":"warn","msg":"serving development keys without --dev \(--allow-dev-keys\)/);
+    } finally {
+      await stopProcess(child);
+    }
+  });
+
+  it('fulgor ct serve refuses development keys without --dev too (exit 2, naming "fulgor ca init"); --allow-dev-keys serves them with a warning', async () => {
+    const dev = join(dir, 'dev-ct');
+    await createMissingDevKeys(dev);
+    const ctArgs = ['ct', 'serve', '--keys-dir', dev, '--ct-port', '0', '--ct-storage', 'memory'];
+    const refused = await promisify(execFile)(process.execPath, [BIN, ...ctArgs]).then(
+      () => assert.fail('ct serve started on development keys without --dev'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`${dev} holds development keys: ${join(dev, KEY_FILES.devMarker)} marks them.*fulgor ca init.*--allow-dev-keys`));
+    const child = spawn(process.execPath, [BIN, ...ctArgs, '--allow-dev-keys'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const url = await until('ct serve to listen', () => /Fulgor CT log listening on (\S+)/.exec(out)?.[1]);
+      assert.match(out, /"level":"warn","msg":"serving development keys without --dev \(--allow-dev-keys\)/);
+      assert.equal((await fetch(`${url}/ct/v1/get-sth`)).status, 200);
     } finally {
       await stopProcess(child);
     }

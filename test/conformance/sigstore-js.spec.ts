@@ -2,7 +2,7 @@
 // possession over the token's subject (or email), POST /api/v2/signingCert, RFC 3161 timestamp from Fulgor's own
 // TSA on the same port, no Rekor — and @sigstore/verify verifies the bundle against a trusted_root.json built from
 // Fulgor's chain, CT log key and TSA chain, requiring the embedded SCT (ctlogThreshold 1) and the timestamp
-// (timestampThreshold 1, tlogThreshold 0), also after the certificate has expired. Nothing is mocked. The whole flow
+// (timestampThreshold 1, tlogThreshold 0), also after the certificate has expired, and also from the trusted root that `fulgor trust export`'s TUF repository delivers through @sigstore/tuf. Nothing is mocked. The whole flow
 // runs twice: with the keys in files, and with the issuing CA key and the CT log key in a SoftHSM2 token (pkcs11: URIs
 // in .key.uri files, PIN from a file; skipped, saying why, without softhsm2 or pkcs11js).
 import assert from 'node:assert/strict';
@@ -12,14 +12,21 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { RFC3161Timestamp } from '@sigstore/core';
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, TSAWitness } from '@sigstore/sign';
 import { PolicyError, toSignedEntity, toTrustMaterial, VerificationError, Verifier, type VerificationPolicy } from '@sigstore/verify';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { getTrustedRoot } from '@sigstore/tuf';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
+import { KEY_FILES } from '../../config/keys-dir.js';
 import { softhsmMissing } from '../../signer/softhsm.js';
 import { trustedRoot } from '../../trust/trusted-root.js';
 import { logIdFor } from '../../ct/index.js';
 import { startFulgor, type TestFulgor } from '../helpers/fulgor.js';
+import { BIN } from '../helpers/serve-process.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import { moveKeysIntoSoftHsm } from '../helpers/softhsm-keys.js';
 import { timestampAuthorityFor } from '../helpers/tsa.js';
@@ -374,6 +381,34 @@ describe(`conformance: sigstore-js signs through Fulgor and verifies what it iss
       assert.equal(dsseBundle.verificationMaterial.tlogEntries.length, 0);
       const s = verifier(rootFor(past)).verify(toSignedEntity(dsseBundle), githubPolicy());
       assert.equal(s.identity?.subjectAlternativeName, GITHUB_SAN);
+    });
+
+    it('the same bundles verify from the trusted root the exported TUF repository delivers through @sigstore/tuf (served over HTTP)', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'fulgor-conformance-export-'));
+      const server = createServer((req, res) => {
+        const path = resolve(out, 'tuf', '.' + decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+        if (!path.startsWith(resolve(out, 'tuf') + sep) || !existsSync(path)) return void res.writeHead(404).end();
+        res.writeHead(200).end(readFileSync(path));
+      });
+      try {
+        // The real CLI exports from the keys directory the signing server used.
+        await promisify(execFile)(process.execPath, [
+          BIN, 'trust', 'export', '--keys-dir', past.keysDir, '--out', join(out, 'export'), '--ca-url', past.caUrl,
+          '--ct-log-url', past.ctUrl, '--ct-log-public-key', join(past.keysDir, KEY_FILES.ctPub), '--tuf-keys-dir', join(out, 'tuf-keys'),
+        ]);
+        renameSync(join(out, 'export', 'tuf'), join(out, 'tuf'));
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+        const mirrorURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const delivered = await getTrustedRoot({ mirrorURL, rootPath: join(out, 'tuf', '1.root.json'), cachePath: join(out, 'cache') });
+        assert.equal(delivered.timestampAuthorities.length, 1);
+        const fromTuf = new Verifier(toTrustMaterial(delivered), VERIFY_OPTIONS);
+        assert.equal(fromTuf.verify(toSignedEntity(blobBundle, blob), githubPolicy()).identity?.subjectAlternativeName, GITHUB_SAN);
+        assert.equal(fromTuf.verify(toSignedEntity(dsseBundle), githubPolicy()).identity?.subjectAlternativeName, GITHUB_SAN);
+        assertFails(() => fromTuf.verify(toSignedEntity(blobBundle, Buffer.from('another blob')), githubPolicy()), VerificationError, 'SIGNATURE_ERROR');
+      } finally {
+        if (server.listening) await new Promise((r) => server.close(r));
+        rmSync(out, { recursive: true, force: true });
+      }
     });
 
     it('fails with a timestamp over another digest (the attestation’s, in the blob bundle)', () => {

@@ -170,12 +170,18 @@ describe('cli: fulgor tsa serve', function () {
     }
   });
 
-  it('refuses a --tsa-key that is not a file', async () => {
-    const child = spawn(process.execPath, [FULGOR_CLI, 'tsa', 'serve', '--port', '0', '--tsa-key', 'pkcs11:token=x'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    assert.equal(code, 1);
-    assert.match(err, /only file keys/);
+  it('refuses a --tsa-key that names no key (exit 2, naming the flag)', async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-tsa-serve-'));
+    try {
+      await createMissingDevKeys(keysDir);
+      const child = spawn(process.execPath, [FULGOR_CLI, 'tsa', 'serve', '--port', '0', '--keys-dir', keysDir, '--tsa-key', 'pkcs11:token=x'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      assert.equal(code, 2);
+      assert.match(err, /timestamp authority key \(named by --tsa-key\): PKCS#11 URI pkcs11:token=x: names no key/);
+    } finally {
+      rmSync(keysDir, { recursive: true, force: true });
+    }
   });
 });

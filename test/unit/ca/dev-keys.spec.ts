@@ -58,7 +58,8 @@ describe('ca/dev-keys: development keys are created by ca/, read by config/', ()
     assert.deepEqual(keys.tsa.root, keys.caChain[1]);
     assert.equal(tsa.ca, false);
     assert.deepEqual(tsa.keyUsage, ['1.3.6.1.5.5.7.3.8']);
-    assert.ok(tsa.publicKey.equals(createPublicKey(keys.tsa.key)));
+    assert.equal(keys.tsa.key.uri, `file:${join(dir, KEY_FILES.tsaKey)}`);
+    assert.ok(tsa.publicKey.equals(createPublicKey(readFileSync(join(dir, KEY_FILES.tsaKey), 'utf8'))));
     const cert = new x509.X509Certificate(keys.tsa.chain[0]!);
     const eku = cert.getExtension('2.5.29.37')!;
     assert.equal(eku.critical, true);

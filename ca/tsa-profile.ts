@@ -1,0 +1,56 @@
+// The timestamp authority certificate profile (RFC 3161 §2.3), shared by the development TSA (ca/dev-tsa.ts) and the
+// production one (`fulgor ca init`): not a CA (critical empty basicConstraints), critical keyUsage digitalSignature,
+// critical extendedKeyUsage timeStamping as its only purpose, SKI, and AKI = the issuer's SKI. It never outlives its
+// issuer. Signing goes through a Signer, so the issuer key may live in a file or a token.
+import { encodeOid, sequence, tlv, Tag } from '../lib/der.js';
+import type { Signer } from '../lib/signer.js';
+import { parseCertificate } from '../lib/x509.js';
+import { authorityKeyIdExtension, caSerial, issuerKeyId, subjectKeyIdExtension, type Validity } from './ca-profile.js';
+import { extension } from './extension.js';
+import { OID } from './oids.js';
+import { encodeTbs, signTbs } from './tbs.js';
+
+/** keyUsage digitalSignature (bit 0), critical: one byte 0x80 with seven unused bits. */
+const TSA_KEY_USAGE = extension(OID.keyUsage, tlv(Tag.BIT_STRING, Buffer.from([7, 0x80])), true);
+
+/** The extensions of the TSA profile for `spki`, issued under the key `issuerKeyIdentifier`. */
+export function tsaExtensions(spki: Buffer, issuerKeyIdentifier: Buffer): Buffer[] {
+  return [
+    TSA_KEY_USAGE,
+    extension(OID.extKeyUsage, sequence(encodeOid(OID.timeStamping)), true),
+    extension(OID.basicConstraints, sequence(), true),
+    subjectKeyIdExtension(spki),
+    authorityKeyIdExtension(issuerKeyIdentifier),
+  ];
+}
+
+/**
+ * A TSA certificate for `spki`, signed by `issuerSigner` whose certificate is `issuerCert` (DER). Refuses a validity
+ * outside the issuer's, and a signer that is not the issuer certificate's key.
+ */
+export async function createTsaCertificate(o: {
+  subject: Buffer;
+  spki: Buffer;
+  issuerCert: Buffer;
+  issuerSigner: Signer;
+  validity: Validity;
+}): Promise<Buffer> {
+  const issuer = parseCertificate(o.issuerCert);
+  if (!issuer.spki.equals(o.issuerSigner.spki)) throw new Error('the issuer key does not match the issuer certificate');
+  if (!(o.validity.notAfter > o.validity.notBefore)) throw new Error('the TSA certificate: notAfter must be after notBefore');
+  if (o.validity.notAfter > issuer.notAfter || o.validity.notBefore < issuer.notBefore)
+    throw new Error(`the TSA certificate would be valid outside its issuer's validity (${issuer.notBefore.toISOString()} to ${issuer.notAfter.toISOString()})`);
+  return signTbs(
+    encodeTbs({
+      serial: caSerial(),
+      signatureAlgorithm: o.issuerSigner.algorithmIdentifier,
+      issuer: issuer.subject,
+      notBefore: o.validity.notBefore,
+      notAfter: o.validity.notAfter,
+      subject: o.subject,
+      spki: o.spki,
+      extensions: tsaExtensions(o.spki, issuerKeyId(issuer)),
+    }),
+    o.issuerSigner,
+  );
+}
