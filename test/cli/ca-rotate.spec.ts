@@ -53,6 +53,21 @@ describe('cli: fulgor ca rotate', function () {
     assert.equal(new X509Certificate(loaded.caChain[0]!).issuer, new X509Certificate(loaded.caChain[1]!).subject);
     // The new chain is what the server accepts, with the new key in the active slot.
     createIssuingCa(loaded.caChain, await openSigner(join(keys, 'intermediate-ca.key.pem')));
+
+    // trust export lists both: the active CA from its notBefore, the retired one until its last certificate expires.
+    const out = join(work, 'a', 'trust');
+    const exported = await fulgor('trust', 'export', '--keys-dir', keys, '--out', out);
+    assert.equal(exported.code, 0, exported.stderr);
+    const cas = JSON.parse(readFileSync(join(out, 'trusted_root.json'), 'utf8')).certificateAuthorities as { certChain: { certificates: { rawBytes: string }[] }; validFor: { start: string; end?: string } }[];
+    const chainOf = (i: number) => cas[i]!.certChain.certificates.map((c) => Buffer.from(c.rawBytes, 'base64'));
+    assert.equal(cas.length, 2);
+    assert.deepEqual(chainOf(0), loaded.caChain);
+    assert.deepEqual(cas[0]!.validFor, { start: new Date(new X509Certificate(loaded.caChain[0]!).validFrom).toISOString().replace('.000', '') });
+    assert.deepEqual(chainOf(1), loaded.retired[0]!.chain);
+    assert.deepEqual(cas[1]!.validFor, {
+      start: new Date(new X509Certificate(oldChain[0]!).validFrom).toISOString().replace('.000', ''),
+      end: new Date(retiredAt + 600_000).toISOString().replace('.000', ''),
+    });
   });
 
   it('refusals leave the active CA as it was: no mode, both modes, a wrong root passphrase, no active CA', async () => {
