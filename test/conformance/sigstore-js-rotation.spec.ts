@@ -100,4 +100,22 @@ describe('conformance: sigstore-js across a CA rotation (ca rotate, reload, trus
     delete open.certificateAuthorities[1]!.validFor.end;
     assert.equal(verifierFor(open).verify(toSignedEntity(lateBundle, blob), policy()).identity?.subjectAlternativeName, EMAIL);
   });
+
+  it('a reload that finds a broken active CA is rejected, and the current CA keeps issuing', async () => {
+    const dir = join(work, 'broken');
+    const other = join(work, 'other');
+    await createMissingDevKeys(dir);
+    await createMissingDevKeys(other);
+    const running = await startFulgor(identity(), { keysDir: dir });
+    try {
+      const before = running.caChain;
+      // Another CA's issuing certificate: not signed by this root, nor for this key.
+      cpSync(join(other, KEY_FILES.caCert), join(dir, KEY_FILES.caCert));
+      await assert.rejects(running.reload(), /issuing CA reload rejected \(the current CA stays\): .*intermediate-ca\.pem.*is not signed by the next one/);
+      const signed = await signBlobThrough(await email.mint('email'), blob, running.caUrl);
+      assert.ok(leafOf(signed).verify(new X509Certificate(before[0]!).publicKey), 'still issued by the CA it started with');
+    } finally {
+      await running.close();
+    }
+  });
 });
