@@ -3,6 +3,7 @@
 import { caCsrCommand } from '../cli/ca-csr.js';
 import { caImportCommand } from '../cli/ca-import.js';
 import { caInitCommand } from '../cli/ca-init.js';
+import { caRotateCommand } from '../cli/ca-rotate.js';
 import { configCheckCommand } from '../cli/config-check.js';
 import { ctServeCommand } from '../cli/ct-serve.js';
 import { devTokenCommand } from '../cli/dev-token.js';
@@ -36,6 +37,9 @@ const USAGE = `usage:
   fulgor ca csr --keys-dir DIR --out CSR.pem [--algorithm ...] [--org O] [--common-name CN] [--passphrase-file FILE]
                [--ca-key URI] [--ct-log-key URI]
   fulgor ca import --keys-dir DIR --chain CHAIN.pem --root ROOT.pem [--passphrase-file FILE]
+  fulgor ca rotate --keys-dir DIR (--root-out OFFLINE-DIR [--algorithm ...] [--org O] [--common-name CN]
+               [--intermediate-validity 3y] [--ca-key URI] | --chain CHAIN.pem --root ROOT.pem --new-key-dir CSR-DIR)
+               [--passphrase-file FILE]
   fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json) [--issuer URL] [--json]
   fulgor config check --config-path FILE [--json]
   fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
@@ -54,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'ca' && sub === 'init') return caInitCommand(flags);
   if (cmd === 'ca' && sub === 'csr') return caCsrCommand(flags);
   if (cmd === 'ca' && sub === 'import') return caImportCommand(flags);
+  if (cmd === 'ca' && sub === 'rotate') return caRotateCommand(flags);
   if (cmd === 'explain') return explainCommand(flags);
   if (cmd === 'config' && sub === 'check') return configCheckCommand(flags);
   process.stderr.write(USAGE);

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { ChainRuleError, checkImportedChain } from '../ca/chain-check.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { certToPem, parsePemBlocks } from '../lib/pem.js';
-import { openSigner } from '../signer/index.js';
+import { openSigner, type SecretOptions } from '../signer/index.js';
 import { CreatedFiles, describeCertificate, ensureCtLogKey, keyRefIn, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag, TSA_SEPARATELY } from './ca-keys.js';
 import { flag, type Flags } from './flags.js';
 
-function certificatesIn(path: string, what: string): Buffer[] {
+export function certificatesIn(path: string, what: string): Buffer[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -27,6 +27,23 @@ function certificatesIn(path: string, what: string): Buffer[] {
   return certs;
 }
 
+/** Reads CHAIN.pem and ROOT.pem and checks the chain for the issuing key `keyRef` (ca import, ca rotate --chain). */
+export async function checkChainFor(o: { chainPath: string; rootPath: string; keyRef: string; secrets: SecretOptions; command: string }) {
+  const chain = certificatesIn(o.chainPath, 'chain');
+  const roots = certificatesIn(o.rootPath, 'root');
+  if (roots.length !== 1) throw new Error(`root ${o.rootPath} holds ${roots.length} certificates; give the one trust anchor`);
+  const root = roots[0]!;
+  const signer = await openSigner(o.keyRef, o.secrets);
+  const spki = signer.spki;
+  await signer.close();
+  try {
+    return { checked: checkImportedChain({ chain, root, issuingSpki: spki, issuingKey: o.keyRef, now: new Date() }), root };
+  } catch (e) {
+    if (e instanceof ChainRuleError) throw new Error(`${o.command} refused ${o.chainPath}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
 export async function caImportCommand(flags: Flags): Promise<void> {
   const keysDir = requiredFlag(flags, 'keys-dir', 'DIR');
   const chainPath = requiredFlag(flags, 'chain', 'CHAIN.pem');
@@ -36,24 +53,10 @@ export async function caImportCommand(flags: Flags): Promise<void> {
   const keyRef = await keyRefIn(keysDir, KEY_SLOTS.issuing);
   if (keyRef === undefined)
     throw new Error(`${keysDir} holds no issuing CA key (${KEY_SLOTS.issuing.pem} or ${KEY_SLOTS.issuing.uri}): make it and its CSR with fulgor ca csr first`);
-  const chain = certificatesIn(chainPath, 'chain');
-  const roots = certificatesIn(rootPath, 'root');
-  if (roots.length !== 1) throw new Error(`root ${rootPath} holds ${roots.length} certificates; give the one trust anchor`);
-  const root = roots[0]!;
+  const { checked, root } = await checkChainFor({ chainPath, rootPath, keyRef, secrets: secret.secrets, command: 'ca import' });
   const rootFile = join(keysDir, KEY_FILES.rootCert);
   if (existsSync(rootFile) && !certificatesIn(rootFile, 'root')[0]!.equals(root))
     throw new Error(`${rootFile} holds another root; refusing to replace the trust anchor`);
-
-  const signer = await openSigner(keyRef, secret.secrets);
-  const spki = signer.spki;
-  await signer.close();
-  let checked;
-  try {
-    checked = checkImportedChain({ chain, root, issuingSpki: spki, issuingKey: keyRef, now: new Date() });
-  } catch (e) {
-    if (e instanceof ChainRuleError) throw new Error(`ca import refused ${chainPath}: ${e.message}`, { cause: e });
-    throw e;
-  }
   const created = new CreatedFiles();
   try {
     await created.write(join(keysDir, KEY_FILES.caCert), checked.chain.map((c) => certToPem(c)).join(''));

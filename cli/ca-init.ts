@@ -10,8 +10,8 @@ import { encodeName } from '../ca/name.js';
 import { createTsaCertificate } from '../ca/tsa-profile.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { certToPem } from '../lib/pem.js';
-import { keySigner } from '../lib/signer.js';
-import { generateSoftwareKey, writePrivateKeyFile } from '../signer/index.js';
+import { keySigner, type Signer } from '../lib/signer.js';
+import { generateSoftwareKey, writePrivateKeyFile, type KeyAlgorithm, type SecretOptions } from '../signer/index.js';
 import {
   addDuration,
   algorithmFlag,
@@ -28,7 +28,7 @@ import {
 import { flag, type Flags } from './flags.js';
 
 /** Certificates start a few minutes in the past, so that a verifier whose clock is slightly behind accepts them. */
-const BACKDATE_MS = 5 * 60_000;
+export const BACKDATE_MS = 5 * 60_000;
 
 /** `--org` and the common names; the development CA's name is refused (it marks a keys directory as development). */
 export function caNames(flags: Flags): { org: string; issuingName: string; rootName: string } {
@@ -38,6 +38,39 @@ export function caNames(flags: Flags): { org: string; issuingName: string; rootN
   if ([org, issuingName, rootName].some((n) => /fulgor development/i.test(n)))
     throw new Error('"Fulgor Development" names the development CA (fulgor keys init); choose another --org or --common-name');
   return { org, issuingName, rootName };
+}
+
+/**
+ * Makes the issuing CA key for `dir` (where `caKeyUri` points, else the slot's file) and its certificate signed by
+ * the root; the chain passes the same checks as an imported one. `ca init` and `ca rotate --root-out` use it; the
+ * caller writes the certificate.
+ */
+export async function createSignedIssuingCa(o: {
+  dir: string;
+  caKeyUri: string | undefined;
+  algorithm: KeyAlgorithm;
+  secret: { secrets: SecretOptions; passphrase?: string };
+  created: CreatedFiles;
+  subject: Buffer;
+  root: Buffer;
+  rootSigner: Signer;
+  validity: { notBefore: Date; notAfter: Date };
+}): Promise<{ issuing: Buffer; where: string }> {
+  const issuingKey = await createKeyAt(o.dir, KEY_SLOTS.issuing, o.caKeyUri, o.algorithm, o.secret, o.created);
+  let issuing: Buffer;
+  try {
+    issuing = await createIssuingCaCertificate({
+      subject: o.subject,
+      spki: issuingKey.signer.spki,
+      issuerCert: o.root,
+      issuerSigner: o.rootSigner,
+      validity: o.validity,
+    });
+  } finally {
+    await issuingKey.close();
+  }
+  checkImportedChain({ chain: [issuing], root: o.root, issuingSpki: issuingKey.signer.spki, issuingKey: issuingKey.where, now: new Date() });
+  return { issuing, where: issuingKey.where };
 }
 
 export async function caInitCommand(flags: Flags): Promise<void> {
@@ -92,21 +125,17 @@ export async function caInitCommand(flags: Flags): Promise<void> {
     await created.write(join(rootOut, KEY_FILES.rootCert), certToPem(root));
     await created.write(join(keysDir, KEY_FILES.rootCert), certToPem(root));
 
-    const issuingKey = await createKeyAt(keysDir, KEY_SLOTS.issuing, caKeyUri, algorithm, secret, created);
-    let issuing: Buffer;
-    try {
-      issuing = await createIssuingCaCertificate({
-        subject: encodeName({ organization: org, commonName: issuingName }),
-        spki: issuingKey.signer.spki,
-        issuerCert: root,
-        issuerSigner: rootSigner,
-        validity: issuingValidity,
-      });
-    } finally {
-      await issuingKey.close();
-    }
-    // The chain made here passes the same checks as an imported one.
-    checkImportedChain({ chain: [issuing], root, issuingSpki: issuingKey.signer.spki, issuingKey: issuingKey.where, now: new Date() });
+    const { issuing, where: issuingWhere } = await createSignedIssuingCa({
+      dir: keysDir,
+      caKeyUri,
+      algorithm,
+      secret,
+      created,
+      subject: encodeName({ organization: org, commonName: issuingName }),
+      root,
+      rootSigner,
+      validity: issuingValidity,
+    });
     await created.write(join(keysDir, KEY_FILES.caCert), certToPem(issuing));
     const ctWhere = await createCtLogKey(keysDir, ctKeyUri, secret, created);
     // The timestamp authority: its own key, a certificate under the root (signed now, while the root key is here).
@@ -133,7 +162,7 @@ export async function caInitCommand(flags: Flags): Promise<void> {
         describeCertificate('TSA', tsa) +
         `Keys:\n` +
         `  root CA key     ${resolve(rootKeyPath)} (${unencrypted ? 'NOT encrypted' : 'encrypted'})\n` +
-        `  issuing CA key  ${issuingKey.where}\n` +
+        `  issuing CA key  ${issuingWhere}\n` +
         `  CT log key      ${ctWhere}\n` +
         `  TSA key         ${tsaKey.where}\n` +
         `Next:\n` +

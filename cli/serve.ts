@@ -1,5 +1,5 @@
-// `fulgor serve`: the CA and its companion CT log. With --config-path, SIGHUP re-reads and validates the identity
-// config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
+// `fulgor serve`: the CA and its companion CT log. SIGHUP re-reads the keys directory's issuing CA (ca rotate) and,
+// with --config-path, re-reads and validates the identity config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
 // SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key / --tsa-key URIs (default: the keys dir's),
 // --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys.
 import { watch, type FSWatcher } from 'node:fs';
@@ -68,11 +68,10 @@ export async function serveCommand(flags: Flags): Promise<void> {
   if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
   const configPath = flag(flags, 'config-path');
   let watcher: FSWatcher | undefined;
-  if (configPath !== undefined) {
-    // Failures are logged by reload() itself, with every problem; the current config stays in force.
-    const reload = () => void running.reload().catch(() => undefined);
-    process.on('SIGHUP', reload);
-    if (flags['watch'] === true) watcher = watchConfig(configPath, reload, logger);
-  }
+  // SIGHUP re-reads the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
+  // logged by reload() itself, with every problem; the current CA and config stay in force.
+  const reload = () => void running.reload().catch(() => undefined);
+  process.on('SIGHUP', reload);
+  if (configPath !== undefined && flags['watch'] === true) watcher = watchConfig(configPath, reload, logger);
   stopOnSignals(() => running.close(), { drainMs: drainTimeoutMs, logger, onStop: () => watcher?.close() });
 }

@@ -3,6 +3,7 @@
 // place is said on stderr, never silently.
 import { join } from 'node:path';
 import { KEY_FILES, loadKeys, loadTsaChain, type KeyMaterial } from '../config/keys-dir.js';
+import { LEAF_LIFETIME_SECONDS } from '../ca/authority.js';
 import { consoleLogger } from '../lib/log.js';
 import { openKey } from '../server/open-keys.js';
 import { keyOpeningFlags } from './key-flags.js';
@@ -64,6 +65,8 @@ export async function trustExportCommand(flags: Flags): Promise<void> {
   const result = await exportTrust({
     out,
     caChain: keys.caChain,
+    retiredCas: keys.retired,
+    certificateLifetimeMs: LEAF_LIFETIME_SECONDS * 1000,
     caUrl,
     // An external log (--ct-log-url) is described by its own key; the companion log by the one in the keys dir.
     ctLogSpki: ctKey ?? (await companionLogSpki(keys, keysDir, flags)),

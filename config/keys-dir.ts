@@ -3,8 +3,8 @@
 // public key, the timestamp authority's chain and key, the development OIDC key, and whether these are development keys. This file only reads the directory
 // and says what it found; the composition root (server/serve.ts, cli/) opens the keys through signer/, and
 // development keys are created by ca/dev-keys.ts (`fulgor keys init`, `serve --dev`). Nothing here is committed.
-import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePemBlocks, toPem } from '../lib/pem.js';
 
@@ -32,6 +32,9 @@ export interface TsaKeys {
   readonly root?: Buffer;
 }
 
+/** Retired issuing CAs (`fulgor ca rotate`): D/retired/<YYYYMMDDTHHMMSSZ>-<fingerprint>/ holding intermediate-ca.pem, root-ca.pem (when its root differs from D's) and retired.json. */
+export const RETIRED_FILES = { dir: 'retired', info: 'retired.json' } as const;
+
 /** One line naming a key by URI (a path, file:PATH or pkcs11:...), in place of the key file itself. */
 export const KEY_URI_FILES = {
   caKey: 'intermediate-ca.key.uri',
@@ -52,9 +55,21 @@ export interface KeyLocation {
   readonly baseDir?: string;
 }
 
+/** An issuing CA that no longer issues (`fulgor ca rotate`); verifiers still need its chain for what it signed. */
+export interface RetiredCa {
+  /** [issuing CA, ...intermediates, root], DER (the root: the entry's own root-ca.pem, else the keys directory's). */
+  readonly chain: Buffer[];
+  /** When it stopped issuing (retired.json). */
+  readonly retiredAt: Date;
+  /** The entry's directory, for messages. */
+  readonly dir: string;
+}
+
 export interface KeyMaterial {
   /** [issuing CA, ...every intermediate above it, root], DER. */
   readonly caChain: Buffer[];
+  /** Retired issuing CAs, oldest retirement first (none when D/retired/ does not exist). */
+  readonly retired: RetiredCa[];
   readonly caKey: KeyLocation;
   /** Undefined when the directory holds no CT log key (a CA pointed at an external log needs none). */
   readonly ctKey?: KeyLocation;
@@ -93,11 +108,11 @@ function readRoot(dir: string): Buffer {
   return certs[0]!;
 }
 
-/** [issuing CA, ...intermediates] from intermediate-ca.pem, then the root from root-ca.pem. */
-function readChain(dir: string): Buffer[] {
+/** [issuing CA, ...intermediates] from intermediate-ca.pem, then the root from root-ca.pem (of `rootDir`, default `dir`). */
+function readChain(dir: string, rootDir = dir): Buffer[] {
   const path = join(dir, KEY_FILES.caCert);
   const issuing = readCertificates(path);
-  const root = readRoot(dir);
+  const root = readRoot(rootDir);
   if (issuing.some((c) => c.equals(root)))
     throw new Error(`${path} holds the root certificate; it must hold the issuing CA and any intermediates, up to but excluding the root (${KEY_FILES.rootCert})`);
   return [...issuing, root];
@@ -144,6 +159,52 @@ const readPublicKey = (path: string): Buffer => {
   }
 };
 
+/** `20261205T004500Z-0123456789abcdef`: when it was retired, and the issuing certificate's SHA-256 (first 16 hex). */
+export function retiredEntryName(retiredAt: Date, issuing: Buffer): string {
+  const stamp = retiredAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return `${stamp}-${createHash('sha256').update(issuing).digest('hex').slice(0, 16)}`;
+}
+
+const ENTRY_NAME = /^\d{8}T\d{6}Z-[0-9a-f]{16}$/;
+
+/** One retired CA entry; throws naming the entry and what is wrong with it. */
+function readRetired(dir: string, entry: string): RetiredCa {
+  const path = join(dir, RETIRED_FILES.dir, entry);
+  const bad = (why: string) => new Error(`retired CA ${path} is malformed: ${why} (layout: README "Rotation")`);
+  if (!ENTRY_NAME.test(entry)) throw bad('its name is not <YYYYMMDDTHHMMSSZ>-<first 16 hex of the SHA-256 fingerprint>');
+  if (!statSync(path).isDirectory()) throw bad('it is not a directory');
+  const info = join(path, RETIRED_FILES.info);
+  if (!existsSync(info)) throw bad(`missing ${RETIRED_FILES.info} ({"retiredAt": ISO-8601})`);
+  let retiredAt: Date;
+  try {
+    const parsed: unknown = JSON.parse(readText(info));
+    const at = typeof parsed === 'object' && parsed !== null ? (parsed as { retiredAt?: unknown }).retiredAt : undefined;
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) throw new Error('no "retiredAt" ISO-8601 time');
+    retiredAt = new Date(at);
+  } catch (e) {
+    throw bad(`${RETIRED_FILES.info}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!existsSync(join(path, KEY_FILES.caCert))) throw bad(`missing ${KEY_FILES.caCert}`);
+  try {
+    const chain = readChain(path, existsSync(join(path, KEY_FILES.rootCert)) ? path : dir);
+    const fp = createHash('sha256').update(chain[0]!).digest('hex').slice(0, 16);
+    if (!entry.endsWith(`-${fp}`)) throw new Error(`its name does not end in its issuing certificate's fingerprint ${fp}`);
+    return { chain, retiredAt, dir: path };
+  } catch (e) {
+    throw bad(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Every retired CA under D/retired/, oldest retirement first. */
+export function loadRetired(dir: string): RetiredCa[] {
+  const base = join(dir, RETIRED_FILES.dir);
+  if (!existsSync(base)) return [];
+  return readdirSync(base)
+    .filter((e) => !e.startsWith('.'))
+    .map((e) => readRetired(dir, e))
+    .sort((a, b) => a.retiredAt.getTime() - b.retiredAt.getTime());
+}
+
 export function loadKeys(dir: string, overrides: KeyOverrides = {}): KeyMaterial {
   for (const f of [KEY_FILES.caCert, KEY_FILES.rootCert]) if (!existsSync(join(dir, f))) throw missing(join(dir, f), 'the CA chain');
   const caChain = readChain(dir);
@@ -155,6 +216,7 @@ export function loadKeys(dir: string, overrides: KeyOverrides = {}): KeyMaterial
   const development = developmentReason(dir, caChain[caChain.length - 1]);
   return {
     caChain,
+    retired: loadRetired(dir),
     caKey,
     ...(ctKey ? { ctKey } : {}),
     ...(existsSync(ctPub) ? { ctPublicKey: readPublicKey(ctPub) } : {}),

@@ -8,8 +8,8 @@ import type { SigningService } from './signing-service.js';
 
 export interface RouteDeps {
   readonly signing: SigningService;
-  /** [issuing CA, ..., root], DER. */
-  readonly caChain: readonly Buffer[];
+  /** [issuing CA, ..., root], DER; or a getter of every chain verifiers need, the active one first (reload swaps the CA). */
+  readonly caChain: readonly Buffer[] | (() => readonly (readonly Buffer[])[]);
   /** The identity config, or a getter read on every request (the server's config can be reloaded). */
   readonly identity: IdentityConfig | (() => IdentityConfig);
   readonly metrics: { render(): string };
@@ -48,8 +48,9 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
     const issued = await deps.signing.issue(parseV2Request(req.body, auth(req)));
     sendJson(res, 200, { signedCertificateEmbeddedSct: { chain: { certificates: issued.chain.map(trimmedPem) } } });
   });
+  const chains = () => (typeof deps.caChain === 'function' ? deps.caChain() : [deps.caChain]);
   r.get('/api/v2/trustBundle', (_req, res) => {
-    sendJson(res, 200, { chains: [{ certificates: deps.caChain.map((c) => certToPem(c)) }] });
+    sendJson(res, 200, { chains: chains().map((chain) => ({ certificates: chain.map((c) => certToPem(c)) })) });
   });
   const identity = () => (typeof deps.identity === 'function' ? deps.identity() : deps.identity);
   r.get('/api/v2/configuration', (_req, res) => sendJson(res, 200, configuration(identity())));
@@ -59,7 +60,7 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
     res.status(201).type('application/pem-certificate-chain').send(issued.chain.map(trimmedPem).join('\n'));
   });
   r.get('/api/v1/rootCert', (_req, res) => {
-    res.status(200).type('application/pem-certificate-chain').send(deps.caChain.map((c) => certToPem(c)).join('\n').trim());
+    res.status(200).type('application/pem-certificate-chain').send((chains()[0] ?? []).map((c) => certToPem(c)).join('\n').trim());
   });
   r.get('/metrics', (_req, res) => {
     res.status(200).type('text/plain; version=0.0.4').send(deps.metrics.render());

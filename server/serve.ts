@@ -2,13 +2,13 @@
 // server/open-keys.ts), identity config, token verifier, CA, CT log (companion or external), and the HTTP listeners. Returns handles so tests can run it on port 0 and close it. The identity
 // config lives in an IdentityHolder (server/identity-holder.ts) so that `reload()` (SIGHUP in `fulgor serve`) can
 // swap it, with its verifier, mappings, policies, /api/v2/configuration and explain route, in one step.
-import type { KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import express from 'express';
 import { createCertificateAuthority } from '../ca/authority.js';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
-import { createIssuingCa } from '../ca/issuing-ca.js';
+import { createIssuingCa, type IssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
@@ -25,6 +25,7 @@ import { issuerRouter } from '../oidc/dev-issuer.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { TIMESTAMP_PATH, timestampOffRouter, timestampRouter } from '../tsa/index.js';
 import { createApp } from './app.js';
+import { createCaHolder, type CaGeneration } from './ca-holder.js';
 import { explainRouter } from './explain-route.js';
 import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey, type KeyOpening } from './open-keys.js';
 import { openTimestampAuthority } from './open-tsa.js';
@@ -98,10 +99,12 @@ export interface RunningFulgor {
   /** The timestamp authority's chain (TSA certificate first, no root) when the keys dir holds one (it is served at /api/v1/timestamp). */
   readonly tsaChain?: Buffer[];
   /**
-   * Re-reads --config-path and, if it is valid (JWKSPath files included), swaps it in; otherwise rejects with every
+   * Re-reads the keys directory: a new active issuing CA (`fulgor ca rotate`) is opened, checked and swapped in
+   * (requests in flight finish with the old one, whose key is closed after them; a broken one is rejected and the
+   * current CA stays). Then re-reads --config-path and, if it is valid (JWKSPath files included), swaps it in; otherwise rejects with every
    * problem, logged, and the current config stays. In --dev mode the development issuers are added again.
    */
-  reload(): Promise<ReloadResult>;
+  reload(): Promise<ReloadResult & { caReloaded: boolean }>;
   /**
    * Graceful stop: the CA stops accepting at once and its in-flight requests finish (those still running after the
    * drain timeout are answered 503 SHUTTING_DOWN); only then is the companion log stopped the same way (so the
@@ -183,50 +186,69 @@ function readKeys(o: ServeOptions): KeyMaterial {
   return keys;
 }
 
+const keyOpeningOf = (o: ServeOptions): KeyOpening => ({
+  logger: o.logger,
+  ...(o.keyPassphraseFile ? { passphraseFile: o.keyPassphraseFile } : {}),
+  ...(o.strictKeyPermissions ? { strictPermissions: true } : {}),
+  ...(o.env ? { env: o.env } : {}),
+});
+
+/** Opens the issuing CA key (unless one was injected) and checks it and the chain: the CA a generation issues with. */
+async function openIssuingCa(o: ServeOptions, keys: KeyMaterial, now: Date): Promise<{ issuing: IssuingCa; opened?: ClosableSigner }> {
+  let caSigner: Signer | ClosableSigner | undefined = o.caSigner;
+  let opened: ClosableSigner | undefined;
+  if (!caSigner) {
+    opened = await openKey(keys.caKey, 'issuing CA', keyOpeningOf(o));
+    caSigner = opened;
+  }
+  try {
+    return { issuing: createIssuingCa(keys.caChain, caSigner, { now }), ...(opened ? { opened } : {}) };
+  } catch (e) {
+    await opened?.close().catch(() => undefined);
+    const key = 'description' in caSigner ? ` (key: ${String(caSigner.description)})` : '';
+    throw new KeyError(`${join(o.keysDir, KEY_FILES.caCert)}${key}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** Every chain verifiers need: the active one, then the retired ones (newest retirement first). */
+const trustChainsOf = (keys: KeyMaterial): Buffer[][] => [keys.caChain, ...[...keys.retired].reverse().map((r) => r.chain)];
+
+/** Every root involved (active and retired chains), once each: what the companion log accepts. */
+export const rootsOf = (keys: KeyMaterial): Buffer[] => {
+  const roots: Buffer[] = [];
+  for (const chain of trustChainsOf(keys)) {
+    const root = chain[chain.length - 1] as Buffer;
+    if (!roots.some((r) => r.equals(root))) roots.push(root);
+  }
+  return roots;
+};
+
 /** Opens the CA, CT log (only for the companion log) and TSA keys and checks them against their certificates. */
 async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, clock: Clock) {
-  const now = clock();
-  const opening: KeyOpening = {
-    logger: o.logger,
-    ...(o.keyPassphraseFile ? { passphraseFile: o.keyPassphraseFile } : {}),
-    ...(o.strictKeyPermissions ? { strictPermissions: true } : {}),
-    ...(o.env ? { env: o.env } : {}),
-  };
+  const { issuing, opened: caOpened } = await openIssuingCa(o, keys, clock());
   const opened: ClosableSigner[] = [];
   try {
-    let caSigner: Signer | ClosableSigner | undefined = o.caSigner;
-    if (!caSigner) {
-      const fromKeysDir = await openKey(keys.caKey, 'issuing CA', opening);
-      opened.push(fromKeysDir);
-      caSigner = fromKeysDir;
-    }
-    let issuing;
-    try {
-      issuing = createIssuingCa(keys.caChain, caSigner, { now });
-    } catch (e) {
-      const key = 'description' in caSigner ? ` (key: ${String(caSigner.description)})` : '';
-      throw new KeyError(`${join(o.keysDir, KEY_FILES.caCert)}${key}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
     let ctSigner: ClosableSigner | undefined;
     if (!o.ctLogUrl) {
       if (!keys.ctKey)
         throw new KeyError(`missing ${join(o.keysDir, KEY_FILES.ctKey)} (the companion CT log's key; or give --ct-log-key URI, or --ct-log-url for an external log)`);
-      ctSigner = await openKey(keys.ctKey, 'CT log', opening);
+      ctSigner = await openKey(keys.ctKey, 'CT log', keyOpeningOf(o));
       opened.push(ctSigner);
       checkPublicKeyMatches(ctSigner, keys.ctPublicKey, join(o.keysDir, KEY_FILES.ctPub), 'CT log');
     }
-    const tsa = keys.tsa ? await openTimestampAuthority(o.keysDir, keys.tsa, { ...opening, clock }) : undefined;
+    const tsa = keys.tsa ? await openTimestampAuthority(o.keysDir, keys.tsa, { ...keyOpeningOf(o), clock }) : undefined;
     if (tsa) opened.push(tsa.signer);
     o.logger.log('info', 'keys', {
       dir: o.keysDir,
       caChain: keys.caChain.length,
-      caKey: 'description' in caSigner ? caSigner.description : 'injected signer',
+      retiredCas: keys.retired.length,
+      caKey: 'description' in issuing.signer ? (issuing.signer as ClosableSigner).description : 'injected signer',
       ...(ctSigner ? { ctLogKey: ctSigner.description } : {}),
       ...(tsa ? { tsaKey: tsa.signer.description } : {}),
     });
-    return { issuing, ctSigner, tsa: tsa?.tsa, opened };
+    return { issuing, caOpened, ctSigner, tsa: tsa?.tsa, opened };
   } catch (e) {
-    await closeAll(opened);
+    await closeAll(caOpened ? [caOpened, ...opened] : opened);
     throw e;
   }
 }
@@ -243,11 +265,13 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
 
   if (!keys.tsa) o.logger.log('info', 'timestamp authority off: the keys dir has no tsa.pem and tsa.key.pem (create them with "fulgor ca init" or "fulgor keys init")', { dir: o.keysDir });
 
-  const { issuing, ctSigner, tsa, opened } = await openServiceKeys(o, keys, clock);
+  const { issuing, caOpened, ctSigner, tsa, opened } = await openServiceKeys(o, keys, clock);
+  if (caOpened) opened.push(caOpened);
+  const ctRoots = o.ctRoots ?? rootsOf(keys);
   const ctKeySpki = o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : (ctSigner as ClosableSigner).spki;
   let companion: Awaited<ReturnType<typeof startCompanionLog>> | undefined;
   try {
-    if (!o.ctLogUrl) companion = await startCompanionLog(o, ctSigner as ClosableSigner, o.ctRoots ?? [keys.caChain[keys.caChain.length - 1] as Buffer], clock);
+    if (!o.ctLogUrl) companion = await startCompanionLog(o, ctSigner as ClosableSigner, ctRoots, clock);
   } catch (e) {
     await closeAll(opened);
     throw e;
@@ -289,12 +313,35 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   }
   // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
   const ct = createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki });
-  const ca = createCertificateAuthority(issuing, { clock });
+  // The issuing CA's key is owned by the CA holder from here on: a reload swaps it and closes the old one.
+  if (caOpened) opened.splice(opened.indexOf(caOpened), 1);
+  const generation = (iss: IssuingCa, k: KeyMaterial, key: ClosableSigner | undefined): CaGeneration => ({
+    ca: createCertificateAuthority(iss, { clock }),
+    trustChains: trustChainsOf(k),
+    close: async () => {
+      await key?.close().catch(() => undefined);
+    },
+  });
+  const cas = createCaHolder(generation(issuing, keys, caOpened));
+  /** Re-reads the keys directory; a new active CA (ca rotate) is opened, checked and swapped in. */
+  const reloadCa = async (): Promise<boolean> => {
+    if (o.caSigner) return false; // an injected signer is not the keys directory's
+    const next = readKeys(o);
+    const now = cas.current();
+    if (next.caChain[0]!.equals(now.ca.chain[0] as Buffer) && next.retired.length === now.trustChains.length - 1) return false;
+    const missingRoot = rootsOf(next).find((r) => !ctRoots.some((c) => c.equals(r)));
+    if (companion && missingRoot)
+      throw new KeyError(`the new CA chain ends in a root the companion CT log does not accept (${new X509Certificate(missingRoot).subject.replace(/\n/g, ', ')}): restart the server to accept it`);
+    const { issuing: nextIssuing, opened: nextKey } = await openIssuingCa(o, next, clock());
+    await cas.swap(generation(nextIssuing, next, nextKey));
+    o.logger.log('info', 'issuing CA reloaded', { dir: o.keysDir, caChain: next.caChain.length, retiredCas: next.retired.length });
+    return true;
+  };
   const metrics = createMetrics();
   const signing = createSigningService({
     metrics,
     verifier: holder.verifier,
-    ca,
+    ca: cas,
     ct: sctSource(ct),
     logger: o.logger,
   });
@@ -308,16 +355,29 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     extraRouters.push(['/api/v2', explain]);
   }
   const identity = () => holder.current().identity;
-  caListening.server.on('request', createApp({ signing, metrics, caChain: keys.caChain, identity, logger: o.logger, extraRouters }));
+  caListening.server.on('request', createApp({ signing, metrics, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters }));
   o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev });
   return {
     caUrl,
     ctUrl,
     ...(devOidcKey ? { devOidcKey } : {}),
-    caChain: keys.caChain,
+    get caChain() {
+      return cas.current().ca.chain as Buffer[];
+    },
     ctLogSpki: ctKeySpki,
     ...(keys.tsa ? { tsaChain: keys.tsa.chain } : {}),
-    reload: () => holder.reload(),
+    async reload() {
+      let caReloaded: boolean;
+      try {
+        caReloaded = await reloadCa();
+      } catch (e) {
+        o.logger.log('error', 'issuing CA reload rejected; keeping the current CA', { dir: o.keysDir, error: e instanceof Error ? e.message : String(e) });
+        throw new Error(`issuing CA reload rejected (the current CA stays): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      if (o.configPath) return { ...(await holder.reload()), caReloaded };
+      const { identity: id } = holder.current();
+      return { issuers: id.oidcIssuers.size, metaIssuers: id.metaIssuers.length, warnings: [], caReloaded };
+    },
     async close(options = {}) {
       const drainMs = options.drainMs ?? o.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
       const deadline = Date.now() + drainMs;
@@ -326,6 +386,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
       await companion?.close({ drainMs: Math.max(0, deadline - Date.now()) });
       // Signatures in flight have finished with the requests; the keys (PKCS#11 sessions) are let go last.
       await closeAll(opened);
+      await cas.close();
     },
   };
 }

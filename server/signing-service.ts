@@ -20,10 +20,16 @@ export interface SctSource {
 
 export interface SigningServiceDeps {
   readonly verifier: TokenVerifier;
-  readonly ca: CertificateAuthority;
+  /** The CA, or a holder whose current CA each request takes for its whole length (server/ca-holder.ts). */
+  readonly ca: CertificateAuthority | CaUser;
   readonly ct: SctSource;
   readonly logger: Logger;
   readonly metrics?: IssuanceMetrics;
+}
+
+/** Lends the CA current when a request starts, for the whole request. */
+export interface CaUser {
+  use<T>(fn: (ca: CertificateAuthority) => Promise<T>): Promise<T>;
 }
 
 /** Counters an operator can read (exposed later as Prometheus metrics). */
@@ -75,21 +81,25 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
       // A value the certificate cannot carry is met here, after the proof of possession, as the CA meets it.
       const late = decision.refusals.find((r) => r.stage === 'certificate');
       if (late !== undefined || certificate.der === undefined) throw late?.error ?? new FulgorError('INTERNAL', 'the certificate identity was not encoded');
-      const pre = await deps.ca.precertificateWith(certificate.der, key);
-      let sctList: Buffer;
-      try {
-        sctList = await deps.ct.sctListFor([pre.der, ...deps.ca.chain]);
-      } catch (e) {
-        throw isFulgorError(e) ? e : new FulgorError('CT_LOG_UNAVAILABLE', 'the certificate transparency log could not be reached', { cause: e });
-      }
-      const leaf = await deps.ca.finalize(pre, sctList);
+      const identityDer = certificate.der;
+      const withCa = <T>(fn: (ca: CertificateAuthority) => Promise<T>): Promise<T> => ('use' in deps.ca ? deps.ca.use(fn) : fn(deps.ca));
+      const chain = await withCa(async (ca) => {
+        const pre = await ca.precertificateWith(identityDer, key);
+        let sctList: Buffer;
+        try {
+          sctList = await deps.ct.sctListFor([pre.der, ...ca.chain]);
+        } catch (e) {
+          throw isFulgorError(e) ? e : new FulgorError('CT_LOG_UNAVAILABLE', 'the certificate transparency log could not be reached', { cause: e });
+        }
+        return [await ca.finalize(pre, sctList), ...ca.chain];
+      });
       deps.metrics?.issued(verified.issuer.issuerUrl);
       deps.logger.log('info', 'certificate issued', {
         issuer: verified.issuer.issuerUrl,
         san: principal.san.value,
         key: key.description,
       });
-      return { chain: [leaf, ...deps.ca.chain] };
+      return { chain };
     },
   };
 }

@@ -10,14 +10,25 @@ export interface TimestampAuthorityInput {
   readonly url: string;
 }
 
-export interface TrustedRootInput {
+/** An issuing CA that stopped issuing (`fulgor ca rotate`): trusted for certificates issued until its end. */
+export interface RetiredCaInput {
   /** [issuing CA, ..., root], DER. */
+  readonly chain: readonly Buffer[];
+  readonly retiredAt: Date;
+}
+
+export interface TrustedRootInput {
+  /** [issuing CA, ..., root], DER: the active issuing CA. */
   readonly caChain: readonly Buffer[];
+  /** Retired issuing CAs; each is listed with validFor.end = retiredAt + the longest certificate lifetime. */
+  readonly retiredCas?: readonly RetiredCaInput[];
+  /** The longest certificate lifetime (ms), for the retired CAs' validFor.end. */
+  readonly certificateLifetimeMs?: number;
   readonly caUrl: string;
   /** The CT log's public key, DER SubjectPublicKeyInfo (ECDSA P-256). */
   readonly ctLogSpki: Buffer;
   readonly ctLogUrl: string;
-  /** Start of validity for the CA and log entries; defaults to the root's notBefore. */
+  /** Start of validity for the active CA and the log; default: the issuing CA's notBefore (the log: the oldest root's). */
   readonly validFrom?: Date;
   readonly timestampAuthority?: TimestampAuthorityInput;
 }
@@ -33,26 +44,39 @@ export function subjectOf(der: Buffer): { organization?: string; commonName?: st
 }
 
 /** A CA or TSA entry: subject, URI, chain and validity, as both lists of the trusted root spell them. */
-function authority(subjectCert: Buffer, uri: string, chain: readonly Buffer[], start: string) {
+function authority(subjectCert: Buffer, uri: string, chain: readonly Buffer[], start: string, end?: string) {
   return {
     subject: subjectOf(subjectCert),
     uri,
     certChain: { certificates: chain.map((c) => ({ rawBytes: b64(c) })) },
-    validFor: { start },
+    validFor: end === undefined ? { start } : { start, end },
   };
 }
+
+const notBefore = (der: Buffer) => new Date(new X509Certificate(der).validFrom);
 
 export function trustedRoot(input: TrustedRootInput) {
   const root = input.caChain[input.caChain.length - 1];
   if (!root) throw new Error('the CA chain is empty');
-  const start = rfc3339(input.validFrom ?? new Date(new X509Certificate(root).validFrom));
+  const retired = input.retiredCas ?? [];
+  const lifetimeMs = input.certificateLifetimeMs ?? 0;
+  // The log has been trusted since the oldest root involved: SCTs on certificates of retired CAs must still verify.
+  const roots = [root, ...retired.map((r) => r.chain[r.chain.length - 1]!)];
+  const start = rfc3339(input.validFrom ?? new Date(Math.min(...roots.map((r) => notBefore(r).getTime()))));
   const tsa = input.timestampAuthority;
   const tsaLeaf = tsa?.chain[0];
   if (tsa && !tsaLeaf) throw new Error('the timestamp authority chain is empty');
   return {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
     tlogs: [],
-    certificateAuthorities: [authority(root, input.caUrl, input.caChain, start)],
+    // The active CA first, then the retired ones: each from its issuing certificate's notBefore, a retired one until
+    // the last certificate it issued expires.
+    certificateAuthorities: [
+      authority(root, input.caUrl, input.caChain, rfc3339(input.validFrom ?? notBefore(input.caChain[0]!))),
+      ...retired.map((r) =>
+        authority(r.chain[r.chain.length - 1]!, input.caUrl, r.chain, rfc3339(notBefore(r.chain[0]!)), rfc3339(new Date(r.retiredAt.getTime() + lifetimeMs))),
+      ),
+    ],
     ctlogs: [
       {
         baseUrl: input.ctLogUrl,

@@ -7,10 +7,9 @@
 // in .key.uri files, PIN from a file; skipped, saying why, without softhsm2 or pkcs11js).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { bundleFromJSON, bundleToJSON, type Bundle } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { Bundle } from '@sigstore/bundle';
 import { RFC3161Timestamp } from '@sigstore/core';
-import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, TSAWitness } from '@sigstore/sign';
+import { DSSEBundleBuilder, FulcioSigner, TSAWitness } from '@sigstore/sign';
 import { PolicyError, toSignedEntity, toTrustMaterial, VerificationError, Verifier, type VerificationPolicy } from '@sigstore/verify';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -27,6 +26,7 @@ import { trustedRoot } from '../../trust/trusted-root.js';
 import { logIdFor } from '../../ct/index.js';
 import { startFulgor, type TestFulgor } from '../helpers/fulgor.js';
 import { BIN } from '../helpers/serve-process.js';
+import { exactly, signBlobThrough, verifierFor, VERIFY_OPTIONS, viaJson } from '../helpers/sigstore-js.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import { moveKeysIntoSoftHsm } from '../helpers/softhsm-keys.js';
 import { timestampAuthorityFor } from '../helpers/tsa.js';
@@ -34,11 +34,8 @@ import { x509 } from '../helpers/x509.js';
 
 const GITHUB_SAN = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
 const EMAIL_SAN = 'dev@example.com';
-const VERIFY_OPTIONS = { ctlogThreshold: 1, tlogThreshold: 0, timestampThreshold: 1 } as const;
 const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
 
-/** sigstore-js matches the SAN as an unanchored regex: anchor and escape it. */
-const exactly = (s: string) => `^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 const b64 = (b: Buffer) => b.toString('base64');
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -112,25 +109,16 @@ describe(`conformance: sigstore-js signs through Fulgor and verifies what it iss
     return { ...json, timestampAuthorities: [timestampAuthorityFor(f)] } as RootJson;
   }
 
-  function verifier(root: unknown) {
-    return new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)), VERIFY_OPTIONS);
-  }
 
-  /** Round-trips the bundle through its JSON form, as a verifier reading a .sigstore.json file would get it. */
-  const viaJson = (bundle: Bundle): Bundle => bundleFromJSON(JSON.parse(JSON.stringify(bundleToJSON(bundle))));
 
   function signer(token: string, f: TestFulgor = fulgor) {
     return new FulcioSigner({ fulcioBaseURL: f.caUrl, identityProvider: { getToken: async () => token } });
   }
 
   /** A message-signature bundle: certificate from `ca`, timestamp from `tsa`'s TSA (base URL: the client adds the path). */
-  async function signBlob(token: string, blob: Buffer, ca: TestFulgor = fulgor, tsa: TestFulgor = ca): Promise<Bundle> {
-    const builder = new MessageSignatureBundleBuilder({
-      signer: signer(token, ca),
-      witnesses: [new TSAWitness({ tsaBaseURL: tsa.caUrl })],
-    });
-    return viaJson(await builder.create({ data: blob }));
-  }
+  const signBlob = (token: string, blob: Buffer, ca: TestFulgor = fulgor, tsa: TestFulgor = ca) => signBlobThrough(token, blob, ca.caUrl, tsa.caUrl);
+  const verifier = verifierFor;
+
 
   /** A DSSE bundle, the TSA given by its full URL as a signing config lists it. */
   async function signAttestation(token: string, payload: Buffer, ca: TestFulgor = fulgor): Promise<Bundle> {

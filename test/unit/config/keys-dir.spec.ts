@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../../../ca/dev-keys.js';
-import { KEY_FILES, KEY_URI_FILES, loadKeys, loadLogKeys } from '../../../config/keys-dir.js';
+import { KEY_FILES, KEY_URI_FILES, loadKeys, loadLogKeys, RETIRED_FILES, retiredEntryName } from '../../../config/keys-dir.js';
 import { certToPem } from '../../../lib/pem.js';
 import { writeProductionKeysDir } from '../../helpers/production-keys.js';
 
@@ -38,6 +38,43 @@ describe('config/keys-dir: reads a keys directory and never writes one', () => {
     assert.equal(keys.development, undefined, 'a production directory is not development');
     assert.equal(keys.rootKeyFile, undefined);
     assert.ok(loadLogKeys(dir).root?.equals(chain.root));
+  });
+
+  it('reads retired CAs from retired/<stamp>-<fingerprint>/ (their own root when given), oldest first; malformed entries are named', async () => {
+    await createMissingDevKeys(dir);
+    assert.deepEqual(loadKeys(dir).retired, [], 'no retired/ directory: no retired CAs');
+    const other = mkdtempSync(join(tmpdir(), 'fulgor-keys-dir-other-'));
+    try {
+      const { chain } = await writeProductionKeysDir(other);
+      const devChain = loadKeys(dir).caChain;
+      const older = new Date('2026-01-02T03:04:05Z');
+      const newer = new Date('2026-02-02T03:04:05Z');
+      const put = (at: Date, issuing: Buffer[], root?: Buffer) => {
+        const entry = join(dir, RETIRED_FILES.dir, retiredEntryName(at, issuing[0]!));
+        mkdirSync(entry, { recursive: true });
+        writeFileSync(join(entry, KEY_FILES.caCert), issuing.map((c) => certToPem(c)).join(''));
+        if (root) writeFileSync(join(entry, KEY_FILES.rootCert), certToPem(root));
+        writeFileSync(join(entry, RETIRED_FILES.info), JSON.stringify({ retiredAt: at.toISOString() }));
+        return entry;
+      };
+      put(newer, [devChain[0]!]);
+      const entry = put(older, [chain.issuing, chain.policy], chain.root);
+      assert.match(entry, /retired\/20260102T030405Z-[0-9a-f]{16}$/);
+      const { retired } = loadKeys(dir);
+      assert.deepEqual(retired.map((r) => [r.chain, r.retiredAt.toISOString()]), [
+        [[chain.issuing, chain.policy, chain.root], older.toISOString()],
+        [devChain, newer.toISOString()],
+      ]);
+      writeFileSync(join(entry, RETIRED_FILES.info), '{"retiredAt": "yesterday"}');
+      assert.throws(() => loadKeys(dir), (e: Error) => e.message.includes(`retired CA ${entry} is malformed`) && e.message.includes('retiredAt'));
+      rmSync(join(entry, RETIRED_FILES.info));
+      assert.throws(() => loadKeys(dir), (e: Error) => e.message.includes(entry) && e.message.includes(`missing ${RETIRED_FILES.info}`));
+      writeFileSync(join(entry, RETIRED_FILES.info), JSON.stringify({ retiredAt: older.toISOString() }));
+      mkdirSync(join(dir, RETIRED_FILES.dir, 'old-ca'));
+      assert.throws(() => loadKeys(dir), /retired CA .*old-ca is malformed: its name is not/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('reads key references from .key.uri files (one line), and --ca-key / --ct-log-key win over the files', async () => {
