@@ -3,7 +3,7 @@
 // in `sigstoreKeys` mode (the keys inline; certChain and publicKey are base64 of PEM, hash algorithm `sha-256`).
 // A ClusterImagePolicy refers to either by name in `trustRootRef`.
 import { stringify } from 'yaml';
-import { caChainPem, ctLogKeyPem, tsaChainPem } from './pem-material.js';
+import { caChains, chainPem, ctLogKeyPem, tsaChainPem } from './pem-material.js';
 import { subjectOf, type TrustedRootInput } from './trusted-root.js';
 
 export interface PolicyControllerInput {
@@ -19,7 +19,6 @@ const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
 export function policyControllerTrustRoots(input: PolicyControllerInput): string {
   const m = input.material;
-  const root = m.caChain[m.caChain.length - 1] as Buffer;
   const tsaPem = tsaChainPem(m);
   const repository = {
     apiVersion: 'policy.sigstore.dev/v1alpha1',
@@ -33,7 +32,8 @@ export function policyControllerTrustRoots(input: PolicyControllerInput): string
     metadata: { name: `${input.name}-keys` },
     spec: {
       sigstoreKeys: {
-        certificateAuthorities: [{ subject: subjectOf(root), uri: m.caUrl, certChain: b64(caChainPem(m)) }],
+        // The active CA, then the retired ones: certificates they issued must still verify.
+        certificateAuthorities: caChains(m).map((chain) => ({ subject: subjectOf(chain[chain.length - 1] as Buffer), uri: m.caUrl, certChain: b64(chainPem(chain)) })),
         ctLogs: [{ baseURL: m.ctLogUrl, hashAlgorithm: 'sha-256', publicKey: b64(ctLogKeyPem(m)) }],
         ...(m.timestampAuthority && tsaPem
           ? {

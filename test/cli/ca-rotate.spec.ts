@@ -13,6 +13,7 @@ import { openSigner } from '../../signer/index.js';
 import { fulgor } from '../helpers/cli-process.js';
 import { testRoot, testSubCa } from '../helpers/enterprise-ca.js';
 import { x509 } from '../helpers/x509.js';
+import { parse, parseAllDocuments } from 'yaml';
 
 const certs = (path: string) => parsePemBlocks(readFileSync(path, 'utf8')).map((b) => b.der);
 const fp16 = (der: Buffer) => createHash('sha256').update(der).digest('hex').slice(0, 16);
@@ -68,6 +69,15 @@ describe('cli: fulgor ca rotate', function () {
       start: new Date(new X509Certificate(oldChain[0]!).validFrom).toISOString().replace('.000', ''),
       end: new Date(retiredAt + 600_000).toISOString().replace('.000', ''),
     });
+    // The other consumers get the retired CA too: cosign's root file, policy-controller's sigstoreKeys, Kyverno's roots.
+    const pems = (text: string) => parsePemBlocks(text).map((b) => b.der);
+    const bundle = pems(readFileSync(join(out, 'fulcio_chain.pem'), 'utf8'));
+    assert.deepEqual(bundle, [...loaded.caChain, oldChain[0]!], 'the active chain, then the retired issuing CA (the shared root once)');
+    const docs = parseAllDocuments(readFileSync(join(out, 'kubernetes/policy-controller-trustroot.yaml'), 'utf8')).map((d) => d.toJS());
+    const keysMode = docs.find((d) => d.spec.sigstoreKeys).spec.sigstoreKeys.certificateAuthorities as { certChain: string }[];
+    assert.deepEqual(keysMode.map((ca) => pems(Buffer.from(ca.certChain, 'base64').toString())), [loaded.caChain, loaded.retired[0]!.chain]);
+    const kyverno = parse(readFileSync(join(out, 'kubernetes/kyverno-clusterpolicy.yaml'), 'utf8'));
+    assert.deepEqual(pems(kyverno.spec.rules[0].verifyImages[0].attestors[0].entries[0].keyless.roots), bundle);
   });
 
   it('refusals leave the active CA as it was: no mode, both modes, a wrong root passphrase, no active CA', async () => {
