@@ -85,15 +85,25 @@ export async function createIssuingCaCertificate(o: {
   issuerSigner: Signer;
   validity: Validity;
 }): Promise<Buffer> {
-  checkValidity(o.validity, 'the issuing CA certificate');
+  return signUnderIssuer(o, 'the issuing CA', (issuerKey) => issuingCaExtensions(o.spki, issuerKey));
+}
+
+/**
+ * Signs a certificate for `o.spki` under `o.issuerCert` with the extensions `extensionsFor(issuer's key id)` gives,
+ * after checking that the signer holds the issuer's key and that the validity nests in the issuer's. `what` names the
+ * certificate in errors.
+ */
+export async function signUnderIssuer(
+  o: { subject: Buffer; spki: Buffer; issuerCert: Buffer; issuerSigner: Signer; validity: Validity },
+  what: string,
+  extensionsFor: (issuerKeyId: Buffer) => Buffer[],
+): Promise<Buffer> {
+  checkValidity(o.validity, `${what} certificate`);
   const issuer = parseCertificate(o.issuerCert);
   if (!issuer.spki.equals(o.issuerSigner.spki)) throw new Error('the issuer key does not match the issuer certificate');
   if (o.validity.notAfter > issuer.notAfter)
-    throw new Error(
-      `the issuing CA would outlive its issuer (${o.validity.notAfter.toISOString()} is after ${issuer.notAfter.toISOString()}); shorten its validity`,
-    );
-  if (o.validity.notBefore < issuer.notBefore)
-    throw new Error(`the issuing CA would start before its issuer (${issuer.notBefore.toISOString()})`);
+    throw new Error(`${what} would outlive its issuer (${o.validity.notAfter.toISOString()} is after ${issuer.notAfter.toISOString()}); shorten its validity`);
+  if (o.validity.notBefore < issuer.notBefore) throw new Error(`${what} would start before its issuer (${issuer.notBefore.toISOString()})`);
   return signTbs(
     encodeTbs({
       serial: caSerial(),
@@ -103,7 +113,7 @@ export async function createIssuingCaCertificate(o: {
       notAfter: o.validity.notAfter,
       subject: o.subject,
       spki: o.spki,
-      extensions: issuingCaExtensions(o.spki, issuerKeyId(issuer)),
+      extensions: extensionsFor(issuerKeyId(issuer)),
     }),
     o.issuerSigner,
   );

@@ -4,11 +4,9 @@
 // issuer. Signing goes through a Signer, so the issuer key may live in a file or a token.
 import { encodeOid, sequence, tlv, Tag } from '../lib/der.js';
 import type { Signer } from '../lib/signer.js';
-import { parseCertificate } from '../lib/x509.js';
-import { authorityKeyIdExtension, caSerial, issuerKeyId, subjectKeyIdExtension, type Validity } from './ca-profile.js';
+import { authorityKeyIdExtension, signUnderIssuer, subjectKeyIdExtension, type Validity } from './ca-profile.js';
 import { extension } from './extension.js';
 import { OID } from './oids.js';
-import { encodeTbs, signTbs } from './tbs.js';
 
 /** keyUsage digitalSignature (bit 0), critical: one byte 0x80 with seven unused bits. */
 const TSA_KEY_USAGE = extension(OID.keyUsage, tlv(Tag.BIT_STRING, Buffer.from([7, 0x80])), true);
@@ -35,22 +33,5 @@ export async function createTsaCertificate(o: {
   issuerSigner: Signer;
   validity: Validity;
 }): Promise<Buffer> {
-  const issuer = parseCertificate(o.issuerCert);
-  if (!issuer.spki.equals(o.issuerSigner.spki)) throw new Error('the issuer key does not match the issuer certificate');
-  if (!(o.validity.notAfter > o.validity.notBefore)) throw new Error('the TSA certificate: notAfter must be after notBefore');
-  if (o.validity.notAfter > issuer.notAfter || o.validity.notBefore < issuer.notBefore)
-    throw new Error(`the TSA certificate would be valid outside its issuer's validity (${issuer.notBefore.toISOString()} to ${issuer.notAfter.toISOString()})`);
-  return signTbs(
-    encodeTbs({
-      serial: caSerial(),
-      signatureAlgorithm: o.issuerSigner.algorithmIdentifier,
-      issuer: issuer.subject,
-      notBefore: o.validity.notBefore,
-      notAfter: o.validity.notAfter,
-      subject: o.subject,
-      spki: o.spki,
-      extensions: tsaExtensions(o.spki, issuerKeyId(issuer)),
-    }),
-    o.issuerSigner,
-  );
+  return signUnderIssuer(o, 'the TSA', (issuerKey) => tsaExtensions(o.spki, issuerKey));
 }
