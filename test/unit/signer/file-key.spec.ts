@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,26 @@ describe('signer file backend', () => {
     await assert.rejects(
       openSigner(path, { env: {} }),
       keyError(new RegExp(`key file ${path} is encrypted and no passphrase was given \\(use --key-passphrase-file FILE or FULGOR_KEY_PASSPHRASE\\)`), 'error:'),
+    );
+  });
+
+  it('says the passphrase is wrong also when a wrong one happens to pass the padding check (about 1 in 256)', async () => {
+    const pem = privateKeyPem(generateSoftwareKey('ecdsa-p256'), 'right one');
+    const path = await put('padded.key', pem);
+    // Find a wrong passphrase whose decryption fails after the CBC padding check, in the decoder, as OpenSSL does
+    // for about one wrong passphrase in 256 (4,000 tries miss one with a probability below 1e-6).
+    let lucky: string | undefined;
+    for (let i = 0; i < 4000 && lucky === undefined; i++) {
+      try {
+        createPrivateKey({ key: pem, format: 'pem', passphrase: `wrong ${i}` });
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'ERR_OSSL_BAD_DECRYPT') lucky = `wrong ${i}`;
+      }
+    }
+    assert.ok(lucky, 'no wrong passphrase got past the padding check');
+    await assert.rejects(
+      openSigner(path, { env: { FULGOR_KEY_PASSPHRASE: lucky } }),
+      keyError(/wrong passphrase \(from FULGOR_KEY_PASSPHRASE\), or the encrypted key is corrupt/, lucky, 'error:'),
     );
   });
 
