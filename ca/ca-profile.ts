@@ -78,13 +78,16 @@ export function issuerKeyId(issuer: ReturnType<typeof parseCertificate>): Buffer
  * An issuing CA certificate for `spki`, signed by `issuerSigner` whose certificate is `issuerCert` (DER). Refuses a
  * validity outside the issuer's, and a signer that is not the issuer certificate's key.
  */
-export async function createIssuingCaCertificate(o: {
-  subject: Buffer;
-  spki: Buffer;
-  issuerCert: Buffer;
-  issuerSigner: Signer;
-  validity: Validity;
-}): Promise<Buffer> {
+/** A certificate for `spki` to be signed by `issuerSigner`, whose certificate is `issuerCert` (DER). */
+export interface UnderIssuer {
+  readonly subject: Buffer;
+  readonly spki: Buffer;
+  readonly issuerCert: Buffer;
+  readonly issuerSigner: Signer;
+  readonly validity: Validity;
+}
+
+export async function createIssuingCaCertificate(o: UnderIssuer): Promise<Buffer> {
   return signUnderIssuer(o, 'the issuing CA', (issuerKey) => issuingCaExtensions(o.spki, issuerKey));
 }
 
@@ -94,7 +97,7 @@ export async function createIssuingCaCertificate(o: {
  * certificate in errors.
  */
 export async function signUnderIssuer(
-  o: { subject: Buffer; spki: Buffer; issuerCert: Buffer; issuerSigner: Signer; validity: Validity },
+  o: UnderIssuer,
   what: string,
   extensionsFor: (issuerKeyId: Buffer) => Buffer[],
 ): Promise<Buffer> {

@@ -3,8 +3,7 @@
 // critical extendedKeyUsage timeStamping as its only purpose, SKI, and AKI = the issuer's SKI. It never outlives its
 // issuer. Signing goes through a Signer, so the issuer key may live in a file or a token.
 import { encodeOid, sequence, tlv, Tag } from '../lib/der.js';
-import type { Signer } from '../lib/signer.js';
-import { authorityKeyIdExtension, signUnderIssuer, subjectKeyIdExtension, type Validity } from './ca-profile.js';
+import { authorityKeyIdExtension, signUnderIssuer, subjectKeyIdExtension, type UnderIssuer } from './ca-profile.js';
 import { extension } from './extension.js';
 import { OID } from './oids.js';
 
@@ -26,12 +25,6 @@ export function tsaExtensions(spki: Buffer, issuerKeyIdentifier: Buffer): Buffer
  * A TSA certificate for `spki`, signed by `issuerSigner` whose certificate is `issuerCert` (DER). Refuses a validity
  * outside the issuer's, and a signer that is not the issuer certificate's key.
  */
-export async function createTsaCertificate(o: {
-  subject: Buffer;
-  spki: Buffer;
-  issuerCert: Buffer;
-  issuerSigner: Signer;
-  validity: Validity;
-}): Promise<Buffer> {
+export async function createTsaCertificate(o: UnderIssuer): Promise<Buffer> {
   return signUnderIssuer(o, 'the TSA', (issuerKey) => tsaExtensions(o.spki, issuerKey));
 }

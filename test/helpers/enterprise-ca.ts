@@ -15,6 +15,10 @@ const DAY = 86_400_000;
 
 export interface CaSpec {
   readonly commonName: string;
+  /** The subject's organization (default Acme Corp). */
+  readonly organization?: string;
+  /** `false` leaves the subjectKeyIdentifier out. */
+  readonly ski?: false;
   /** basicConstraints cA (default true); `null` leaves the extension out. */
   readonly ca?: boolean | null;
   readonly pathLen?: number;
@@ -43,9 +47,12 @@ function extensions(spec: CaSpec, spki: Buffer, issuerSpki: Buffer): Buffer[] {
     if (spec.pathLen !== undefined) items.push(smallInteger(spec.pathLen));
     out.push(extension(OID.basicConstraints, sequence(...items), true));
   }
-  out.push(subjectKeyIdExtension(spki), authorityKeyIdExtension(keyIdentifier(issuerSpki)));
+  if (spec.ski !== false) out.push(subjectKeyIdExtension(spki));
+  out.push(authorityKeyIdExtension(keyIdentifier(issuerSpki)));
   return out;
 }
+
+const subjectName = (spec: CaSpec) => encodeName({ organization: spec.organization ?? 'Acme Corp', commonName: spec.commonName });
 
 async function build(spec: CaSpec, subjectSpki: Buffer, issuer: { name: Buffer; signer: Signer }): Promise<Buffer> {
   const now = Date.now();
@@ -56,7 +63,7 @@ async function build(spec: CaSpec, subjectSpki: Buffer, issuer: { name: Buffer; 
       issuer: issuer.name,
       notBefore: spec.notBefore ?? new Date(now - DAY),
       notAfter: spec.notAfter ?? new Date(now + 365 * DAY),
-      subject: encodeName({ organization: 'Acme Corp', commonName: spec.commonName }),
+      subject: subjectName(spec),
       spki: subjectSpki,
       extensions: extensions(spec, subjectSpki, issuer.signer.spki),
     }),
@@ -71,7 +78,7 @@ const newKey = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).pri
 export async function testRoot(spec: CaSpec = { commonName: 'Acme Root CA' }): Promise<TestCa> {
   const key = newKey();
   const signer = keySigner(key);
-  const der = await build(spec, signer.spki, { name: encodeName({ organization: 'Acme Corp', commonName: spec.commonName }), signer });
+  const der = await build(spec, signer.spki, { name: subjectName(spec), signer });
   return { der, key, signer };
 }
 

@@ -7,13 +7,9 @@ import { join } from 'node:path';
 import { createCertificateAuthority } from '../../../ca/authority.js';
 import { clientKeyFromSpki } from '../../../ca/client-key.js';
 import { createIssuingCa } from '../../../ca/issuing-ca.js';
-import { extension } from '../../../ca/extension.js';
-import { keyIdentifier } from '../../../ca/key-id.js';
+import { createIssuingCaCertificate, createRootCertificate } from '../../../ca/ca-profile.js';
 import { encodeName } from '../../../ca/name.js';
-import { OID } from '../../../ca/oids.js';
-import { encodeTbs, signTbs } from '../../../ca/tbs.js';
 import { fixedClock } from '../../../lib/clock.js';
-import { boolean, encodeOid, implicitPrimitive, octetString, sequence, smallInteger, tlv, unsignedInteger } from '../../../lib/der.js';
 import type { Principal } from '../../../oidc/principal.js';
 import { generatePkcs11KeyPair, KeyError, openSigner, parseKeyUri, type ClosableSigner, type KeyAlgorithm, type Pkcs11KeyRef } from '../../../signer/index.js';
 import { attribute, openToken } from '../../../signer/pkcs11-token.js';
@@ -204,42 +200,16 @@ describe('signer PKCS#11 backend (SoftHSM2)', function () {
     try {
       const now = new Date('2026-03-01T00:00:00Z');
       const later = new Date('2036-03-01T00:00:00Z');
-      const rootName = encodeName({ organization: 'Example', commonName: 'Example Root CA' });
-      const interName = encodeName({ organization: 'Example', commonName: 'Example Issuing CA' });
-      const caKeyUsage = extension(OID.keyUsage, tlv(0x03, Buffer.from([1, 0x06])), true);
-      const rootKeyId = keyIdentifier(root.spki);
-      const rootCert = await signTbs(
-        encodeTbs({
-          serial: unsignedInteger(randomBytes(16)),
-          signatureAlgorithm: root.algorithmIdentifier,
-          issuer: rootName,
-          notBefore: now,
-          notAfter: later,
-          subject: rootName,
-          spki: root.spki,
-          extensions: [caKeyUsage, extension(OID.basicConstraints, sequence(boolean(true)), true), extension(OID.subjectKeyIdentifier, octetString(rootKeyId))],
-        }),
-        root,
-      );
-      const interCert = await signTbs(
-        encodeTbs({
-          serial: unsignedInteger(randomBytes(16)),
-          signatureAlgorithm: root.algorithmIdentifier,
-          issuer: rootName,
-          notBefore: now,
-          notAfter: later,
-          subject: interName,
-          spki: issuing.spki,
-          extensions: [
-            caKeyUsage,
-            extension(OID.extKeyUsage, sequence(encodeOid(OID.codeSigning))),
-            extension(OID.basicConstraints, sequence(boolean(true), smallInteger(0)), true),
-            extension(OID.subjectKeyIdentifier, octetString(keyIdentifier(issuing.spki))),
-            extension(OID.authorityKeyIdentifier, sequence(implicitPrimitive(0, rootKeyId))),
-          ],
-        }),
-        root,
-      );
+      // The production profiles (ca/ca-profile.ts), signed by keys that never leave the token.
+      const validity = { notBefore: now, notAfter: later };
+      const rootCert = await createRootCertificate({ subject: encodeName({ organization: 'Example', commonName: 'Example Root CA' }), signer: root, validity });
+      const interCert = await createIssuingCaCertificate({
+        subject: encodeName({ organization: 'Example', commonName: 'Example Issuing CA' }),
+        spki: issuing.spki,
+        issuerCert: rootCert,
+        issuerSigner: root,
+        validity,
+      });
       const rootX = new X509Certificate(rootCert);
       assert.ok(rootX.verify(rootX.publicKey), 'the root verifies under its own (token) key');
       assert.ok(new X509Certificate(interCert).verify(rootX.publicKey), 'the intermediate verifies under the root');
