@@ -1,4 +1,5 @@
 // Runs a log's HTTP server on a host and port (0 picks one), under an optional prefix.
+import type { Router } from 'express';
 import { listenHttp, type CloseOptions } from '../lib/listen.js';
 import type { Logger } from '../lib/log.js';
 import { createCtServer } from './http.js';
@@ -16,8 +17,11 @@ export function normalizePrefix(prefix: string | undefined): string {
   return trimmed ? `/${trimmed}` : '';
 }
 
-export async function listenLog(log: CtLog, o: { host: string; port: number; prefix?: string; logger: Logger }): Promise<ListeningLog> {
+export async function listenLog(
+  log: CtLog,
+  o: { host: string; port: number; prefix?: string; logger: Logger; routers?: readonly Router[] },
+): Promise<ListeningLog> {
   const prefix = normalizePrefix(o.prefix);
-  const listening = await listenHttp(o.host, o.port, createCtServer(log, { prefix, logger: o.logger }));
+  const listening = await listenHttp(o.host, o.port, createCtServer(log, { prefix, logger: o.logger, ...(o.routers ? { routers: o.routers } : {}) }));
   return { url: `${listening.url}${prefix}`, close: listening.close };
 }
