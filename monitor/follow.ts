@@ -96,7 +96,10 @@ export class IdentityMonitor {
     if (this.o.webhook === undefined) return true;
     const failure = await postFinding(this.o.webhook, f);
     if (failure === undefined) return true;
-    const kept = this.o.statePath === undefined ? 'it is not retried (no --state)' : 'it is kept in the state and sent again at the next poll';
+    const kept =
+      this.o.statePath === undefined
+        ? 'it is sent again at the next poll while this process runs (give --state to keep it across runs)'
+        : 'it is kept in the state and sent again at the next poll';
     this.o.warn(`webhook ${this.o.webhook.url} did not accept a ${f.kind} finding: ${failure}; ${kept}`);
     this.undelivered.push(f);
     return false;
