@@ -1,5 +1,6 @@
 // Issuance policy (a Fulgor addition to Fulcio's issuer config): per issuer, rules over verified claims that decide
 // who may get a certificate. This file defines the language, parses and validates it; oidc/policy.ts evaluates it.
+// Its patterns (compilePattern, readConditions, matchingPattern) are also the identity monitor's (monitor/rules.ts).
 //
 // ## The policy language
 //

@@ -209,16 +209,22 @@ describe('cli: fulgor monitor (identity monitoring over the real log)', function
     assert.equal(readFileSync(state, 'utf8'), before, 'state unchanged');
   });
 
-  it('a forked log (same key, a bigger tree that does not extend the verified one) is log_inconsistent: exit 2', async () => {
+  it('a forked log (same key: another root for the verified size, then a bigger tree not extending it) is log_inconsistent: exit 2', async () => {
     const state = join(work, 'fork.json');
     assert.equal((await monitor(a, '--rules', refRules, '--once', '--state', state)).code, 1);
     const before = readFileSync(state, 'utf8');
     const target = await treeSize(a);
-    while ((await treeSize(b)) <= target) await issueEmail(b, 'dev@acme.example');
-    const r = await monitor(b, '--rules', refRules, '--once', '--state', state);
+    // The same size with another root.
+    while ((await treeSize(b)) < target) await issueEmail(b, 'dev@acme.example');
+    let r = await monitor(b, '--rules', refRules, '--once', '--state', state);
     assert.equal(r.code, 2, r.stderr);
-    const found = lines(r.stdout);
-    assert.deepEqual(found.map((f) => [f.kind, f.reason]), [['log_inconsistent', 'fork']], r.stdout);
+    assert.deepEqual(lines(r.stdout).map((f) => [f.kind, f.reason]), [['log_inconsistent', 'fork']], r.stdout);
+    assert.match(r.stderr, new RegExp(`two different roots for tree size ${target}`));
+    // A bigger tree that does not extend the verified one.
+    await issueEmail(b, 'dev@acme.example');
+    r = await monitor(b, '--rules', refRules, '--once', '--state', state);
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(lines(r.stdout).map((f) => [f.kind, f.reason]), [['log_inconsistent', 'fork']], r.stdout);
     assert.match(r.stderr, /consistency proof does not verify/);
     assert.equal(readFileSync(state, 'utf8'), before, 'state unchanged');
   });
