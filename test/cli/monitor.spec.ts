@@ -13,7 +13,7 @@ import { KEY_FILES } from '../../config/keys-dir.js';
 import { fulgor } from '../helpers/cli-process.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
-import { BIN, exited, stopProcess, until } from '../helpers/serve-process.js';
+import { BIN, exited, startServe, stopProcess, until } from '../helpers/serve-process.js';
 
 interface Line {
   kind: string;
@@ -329,6 +329,53 @@ describe('cli: fulgor monitor (identity monitoring over the real log)', function
       assert.equal(r.stdout, '');
     } finally {
       rmSync(otherKeys, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cli: fulgor monitor against `fulgor serve --dev` with `fulgor dev-token` identities (all real processes)', function () {
+  this.timeout(120_000);
+
+  it('catches the planted workflow on refs/heads/evil among ordinary GitHub and email certificates', async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), 'fulgor-monitor-dev-'));
+    const serve = await startServe(['--dev', '--keys-dir', keysDir]);
+    try {
+      const ctUrl = /\(CT log (\S+)\)/.exec(serve.output())![1]!;
+      const devToken = async (type: string, ...claims: string[]) => {
+        const r = await fulgor('dev-token', '--type', type, '--keys-dir', keysDir, '--ca-url', serve.caUrl, ...claims.flatMap((c) => ['--claim', c]));
+        assert.equal(r.code, 0, r.stderr);
+        return r.stdout.trim();
+      };
+      const issue = async (token: string, name: string) => {
+        const key = clientKey();
+        const res = await fetch(`${serve.caUrl}/api/v2/signingCert`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(v2Request(token, key, name)),
+        });
+        assert.equal(res.status, 200, await res.text());
+      };
+      await issue(await devToken('github'), 'repo:acme/app:ref:refs/heads/main');
+      await issue(await devToken('email'), 'dev@example.com');
+      const evil = 'repo:acme/app:ref:refs/heads/evil';
+      await issue(
+        await devToken('github', `sub=${evil}`, 'ref=refs/heads/evil', 'job_workflow_ref=acme/app/.github/workflows/release.yml@refs/heads/evil'),
+        evil,
+      );
+      await issue(await devToken('github', 'ref=refs/tags/v2.0.0', 'sub=repo:acme/app:ref:refs/tags/v2.0.0'), 'repo:acme/app:ref:refs/tags/v2.0.0');
+
+      const rules = join(keysDir, 'rules.yaml');
+      writeFileSync(rules, REF_RULES);
+      const r = await fulgor('monitor', '--log-url', ctUrl, '--log-public-key', join(keysDir, KEY_FILES.ctPub), '--rules', rules, '--once');
+      assert.equal(r.code, 1, r.stderr);
+      const found = lines(r.stdout);
+      assert.deepEqual(
+        found.map((f) => [f.rule, f.index, f.san]),
+        [['acme-unexpected-ref', 2, 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/evil']],
+      );
+    } finally {
+      await stopProcess(serve.child);
+      rmSync(keysDir, { recursive: true, force: true });
     }
   });
 });
