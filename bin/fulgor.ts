@@ -10,6 +10,7 @@ import { devTokenCommand } from '../cli/dev-token.js';
 import { explainCommand } from '../cli/explain.js';
 import { parseFlags } from '../cli/flags.js';
 import { keysInitCommand } from '../cli/keys-init.js';
+import { monitorCommand } from '../cli/monitor.js';
 import { serveCommand } from '../cli/serve.js';
 import { trustExportCommand } from '../cli/trust-export.js';
 import { tsaServeCommand } from '../cli/tsa-serve.js';
@@ -44,6 +45,9 @@ const USAGE = `usage:
   fulgor config check --config-path FILE [--json]
   fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
                    [--keys-dir keys-dev] [--ca-url http://127.0.0.1:8080]
+  fulgor monitor --log-url URL --log-public-key PEM --rules FILE [--state FILE] [--once] [--webhook URL]
+                 [--interval 10s] [--start-at-end] [--batch-size 1000]
+      exit with --once: 0 nothing found, 1 findings, 2 error or log inconsistent
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -61,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'ca' && sub === 'rotate') return caRotateCommand(flags);
   if (cmd === 'explain') return explainCommand(flags);
   if (cmd === 'config' && sub === 'check') return configCheckCommand(flags);
+  if (cmd === 'monitor') return monitorCommand(flags);
   process.stderr.write(USAGE);
   process.exitCode = cmd === undefined || flags['help'] ? 0 : 2;
 }
