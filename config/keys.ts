@@ -32,6 +32,7 @@ export const ISSUER_KEYS = {
   // Fulgor's additions (Fulcio ignores unknown keys, so files stay loadable by both):
   jwksPath: ['JWKSPath', 'jwks-path'],
   policy: ['Policy', 'policy'],
+  rateLimit: ['RateLimit', 'rate-limit'],
 } as const satisfies Record<string, Spelling>;
 
 /** One CIIssuerMetadata entry (config.IssuerMetadata), then Fulgor's addition. */

@@ -1,0 +1,33 @@
+// The limiter `fulgor serve` runs with: memory buckets, or Redis (shared by replicas) with memory as its fallback;
+// the observer hears of every refusal.
+import type { RateLimitSettings } from '../config/rate-limit.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import { redisRateLimiter } from './rate-limit-redis.js';
+import { memoryRateLimiter, type RateLimitObserver, type RateLimiter } from './rate-limiter.js';
+
+export interface RateLimitOptions {
+  /** Server-wide rates for issuers that do not set their own (`--rate-limit-per-*`). */
+  readonly defaults?: RateLimitSettings;
+  /** `--rate-limit-redis`: share the buckets between replicas. */
+  readonly redisUrl?: string;
+  /** `--rate-limit-redis-prefix` (default fulgor-rl). */
+  readonly redisPrefix?: string;
+  /** Metrics hook: refusals by scope, Redis failures. */
+  readonly observer?: RateLimitObserver;
+}
+
+export function openRateLimiter(o: RateLimitOptions, clock: Clock, logger: Logger): RateLimiter {
+  const memory = memoryRateLimiter(clock);
+  const limiter = o.redisUrl === undefined
+    ? memory
+    : redisRateLimiter(o.redisUrl, { clock, logger, fallback: memory, ...(o.redisPrefix ? { prefix: o.redisPrefix } : {}), ...(o.observer ? { observer: o.observer } : {}) });
+  return {
+    async check(checks) {
+      const result = await limiter.check(checks);
+      if (!result.allowed) o.observer?.limited?.(result.scope);
+      return result;
+    },
+    close: () => limiter.close(),
+  };
+}
