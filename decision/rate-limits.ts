@@ -1,8 +1,8 @@
 // Which rate limits apply to a decided identity (config/rate-limit.ts defines them): per identity (issuer + the
 // principal's name, i.e. the token subject or email), per repository for identities whose certificate names one
 // (SourceRepositoryURI: GitHub, GitLab, Buildkite, ci-provider issuers...), and per client address (issuer + address).
-// Each scope takes the issuer's setting, else the server-wide default; `per-repository` falls back to the
-// per-identity rate. Issuance (server/signing-service.ts) counts these buckets; explain shows the same list.
+// Each scope takes the issuer's setting, else the server-wide default; a `per-repository` set in neither place takes
+// the per-identity rate. Issuance (server/signing-service.ts) counts these buckets; explain shows the same list.
 import type { Rate, RateLimitSettings, RateScope } from '../config/rate-limit.js';
 import type { IssuerConfig } from '../oidc/identity-config.js';
 import type { Principal } from '../oidc/principal.js';
@@ -18,16 +18,13 @@ export interface AppliedLimit {
 }
 
 function settingFor(scope: RateScope, issuer: IssuerConfig, defaults: RateLimitSettings): Pick<AppliedLimit, 'rate' | 'source'> {
-  const own = issuer.rateLimit ?? {};
-  const chain: RateScope[] = scope === 'repository' ? ['repository', 'identity'] : [scope];
-  for (const [settings, source] of [[own, 'issuer'], [defaults, 'server default']] as const) {
-    for (const s of chain) {
-      const v = settings[s];
-      if (v === 'off') return { source };
-      if (v !== undefined) return { rate: v, source };
-    }
+  for (const [settings, source] of [[issuer.rateLimit ?? {}, 'issuer'], [defaults, 'server default']] as const) {
+    const v = settings[scope];
+    if (v === 'off') return { source };
+    if (v !== undefined) return { rate: v, source };
   }
-  return { source: 'none' };
+  // A repository limit set nowhere is the identity limit, as configured.
+  return scope === 'repository' ? settingFor('identity', issuer, defaults) : { source: 'none' };
 }
 
 /** Every scope that applies to this identity, in checking order (identity, repository, address). */

@@ -300,7 +300,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const build = (cfg: IdentityConfig | undefined): IdentityState => {
     const identity = o.dev ? withDevIssuers(cfg, caUrl) : (cfg as IdentityConfig);
     const verifier = createTokenVerifier(identity, { clock, ...(baseDir ? { baseDir } : {}) });
-    return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier, logger: o.logger }) } : {}) };
+    return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier, logger: o.logger, ...(o.rateLimit?.defaults ? { rateLimitDefaults: o.rateLimit.defaults } : {}) }) } : {}) };
   };
   let holder: ReturnType<typeof createIdentityHolder>;
   try {
