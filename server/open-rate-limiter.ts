@@ -3,7 +3,8 @@
 import type { RateLimitSettings } from '../config/rate-limit.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import { redisRateLimiter } from './rate-limit-redis.js';
+import { redactRedisUrl } from '../ct/redis-store.js';
+import { DEFAULT_RATE_LIMIT_PREFIX, redisRateLimiter } from './rate-limit-redis.js';
 import { memoryRateLimiter, type RateLimitObserver, type RateLimiter } from './rate-limiter.js';
 
 export interface RateLimitOptions {
@@ -17,11 +18,16 @@ export interface RateLimitOptions {
   readonly observer?: RateLimitObserver;
 }
 
-export function openRateLimiter(o: RateLimitOptions, clock: Clock, logger: Logger): RateLimiter {
+/** With Redis, resolves once the first connection attempt has settled (a failed one is logged, not thrown). */
+export async function openRateLimiter(o: RateLimitOptions, clock: Clock, logger: Logger): Promise<RateLimiter> {
   const memory = memoryRateLimiter(clock);
-  const limiter = o.redisUrl === undefined
-    ? memory
-    : redisRateLimiter(o.redisUrl, { clock, logger, fallback: memory, ...(o.redisPrefix ? { prefix: o.redisPrefix } : {}), ...(o.observer ? { observer: o.observer } : {}) });
+  let limiter: RateLimiter = memory;
+  if (o.redisUrl !== undefined) {
+    const redis = redisRateLimiter(o.redisUrl, { clock, logger, fallback: memory, ...(o.redisPrefix ? { prefix: o.redisPrefix } : {}), ...(o.observer ? { observer: o.observer } : {}) });
+    await redis.ready;
+    logger.log('info', 'rate limits shared through Redis', { url: redactRedisUrl(o.redisUrl), prefix: o.redisPrefix ?? DEFAULT_RATE_LIMIT_PREFIX });
+    limiter = redis;
+  }
   return {
     async check(checks) {
       const result = await limiter.check(checks);

@@ -68,8 +68,11 @@ export interface RedisRateLimiterOptions {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Connects in the background (and keeps reconnecting); checks made before Redis answers use the fallback. */
-export function redisRateLimiter(url: string, o: RedisRateLimiterOptions): RateLimiter {
+/**
+ * Starts connecting (and keeps reconnecting); `ready` settles after the first attempt, whether it connected or not
+ * (then a warning is logged and checks use the fallback until Redis answers).
+ */
+export function redisRateLimiter(url: string, o: RedisRateLimiterOptions): RateLimiter & { readonly ready: Promise<void> } {
   const prefix = o.prefix ?? DEFAULT_RATE_LIMIT_PREFIX;
   if (prefix === '' || /[{}]/.test(prefix)) throw new Error(`invalid rate-limit Redis prefix ${JSON.stringify(prefix)}: must be non-empty, without { or }`);
   if (!/^rediss?:\/\//.test(url)) throw new Error(`--rate-limit-redis must be a redis:// or rediss:// URL, not ${JSON.stringify(redactRedisUrl(url))}`);
@@ -99,10 +102,11 @@ export function redisRateLimiter(url: string, o: RedisRateLimiterOptions): RateL
     if (!healthy) o.logger.log('info', 'rate-limit Redis available again: limits are shared', { url: where });
     healthy = true;
   });
-  redis.connect().catch(degraded); // retryStrategy keeps trying
+  const ready = redis.connect().then(() => undefined, degraded); // retryStrategy keeps trying
   const base = `{${prefix}}:`;
 
   return {
+    ready,
     async check(checks) {
       if (checks.length === 0) return { allowed: true };
       const keys = checks.map((c) => base + bucketId(c));

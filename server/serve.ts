@@ -343,7 +343,13 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     return true;
   };
   const metrics = createMetrics();
-  const limiter = openRateLimiter(o.rateLimit ?? {}, clock, o.logger);
+  const limiter = await openRateLimiter(o.rateLimit ?? {}, clock, o.logger).catch(async (e: unknown) => {
+    await caListening.close();
+    await companion?.close();
+    await closeAll(opened);
+    await cas.close();
+    throw e;
+  });
   const signing = createSigningService({
     metrics,
     rateLimits: { limiter, defaults: o.rateLimit?.defaults ?? {} },
