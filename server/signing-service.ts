@@ -1,5 +1,6 @@
 // The transport-agnostic issuance flow: verify the token, let the decision core (decision/decide.ts, which explain
-// uses too) map the claims, evaluate the policy and build the certificate's identity, check the key and its proof,
+// uses too) map the claims, evaluate the policy and build the certificate's identity, take a token from each rate-limit
+// bucket that applies (decision/rate-limits.ts; 429 RATE_LIMITED when one is empty), check the key and its proof,
 // issue a precertificate carrying exactly that identity, log it, and issue the final certificate with the SCT
 // embedded. No certificate leaves without an SCT.
 import type { CertificateAuthority } from '../ca/authority.js';
