@@ -12,7 +12,7 @@ import { dropRedisLog, probeRedis } from '../../ct/redis-store.js';
 import { fulgor } from '../helpers/cli-process.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
-import { startServe, stopProcess } from '../helpers/serve-process.js';
+import { startServe, stopProcess, until } from '../helpers/serve-process.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SUB = 'repo:acme/app:ref:refs/heads/main';
@@ -107,6 +107,31 @@ describe('cli: rate limits', function () {
       (await fetch(`${s.caUrl}/api/v2/signingCert`, { method: 'POST', body: JSON.stringify(v2Request(await github.mint('github'), clientKey(), SUB)) })).status;
     assert.equal(await post(), 200);
     assert.equal(await post(), 429);
+  });
+
+  it('SIGHUP applies a changed rate-limit; a bad one is rejected and the running limits stay', async () => {
+    const path = join(dir, 'reloaded.yaml');
+    const write = (perIdentity: string) =>
+      writeFileSync(path, ['oidc-issuers:', `  ${github.url}:`, '    client-id: sigstore', '    type: github-workflow', '    rate-limit:', `      per-identity: ${perIdentity}`, ''].join('\n'));
+    write('1/hour');
+    const s = await startServe(['--config-path', path, '--keys-dir', keysDir, '--allow-dev-keys']);
+    children.push(s.child);
+    const post = async () =>
+      (await fetch(`${s.caUrl}/api/v2/signingCert`, { method: 'POST', body: JSON.stringify(v2Request(await github.mint('github'), clientKey(), SUB)) })).status;
+    const reload = async (n: number, line: RegExp) => {
+      s.child.kill('SIGHUP');
+      await until(`reload ${n}`, () => ((s.output().match(new RegExp(line, 'g')) ?? []).length >= n ? true : undefined));
+    };
+    assert.equal(await post(), 200);
+    assert.equal(await post(), 429);
+    write('2/hour/x');
+    await reload(1, /identity config reload rejected/);
+    assert.ok(s.output().includes('rate-limit.per-identity: \\"2/hour/x\\" is not a rate'), 'the problem, with its location (JSON-escaped in the log line)');
+    assert.equal(await post(), 429, 'the running limit stays');
+    write('off');
+    await reload(1, /identity config reloaded/);
+    assert.equal(await post(), 200);
+    assert.equal(await post(), 200);
   });
 
   it('config check reports bad rate-limit values and keys in YAML and JSON, with their location', async () => {

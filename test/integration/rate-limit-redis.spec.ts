@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ import { parseRate, type Rate, type RateScope } from '../../config/rate-limit.js
 import { dropRedisLog, probeRedis } from '../../ct/redis-store.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import { until } from '../helpers/serve-process.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const rate = (text: string): Rate => parseRate(text) as Rate;
@@ -117,5 +118,49 @@ describe('integration: rate limits shared through Redis', function () {
     const warnings = a.logLines.filter((l) => l.includes('rate-limit Redis unavailable'));
     assert.equal(warnings.length, 1, a.logLines.join('\n'));
     assert.match(warnings[0]!, new RegExp(`127\\.0\\.0\\.1:${closedPort}`));
+  });
+
+  it('Redis lost mid-way: checks fall back at once, then are shared again when it returns', async () => {
+    // A TCP relay to the real Redis that the test can cut and restore.
+    const target = new URL(REDIS_URL);
+    const sockets = new Set<Socket>();
+    let relay: Server | undefined;
+    const open = (port = 0) =>
+      new Promise<number>((resolve) => {
+        relay = createServer((client) => {
+          const upstream = connect(Number(target.port || 6379), target.hostname);
+          for (const s of [client, upstream]) {
+            sockets.add(s);
+            s.on('error', () => s.destroy());
+            s.on('close', () => sockets.delete(s));
+          }
+          client.pipe(upstream).pipe(client);
+        }).listen(port, '127.0.0.1', () => resolve((relay!.address() as { port: number }).port));
+      });
+    const cut = () =>
+      new Promise<void>((resolve) => {
+        relay!.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    const port = await open();
+    const failures: unknown[] = [];
+    const url = `redis://127.0.0.1:${port}${target.pathname}`;
+    const ca = await start({ rateLimit: { redisUrl: url, redisPrefix: prefix, observer: { storeFailed: (e) => void failures.push(e) } } });
+    try {
+      assert.equal(await status(ca, 'alice@example.com'), 200);
+      assert.equal(failures.length, 0);
+      await cut();
+      // Alice spent one shared token; her local buckets are fresh: 3 more locally, then 429.
+      for (const expected of [200, 200, 200, 429]) assert.equal(await status(ca, 'alice@example.com'), expected);
+      assert.equal(failures.length, 4);
+      assert.ok(ca.logLines.some((l) => l.includes('rate-limit Redis unavailable')));
+      await open(port);
+      await until('the limiter to reconnect', () => (ca.logLines.some((l) => l.includes('rate-limit Redis available again')) ? true : undefined));
+      // Shared again: the budget in Redis has 2 of alice's 3 left.
+      for (const expected of [200, 200, 429]) assert.equal(await status(ca, 'alice@example.com'), expected);
+      assert.equal(failures.length, 4, 'no fallback once Redis is back');
+    } finally {
+      await cut().catch(() => undefined);
+    }
   });
 });
