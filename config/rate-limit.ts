@@ -12,7 +12,7 @@
 // off for this issuer even when `fulgor serve` sets a server-wide default. Unknown keys and bad values are load
 // errors with their location. `fulgor serve --rate-limit-per-identity RATE` (and -per-repository, -per-address) sets
 // the defaults for issuers that do not set a scope.
-import { isRecord, lookup, type Flavor } from './keys.js';
+import { RATE_LIMIT_KEYS, isRecord, lookup, spell, type Flavor } from './keys.js';
 
 export const RATE_UNITS = { second: 1, minute: 60, hour: 3600 } as const;
 export type RateUnit = keyof typeof RATE_UNITS;
@@ -28,18 +28,11 @@ export interface Rate {
 /** A scope's setting: a rate, or `off` (no limit, whatever the server default). */
 export type RateSetting = Rate | 'off';
 
-export const RATE_SCOPES = ['identity', 'repository', 'address'] as const;
-export type RateScope = (typeof RATE_SCOPES)[number];
+export type RateScope = keyof typeof RATE_LIMIT_KEYS;
+export const RATE_SCOPES: readonly RateScope[] = ['identity', 'repository', 'address'];
 
 /** Per scope; an absent scope takes the server default. */
 export type RateLimitSettings = Partial<Readonly<Record<RateScope, RateSetting>>>;
-
-/** [JSON, YAML] spellings of each scope's key. */
-export const RATE_LIMIT_KEYS: Readonly<Record<RateScope, readonly [string, string]>> = {
-  identity: ['PerIdentity', 'per-identity'],
-  repository: ['PerRepository', 'per-repository'],
-  address: ['PerAddress', 'per-address'],
-};
 
 const MAX_COUNT = 1_000_000;
 
@@ -88,4 +81,4 @@ export function parseRateLimit(raw: unknown, ctx: { where: string; flavor: Flavo
   return out;
 }
 
-const spellScope = (scope: RateScope, flavor: Flavor): string => RATE_LIMIT_KEYS[scope][flavor === 'json' ? 0 : 1];
+const spellScope = (scope: RateScope, flavor: Flavor): string => spell(RATE_LIMIT_KEYS, scope, flavor);
