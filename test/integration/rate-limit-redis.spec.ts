@@ -18,6 +18,32 @@ import { until } from '../helpers/serve-process.js';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const rate = (text: string): Rate => parseRate(text) as Rate;
 
+/** A TCP relay to the real Redis that a test can cut and restore (on the same port). */
+function relay() {
+  const target = new URL(REDIS_URL);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const open = (port = 0) =>
+    new Promise<number>((resolve) => {
+      server = createServer((client) => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', () => s.destroy());
+          s.on('close', () => sockets.delete(s));
+        }
+        client.pipe(upstream).pipe(client);
+      }).listen(port, '127.0.0.1', () => resolve((server!.address() as { port: number }).port));
+    });
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      if (server === undefined) return resolve();
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  return { open, cut, pathname: target.pathname };
+}
+
 describe('integration: rate limits shared through Redis', function () {
   this.timeout(60_000);
   let email: TestIssuer, keysDir: string, prefix: string, redis: Redis | undefined;
@@ -99,16 +125,13 @@ describe('integration: rate limits shared through Redis', function () {
   });
 
   it('Redis unreachable: each server limits with its own buckets, warns once, and tells the observer', async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const { open, cut, pathname } = relay();
+    const closedPort = await open();
+    await cut();
     const failures: unknown[] = [];
     const limited: RateScope[] = [];
     const observer = { storeFailed: (e: unknown) => void failures.push(e), limited: (s: RateScope) => void limited.push(s) };
-    const opts = { rateLimit: { redisUrl: `redis://127.0.0.1:${closedPort}`, redisPrefix: prefix, observer } };
+    const opts = { rateLimit: { redisUrl: `redis://127.0.0.1:${closedPort}${pathname}`, redisPrefix: prefix, observer } };
     const [a, b] = [await start(opts), await start(opts)];
     for (let i = 0; i < 3; i++) assert.equal(await status(a, 'alice@example.com'), 200);
     assert.equal(await status(a, 'alice@example.com'), 429, 'still limited, by the process’s own buckets');
@@ -118,33 +141,23 @@ describe('integration: rate limits shared through Redis', function () {
     const warnings = a.logLines.filter((l) => l.includes('rate-limit Redis unavailable'));
     assert.equal(warnings.length, 1, a.logLines.join('\n'));
     assert.match(warnings[0]!, new RegExp(`127\\.0\\.0\\.1:${closedPort}`));
+    // Redis appears: both reconnect on their own and share one budget from then on.
+    try {
+      await open(closedPort);
+      for (const ca of [a, b]) await until('reconnection', () => (ca.logLines.some((l) => l.includes('rate-limit Redis available again')) ? true : undefined));
+      assert.deepEqual([await status(a, 'carol@example.com'), await status(b, 'carol@example.com'), await status(a, 'carol@example.com')], [200, 200, 200]);
+      assert.equal(await status(b, 'carol@example.com'), 429);
+      assert.equal(failures.length, 5, 'no fallback once Redis answers');
+    } finally {
+      await cut();
+    }
   });
 
   it('Redis lost mid-way: checks fall back at once, then are shared again when it returns', async () => {
-    // A TCP relay to the real Redis that the test can cut and restore.
-    const target = new URL(REDIS_URL);
-    const sockets = new Set<Socket>();
-    let relay: Server | undefined;
-    const open = (port = 0) =>
-      new Promise<number>((resolve) => {
-        relay = createServer((client) => {
-          const upstream = connect(Number(target.port || 6379), target.hostname);
-          for (const s of [client, upstream]) {
-            sockets.add(s);
-            s.on('error', () => s.destroy());
-            s.on('close', () => sockets.delete(s));
-          }
-          client.pipe(upstream).pipe(client);
-        }).listen(port, '127.0.0.1', () => resolve((relay!.address() as { port: number }).port));
-      });
-    const cut = () =>
-      new Promise<void>((resolve) => {
-        relay!.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+    const { open, cut, pathname } = relay();
     const port = await open();
     const failures: unknown[] = [];
-    const url = `redis://127.0.0.1:${port}${target.pathname}`;
+    const url = `redis://127.0.0.1:${port}${pathname}`;
     const ca = await start({ rateLimit: { redisUrl: url, redisPrefix: prefix, observer: { storeFailed: (e) => void failures.push(e) } } });
     try {
       assert.equal(await status(ca, 'alice@example.com'), 200);
