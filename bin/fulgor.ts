@@ -20,6 +20,9 @@ const USAGE = `usage:
   fulgor serve [--dev] [--config-path FILE] [--host 127.0.0.1] [--port 8080] [--ct-port 6962]
                [--keys-dir keys-dev] [--ct-log-url URL --ct-log-public-key PEM] [--enable-explain] [--watch]
                [--drain-timeout 30] [key flags] [--ca-key URI] [--tsa-key URI] [--allow-dev-keys] [CT log flags]
+               [--rate-limit-per-identity RATE] [--rate-limit-per-repository RATE] [--rate-limit-per-address RATE]
+               [--rate-limit-redis redis://HOST:PORT/DB [--rate-limit-redis-prefix fulgor-rl]] [--trust-proxy HOPS]
+               (RATE: COUNT/second|minute|hour, or off)
   fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [--drain-timeout 30]
                   [--allow-dev-keys] [key flags] [CT log flags]
       key flags: [--ct-log-key URI] [--key-passphrase-file FILE] [--strict-key-permissions]
@@ -42,6 +45,7 @@ const USAGE = `usage:
                [--intermediate-validity 3y] [--ca-key URI] | --chain CHAIN.pem --root ROOT.pem --new-key-dir CSR-DIR)
                [--passphrase-file FILE]
   fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json) [--issuer URL] [--json]
+                 [--rate-limit-per-identity RATE] [--rate-limit-per-repository RATE] [--rate-limit-per-address RATE]
   fulgor config check --config-path FILE [--json]
   fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
                    [--keys-dir keys-dev] [--ca-url http://127.0.0.1:8080]

@@ -11,6 +11,7 @@ import { ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
 import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 import { keyOpeningFlags } from './key-flags.js';
+import { rateLimitFlags } from './rate-limit-flags.js';
 
 const DEV_BANNER = `
 ############################################################################
@@ -44,6 +45,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const ctLogPublicKey = ctLogPublicKeyFlag(flags);
   const drainTimeoutMs = drainTimeoutFlag(flags);
   const keyOpening = keyOpeningFlags(flags);
+  const { rateLimit, trustProxy } = rateLimitFlags(flags);
   const running = await serve({
     host: flag(flags, 'host') ?? '127.0.0.1',
     port: numberFlag(flags, 'port') ?? 8080,
@@ -62,6 +64,8 @@ export async function serveCommand(flags: Flags): Promise<void> {
     allowDevKeys: flags['allow-dev-keys'] === true,
     enableExplain: flags['enable-explain'] === true,
     drainTimeoutMs,
+    rateLimit,
+    trustProxy,
     logger,
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);

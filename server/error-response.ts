@@ -28,6 +28,9 @@ export function rpcStatus(e: FulgorError): { status: number; body: RpcStatus } {
 
 export function sendRpcError(res: Response, e: FulgorError): void {
   const { status, body } = rpcStatus(e);
+  // RATE_LIMITED says when to come back (whole seconds, at least 1).
+  const retryAfter = e.metadata['retryAfterSeconds'];
+  if (retryAfter !== undefined) res.set('Retry-After', retryAfter);
   res.status(status).type('application/json').send(JSON.stringify(body));
 }
 

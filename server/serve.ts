@@ -32,6 +32,7 @@ import { openTimestampAuthority } from './open-tsa.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { createMetrics } from './metrics.js';
+import { openRateLimiter, type RateLimitOptions } from './open-rate-limiter.js';
 import { sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
 
@@ -85,6 +86,10 @@ export interface ServeOptions {
   readonly allowDevKeys?: boolean;
   /** Where FULGOR_KEY_PASSPHRASE and the PKCS#11 variables are read (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Rate limits: server-wide default rates, Redis sharing, metrics observer (README "Rate limits"). */
+  readonly rateLimit?: RateLimitOptions;
+  /** --trust-proxy HOPS: how many reverse proxies' X-Forwarded-For entries to believe for the client address (default 0: the socket's). */
+  readonly trustProxy?: number;
 }
 
 export interface RunningFulgor {
@@ -295,7 +300,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const build = (cfg: IdentityConfig | undefined): IdentityState => {
     const identity = o.dev ? withDevIssuers(cfg, caUrl) : (cfg as IdentityConfig);
     const verifier = createTokenVerifier(identity, { clock, ...(baseDir ? { baseDir } : {}) });
-    return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier, logger: o.logger }) } : {}) };
+    return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier, logger: o.logger, ...(o.rateLimit?.defaults ? { rateLimitDefaults: o.rateLimit.defaults } : {}) }) } : {}) };
   };
   let holder: ReturnType<typeof createIdentityHolder>;
   try {
@@ -338,8 +343,16 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     return true;
   };
   const metrics = createMetrics();
+  const limiter = await openRateLimiter(o.rateLimit ?? {}, clock, o.logger).catch(async (e: unknown) => {
+    await caListening.close();
+    await companion?.close();
+    await closeAll(opened);
+    await cas.close();
+    throw e;
+  });
   const signing = createSigningService({
     metrics,
+    rateLimits: { limiter, defaults: o.rateLimit?.defaults ?? {} },
     verifier: holder.verifier,
     ca: cas,
     ct: sctSource(ct),
@@ -355,7 +368,10 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     extraRouters.push(['/api/v2', explain]);
   }
   const identity = () => holder.current().identity;
-  caListening.server.on('request', createApp({ signing, metrics, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters }));
+  caListening.server.on(
+    'request',
+    createApp({ signing, metrics, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, trustProxy: o.trustProxy ?? 0 }),
+  );
   o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev });
   return {
     caUrl,
@@ -387,6 +403,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
       // Signatures in flight have finished with the requests; the keys (PKCS#11 sessions) are let go last.
       await closeAll(opened);
       await cas.close();
+      await limiter.close();
     },
   };
 }
