@@ -99,6 +99,8 @@ export function outboundError(url: string | URL, e: unknown): OutboundError {
   }
   const detail = messages.join(': ') || String(e);
   if (code === undefined && timeout) code = 'ETIMEDOUT';
+  // fetch refuses some ports outright (the WHATWG "bad port" list: 1, 22, 25, 6000, ...).
+  if (code === undefined && messages.includes('bad port')) return new OutboundError({ code: 'BAD_PORT', host, safe: 'its port is one fetch refuses (bad port)', detail, cause: e });
   if (code !== undefined && code in TLS_CODES) return new OutboundError({ code, host, tls: true, safe: `${TLS_CODES[code]} (${code})`, detail, cause: e });
   if (code !== undefined && (code.startsWith('ERR_SSL_') || code === 'EPROTO' || code.startsWith('ERR_TLS_')))
     return new OutboundError({ code, host, tls: true, safe: `TLS handshake failed (${code})`, detail, cause: e });
