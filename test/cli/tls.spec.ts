@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
+import { fulgor } from '../helpers/cli-process.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import { startLog } from '../helpers/ct-process.js';
@@ -119,6 +120,23 @@ describe('cli: TLS on the CA and CT log ports', function () {
     } finally {
       await stopProcess(child);
     }
+  });
+
+  it('refuses to start on a bad pair (naming the file) or on half a pair', async () => {
+    const keys = join(work, 'start-keys');
+    await createMissingDevKeys(keys);
+    const a = (await tlsCa.issue('0d01')).write(work, 'start-a');
+    const b = (await tlsCa.issue('0d02')).write(work, 'start-b');
+    const base = ['serve', '--dev', '--keys-dir', keys, '--port', '0', '--ct-port', '0', '--ct-storage', 'memory'];
+    const mismatched = await fulgor(...base, '--tls-cert-file', a.certFile, '--tls-key-file', b.keyFile);
+    assert.notEqual(mismatched.code, 0);
+    assert.match(mismatched.stderr, new RegExp(`TLS key ${b.keyFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not the key of the certificate in`));
+    const half = await fulgor('ct', 'serve', '--dev', '--keys-dir', keys, '--ct-port', '0', '--ct-storage', 'memory', '--ct-tls-cert-file', a.certFile);
+    assert.notEqual(half.code, 0);
+    assert.match(half.stderr, /--ct-tls-cert-file and --ct-tls-key-file go together/);
+    const missing = await fulgor(...base, '--ct-tls-cert-file', join(work, 'absent.crt'), '--ct-tls-key-file', a.keyFile);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /TLS file .*absent\.crt/);
   });
 
   it('fulgor ct serve --ct-tls-*: HTTPS only, SIGHUP swaps the pair', async () => {
