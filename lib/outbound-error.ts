@@ -95,7 +95,7 @@ export function outboundError(url: string | URL, e: unknown): OutboundError {
       if (c.name === 'TimeoutError' || /^no answer within/.test(c.message)) timeout = true;
     }
     const k = (c as { code?: unknown }).code;
-    if (code === undefined && typeof k === 'string' && k !== 'ABORT_ERR' && k !== '23') code = k;
+    if (code === undefined && typeof k === 'string' && k !== 'ABORT_ERR') code = k;
   }
   const detail = messages.join(': ') || String(e);
   if (code === undefined && timeout) code = 'ETIMEDOUT';

@@ -13,7 +13,7 @@ import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
-import { DEFAULT_DRAIN_MS, listenHttp, type Listening } from '../lib/listen.js';
+import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import type { TlsFiles } from '../lib/tls-files.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -35,6 +35,8 @@ import { createIdentityHolder, type IdentityState, type ReloadResult } from './i
 import { createMetrics } from './metrics.js';
 import { sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
+import { warnPlainHttpIssuers } from './plain-http-issuers.js';
+import { reloadTls } from './tls-reload.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
 const DEV_ISSUER_TYPES: Record<DevTokenType, IssuerConfig['type']> = {
@@ -172,41 +174,6 @@ export async function startCompanionLog(
     await store.close();
     throw e;
   }
-}
-
-/**
- * Outside --dev, an issuer whose discovery and keys would travel over plain http:// (without a JWKSPath) gets a
- * warning: anyone on the path could hand the CA keys of their own and have any identity certified.
- */
-function warnPlainHttpIssuers(identity: IdentityConfig, logger: Logger): void {
-  const plain = [
-    ...[...identity.oidcIssuers.values()].filter((i) => i.issuerUrl.startsWith('http://') && i.jwksPath === undefined).map((i) => i.issuerUrl),
-    ...identity.metaIssuers.filter((m) => m.pattern.startsWith('http://')).map((m) => m.pattern),
-  ];
-  for (const issuer of plain)
-    logger.log('warn', 'an OIDC issuer is configured with http://: its discovery document and keys are fetched without TLS; use https:// outside development', {
-      issuer,
-    });
-}
-
-/**
- * Re-reads each listener's TLS files; returns the names of those that now serve a new pair. A bad pair is logged
- * and the listener keeps its current one.
- */
-export function reloadTls(logger: Logger, listeners: Array<[string, Pick<Listening, 'reloadTls' | 'certificate'> | undefined]>): string[] {
-  const reloaded: string[] = [];
-  for (const [name, l] of listeners) {
-    if (!l) continue;
-    try {
-      if (!l.reloadTls()) continue;
-      reloaded.push(name);
-      const cert = l.certificate();
-      logger.log('info', 'TLS certificate reloaded', { listener: name, ...(cert ? { serial: new X509Certificate(cert).serialNumber } : {}) });
-    } catch (e) {
-      logger.log('error', 'TLS certificate reload rejected; keeping the current one', { listener: name, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
-  return reloaded;
 }
 
 /** The CA's answer to a request still running at the drain deadline, in Fulcio's error shape. */

@@ -57,7 +57,10 @@ describe('cli: TLS on the CA and CT log ports', function () {
     const keys = join(work, 'keys');
     await createMissingDevKeys(keys);
     const config = join(work, 'identity.json');
-    writeFileSync(config, JSON.stringify({ OIDCIssuers: { [issuer.url]: { IssuerURL: issuer.url, ClientID: 'sigstore', Type: 'github-workflow' } } }));
+    // A second issuer, never asked (no token names it), on http:// across a network: warned about at start.
+    const offHost = 'http://idp.corp.example/plain';
+    const gh = (url: string) => ({ IssuerURL: url, ClientID: 'sigstore', Type: 'github-workflow' });
+    writeFileSync(config, JSON.stringify({ OIDCIssuers: { [issuer.url]: gh(issuer.url), [offHost]: gh(offHost) } }));
     const caPair = (await tlsCa.issue('0a01')).write(work, 'ca-port');
     const ctPair = (await tlsCa.issue('0b01')).write(work, 'ct-port');
     const { child, output, ready } = spawnServe([
@@ -78,9 +81,9 @@ describe('cli: TLS on the CA and CT log ports', function () {
       await assert.rejects(getOnce(`${caUrl}/healthz`), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
       await assert.rejects(getOnce(`${caUrl.replace('https:', 'http:')}/healthz`));
       await assert.rejects(getOnce(sth.replace('https:', 'http:')));
-      // The http:// test issuer is warned about (no --dev).
-      assert.match(output(), /"issuer":"http:\/\/127\.0\.0\.1:\d+\/tls"/);
-      assert.match(output(), /an OIDC issuer is configured with http:\/\//);
+      // Without --dev the off-host http:// issuer is warned about; the loopback test issuer (no network path) is not.
+      assert.match(output(), /an OIDC issuer is configured with http:\/\/.*"issuer":"http:\/\/idp\.corp\.example\/plain"/);
+      assert.doesNotMatch(output(), /configured with http:\/\/.*"issuer":"http:\/\/127\.0\.0\.1/);
 
       // A whole issuance: the CA submits to its companion log over HTTPS (its own certificate, pinned).
       const issue = async () => {
