@@ -1,4 +1,4 @@
-// `fulgor serve`: the CA and its companion CT log. SIGHUP re-reads the keys directory's issuing CA (ca rotate) and,
+// `fulgor serve`: the CA and its companion CT log. SIGHUP re-reads the TLS files (--tls-*, --ct-tls-*), the keys directory's issuing CA (ca rotate) and,
 // with --config-path, re-reads and validates the identity config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
 // SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key / --tsa-key URIs (default: the keys dir's),
 // --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys.
@@ -12,6 +12,7 @@ import { flag, numberFlag, type Flags } from './flags.js';
 import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 import { keyOpeningFlags } from './key-flags.js';
 import { rateLimitFlags } from './rate-limit-flags.js';
+import { tlsFlags } from './tls-flags.js';
 
 const DEV_BANNER = `
 ############################################################################
@@ -46,6 +47,8 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const drainTimeoutMs = drainTimeoutFlag(flags);
   const keyOpening = keyOpeningFlags(flags);
   const { rateLimit, trustProxy } = rateLimitFlags(flags);
+  const tls = tlsFlags(flags, '');
+  const ctTls = tlsFlags(flags, 'ct-');
   const running = await serve({
     host: flag(flags, 'host') ?? '127.0.0.1',
     port: numberFlag(flags, 'port') ?? 8080,
@@ -66,13 +69,15 @@ export async function serveCommand(flags: Flags): Promise<void> {
     drainTimeoutMs,
     rateLimit,
     trustProxy,
+    ...(tls ? { tls } : {}),
+    ...(ctTls ? { ctTls } : {}),
     logger,
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);
   if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
   const configPath = flag(flags, 'config-path');
   let watcher: FSWatcher | undefined;
-  // SIGHUP re-reads the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
+  // SIGHUP re-reads the TLS files, the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
   // logged by reload() itself, with every problem; the current CA and config stay in force.
   const reload = () => void running.reload().catch(() => undefined);
   process.on('SIGHUP', reload);

@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { FulgorError, isFulgorError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { outboundLogFields } from '../lib/outbound-error.js';
 import { ERROR_TABLE } from './error-table.js';
 
 export interface RpcStatus {
@@ -53,6 +54,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       reason: e.code,
       message: e.message,
       ...(cause ? { cause } : {}),
+      // A failed request to an issuer or a CT log: its code, host and TLS error (the response has a safe phrase only).
+      ...outboundLogFields(e),
     });
     sendRpcError(res, e);
   };
