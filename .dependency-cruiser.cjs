@@ -11,10 +11,11 @@
 //   search/   the certificate search index and its API: imports ct/, config/ (patterns), lib/ only; nothing below
 //             server/ and cli/ imports it
 //   decision/ the one decision function above oidc/ and ca/ (issuance and explain)
+//   monitor/  the identity monitor: imports ct/, config/, lib/ only; imported only by cli/ (and tests)
 //   server/, cli/  imported only by bin/ and cli/ (and by the test/ and bench/ drivers)
 //   bench/    imports no test/
 //   and no cycles anywhere.
-const FOLDERS_ABOVE_LIB = '^(tsa|signer|config|oidc|decision|ca|ct|search|server|cli|bin|trust|bench|test)/';
+const FOLDERS_ABOVE_LIB = '^(tsa|signer|config|oidc|decision|ca|ct|search|server|cli|bin|trust|monitor|bench|test)/';
 
 module.exports = {
   forbidden: [
@@ -72,7 +73,7 @@ module.exports = {
       comment: 'search/ reads the log (ct/) and matches with the policy patterns (config/); the HTTP layer and the CLI mount it.',
       severity: 'error',
       from: { path: '^search/' },
-      to: { path: '^(ca|oidc|decision|server|cli|bin|trust|tsa|signer|bench|test)/' },
+      to: { path: '^(ca|oidc|decision|server|cli|bin|trust|tsa|signer|monitor|bench|test)/' },
     },
     {
       name: 'decision-imports-no-server-cli',
@@ -80,6 +81,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^decision/' },
       to: { path: '^(server|cli|bin|ct|search)/' },
+    },
+    {
+      name: 'monitor-imports-ct-config-lib-only',
+      comment: 'The identity monitor reads a log (ct/) and a rules file (config/ patterns) and knows nothing of issuance.',
+      severity: 'error',
+      from: { path: '^monitor/' },
+      to: { path: '^(tsa|signer|oidc|decision|ca|server|cli|bin|trust|bench|test)/' },
+    },
+    {
+      name: 'only-cli-imports-monitor',
+      comment: 'monitor/ is an entry-level feature: the command line (and tests) drive it; nothing below depends on it.',
+      severity: 'error',
+      from: { pathNot: '^(bin|cli|monitor|test|bench)/' },
+      to: { path: '^monitor/' },
     },
     {
       name: 'only-bin-and-cli-import-server-and-cli',
