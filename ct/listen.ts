@@ -1,8 +1,10 @@
-// Runs a log's HTTP server on a host and port (0 picks one), under an optional prefix.
-import { listenHttp, type CloseOptions } from '../lib/listen.js';
+// Runs a log's HTTP server on a host and port (0 picks one), under an optional prefix, with /healthz (503 once it
+// is stopping) and, given metrics, /metrics.
+import { listenHttp, type CloseOptions, type Listening } from '../lib/listen.js';
 import type { Logger } from '../lib/log.js';
 import { createCtServer } from './http.js';
 import type { CtLog } from './log.js';
+import type { LogMetrics } from './metrics.js';
 
 export interface ListeningLog {
   /** Base URL including the prefix, as clients and Fulcio's --ct-log-url take it. */
@@ -16,8 +18,15 @@ export function normalizePrefix(prefix: string | undefined): string {
   return trimmed ? `/${trimmed}` : '';
 }
 
-export async function listenLog(log: CtLog, o: { host: string; port: number; prefix?: string; logger: Logger }): Promise<ListeningLog> {
+export async function listenLog(
+  log: CtLog,
+  o: { host: string; port: number; prefix?: string; logger: Logger; metrics?: LogMetrics },
+): Promise<ListeningLog> {
   const prefix = normalizePrefix(o.prefix);
-  const listening = await listenHttp(o.host, o.port, createCtServer(log, { prefix, logger: o.logger }));
+  // The app is made before the listener it reports on.
+  const state: { listening?: Listening } = {};
+  const serving = () => state.listening !== undefined && !state.listening.closing;
+  const app = createCtServer(log, { prefix, logger: o.logger, serving, ...(o.metrics ? { metrics: o.metrics } : {}) });
+  const listening = (state.listening = await listenHttp(o.host, o.port, app));
   return { url: `${listening.url}${prefix}`, close: listening.close };
 }

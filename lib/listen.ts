@@ -26,6 +26,8 @@ export interface Listening {
    * been answered (or answered by `atDeadline` once `drainMs` has passed) and every connection is closed.
    */
   close(options?: CloseOptions): Promise<void>;
+  /** True once close() was called (draining, then closed): what /healthz reports as 503. */
+  readonly closing: boolean;
 }
 
 export const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host);
@@ -76,5 +78,12 @@ export async function listenHttp(host: string, port: number, handler?: RequestLi
         resolve();
       });
     }));
-  return { server, url: `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`, close };
+  return {
+    server,
+    url: `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`,
+    close,
+    get closing() {
+      return closing;
+    },
+  };
 }

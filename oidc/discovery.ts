@@ -5,7 +5,7 @@
 // and each within `timeoutMs`.
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { FulgorError } from '../lib/errors.js';
-import { issuerFetch } from './issuer-http.js';
+import { issuerFetch, type IssuerFetch } from './issuer-http.js';
 
 /** Algorithms Fulcio accepts for identity tokens (go-oidc's supported set). */
 export const SUPPORTED_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
@@ -16,6 +16,14 @@ export interface Provider {
   readonly keys: JWTVerifyGetKey;
 }
 
+/**
+ * Told of every discovery and JWKS fetch (server/metrics.ts counts them); oidc/ itself knows no metrics library.
+ * `issuer` is the configured issuer: its URL, or the MetaIssuers pattern that matched.
+ */
+export interface IssuerFetchObserver {
+  fetched(issuer: string, kind: 'discovery' | 'jwks', outcome: 'ok' | 'error'): void;
+}
+
 export interface DiscoveryOptions {
   readonly fetch?: typeof fetch;
   readonly timeoutMs?: number;
@@ -23,6 +31,23 @@ export interface DiscoveryOptions {
   readonly jwksCooldownMs?: number;
   /** PEM bundle trusted (with the system roots) for this issuer's HTTPS: Fulcio's `CACert`. */
   readonly caCert?: string;
+  readonly observer?: IssuerFetchObserver;
+  /** The issuer as the observer is told it (default: the URL). */
+  readonly observedAs?: string;
+}
+
+/** `doFetch`, reporting each JWKS fetch's outcome (an answer other than 2xx is an error) to `observer`. */
+function observedFetch(doFetch: IssuerFetch, report: (outcome: 'ok' | 'error') => void): IssuerFetch {
+  return async (url, init) => {
+    try {
+      const res = await doFetch(url, init);
+      report(res.ok ? 'ok' : 'error');
+      return res;
+    } catch (e) {
+      report('error');
+      throw e;
+    }
+  };
 }
 
 export async function discover(issuer: string, opts: DiscoveryOptions = {}): Promise<Provider> {
@@ -30,6 +55,27 @@ export async function discover(issuer: string, opts: DiscoveryOptions = {}): Pro
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const unavailable = (why: string, cause?: unknown) =>
     new FulgorError('ISSUER_UNAVAILABLE', `OIDC discovery for ${issuer} failed: ${why}`, { cause, metadata: { issuer } });
+  const observedAs = opts.observedAs ?? issuer;
+  const report = (kind: 'discovery' | 'jwks') => (outcome: 'ok' | 'error') => opts.observer?.fetched(observedAs, kind, outcome);
+  try {
+    const provider = await discoverWith(issuer, doFetch, url, unavailable, opts, report('jwks'));
+    report('discovery')('ok');
+    return provider;
+  } catch (e) {
+    report('discovery')('error');
+    throw e;
+  }
+}
+
+/** The discovery document, checked, and the JWKS it names, fetched once (each JWKS fetch is reported). */
+async function discoverWith(
+  issuer: string,
+  doFetch: IssuerFetch,
+  url: string,
+  unavailable: (why: string, cause?: unknown) => FulgorError,
+  opts: DiscoveryOptions,
+  reportJwks: (outcome: 'ok' | 'error') => void,
+): Promise<Provider> {
   let doc: Record<string, unknown>;
   try {
     const res = await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
@@ -49,7 +95,7 @@ export async function discover(issuer: string, opts: DiscoveryOptions = {}): Pro
   const keys = createRemoteJWKSet(new URL(jwksUri), {
     timeoutDuration: opts.timeoutMs ?? 10_000,
     cooldownDuration: opts.jwksCooldownMs ?? 1_000,
-    [customFetch]: doFetch,
+    [customFetch]: observedFetch(doFetch, reportJwks),
   });
   try {
     await keys.reload();

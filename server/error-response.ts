@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { FulgorError, isFulgorError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { ERROR_TABLE } from './error-table.js';
+import { contextOf } from './request-context.js';
 
 export interface RpcStatus {
   code: number;
@@ -37,13 +38,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     // Already answered (503 at the drain deadline of a graceful stop): this request's own result goes nowhere.
     if (res.headersSent) {
-      logger.log('warn', 'request finished after it was answered', { method: req.method, path: req.path, error: String(err) });
+      logger.log('warn', 'request finished after it was answered', { request_id: contextOf(res).requestId, method: req.method, path: req.path, error: String(err) });
       return;
     }
     const e = isFulgorError(err) ? err : new FulgorError('INTERNAL', 'internal error', { cause: err });
     const { status } = rpcStatus(e);
     const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? undefined : String(e.cause);
     logger.log(status >= 500 ? 'error' : 'warn', 'request failed', {
+      request_id: contextOf(res).requestId,
       method: req.method,
       path: req.path,
       status,

@@ -13,6 +13,7 @@ import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
+import { createLogMetrics } from '../ct/metrics.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -31,8 +32,9 @@ import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey, type 
 import { openTimestampAuthority } from './open-tsa.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
+import { openAuditLog, type AuditLog } from './audit-log.js';
 import { createMetrics } from './metrics.js';
-import { sctSource } from './sct-source.js';
+import { companionSctSource, sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
@@ -85,6 +87,8 @@ export interface ServeOptions {
   readonly allowDevKeys?: boolean;
   /** Where FULGOR_KEY_PASSPHRASE and the PKCS#11 variables are read (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** --audit-log: a file (appended, fsynced per batch) or `-` (stdout) for one JSON line per signing decision. */
+  readonly auditLog?: string;
 }
 
 export interface RunningFulgor {
@@ -111,6 +115,8 @@ export interface RunningFulgor {
    * issuances in flight could still reach it) and its store closed.
    */
   close(options?: { drainMs?: number }): Promise<void>;
+  /** Reopens the audit log file after the batch being written (SIGUSR1, for log rotation); nothing without one. */
+  reopenAuditLog(): void;
 }
 
 /** Why an external log needs its key, and where to get it (`fulgor serve` and `fulgor trust export`). */
@@ -140,9 +146,11 @@ export async function startCompanionLog(
   const storage = o.ctStorage ?? 'file:ct-data';
   const store = await openStore({ storage, logger: o.logger, ...(o.ctRedisPrefix ? { redisPrefix: o.ctRedisPrefix } : {}) });
   try {
-    const log = createLog({ signer, roots, store, clock, logger: o.logger });
+    const metrics = createLogMetrics(clock);
+    const log = createLog({ signer, roots, store, clock, logger: o.logger, observer: metrics.observer });
+    metrics.bind(() => log.status());
     await log.selfCheck();
-    const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
+    const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, metrics, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
     o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size() });
     return {
       url: listening.url,
@@ -292,9 +300,10 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   }
   // Relative JWKSPath files are found next to the config file.
   const baseDir = o.configPath ? dirname(resolve(o.configPath)) : undefined;
+  const metrics = createMetrics();
   const build = (cfg: IdentityConfig | undefined): IdentityState => {
     const identity = o.dev ? withDevIssuers(cfg, caUrl) : (cfg as IdentityConfig);
-    const verifier = createTokenVerifier(identity, { clock, ...(baseDir ? { baseDir } : {}) });
+    const verifier = createTokenVerifier(identity, { clock, observer: metrics, ...(baseDir ? { baseDir } : {}) });
     return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier, logger: o.logger }) } : {}) };
   };
   let holder: ReturnType<typeof createIdentityHolder>;
@@ -337,13 +346,24 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     o.logger.log('info', 'issuing CA reloaded', { dir: o.keysDir, caChain: next.caChain.length, retiredCas: next.retired.length });
     return true;
   };
-  const metrics = createMetrics();
+  let audit: AuditLog | undefined;
+  try {
+    if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger, observer: metrics });
+  } catch (e) {
+    await caListening.close();
+    await companion?.close();
+    await closeAll(opened);
+    await cas.close();
+    throw new Error(`--audit-log ${o.auditLog}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
   const signing = createSigningService({
     metrics,
     verifier: holder.verifier,
     ca: cas,
-    ct: sctSource(ct),
+    // The companion log in this process is handed the chain directly (and gives the entry's index); an external one over HTTP.
+    ct: companion ? companionSctSource(companion.log, metrics) : sctSource(ct, metrics),
     logger: o.logger,
+    ...(audit ? { audit } : {}),
   });
   if (o.enableExplain) {
     const explain = express.Router();
@@ -355,8 +375,12 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     extraRouters.push(['/api/v2', explain]);
   }
   const identity = () => holder.current().identity;
-  caListening.server.on('request', createApp({ signing, metrics, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters }));
-  o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev });
+  const serving = () => !caListening.closing;
+  caListening.server.on(
+    'request',
+    createApp({ signing, metrics, serving, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, ...(audit ? { audit } : {}) }),
+  );
+  o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev, ...(audit ? { auditLog: audit.target } : {}) });
   return {
     caUrl,
     ctUrl,
@@ -387,6 +411,11 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
       // Signatures in flight have finished with the requests; the keys (PKCS#11 sessions) are let go last.
       await closeAll(opened);
       await cas.close();
+      // Every request has finished: its audit line is written (or was refused with its request).
+      await audit?.close();
+    },
+    reopenAuditLog() {
+      audit?.reopen();
     },
   };
 }
