@@ -4,7 +4,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { FulgorError, isFulgorError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { ERROR_TABLE } from './error-table.js';
-import { contextOf } from './request-context.js';
+import { requestIdOf } from './request-context.js';
 
 export interface RpcStatus {
   code: number;
@@ -32,20 +32,25 @@ export function sendRpcError(res: Response, e: FulgorError): void {
   res.status(status).type('application/json').send(JSON.stringify(body));
 }
 
+const withRequestId = (res: Response): { request_id?: string } => {
+  const id = requestIdOf(res);
+  return id === undefined ? {} : { request_id: id };
+};
+
 /** Maps FulgorErrors (body-reading failures included: lib/json-body.ts) to responses; anything else is a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Express knows an error handler by its four parameters
   return (err, req, res, _next) => {
     // Already answered (503 at the drain deadline of a graceful stop): this request's own result goes nowhere.
     if (res.headersSent) {
-      logger.log('warn', 'request finished after it was answered', { request_id: contextOf(res).requestId, method: req.method, path: req.path, error: String(err) });
+      logger.log('warn', 'request finished after it was answered', { ...withRequestId(res), method: req.method, path: req.path, error: String(err) });
       return;
     }
     const e = isFulgorError(err) ? err : new FulgorError('INTERNAL', 'internal error', { cause: err });
     const { status } = rpcStatus(e);
     const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? undefined : String(e.cause);
     logger.log(status >= 500 ? 'error' : 'warn', 'request failed', {
-      request_id: contextOf(res).requestId,
+      ...withRequestId(res),
       method: req.method,
       path: req.path,
       status,

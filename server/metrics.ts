@@ -7,6 +7,7 @@ import { httpMetrics, LATENCY_BUCKETS } from '../lib/http-metrics.js';
 import type { RequestHandler } from 'express';
 import type { ReasonCode } from '../lib/errors.js';
 import type { IssuerFetchObserver } from '../oidc/discovery.js';
+import { KNOWN_PATHS } from './routes.js';
 import type { IssuanceMetrics } from './signing-service.js';
 
 /** What the rate limiter reports (one call per request it refuses). */
@@ -89,7 +90,7 @@ export function createMetrics(build: BuildInfo = { version: fulgorVersion() }): 
   const auditFailures = new Counter({ name: 'fulgor_audit_failures_total', help: 'Audit-log batches that could not be written.', registers });
   return {
     registry,
-    http: httpMetrics(registry, 'fulgor'),
+    http: httpMetrics(registry, 'fulgor', KNOWN_PATHS),
     issued: (issuer) => issued.inc({ issuer }),
     policyDenied: (issuer, rule) => denied.inc({ issuer, rule }),
     refused: (reason) => refused.inc({ reason }),

@@ -30,3 +30,6 @@ export function contextOf(res: Response): RequestContext {
   res.locals['context'] = context;
   return context;
 }
+
+/** The request's id for log lines, when requestContext gave it one. */
+export const requestIdOf = (res: Response): string | undefined => (res.locals['context'] as RequestContext | undefined)?.requestId;
