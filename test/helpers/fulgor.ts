@@ -18,7 +18,7 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: CaBody; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string; /** --audit-log */ auditLog?: string } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
@@ -40,6 +40,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     ...(opts.caKey ? { caKey: opts.caKey } : {}),
     ...(opts.ctLogKey ? { ctLogKey: opts.ctLogKey } : {}),
     ...(opts.drainTimeoutMs !== undefined ? { drainTimeoutMs: opts.drainTimeoutMs } : {}),
+    ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog } : {}),
   });
   return {
     ...running,
