@@ -2,7 +2,7 @@
 // Fulcio-shaped 404/501/errors, and an audit line and a refusal count for every refused signing request. It never
 // listens by itself; the caller does.
 import express, { type ErrorRequestHandler } from 'express';
-import { FulgorError, isFulgorError } from '../lib/errors.js';
+import { isFulgorError } from '../lib/errors.js';
 import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';
 import { auditRecord, type AuditSink } from './audit-log.js';
@@ -35,7 +35,7 @@ function refusals(deps: AppDeps): ErrorRequestHandler {
         deps.logger.log('error', 'audit line for a refusal was not written', { request_id: context.requestId, reason, error: String(e) }),
       );
     }
-    next(err instanceof Error ? err : new FulgorError('INTERNAL', 'internal error', { cause: err }));
+    next(err);
   };
 }
 

@@ -12,6 +12,13 @@ import { createMemoryStore } from '../../ct/memory-store.js';
 import { createLogMetrics } from '../../ct/metrics.js';
 import { unavailable } from '../../ct/errors.js';
 import { has, scrape, sum } from '../helpers/prometheus.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
+import { certToPem } from '../../lib/pem.js';
+import { startLog } from '../helpers/ct-process.js';
+import { stopProcess } from '../helpers/serve-process.js';
 import { logSigner, makePki, POISON } from '../unit/ct/helpers.js';
 
 describe('CT log /healthz and /metrics', () => {
@@ -58,6 +65,31 @@ describe('CT log /healthz and /metrics', () => {
       assert.deepEqual([down.status, await down.json()], [503, { status: 'NOT_SERVING' }]);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('`fulgor ct serve` serves /healthz and /metrics on its port', async function () {
+    this.timeout(60_000);
+    const work = mkdtempSync(join(tmpdir(), 'fulgor-ct-metrics-'));
+    const pki = await makePki();
+    const keysDir = join(work, 'keys');
+    await createMissingDevKeys(keysDir);
+    const rootsPem = join(work, 'roots.pem');
+    writeFileSync(rootsPem, certToPem(pki.root.der));
+    const log = await startLog(join(work, 'data'), keysDir, rootsPem);
+    try {
+      const client = createCtClient({ url: log.url });
+      await client.addPreChain([await pki.leaf({ trailing: [POISON] }), pki.intermediate.der, pki.root.der]);
+      const root = new URL(log.url).origin;
+      const health = await fetch(`${root}/healthz`);
+      assert.deepEqual([health.status, await health.json()], [200, { status: 'SERVING' }]);
+      const m = await scrape(root);
+      assert.equal(sum(m, 'fulgor_ct_tree_size'), 1);
+      assert.equal(sum(m, 'fulgor_ct_append_duration_seconds_count'), 1);
+      assert.equal(sum(m, 'fulgor_ct_http_requests_total', { route: '/ct/v1/add-pre-chain', status: '200' }), 1);
+    } finally {
+      await stopProcess(log.child);
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });
