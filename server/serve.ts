@@ -320,8 +320,6 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     await closeAll(opened);
     throw e;
   }
-  // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
-  const ct = createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki });
   // The issuing CA's key is owned by the CA holder from here on: a reload swaps it and closes the old one.
   if (caOpened) opened.splice(opened.indexOf(caOpened), 1);
   const generation = (iss: IssuingCa, k: KeyMaterial, key: ClosableSigner | undefined): CaGeneration => ({
@@ -360,8 +358,9 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     metrics,
     verifier: holder.verifier,
     ca: cas,
-    // The companion log in this process is handed the chain directly (and gives the entry's index); an external one over HTTP.
-    ct: companion ? companionSctSource(companion.log, metrics) : sctSource(ct, metrics),
+    // The companion log in this process is handed the chain directly (and gives the entry's index; its key was checked
+    // against ctlog.pub.pem at start). An external log is reached over HTTP and its SCTs are verified with the key given.
+    ct: companion ? companionSctSource(companion.log, metrics) : sctSource(createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki }), metrics),
     logger: o.logger,
     ...(audit ? { audit } : {}),
   });
