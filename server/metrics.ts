@@ -10,12 +10,7 @@ import type { IssuerFetchObserver } from '../oidc/discovery.js';
 import { KNOWN_PATHS } from './routes.js';
 import type { IssuanceMetrics } from './signing-service.js';
 
-/** What the rate limiter reports (one call per request it refuses). */
-export interface RateLimitMetrics {
-  rateLimited(scope: string): void;
-}
-
-export interface Metrics extends IssuanceMetrics, RateLimitMetrics, IssuerFetchObserver {
+export interface Metrics extends IssuanceMetrics, IssuerFetchObserver {
   readonly registry: Registry;
   /** Counts and times every request of the CA's app. */
   readonly http: RequestHandler;

@@ -48,10 +48,12 @@ export interface CaUser {
   use<T>(fn: (ca: CertificateAuthority) => Promise<T>): Promise<T>;
 }
 
-/** Counters an operator can read (exposed later as Prometheus metrics). */
+/** Counters an operator can read (server/metrics.ts exposes them at /metrics). */
 export interface IssuanceMetrics {
   issued(issuer: string): void;
   policyDenied(issuer: string, rule: string): void;
+  /** A request refused by a rate limit, by its scope (the rate limiter calls it once per refusal). */
+  rateLimited(scope: string): void;
 }
 
 export interface IssuedCertificate {
