@@ -125,7 +125,7 @@ export function report(r: Results): string {
     out.push(`\n## CA issuance end to end\n\n`);
     if (iss) {
       out.push(
-        `POST /api/v2/signingCert through the real HTTP server (CA + companion CT log over HTTP, one Node process) trusting a local ` +
+        `POST /api/v2/signingCert through the real HTTP server (CA + companion CT log in one Node process, the log reached by a function call) trusting a local ` +
           `OIDC issuer; the client runs in a worker thread with ${fmtInt(iss.tokens)} pre-minted RS256 tokens (one per request, minted in ` +
           `${fmt(iss.mintMs / 1000)} s) and pre-computed P-256 proofs of possession; 50 warm-up requests, then ${fmt(r.settings.caSeconds)} s timed per row. ` +
           `The issuer served ${iss.jwksFetches} JWKS fetch(es) in all.\n\n`,

@@ -1,7 +1,8 @@
 // `fulgor serve`: the CA and its companion CT log. SIGHUP re-reads the TLS files (--tls-*, --ct-tls-*), the keys directory's issuing CA (ca rotate) and,
 // with --config-path, re-reads and validates the identity config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
 // SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key / --tsa-key URIs (default: the keys dir's),
-// --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys.
+// --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys. --audit-log FILE|-
+// writes one JSON line per signing decision; SIGUSR1 reopens the file (log rotation).
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { consoleLogger, type Logger } from '../lib/log.js';
@@ -71,6 +72,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
     trustProxy,
     ...(tls ? { tls } : {}),
     ...(ctTls ? { ctTls } : {}),
+    ...(flag(flags, 'audit-log') !== undefined ? { auditLog: flag(flags, 'audit-log') as string } : {}),
     logger,
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);
@@ -81,6 +83,9 @@ export async function serveCommand(flags: Flags): Promise<void> {
   // logged by reload() itself, with every problem; the current CA and config stay in force.
   const reload = () => void running.reload().catch(() => undefined);
   process.on('SIGHUP', reload);
+  // SIGUSR1 reopens the audit log (logrotate: rename, then signal). Node keeps SIGUSR1 for its inspector otherwise,
+  // so it is taken only when there is an audit log to reopen.
+  if (flag(flags, 'audit-log') !== undefined) process.on('SIGUSR1', () => running.reopenAuditLog());
   if (configPath !== undefined && flags['watch'] === true) watcher = watchConfig(configPath, reload, logger);
   stopOnSignals(() => running.close(), { drainMs: drainTimeoutMs, logger, onStop: () => watcher?.close() });
 }

@@ -15,12 +15,6 @@ export interface CtClientOptions {
   /** When given, every SCT and STH is verified with this DER SPKI before it is returned. */
   readonly logPublicKeySpki?: Buffer;
   readonly timeoutMs?: number;
-  /**
-   * For a log served over HTTPS by this same process (the CA's companion log, reached on loopback under a
-   * certificate that names its public host): the certificate it serves now, DER, expected instead of a CA-verified
-   * one. Every SCT is verified with the log's key anyway; the pin keeps anything else on the port from answering.
-   */
-  readonly pinnedCertificate?: () => Buffer | undefined;
 }
 
 export interface ClientEntry {
@@ -85,7 +79,6 @@ export function createCtClient(options: CtClientOptions): CtClient {
         headers: init.post === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
         ...(init.post === undefined ? {} : { body: JSON.stringify(init.post) }),
         timeoutMs,
-        ...(options.pinnedCertificate ? { pinnedCertificate: options.pinnedCertificate } : {}),
       });
     } catch (e) {
       throw new CtClientError(`CT log ${endpoint}: cannot reach ${base}: ${(e as Error).message}`, { rejected: false, cause: e });

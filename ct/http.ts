@@ -9,6 +9,7 @@ import { silentLogger } from '../lib/log.js';
 import { checkChainLength } from './chain.js';
 import { badRequest, isCtError } from './errors.js';
 import type { CtLog } from './log.js';
+import type { LogMetrics } from './metrics.js';
 import type { Sct } from './structures.js';
 
 /** ctfe's default --max_cert_chain_size. */
@@ -151,12 +152,26 @@ export interface CtServerOptions extends CtRouterOptions {
   readonly prefix?: string;
   /** More routes served beside /ct/v1/ under the same prefix (search, the web page), mounted by the composition root. */
   readonly routers?: readonly Router[];
+  /** Served at /metrics (outside the prefix), and counting every request. */
+  readonly metrics?: Pick<LogMetrics, 'http' | 'render' | 'contentType'>;
+  /** /healthz answers 200 while this is true, 503 once the log is stopping (default: always 200). */
+  readonly serving?: () => boolean;
 }
 
 /** A standalone express app serving `log` at `${prefix}/ct/v1/...`. */
 export function createCtServer(log: CtLog, options: CtServerOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const metrics = options.metrics;
+  if (metrics) app.use(metrics.http);
+  app.get('/healthz', (_req, res) => {
+    const serving = options.serving?.() ?? true;
+    res.status(serving ? 200 : 503).json({ status: serving ? 'SERVING' : 'NOT_SERVING' });
+  });
+  if (metrics)
+    app.get('/metrics', async (_req, res) => {
+      res.status(200).type(metrics.contentType).send(await metrics.render());
+    });
   const trimmed = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
   const prefix = trimmed === '' ? '' : `/${trimmed}`;
   app.use(prefix === '' ? '/' : prefix, createCtRouter(log, options));

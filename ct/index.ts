@@ -1,9 +1,11 @@
 // ct/: the RFC 6962 log. Merkle hashing and proofs, TLS structures, chain checks, sequencing with SCT and STH
-// signing, stores (file = embedded default, Redis via ioredis, memory for tests), the log's own HTTP routes, and a
-// client. It exchanges DER bytes and SCTs only. This file is its public surface: what the CA server and the CLI use.
+// signing, stores (file = embedded default, Redis via ioredis, memory for tests), the log's own HTTP routes and
+// metrics, and a client. It exchanges DER bytes and SCTs only. This file is its public surface: what the CA server
+// and the CLI use.
 // May import: lib/ only (checked: ct-imports-no-ca-oidc-server-config).
 export { createLog, dedupKey, MAX_GET_ENTRIES } from './log.js';
-export type { CtLog, LogOptions, SignedTreeHead, InclusionProof, EntryAndProof } from './log.js';
+export type { CtLog, LogOptions, LogObserver, LogStatus, LoggedSct, SignedTreeHead, InclusionProof, EntryAndProof } from './log.js';
+export { createLogMetrics, type LogMetrics } from './metrics.js';
 export { createCtServer, createCtRouter, MAX_BODY_BYTES, sthJson } from './http.js';
 export type { CtServerOptions, CtRouterOptions } from './http.js';
 export { createCtClient, CtClientError } from './client.js';

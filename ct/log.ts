@@ -11,7 +11,7 @@ import { validateChain, type Submission } from './chain.js';
 import { badRequest, CtError } from './errors.js';
 import { consistencyProof, hashLeaf, inclusionProof, rootHash } from './merkle.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
-import { batcher } from './batcher.js';
+import { batcher } from '../lib/batcher.js';
 import { checkAgainstLatestSth } from './self-check.js';
 import {
   encodeDigitallySigned,
@@ -46,6 +46,30 @@ export interface LogOptions {
   /** How long an unchanged tree's STH is served before it is re-signed with a fresh timestamp. Default 60 s. */
   readonly sthRefreshMs?: number;
   readonly logger?: Logger;
+  /** Told of every append and batch (ct/metrics.ts counts them); none by default. */
+  readonly observer?: LogObserver;
+}
+
+/** What the log reports as it works, for its metrics. */
+export interface LogObserver {
+  /** One submission sequenced (durable) in `seconds`, from validation to the stored entry. */
+  appended(seconds: number): void;
+  /** One batch handed to the store: its size. */
+  batch(size: number): void;
+  /** The store failed a call (sequencing, or a read made for a status). */
+  storeError(): void;
+}
+
+/** A precertificate logged: its SCT and the index of its entry (for a duplicate, the original's). */
+export interface LoggedSct {
+  readonly sct: Sct;
+  readonly index: number;
+}
+
+/** The state behind /metrics: tree size and the latest published STH's timestamp (ms; undefined before the first). */
+export interface LogStatus {
+  readonly treeSize: number;
+  readonly sthTimestamp: number | undefined;
 }
 
 /** A signed tree head; `signature` is TLS DigitallySigned over the TreeHeadSignature. */
@@ -65,6 +89,12 @@ export interface CtLog {
   readonly publicKeySpki: Buffer;
   addChain(chainDer: readonly Buffer[]): Promise<Sct>;
   addPreChain(chainDer: readonly Buffer[]): Promise<Sct>;
+  /**
+   * add-pre-chain through a function call (the CA and its companion log in one process): the same validation and
+   * the same durability as over HTTP, and the entry's index as well.
+   */
+  submitPreChain(chainDer: readonly Buffer[]): Promise<LoggedSct>;
+  status(): Promise<LogStatus>;
   getSth(): Promise<SignedTreeHead>;
   getConsistency(first: number, second: number): Promise<Buffer[]>;
   getProofByHash(leafHash: Buffer, treeSize: number): Promise<InclusionProof>;
@@ -117,12 +147,20 @@ export function createLog(options: LogOptions): CtLog {
   const logId = logIdFor(signer.spki);
   const serially = serializer();
   // Concurrent submissions are sequenced together: one store call (one fsync, one Redis round trip) per batch.
-  const sequence = batcher<NewEntry, Sequenced>((batch) => store.sequence(batch));
+  const observer = options.observer;
+  const sequence = batcher<NewEntry, Sequenced>((batch) => {
+    observer?.batch(batch.length);
+    return store.sequence(batch).catch((e: unknown) => {
+      observer?.storeError();
+      throw e;
+    });
+  });
   let sth: SignedTreeHead | undefined;
 
   const sign = async (data: Buffer): Promise<Buffer> => encodeDigitallySigned(await signer.sign(data));
 
-  async function add(chainDer: readonly Buffer[], submission: Submission): Promise<Sct> {
+  async function add(chainDer: readonly Buffer[], submission: Submission): Promise<LoggedSct> {
+    const started = process.hrtime.bigint();
     const { chain, leaf } = validateChain(chainDer, submission, policy, clock());
     // extra_data holds the verified path (issuers up to the accepted root), never the submitted array as sent.
     const above = chain.slice(1).map((c) => c.der);
@@ -138,7 +176,19 @@ export function createLog(options: LogOptions): CtLog {
     // The SCT carries exactly the stored leaf's timestamp and extensions, and signs the leaf bytes themselves: a
     // duplicate gets an SCT for the original entry.
     const leafFields = parseMerkleTreeLeaf(stored.leafInput);
-    return { version: 0, logId, timestamp: leafFields.timestamp, extensions: leafFields.extensions, signature: await sign(stored.leafInput) };
+    const sct: Sct = { version: 0, logId, timestamp: leafFields.timestamp, extensions: leafFields.extensions, signature: await sign(stored.leafInput) };
+    observer?.appended(Number(process.hrtime.bigint() - started) / 1e9);
+    return { sct, index: stored.index };
+  }
+
+  async function status(): Promise<LogStatus> {
+    try {
+      const [treeSize, latest] = await Promise.all([store.size(), store.latestSth()]);
+      return { treeSize, sthTimestamp: latest?.timestamp };
+    } catch (e) {
+      observer?.storeError();
+      throw e;
+    }
   }
 
   /**
@@ -213,8 +263,10 @@ export function createLog(options: LogOptions): CtLog {
   return {
     logId,
     publicKeySpki: signer.spki,
-    addChain: (chain) => add(chain, 'add-chain'),
-    addPreChain: (chain) => add(chain, 'add-pre-chain'),
+    addChain: async (chain) => (await add(chain, 'add-chain')).sct,
+    addPreChain: async (chain) => (await add(chain, 'add-pre-chain')).sct,
+    submitPreChain: (chain) => add(chain, 'add-pre-chain'),
+    status,
     getSth,
     getConsistency,
     getProofByHash,

@@ -4,7 +4,6 @@
 // Node's words for the log, a safe phrase for responses.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { OutboundError, outboundError } from './outbound-error.js';
 
 export interface HttpResponse {
@@ -25,22 +24,12 @@ export interface HttpRequest {
   readonly maxBytes?: number;
   /** Trust anchors for HTTPS instead of Node's defaults (PEM certificates). */
   readonly ca?: readonly string[];
-  /**
-   * Instead of a CA and a host name: the server must present exactly this certificate (DER), checked on each new
-   * connection (the CA's own companion log, whose certificate names its public host, reached on loopback). A
-   * function, so that a certificate swapped by a reload is expected from then on.
-   */
-  readonly pinnedCertificate?: () => Buffer | undefined;
 }
 
 const agents = {
   http: new http.Agent({ keepAlive: true }),
   https: new https.Agent({ keepAlive: true }),
-  // No TLS session reuse: a resumed session would not present the certificate the pin is checked against.
-  pinned: new https.Agent({ keepAlive: true, maxCachedSessions: 0 }),
 };
-/** Connections whose certificate matched the pin (kept alive, they are not checked again). */
-const pinChecked = new WeakSet<object>();
 
 /**
  * One request. A request on a reused keep-alive connection that the server closed meanwhile (ECONNRESET) is sent
@@ -70,11 +59,7 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
     method: req.method ?? 'GET',
     headers: { ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
     // A CA bundle needs its own TLS connections; otherwise reuse keep-alive ones.
-    ...(req.pinnedCertificate && secure
-      ? { agent: agents.pinned, rejectUnauthorized: false }
-      : req.ca
-        ? { ca: [...req.ca] }
-        : { agent: secure ? agents.https : agents.http }),
+    ...(req.ca ? { ca: [...req.ca] } : { agent: secure ? agents.https : agents.http }),
     ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   };
@@ -97,20 +82,6 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
       });
     });
     r.on('timeout', () => r.destroy(Object.assign(new Error(`no answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    const pin = secure ? req.pinnedCertificate : undefined;
-    if (pin)
-      r.on('socket', (socket) => {
-        if (pinChecked.has(socket)) return;
-        socket.once('secureConnect', () => {
-          const expected = pin();
-          const served = (socket as TLSSocket).getPeerCertificate().raw;
-          if (expected && served?.equals(expected)) pinChecked.add(socket);
-          else
-            socket.destroy(
-              Object.assign(new Error(`the server's certificate is not the one expected (pinned) for ${u.host}`), { code: 'CERT_PIN_MISMATCH' }),
-            );
-        });
-      });
     r.on('error', (e) => reject(Object.assign(e, { reusedSocket: r.reusedSocket })));
     r.end(body);
   });

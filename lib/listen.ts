@@ -37,6 +37,8 @@ export interface Listening {
    * been answered (or answered by `atDeadline` once `drainMs` has passed) and every connection is closed.
    */
   close(options?: CloseOptions): Promise<void>;
+  /** True once close() was called (draining, then closed): what /healthz reports as 503. */
+  readonly closing: boolean;
 }
 
 export const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host);
@@ -109,5 +111,8 @@ export async function listenHttp(host: string, port: number, handler?: RequestLi
     close,
     reloadTls,
     certificate: () => material?.leaf,
+    get closing() {
+      return closing;
+    },
   };
 }

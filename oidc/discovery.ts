@@ -9,7 +9,7 @@ import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import * as oidcClient from 'openid-client';
 import { FulgorError } from '../lib/errors.js';
 import { findOutbound } from '../lib/outbound-error.js';
-import { issuerFetch } from './issuer-http.js';
+import { issuerFetch, type IssuerFetch } from './issuer-http.js';
 
 /** Algorithms Fulcio accepts for identity tokens (go-oidc's supported set). */
 export const SUPPORTED_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
@@ -20,6 +20,14 @@ export interface Provider {
   readonly keys: JWTVerifyGetKey;
 }
 
+/**
+ * Told of every discovery and JWKS fetch (server/metrics.ts counts them); oidc/ itself knows no metrics library.
+ * `issuer` is the configured issuer: its URL, or the MetaIssuers pattern that matched.
+ */
+export interface IssuerFetchObserver {
+  fetched(issuer: string, kind: 'discovery' | 'jwks', outcome: 'ok' | 'error'): void;
+}
+
 export interface DiscoveryOptions {
   readonly fetch?: typeof fetch;
   readonly timeoutMs?: number;
@@ -27,6 +35,23 @@ export interface DiscoveryOptions {
   readonly jwksCooldownMs?: number;
   /** PEM bundle trusted (with the system roots) for this issuer's HTTPS: Fulcio's `CACert`. */
   readonly caCert?: string;
+  readonly observer?: IssuerFetchObserver;
+  /** The issuer as the observer is told it (default: the URL). */
+  readonly observedAs?: string;
+}
+
+/** `doFetch`, reporting each JWKS fetch's outcome (an answer other than 2xx is an error) to `observer`. */
+function observedFetch(doFetch: IssuerFetch, report: (outcome: 'ok' | 'error') => void): IssuerFetch {
+  return async (url, init) => {
+    try {
+      const res = await doFetch(url, init);
+      report(res.ok ? 'ok' : 'error');
+      return res;
+    } catch (e) {
+      report('error');
+      throw e;
+    }
+  };
 }
 
 /** Why discovery failed, in words a client may see: no address, no internal name. */
@@ -52,6 +77,28 @@ export async function discover(issuer: string, opts: DiscoveryOptions = {}): Pro
     new FulgorError('ISSUER_UNAVAILABLE', `OIDC discovery for ${issuer} failed: ${why}`, { cause, metadata: { issuer } });
   if (!URL.canParse(issuer)) throw unavailable('the issuer is not a URL');
   const server = new URL(issuer);
+  const observedAs = opts.observedAs ?? issuer;
+  const report = (kind: 'discovery' | 'jwks') => (outcome: 'ok' | 'error') => opts.observer?.fetched(observedAs, kind, outcome);
+  try {
+    const provider = await discoverWith(issuer, server, doFetch, timeoutMs, unavailable, opts, report('jwks'));
+    report('discovery')('ok');
+    return provider;
+  } catch (e) {
+    report('discovery')('error');
+    throw e;
+  }
+}
+
+/** The discovery document, checked, and the JWKS it names, fetched once (each JWKS fetch is reported). */
+async function discoverWith(
+  issuer: string,
+  server: URL,
+  doFetch: IssuerFetch,
+  timeoutMs: number,
+  unavailable: (why: string, cause?: unknown) => FulgorError,
+  opts: DiscoveryOptions,
+  reportJwks: (outcome: 'ok' | 'error') => void,
+): Promise<Provider> {
   let doc: Record<string, unknown>;
   try {
     const config = await oidcClient.discovery(server, 'sigstore', undefined, undefined, {
@@ -74,7 +121,7 @@ export async function discover(issuer: string, opts: DiscoveryOptions = {}): Pro
   const keys = createRemoteJWKSet(new URL(jwksUri), {
     timeoutDuration: timeoutMs,
     cooldownDuration: opts.jwksCooldownMs ?? 1_000,
-    [customFetch]: doFetch,
+    [customFetch]: observedFetch(doFetch, reportJwks),
   });
   try {
     await keys.reload();

@@ -128,7 +128,7 @@ export function createTokenVerifier(identity: IdentityConfig, opts: TokenVerifie
       return p;
     }
     const pattern = findMetaIssuer(identity, iss)?.pattern;
-    return cache.get(url, pattern, () => discover(url, { ...opts, ...(issuer.caCert !== undefined ? { caCert: issuer.caCert } : {}) }));
+    return cache.get(url, pattern, () => discover(url, { ...opts, observedAs: pattern ?? url, ...(issuer.caCert !== undefined ? { caCert: issuer.caCert } : {}) }));
   };
 
   return {

@@ -1,10 +1,14 @@
-// The CA's express app: body limit, JSON parsing that never crashes, Fulcio routes, Fulcio-shaped 404/501/errors.
-// It never listens by itself; the caller does.
-import express from 'express';
+// The CA's express app: request ids and metrics, body limit, JSON parsing that never crashes, Fulcio routes,
+// Fulcio-shaped 404/501/errors, and an audit line and a refusal count for every refused signing request. It never
+// listens by itself; the caller does.
+import express, { type ErrorRequestHandler } from 'express';
+import { isFulgorError } from '../lib/errors.js';
 import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';
+import { auditRecord, type AuditSink } from './audit-log.js';
 import { errorHandler } from './error-response.js';
-import { fulcioRoutes, KNOWN_PATHS, type RouteDeps } from './routes.js';
+import { contextOf, requestContext } from './request-context.js';
+import { fulcioRoutes, KNOWN_PATHS, SIGNING_PATHS, type RouteDeps } from './routes.js';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -17,6 +21,27 @@ export interface AppDeps extends RouteDeps {
    * from X-Forwarded-For that many hops back, as express's `trust proxy` does. 0 (default): the socket's address.
    */
   readonly trustProxy?: number;
+  /** Where refused signing requests' audit lines go (issued ones are the signing service's). */
+  readonly audit?: AuditSink;
+}
+
+/**
+ * A refused signing request, from any stage (body, request shape, token, policy, key, CT, rate limit): its audit
+ * line, with what its context knew, and its count by reason. The line is not waited for; a failure is logged.
+ */
+function refusals(deps: AppDeps): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (req.method !== 'POST' || !SIGNING_PATHS.has(req.path)) return next(err);
+    const reason = isFulgorError(err) ? err.code : 'INTERNAL';
+    deps.metrics.refused?.(reason);
+    if (deps.audit) {
+      const context = contextOf(res);
+      deps.audit.write(auditRecord({ ...context, reason })).catch((e: unknown) =>
+        deps.logger.log('error', 'audit line for a refusal was not written', { request_id: context.requestId, reason, error: String(e) }),
+      );
+    }
+    next(err);
+  };
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -24,6 +49,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy ?? 0);
+  app.use(requestContext);
+  if (deps.metrics.http) app.use(deps.metrics.http);
   for (const [path, router] of deps.extraRouters ?? []) app.use(path, router);
   // Fulcio does not enforce a content type; neither do we.
   app.use(jsonBody({ limitBytes: MAX_BODY_BYTES, strict: false, logger: deps.logger }));
@@ -35,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
       .type('application/json')
       .send(JSON.stringify(known ? { code: 12, message: 'Method Not Allowed', details: [] } : { code: 5, message: 'Not Found', details: [] }));
   });
+  app.use(refusals(deps));
   app.use(errorHandler(deps.logger));
   return app;
 }

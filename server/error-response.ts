@@ -5,6 +5,7 @@ import { FulgorError, isFulgorError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { outboundLogFields } from '../lib/outbound-error.js';
 import { ERROR_TABLE } from './error-table.js';
+import { requestIdOf } from './request-context.js';
 
 export interface RpcStatus {
   code: number;
@@ -35,19 +36,25 @@ export function sendRpcError(res: Response, e: FulgorError): void {
   res.status(status).type('application/json').send(JSON.stringify(body));
 }
 
+const withRequestId = (res: Response): { request_id?: string } => {
+  const id = requestIdOf(res);
+  return id === undefined ? {} : { request_id: id };
+};
+
 /** Maps FulgorErrors (body-reading failures included: lib/json-body.ts) to responses; anything else is a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Express knows an error handler by its four parameters
   return (err, req, res, _next) => {
     // Already answered (503 at the drain deadline of a graceful stop): this request's own result goes nowhere.
     if (res.headersSent) {
-      logger.log('warn', 'request finished after it was answered', { method: req.method, path: req.path, error: String(err) });
+      logger.log('warn', 'request finished after it was answered', { ...withRequestId(res), method: req.method, path: req.path, error: String(err) });
       return;
     }
     const e = isFulgorError(err) ? err : new FulgorError('INTERNAL', 'internal error', { cause: err });
     const { status } = rpcStatus(e);
     const cause = e.cause instanceof Error ? e.cause.message : e.cause === undefined ? undefined : String(e.cause);
     logger.log(status >= 500 ? 'error' : 'warn', 'request failed', {
+      ...withRequestId(res),
       method: req.method,
       path: req.path,
       status,

@@ -1,10 +1,20 @@
 // Fulcio's REST surface: v2 JSON routes, the legacy v1 routes cosign v2 uses, and /healthz.
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { challengeClaimFor } from '../oidc/issuer-routing.js';
+import type { ReasonCode } from '../lib/errors.js';
 import { certToPem } from '../lib/pem.js';
+import { contextOf } from './request-context.js';
 import { parseV1Request, parseV2Request } from './request.js';
 import type { SigningService } from './signing-service.js';
+
+/** What the app needs of the metrics (server/metrics.ts): /metrics, request counting, refusals by reason. */
+export interface RouteMetrics {
+  render(): Promise<string> | string;
+  readonly contentType?: string;
+  readonly http?: RequestHandler;
+  refused?(reason: ReasonCode): void;
+}
 
 export interface RouteDeps {
   readonly signing: SigningService;
@@ -12,7 +22,9 @@ export interface RouteDeps {
   readonly caChain: readonly Buffer[] | (() => readonly (readonly Buffer[])[]);
   /** The identity config, or a getter read on every request (the server's config can be reloaded). */
   readonly identity: IdentityConfig | (() => IdentityConfig);
-  readonly metrics: { render(): string };
+  readonly metrics: RouteMetrics;
+  /** /healthz answers 200 while this is true, 503 (NOT_SERVING) once the server is draining (default: always 200). */
+  readonly serving?: () => boolean;
 }
 
 const trimmedPem = (der: Buffer) => certToPem(der).trim();
@@ -47,7 +59,7 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
   const from = (req: Request) => (req.ip === undefined ? {} : { clientAddress: req.ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') });
 
   r.post('/api/v2/signingCert', async (req, res) => {
-    const issued = await deps.signing.issue({ ...parseV2Request(req.body, auth(req)), ...from(req) });
+    const issued = await deps.signing.issue({ ...parseV2Request(req.body, auth(req)), ...from(req) }, contextOf(res));
     sendJson(res, 200, { signedCertificateEmbeddedSct: { chain: { certificates: issued.chain.map(trimmedPem) } } });
   });
   const chains = () => (typeof deps.caChain === 'function' ? deps.caChain() : [deps.caChain]);
@@ -58,20 +70,24 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
   r.get('/api/v2/configuration', (_req, res) => sendJson(res, 200, configuration(identity())));
 
   r.post('/api/v1/signingCert', async (req, res) => {
-    const issued = await deps.signing.issue({ ...parseV1Request(req.body, auth(req)), ...from(req) });
+    const issued = await deps.signing.issue({ ...parseV1Request(req.body, auth(req)), ...from(req) }, contextOf(res));
     res.status(201).type('application/pem-certificate-chain').send(issued.chain.map(trimmedPem).join('\n'));
   });
   r.get('/api/v1/rootCert', (_req, res) => {
     res.status(200).type('application/pem-certificate-chain').send((chains()[0] ?? []).map((c) => certToPem(c)).join('\n').trim());
   });
-  r.get('/metrics', (_req, res) => {
-    res.status(200).type('text/plain; version=0.0.4').send(deps.metrics.render());
+  r.get('/metrics', async (_req, res) => {
+    res.status(200).type(deps.metrics.contentType ?? 'text/plain; version=0.0.4').send(await deps.metrics.render());
   });
   r.get('/healthz', (_req, res) => {
-    res.status(200).type('application/json').send('{"status":"SERVING"}\n');
+    const serving = deps.serving?.() ?? true;
+    res.status(serving ? 200 : 503).type('application/json').send(serving ? '{"status":"SERVING"}\n' : '{"status":"NOT_SERVING"}\n');
   });
   return r;
 }
+
+/** The signing routes (POST): every request to them is a decision with an audit line. */
+export const SIGNING_PATHS = new Set(['/api/v2/signingCert', '/api/v1/signingCert']);
 
 /** Paths the router owns, for answering a wrong method with Fulcio's 501 rather than 404. */
 export const KNOWN_PATHS = new Set([

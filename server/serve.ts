@@ -13,6 +13,7 @@ import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
+import { createLogMetrics } from '../ct/metrics.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import type { TlsFiles } from '../lib/tls-files.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
@@ -33,9 +34,10 @@ import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey, type 
 import { openTimestampAuthority } from './open-tsa.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
+import { openAuditLog, type AuditLog } from './audit-log.js';
 import { createMetrics } from './metrics.js';
 import { openRateLimiter, type RateLimitOptions } from './open-rate-limiter.js';
-import { sctSource } from './sct-source.js';
+import { companionSctSource, sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
 import { warnPlainHttpIssuers } from './plain-http-issuers.js';
 import { reloadTls } from './tls-reload.js';
@@ -100,6 +102,8 @@ export interface ServeOptions {
   readonly rateLimit?: RateLimitOptions;
   /** --trust-proxy HOPS: how many reverse proxies' X-Forwarded-For entries to believe for the client address (default 0: the socket's). */
   readonly trustProxy?: number;
+  /** --audit-log: a file (appended, fsynced per batch) or `-` (stdout) for one JSON line per signing decision. */
+  readonly auditLog?: string;
 }
 
 export interface RunningFulgor {
@@ -128,6 +132,8 @@ export interface RunningFulgor {
    * issuances in flight could still reach it) and its store closed.
    */
   close(options?: { drainMs?: number }): Promise<void>;
+  /** Reopens the audit log file after the batch being written (SIGUSR1, for log rotation); nothing without one. */
+  reopenAuditLog(): void;
 }
 
 /** Why an external log needs its key, and where to get it (`fulgor serve` and `fulgor trust export`). */
@@ -158,7 +164,9 @@ export async function startCompanionLog(
   const store = await openStore({ storage, logger: o.logger, ...(o.ctRedisPrefix ? { redisPrefix: o.ctRedisPrefix } : {}) });
   let search: CompanionSearch | undefined;
   try {
-    const log = createLog({ signer, roots, store, clock, logger: o.logger });
+    const metrics = createLogMetrics(clock);
+    const log = createLog({ signer, roots, store, clock, logger: o.logger, observer: metrics.observer });
+    metrics.bind(() => log.status());
     await log.selfCheck();
     const index = o.searchIndex ?? defaultSearchIndex(storage);
     search = index === 'off' ? undefined : startCompanionSearch({ log, store, index, logger: o.logger });
@@ -166,6 +174,7 @@ export async function startCompanionLog(
       host: o.host,
       port: o.ctPort,
       logger: o.logger,
+      metrics,
       routers: search ? [search.router] : [],
       ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}),
       ...(o.ctTls ? { tls: o.ctTls } : {}),
@@ -324,10 +333,11 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   }
   // Relative JWKSPath files are found next to the config file.
   const baseDir = o.configPath ? dirname(resolve(o.configPath)) : undefined;
+  const metrics = createMetrics();
   const build = (cfg: IdentityConfig | undefined): IdentityState => {
     if (!o.dev && cfg) warnPlainHttpIssuers(cfg, o.logger);
     const identity = o.dev ? withDevIssuers(cfg, caUrl) : (cfg as IdentityConfig);
-    const verifier = createTokenVerifier(identity, { clock, ...(baseDir ? { baseDir } : {}) });
+    const verifier = createTokenVerifier(identity, { clock, observer: metrics, ...(baseDir ? { baseDir } : {}) });
     return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier, logger: o.logger, ...(o.rateLimit?.defaults ? { rateLimitDefaults: o.rateLimit.defaults } : {}) }) } : {}) };
   };
   let holder: ReturnType<typeof createIdentityHolder>;
@@ -344,14 +354,6 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     await closeAll(opened);
     throw e;
   }
-  // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
-  // The companion log over HTTPS is reached on loopback, where its certificate (for its public name) would not match:
-  // the client expects exactly the certificate the log serves now instead.
-  const ct = createCtClient({
-    url: ctUrl,
-    logPublicKeySpki: ctKeySpki,
-    ...(companion && o.ctTls ? { pinnedCertificate: companion.certificate } : {}),
-  });
   // The issuing CA's key is owned by the CA holder from here on: a reload swaps it and closes the old one.
   if (caOpened) opened.splice(opened.indexOf(caOpened), 1);
   const generation = (iss: IssuingCa, k: KeyMaterial, key: ClosableSigner | undefined): CaGeneration => ({
@@ -376,21 +378,43 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     o.logger.log('info', 'issuing CA reloaded', { dir: o.keysDir, caChain: next.caChain.length, retiredCas: next.retired.length });
     return true;
   };
-  const metrics = createMetrics();
-  const limiter = await openRateLimiter(o.rateLimit ?? {}, clock, o.logger).catch(async (e: unknown) => {
+  // Rate-limit refusals and shared-store failures are counted (the caller's own observer, if any, is told too).
+  const rateLimitObserver = o.rateLimit?.observer;
+  const rateLimitOptions: RateLimitOptions = {
+    ...o.rateLimit,
+    observer: {
+      limited: (scope) => (metrics.rateLimited(scope), rateLimitObserver?.limited?.(scope)),
+      storeFailed: (e) => (metrics.rateLimitStoreFailed(), rateLimitObserver?.storeFailed?.(e)),
+    },
+  };
+  const limiter = await openRateLimiter(rateLimitOptions, clock, o.logger).catch(async (e: unknown) => {
     await caListening.close();
     await companion?.close();
     await closeAll(opened);
     await cas.close();
     throw e;
   });
+  let audit: AuditLog | undefined;
+  try {
+    if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger, observer: metrics });
+  } catch (e) {
+    await caListening.close();
+    await companion?.close();
+    await closeAll(opened);
+    await cas.close();
+    await limiter.close();
+    throw new Error(`--audit-log ${o.auditLog}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
   const signing = createSigningService({
     metrics,
     rateLimits: { limiter, defaults: o.rateLimit?.defaults ?? {} },
     verifier: holder.verifier,
     ca: cas,
-    ct: sctSource(ct),
+    // The companion log in this process is handed the chain directly (and gives the entry's index; its key was checked
+    // against ctlog.pub.pem at start). An external log is reached over HTTP and its SCTs are verified with the key given.
+    ct: companion ? companionSctSource(companion.log, metrics) : sctSource(createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki }), metrics),
     logger: o.logger,
+    ...(audit ? { audit } : {}),
   });
   if (o.enableExplain) {
     const explain = express.Router();
@@ -402,11 +426,12 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     extraRouters.push(['/api/v2', explain]);
   }
   const identity = () => holder.current().identity;
+  const serving = () => !caListening.closing;
   caListening.server.on(
     'request',
-    createApp({ signing, metrics, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, trustProxy: o.trustProxy ?? 0 }),
+    createApp({ signing, metrics, serving, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, trustProxy: o.trustProxy ?? 0, ...(audit ? { audit } : {}) }),
   );
-  o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev });
+  o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev, ...(audit ? { auditLog: audit.target } : {}) });
   return {
     caUrl,
     ctUrl,
@@ -442,6 +467,11 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
       await closeAll(opened);
       await cas.close();
       await limiter.close();
+      // Every request has finished: its audit line is written (or was refused with its request).
+      await audit?.close();
+    },
+    reopenAuditLog() {
+      audit?.reopen();
     },
   };
 }

@@ -2,7 +2,10 @@
 // uses too) map the claims, evaluate the policy and build the certificate's identity, take a token from each rate-limit
 // bucket that applies (decision/rate-limits.ts; 429 RATE_LIMITED when one is empty), check the key and its proof,
 // issue a precertificate carrying exactly that identity, log it, and issue the final certificate with the SCT
-// embedded. No certificate leaves without an SCT.
+// embedded. No certificate leaves without an SCT, nor without its durable audit line (server/audit-log.ts): what the
+// request establishes is recorded in its context's facts as it goes, so that a refusal's audit line (written by the
+// app's error path, server/app.ts) says what was known when it stopped.
+import { decodeJwt } from 'jose';
 import type { CertificateAuthority } from '../ca/authority.js';
 import { type ClientKey, parseClientKey } from '../ca/client-key.js';
 import { checkCsr } from '../ca/csr.js';
@@ -16,11 +19,22 @@ import { rateLimitsFor } from '../decision/rate-limits.js';
 import type { RateLimitSettings } from '../config/rate-limit.js';
 import type { IssuerConfig } from '../oidc/identity-config.js';
 import type { BucketCheck, RateLimiter } from './rate-limiter.js';
+import { auditRecord, sha256Hex, type AuditFacts, type AuditSink } from './audit-log.js';
+import type { RequestContext } from './request-context.js';
 import type { SigningRequest } from './request.js';
 
-/** What the CA needs from a CT log: an SCT for a precertificate chain, already TLS-encoded as an SCT list. */
+/** A precertificate entered in a CT log: the TLS-encoded SCT list to embed, the SCT's timestamp and the entry's index. */
+export interface LoggedPrecertificate {
+  readonly sctList: Buffer;
+  /** Milliseconds since the epoch, as the SCT carries it. */
+  readonly sctTimestamp: number;
+  /** The entry's index in the log; null when the log does not say (an external log over HTTP). */
+  readonly logIndex: number | null;
+}
+
+/** What the CA needs from a CT log (server/sct-source.ts). */
 export interface SctSource {
-  sctListFor(chain: Buffer[]): Promise<Buffer>;
+  logPrecertificate(chain: Buffer[]): Promise<LoggedPrecertificate>;
 }
 
 export interface SigningServiceDeps {
@@ -32,6 +46,8 @@ export interface SigningServiceDeps {
   readonly metrics?: IssuanceMetrics;
   /** Rate limits: the buckets (memory or Redis) and the server-wide default rates. */
   readonly rateLimits?: { readonly limiter: RateLimiter; readonly defaults: RateLimitSettings };
+  /** Where each issuance's audit line goes; the certificate is returned only once its line is durable. */
+  readonly audit?: AuditSink;
 }
 
 /** Lends the CA current when a request starts, for the whole request. */
@@ -39,10 +55,12 @@ export interface CaUser {
   use<T>(fn: (ca: CertificateAuthority) => Promise<T>): Promise<T>;
 }
 
-/** Counters an operator can read (exposed later as Prometheus metrics). */
+/** Counters an operator can read (server/metrics.ts exposes them at /metrics). */
 export interface IssuanceMetrics {
   issued(issuer: string): void;
   policyDenied(issuer: string, rule: string): void;
+  /** A request refused by a rate limit, by its scope (the rate limiter calls it once per refusal). */
+  rateLimited(scope: string): void;
 }
 
 export interface IssuedCertificate {
@@ -51,7 +69,25 @@ export interface IssuedCertificate {
 }
 
 export interface SigningService {
-  issue(req: SigningRequest): Promise<IssuedCertificate>;
+  /** `context` (the request id, and the facts its audit line reports) is a fresh one when not given. */
+  issue(req: SigningRequest, context?: RequestContext): Promise<IssuedCertificate>;
+}
+
+/** The token's `iss`, unverified, for the audit line of a token refused before it was verified (never the token). */
+function claimedIssuer(token: string): string | undefined {
+  try {
+    const iss = decodeJwt(token).iss;
+    return typeof iss === 'string' ? iss.slice(0, 200) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The serial number's hex digits from its DER INTEGER (tag, one- or two-byte length as a 20-octet serial has). */
+function serialHex(integerTlv: Buffer): string {
+  const len = integerTlv[1] as number;
+  const start = len & 0x80 ? 2 + (len & 0x7f) : 2;
+  return integerTlv.subarray(start).toString('hex');
 }
 
 function clientKeyFor(req: SigningRequest, principal: Principal): ClientKey {
@@ -65,13 +101,13 @@ function clientKeyFor(req: SigningRequest, principal: Principal): ClientKey {
  * Throws the decision's first refusal met before the proof of possession: the claim mapping's, else the policy's
  * (403 POLICY_DENIED naming the rule, counted and logged with the identity, never the token).
  */
-function refuseIdentity(verified: VerifiedToken, decision: Decision, deps: SigningServiceDeps): void {
+function refuseIdentity(verified: VerifiedToken, decision: Decision, deps: SigningServiceDeps, requestId: string): void {
   const refusal = decision.refusals.find((r) => r.stage !== 'certificate');
   if (refusal === undefined) return;
   if (refusal.stage === 'policy' && isFulgorError(refusal.error) && refusal.error.code === 'POLICY_DENIED') {
     const rule = refusal.error.metadata['rule'] ?? 'unknown';
     deps.metrics?.policyDenied(verified.issuer.issuerUrl, rule);
-    deps.logger.log('warn', 'issuance refused by policy', { issuer: verified.issuer.issuerUrl, san: decision.principal?.san.value, rule });
+    deps.logger.log('warn', 'issuance refused by policy', { request_id: requestId, issuer: verified.issuer.issuerUrl, san: decision.principal?.san.value, rule });
   }
   throw refusal.error;
 }
@@ -105,15 +141,29 @@ async function enforceRateLimits(issuer: IssuerConfig, principal: Principal, req
 
 export function createSigningService(deps: SigningServiceDeps): SigningService {
   return {
-    async issue(req) {
-      const verified = await deps.verifier.verify(req.token);
+    async issue(req, context = { requestId: '', facts: {} }) {
+      const facts: AuditFacts = context.facts;
+      let verified: VerifiedToken;
+      try {
+        verified = await deps.verifier.verify(req.token);
+      } catch (e) {
+        const iss = claimedIssuer(req.token);
+        if (iss !== undefined) Object.assign(facts, { issuer: iss, issuerVerified: false });
+        throw e;
+      }
+      Object.assign(facts, { issuer: verified.issuer.issuerUrl, issuerVerified: true });
       const decision = decide(verified.issuer, verified.claims);
-      refuseIdentity(verified, decision, deps);
+      if (decision.principal) {
+        facts.san = decision.principal.san.value;
+        facts.claims = Object.fromEntries(Object.entries(decision.principal.extensions).filter(([, v]) => typeof v === 'string' && v !== ''));
+      }
+      refuseIdentity(verified, decision, deps, context.requestId);
       const { principal, certificate } = decision;
       if (principal === undefined || certificate === undefined) throw new FulgorError('INTERNAL', 'the decision has no identity'); // unreachable: mapping refused
       // Before the key's proof is checked and anything is signed: a refused request costs the CA no signature.
       await enforceRateLimits(verified.issuer, principal, req, deps);
       const key = clientKeyFor(req, principal);
+      Object.assign(facts, { publicKeyFingerprint: sha256Hex(key.spki), publicKeyAlgorithm: key.description });
       // A value the certificate cannot carry is met here, after the proof of possession, as the CA meets it.
       const late = decision.refusals.find((r) => r.stage === 'certificate');
       if (late !== undefined || certificate.der === undefined) throw late?.error ?? new FulgorError('INTERNAL', 'the certificate identity was not encoded');
@@ -121,19 +171,34 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
       const withCa = <T>(fn: (ca: CertificateAuthority) => Promise<T>): Promise<T> => ('use' in deps.ca ? deps.ca.use(fn) : fn(deps.ca));
       const chain = await withCa(async (ca) => {
         const pre = await ca.precertificateWith(identityDer, key);
-        let sctList: Buffer;
+        facts.serial = serialHex(pre.parts.serial);
+        let logged: LoggedPrecertificate;
         try {
-          sctList = await deps.ct.sctListFor([pre.der, ...ca.chain]);
+          logged = await deps.ct.logPrecertificate([pre.der, ...ca.chain]);
         } catch (e) {
           throw isFulgorError(e) ? e : new FulgorError('CT_LOG_UNAVAILABLE', 'the certificate transparency log could not be reached', { cause: e });
         }
-        return [await ca.finalize(pre, sctList), ...ca.chain];
+        Object.assign(facts, { ctIndex: logged.logIndex, sctTimestamp: logged.sctTimestamp });
+        return [await ca.finalize(pre, logged.sctList), ...ca.chain];
       });
+      facts.fingerprint = sha256Hex(chain[0] as Buffer);
+      if (deps.audit) {
+        try {
+          await deps.audit.write(auditRecord(context));
+        } catch (e) {
+          throw new FulgorError('INTERNAL', 'the audit log could not be written; no certificate was returned', { cause: e });
+        }
+      }
       deps.metrics?.issued(verified.issuer.issuerUrl);
       deps.logger.log('info', 'certificate issued', {
+        request_id: context.requestId,
         issuer: verified.issuer.issuerUrl,
         san: principal.san.value,
         key: key.description,
+        serial: facts.serial,
+        fingerprint: facts.fingerprint,
+        ct_index: facts.ctIndex,
+        sct_timestamp: facts.sctTimestamp,
       });
       return { chain };
     },

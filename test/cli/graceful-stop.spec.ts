@@ -3,15 +3,18 @@
 // the certificates that were returned.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import express from 'express';
 import { openFileStore } from '../../ct/file-store.js';
 import { parseMerkleTreeLeaf } from '../../ct/structures.js';
 import { children, parse } from '../../lib/der.js';
+import { issuerRouter, mintToken } from '../../oidc/dev-issuer.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 import type { CaBody } from '../helpers/response-body.js';
 import { BIN, exited, startServe } from '../helpers/serve-process.js';
@@ -114,16 +117,30 @@ describe('cli: graceful stop (SIGTERM)', function () {
 
   it('with --drain-timeout 0, requests still running when SIGTERM arrives get 503 SHUTTING_DOWN, none are dropped', async () => {
     const keysDir = join(dir, 'keys');
-    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', 'memory', '--drain-timeout', '0']);
+    // The requests are held in the server for certain: their tokens come from an issuer whose discovery does not
+    // answer until the test is over (the issuance itself is too quick to be caught in flight by timing).
+    const gated = express();
+    const gatedServer = gated.listen(0, '127.0.0.1');
+    await new Promise<void>((r) => gatedServer.once('listening', () => r()));
+    const issuerUrl = `http://127.0.0.1:${(gatedServer.address() as AddressInfo).port}/gated`;
+    const issuerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    let discoveryAsked!: () => void;
+    const asked = new Promise<void>((r) => (discoveryAsked = r));
+    gated.use('/gated/.well-known/openid-configuration', () => discoveryAsked()); // never answered
+    gated.use('/gated', issuerRouter(issuerUrl, () => [issuerKey]));
+    const config = join(dir, 'gated.json');
+    writeFileSync(config, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', 'memory', '--drain-timeout', '0', '--config-path', config]);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT });
     let answers: Answer[];
     try {
       const token = (await run(process.execPath, [BIN, 'dev-token', '--type', 'github', '--keys-dir', keysDir, '--ca-url', caUrl])).stdout.trim();
       assert.equal((await post(`${caUrl}/api/v2/signingCert`, JSON.stringify(v2Request(token, clientKey(), SUB)), agent)).status, 200);
       await Promise.all(Array.from({ length: CONCURRENT }, () => get(`${caUrl}/healthz`, agent)));
-      const bodies = Array.from({ length: CONCURRENT }, () => JSON.stringify(v2Request(token, clientKey(), SUB)));
+      const gatedToken = await mintToken({ issuer: issuerUrl, privateKey: issuerKey, type: 'github' });
+      const bodies = Array.from({ length: CONCURRENT }, () => JSON.stringify(v2Request(gatedToken, clientKey(), SUB)));
       const inFlight = bodies.map((b) => post(`${caUrl}/api/v2/signingCert`, b, agent));
-      await Promise.race(inFlight);
+      await asked;
       const stopped = exited(child);
       child.kill('SIGTERM');
       answers = await Promise.all(inFlight);
@@ -131,6 +148,8 @@ describe('cli: graceful stop (SIGTERM)', function () {
     } finally {
       agent.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      gatedServer.closeAllConnections();
+      gatedServer.close();
     }
     const refused = answers.filter((a) => a.status !== 200);
     assert.ok(refused.length > 0, 'some were still running at the deadline');

@@ -85,7 +85,7 @@ describe('cli: TLS on the CA and CT log ports', function () {
       assert.match(output(), /an OIDC issuer is configured with http:\/\/.*"issuer":"http:\/\/idp\.corp\.example\/plain"/);
       assert.doesNotMatch(output(), /configured with http:\/\/.*"issuer":"http:\/\/127\.0\.0\.1/);
 
-      // A whole issuance: the CA submits to its companion log over HTTPS (its own certificate, pinned).
+      // A whole issuance over HTTPS (the CA hands the precertificate to its companion log in-process, not over the log's port).
       const issue = async () => {
         const res = await fetch(`${caUrl}/api/v2/signingCert`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(v2Request(await issuer.mint('github'), clientKey(), SUB)) });
         return res.status;

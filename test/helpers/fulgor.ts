@@ -19,7 +19,7 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: CaBody; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; ctRedisPrefix?: string; searchIndex?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string; rateLimit?: RateLimitOptions; trustProxy?: number; enableExplain?: boolean } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; ctRedisPrefix?: string; searchIndex?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string; rateLimit?: RateLimitOptions; trustProxy?: number; enableExplain?: boolean; /** --audit-log */ auditLog?: string } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
@@ -46,6 +46,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
     ...(opts.enableExplain ? { enableExplain: true } : {}),
+    ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog } : {}),
   });
   return {
     ...running,

@@ -215,6 +215,17 @@ describe('oidc/token-verifier: MetaIssuers are bounded', () => {
   const token = (id: string) => mintToken({ issuer: tenant(id), privateKey: key, now: new Date(now) });
   const discoveries = () => server.count('/openid-configuration');
 
+  it('tells its fetch observer of each discovery and JWKS fetch, under the MetaIssuers pattern, never each URL', async () => {
+    const seen: string[] = [];
+    const observer = { fetched: (issuer: string, kind: string, outcome: string) => void seen.push(`${issuer} ${kind} ${outcome}`) };
+    const verifier = createTokenVerifier(metaConfig(), { clock, observer });
+    await verifier.verify(await token('one'));
+    await verifier.verify(await token('one'));
+    await assert.rejects(verifier.verify(await token('gone1')), { code: 'ISSUER_UNAVAILABLE' });
+    const pattern = `${server.url}/tenant/*`;
+    assert.deepEqual(seen, [`${pattern} jwks ok`, `${pattern} discovery ok`, `${pattern} discovery error`]);
+  });
+
   it('limits new discoveries per pattern and keeps at most maxMetaProviders issuers', async () => {
     const verifier = createTokenVerifier(metaConfig(), {
       clock,

@@ -39,6 +39,7 @@ describe('server/routes and server/app: Fulcio’s REST surface', () => {
   let chain: Buffer[];
   const seen: SigningRequest[] = [];
   let failWith: FulgorError | undefined;
+  let serving = true;
   const metrics = createMetrics();
 
   before(async () => {
@@ -54,13 +55,14 @@ describe('server/routes and server/app: Fulcio’s REST surface', () => {
     };
     const identity = parseIdentityConfig(JSON.stringify({ OIDCIssuers: { [ISSUER]: { IssuerURL: ISSUER, ClientID: 'sigstore', Type: 'github-workflow' } } }));
     const extra = express.Router().get('/hello', (_req, res) => void res.send('extra'));
-    const app = createApp({ signing, caChain: chain, identity: () => identity, metrics, logger: memoryLogger(), extraRouters: [['/extra', extra]] });
+    const app = createApp({ signing, caChain: chain, identity: () => identity, metrics, serving: () => serving, logger: memoryLogger(), extraRouters: [['/extra', extra]] });
     server = await listenHttp('127.0.0.1', 0, app);
   });
   after(() => server.close());
   beforeEach(() => {
     seen.splice(0);
     failWith = undefined;
+    serving = true;
   });
 
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -73,6 +75,17 @@ describe('server/routes and server/app: Fulcio’s REST surface', () => {
   };
   const v2Body = { credentials: { oidcIdentityToken: 'tok' }, publicKeyRequest: { publicKey: { content: PEM }, proofOfPossession: 'AQID' } };
   const v1Body = { publicKey: { content: Buffer.from(PEM).toString('base64') }, signedEmailAddress: 'AQID' };
+
+  it('answers /healthz 503 NOT_SERVING once the server is draining, and gives every answer an X-Request-Id', async () => {
+    const up = await call('GET', '/healthz');
+    assert.deepEqual([up.status, JSON.parse(up.text)], [200, { status: 'SERVING' }]);
+    serving = false;
+    const down = await call('GET', '/healthz');
+    assert.deepEqual([down.status, JSON.parse(down.text)], [503, { status: 'NOT_SERVING' }]);
+    const ids = await Promise.all(['/healthz', '/nowhere', '/api/v2/trustBundle'].map(async (p) => (await call('GET', p)).headers.get('x-request-id')));
+    for (const id of ids) assert.match(id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.equal(new Set(ids).size, 3);
+  });
 
   it('the table of routes is exactly the paths the app answers 501 for', () => {
     assert.deepEqual([...KNOWN_PATHS].sort(), ROUTES.map(([, path]) => path).sort());
