@@ -102,9 +102,6 @@ export function openSearchIndex(location: string): SearchIndex {
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    // 64 MiB of page cache (SQLite's default is 2 MiB): the term and time indexes of a million entries stay mostly
-    // in memory while the index is built, which keeps inserts from turning into random reads.
-    db.pragma('cache_size = -65536');
     const version = (db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined) ?? undefined;
     if (version !== undefined && version !== SCHEMA_VERSION) {
       // An index written by another version is rebuilt from the log (it is only ever a cache of the log).
