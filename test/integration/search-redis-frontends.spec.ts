@@ -1,10 +1,11 @@
 // Two CT log frontends on one Redis, each with its own search index fed from the shared store: concurrent
 // submissions (some sent to both) land once in the log, and each frontend's GET /api/v1/search pages through every
 // entry exactly once, whichever frontend sequenced it, with proofs that verify. A third index opened on a file,
-// restarted mid-way (closed and reopened), catches up without duplicating or missing anything. Skipped without Redis.
+// restarted mid-way (closed and reopened), catches up without duplicating or missing anything, and `fulgor search
+// --ct-storage redis://...` reads the same log from Redis. Skipped without Redis.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCtClient, createLog, hashLeaf, verifyInclusion, verifySth, type CtClient, type CtLog, type LogStore } from '../../ct/index.js';
@@ -13,6 +14,7 @@ import { dropRedisLog, openRedisStore, probeRedis } from '../../ct/redis-store.j
 import { sequence } from '../../lib/der.js';
 import { silentLogger } from '../../lib/log.js';
 import { createIndexer, openSearchIndex, parseSearchQuery, startCompanionSearch, storeSource, type CompanionSearch } from '../../search/index.js';
+import { fulgor } from '../helpers/cli-process.js';
 import { CODE_SIGNING, ekuExtension, extension, logSigner, makePki, POISON } from '../unit/ct/helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -121,5 +123,15 @@ describe('search: two log frontends on one Redis, each indexing the shared store
       assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: DISTINCT }, (_, i) => i), 'no entry missed');
       assert.equal(sans.size, DISTINCT);
     }
+
+    // `fulgor search --ct-storage redis://...` (a real process) reads the same shared log from Redis and proves every
+    // result against the latest stored tree head with the log key.
+    const pub = join(dir, 'log.pub.pem');
+    writeFileSync(pub, createPublicKey({ key: signer.spki, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }) as string);
+    const cli = await fulgor('search', '--ct-storage', REDIS_URL, '--ct-redis-prefix', prefix, '--log-public-key', pub, '--san', 'https://search.test/r/**', '--limit', '1000', '--json');
+    assert.equal(cli.code, 0, cli.stderr);
+    const printed = JSON.parse(cli.stdout) as { index: number; verified: boolean; problem?: string }[];
+    assert.deepEqual(printed.map((r) => r.index).sort((x, y) => x - y), Array.from({ length: DISTINCT }, (_, i) => i));
+    for (const r of printed) assert.equal(r.verified, true, r.problem);
   });
 });
