@@ -7,11 +7,10 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createCtClient } from '../ct/client.js';
-import { inclusionProof } from '../ct/merkle.js';
+import { hashLeaf, inclusionProof } from '../ct/merkle.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
 import type { LogStore } from '../ct/store.js';
 import { logIdFor } from '../ct/structures.js';
-import { hashLeaf } from '../ct/merkle.js';
 import { silentLogger } from '../lib/log.js';
 import {
   clientSource,
@@ -21,13 +20,14 @@ import {
   search,
   SearchQueryError,
   storeSource,
+  fetchSearchPage,
+  verifyResults,
   type EntrySource,
   type ProofSource,
   type SearchAnswer,
   type SearchParams,
+  type VerifiedResult,
 } from '../search/index.js';
-import { fetchSearchPage } from '../search/api-client.js';
-import { verifyResults, type VerifiedResult } from '../search/verify.js';
 import { flag, listFlag, type Flags } from './flags.js';
 
 const MAX_PAGE = 1000;

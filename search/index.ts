@@ -14,3 +14,6 @@ export type { SearchAnswer, SearchResult, ProofSource, SthJson } from './service
 export { createSearchRouter } from './http.js';
 export { startCompanionSearch, defaultSearchIndex, DEFAULT_POLL_MS } from './companion.js';
 export type { CompanionSearch, SearchIndexSpec } from './companion.js';
+export { fetchSearchPage, searchQueryString } from './api-client.js';
+export { verifyResults, treeHeadOf } from './verify.js';
+export type { VerifiedResult } from './verify.js';

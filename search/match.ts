@@ -40,7 +40,7 @@ export function prefixUpperBound(prefix: string): string | undefined {
   return undefined;
 }
 
-/** An SQL condition on `column` and its parameters. `matcher` names the registered SQL function for patterns. */
+/** An SQL condition on `column` and its parameters; `register` hands a pattern to the `fulgor_match` SQL function. */
 export function matchSql(column: string, m: ValueMatch, register: (p: PolicyPattern) => string): { sql: string; params: unknown[] } {
   if (m.kind === 'exact') return { sql: `${column} = ?`, params: [m.value] };
   const parts: string[] = [];
