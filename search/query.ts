@@ -18,10 +18,14 @@ export interface ExtensionCondition {
   readonly match: ValueMatch;
 }
 
-/** A position in the result order (entry timestamp, then log index): results strictly after it. */
+/**
+ * A position in the result order (entry timestamp, then log index): results strictly after it, among the entries of
+ * the tree the first page was read from (`treeSize`), so that every page of one search reads the same entries.
+ */
 export interface Cursor {
   readonly timestamp: number;
   readonly index: number;
+  readonly treeSize?: number;
 }
 
 export interface SearchQuery {
@@ -99,15 +103,15 @@ const hexValue = (s: string): string => s.replace(/:/g, '').toLowerCase();
 export const serialHex = (hex: string): string => hex.toLowerCase().replace(/^(?:00)+(?=[0-9a-f]{2})/, '');
 
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.timestamp, c.index])).toString('base64url');
+  return Buffer.from(JSON.stringify([c.timestamp, c.index, ...(c.treeSize === undefined ? [] : [c.treeSize])])).toString('base64url');
 }
 
 export function decodeCursor(text: string): Cursor {
   try {
     if (!/^[A-Za-z0-9_-]{1,200}$/.test(text)) throw new Error('not base64url');
     const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && v.every((n) => Number.isSafeInteger(n) && n >= 0))
-      return { timestamp: v[0] as number, index: v[1] as number };
+    if (Array.isArray(v) && (v.length === 2 || v.length === 3) && v.every((n) => Number.isSafeInteger(n) && n >= 0))
+      return { timestamp: v[0] as number, index: v[1] as number, ...(v.length === 3 ? { treeSize: v[2] as number } : {}) };
   } catch {
     // reported below
   }

@@ -58,10 +58,13 @@ function result(row: IndexRow, sth: TreeHead, auditPath: Buffer[]): SearchResult
 export async function search(indexer: Indexer, proofs: ProofSource, q: SearchQuery): Promise<SearchAnswer> {
   const sth = await proofs.getSth();
   await indexer.catchUp(sth.treeSize);
-  const rows = sth.treeSize === 0 ? [] : indexer.index.query(q, sth.treeSize);
+  // Later pages read the entries the first page saw (a cursor carries its tree size): an entry logged meanwhile,
+  // whatever its timestamp, is found by a new search, never skipped or shown twice by this one.
+  const snapshot = Math.min(q.cursor?.treeSize ?? sth.treeSize, sth.treeSize);
+  const rows = snapshot === 0 ? [] : indexer.index.query(q, snapshot);
   const page = rows.slice(0, q.limit);
   const results = await Promise.all(page.map(async (row) => result(row, sth, await proofs.inclusionProof(row.index, sth.treeSize))));
   const last = page[page.length - 1];
-  const next = rows.length > q.limit && last ? encodeCursor({ timestamp: last.timestamp, index: last.index }) : null;
+  const next = rows.length > q.limit && last ? encodeCursor({ timestamp: last.timestamp, index: last.index, treeSize: snapshot }) : null;
   return { results, sth: sthJson(sth), next };
 }
