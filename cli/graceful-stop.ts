@@ -2,7 +2,11 @@
 // drain timeout (--drain-timeout), and closes storage; then the process exits 0. A second signal stops at once.
 import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
 import type { Logger } from '../lib/log.js';
-import { secondsFlag, type Flags } from './flags.js';
+import { secondsFlag, str, type Flags } from './flags.js';
+
+export const DRAIN_FLAGS = {
+  'drain-timeout': str('SECONDS', 'on SIGTERM/SIGINT, how long in-flight requests may finish before they are answered 503', String(DEFAULT_DRAIN_MS / 1000)),
+};
 
 /** `--drain-timeout SECONDS` in milliseconds (default 30 s). */
 export const drainTimeoutFlag = (flags: Flags): number => secondsFlag(flags, 'drain-timeout') ?? DEFAULT_DRAIN_MS;

@@ -57,6 +57,8 @@ export interface ServeOptions {
   readonly ctLogUrl?: string;
   /** The external log's public key (DER SPKI), required with ctLogUrl: its SCTs are verified before they are embedded. */
   readonly ctLogPublicKey?: Buffer;
+  /** --ct-log-origin: the Host header sent to the external log when it differs from the URL's (Fulcio's flag). */
+  readonly ctLogOrigin?: string;
   /** Companion log storage: `memory`, `file:DIR` (default `file:ct-data`) or `redis://...`. */
   readonly ctStorage?: string;
   readonly ctRedisPrefix?: string;
@@ -72,6 +74,8 @@ export interface ServeOptions {
   readonly clock?: Clock;
   /** The issuing CA's signer (default: the keys dir's CA key, or caKey); its public key must match the CA certificate. */
   readonly caSigner?: Signer;
+  /** --ca-cert: the CA chain (issuing CA first, root last) in place of the keys dir's intermediate-ca.pem and root-ca.pem. */
+  readonly caCert?: string;
   /** --ca-key / --ct-log-key: key URIs (path, file:PATH, pkcs11:...) in place of the keys dir's own. */
   readonly caKey?: string;
   readonly ctLogKey?: string;
@@ -170,6 +174,7 @@ function readKeys(o: ServeOptions): KeyMaterial {
   let keys: KeyMaterial;
   try {
     keys = loadKeys(o.keysDir, {
+      ...(o.caCert ? { caCert: o.caCert } : {}),
       ...(o.caKey ? { caKey: o.caKey } : {}),
       ...(o.ctLogKey ? { ctKey: o.ctLogKey } : {}),
       ...(o.tsaKey ? { tsaKey: o.tsaKey } : {}),
@@ -312,7 +317,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     throw e;
   }
   // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
-  const ct = createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki });
+  const ct = createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki, ...(o.ctLogUrl && o.ctLogOrigin ? { host: o.ctLogOrigin } : {}) });
   // The issuing CA's key is owned by the CA holder from here on: a reload swaps it and closes the old one.
   if (caOpened) opened.splice(opened.indexOf(caOpened), 1);
   const generation = (iss: IssuingCa, k: KeyMaterial, key: ClosableSigner | undefined): CaGeneration => ({
