@@ -53,3 +53,14 @@ export function flagsMarkdown(commands: readonly Command[]): string {
     })
     .join('\n');
 }
+
+export const FLAG_TABLES_BEGIN = '<!-- flags:begin (generated from the commands\' flag specs by scripts/readme-flags.mjs) -->';
+export const FLAG_TABLES_END = '<!-- flags:end -->';
+
+/** README's text with the flag tables between the markers replaced by `tables`; throws when the markers are missing. */
+export function replaceFlagTables(readme: string, tables: string): string {
+  const begin = readme.indexOf(FLAG_TABLES_BEGIN);
+  const end = readme.indexOf(FLAG_TABLES_END);
+  if (begin < 0 || end < begin) throw new Error(`README.md has no ${FLAG_TABLES_BEGIN} ... ${FLAG_TABLES_END} block`);
+  return `${readme.slice(0, begin + FLAG_TABLES_BEGIN.length)}\n\n${tables}\n${readme.slice(end)}`;
+}
