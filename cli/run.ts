@@ -4,13 +4,31 @@
 // Usage errors exit 2 with a message naming the flag (and the closest known one).
 import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
-import { parseCommandLine, suggest, UsageError, wantsHelp, withDefaults } from './flags.js';
+import { PASSPHRASE_ENV, PKCS11_MODULE_ENV, PKCS11_PIN_ENV } from '../signer/index.js';
+import { envName, parseCommandLine, suggest, UsageError, wantsHelp, withDefaults } from './flags.js';
 import { commandHelp, overview } from './usage.js';
 
 /** The version in package.json (dist/cli/run.js and cli/run.ts both sit two levels under the package root). */
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
   return String(pkg.version);
+}
+
+/** FULGOR_* variables that are not flags: secrets, which never go on the command line. */
+export const NON_FLAG_VARIABLES: readonly string[] = [PASSPHRASE_ENV, PKCS11_PIN_ENV, PKCS11_MODULE_ENV];
+
+/**
+ * FULGOR_* variables no command reads (a misspelt FULGOR_PROT would otherwise be ignored in silence): warnings, not
+ * errors, since one environment serves every command.
+ */
+export function unknownVariables(env: NodeJS.ProcessEnv, commands: readonly Command[]): string[] {
+  const known = [...new Set([...NON_FLAG_VARIABLES, ...commands.flatMap((c) => Object.keys(c.flags).map(envName))])];
+  return Object.keys(env)
+    .filter((k) => k.startsWith('FULGOR_') && !known.includes(k))
+    .map((k) => {
+      const near = suggest(k, known);
+      return `${k} is not a variable fulgor reads${near ? ` (did you mean ${near}?)` : ''}; ignored`;
+    });
 }
 
 export interface CliIo {
@@ -39,6 +57,7 @@ export async function runCli(argv: readonly string[], commands: readonly Command
     io.stdout(commandHelp(cmd));
     return 0;
   }
+  for (const w of unknownVariables(io.env, commands)) io.stderr(`fulgor: warning: ${w}\n`);
   try {
     const given = parseCommandLine(cmd.flags, rest, io.env);
     const layered = cmd.layer ? { ...(await cmd.layer(given, io.env)), ...given } : given;

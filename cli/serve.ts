@@ -9,7 +9,7 @@ import { serve } from '../server/serve.js';
 import { devIssuerUrl } from '../server/serve.js';
 import type { Command } from './command.js';
 import { CT_LOG_FLAGS, CT_LOG_URL_FLAGS, ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
-import { bool, flag, numberFlag, str, type Flags } from './flags.js';
+import { bool, flag, numberFlag, str, UsageError, type Flags } from './flags.js';
 import { DRAIN_FLAGS, drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 import { KEY_OPENING_FLAGS, keyOpeningFlags } from './key-flags.js';
 import { serverConfigLayer } from './server-config.js';
@@ -23,8 +23,8 @@ export const SERVE_FLAGS = {
   port: str('PORT', "the CA's port", '8080', ['http-port']),
   'ct-port': str('PORT', "the companion CT log's port", '6962'),
   'keys-dir': str('DIR', 'the CA chain, CT log key and TSA keys', 'keys-dev'),
-  'ca-cert': str('PEM-FILE', "the issuing CA's chain, issuing CA first and root last, instead of the keys dir's (Fulcio's fileca-cert)"),
-  'ca-key': str('URI', "the issuing CA's key (path, file:PATH or pkcs11:...) instead of the keys dir's"),
+  'ca-cert': str('PEM-FILE', "the issuing CA's chain, issuing CA first and root last, instead of the keys dir's", undefined, ['fileca-cert']),
+  'ca-key': str('URI', "the issuing CA's key (path, file:PATH or pkcs11:...) instead of the keys dir's", undefined, ['fileca-key']),
   'ct-log-key': str('URI', "the companion CT log's key instead of the keys dir's"),
   'tsa-key': str('URI', "the timestamp authority's key instead of the keys dir's"),
   'allow-dev-keys': bool('serve development keys (fulgor keys init) without --dev'),
@@ -67,6 +67,8 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
   if (dev) process.stderr.write(DEV_BANNER);
   const ctLogPublicKey = ctLogPublicKeyFlag(flags);
+  if (flag(flags, 'ct-log-origin') && !flag(flags, 'ct-log-url'))
+    throw new UsageError('--ct-log-origin is the Host header sent to an external log: give its --ct-log-url too (the companion log needs none)');
   const drainTimeoutMs = drainTimeoutFlag(flags);
   const keyOpening = keyOpeningFlags(flags);
   const running = await serve({

@@ -266,6 +266,7 @@ describe('cli: strict flags, --help, --version and FULGOR_* variables (real proc
       [['serve', '--port', '1', '--port', '2'], /--port was given more than once/],
       [['serve', '--http-port', '1', '--port', '2'], /--http-port and --port are the same flag/],
       [['config', 'check', '--config-path'], /fulgor config check: --config-path needs a value/],
+      [['serve', '--dev', '--ct-log-origin', 'ct.example'], /fulgor serve: --ct-log-origin is the Host header sent to an external log: give its --ct-log-url too/],
     ];
     for (const [args, message] of cases) {
       const cwd = emptyDir(args.join(' '));
@@ -280,8 +281,10 @@ describe('cli: strict flags, --help, --version and FULGOR_* variables (real proc
     const keysDir = join(dir, 'env-keys');
     // dev-token: FULGOR_TYPE and FULGOR_KEYS_DIR, repeatable FULGOR_CLAIM one per line; --type overrides.
     const env = cleanEnv({ FULGOR_TYPE: 'email', FULGOR_KEYS_DIR: keysDir, FULGOR_CLAIM: 'team=red\nsite=b' });
-    const fromEnv = await fulgorWith({ env }, 'dev-token');
+    const fromEnv = await fulgorWith({ env: { ...env, FULGOR_PROT: '9000' } }, 'dev-token');
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    // A variable no command reads is named, with the closest one, but does not stop the command.
+    assert.match(fromEnv.stderr, /warning: FULGOR_PROT is not a variable fulgor reads \(did you mean FULGOR_PORT\?\); ignored/);
     const claims = decodeJwt(fromEnv.stdout.trim());
     assert.equal(claims['email'], 'dev@example.com');
     assert.deepEqual([claims['team'], claims['site']], ['red', 'b']);
