@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,7 +10,7 @@ import { SigningConfig } from '@sigstore/protobuf-specs';
 import { parsePemBlocks } from '../../lib/pem.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 import type { CaBody } from '../helpers/response-body.js';
-import { BIN, exited, startServe, stopProcess, until } from '../helpers/serve-process.js';
+import { BIN, freePort, startServe, startServeWith, stopProcess } from '../helpers/serve-process.js';
 import { cleanEnv, fulgorWith } from '../helpers/cli-process.js';
 import { COMMANDS } from '../../cli/index.js';
 
@@ -142,25 +141,7 @@ describe('cli: fulgor serve --dev, dev-token, trust export', function () {
   });
 });
 
-/** A TCP port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
-/** Spawns `fulgor serve ...args` with `env`; resolves with the CA URL once it listens (rejects with its output if it exits). */
-async function serveWith(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const early = exited(child).then(({ code }) => Promise.reject(new Error(`serve exited with ${code}: ${out}`)));
-  const caUrl = await Promise.race([until('serve to listen', () => /Fulgor CA listening on (\S+)/.exec(out)?.[1], 20_000), early]);
-  return { child, caUrl, output: () => out };
-}
 
 describe('cli: strict flags, --help, --version and FULGOR_* variables (real processes)', function () {
   this.timeout(60_000);
@@ -296,14 +277,14 @@ describe('cli: strict flags, --help, --version and FULGOR_* variables (real proc
     // serve: FULGOR_PORT is where it listens, unless --port says otherwise.
     const port = await freePort();
     const serveEnv = cleanEnv({ FULGOR_DEV: 'true', FULGOR_PORT: String(port), FULGOR_CT_PORT: '0', FULGOR_KEYS_DIR: keysDir, FULGOR_CT_STORAGE: 'memory' });
-    const a = await serveWith([], serveEnv);
+    const a = await startServeWith([], serveEnv);
     try {
       assert.equal(a.caUrl, `http://127.0.0.1:${port}`);
       assert.match(a.output(), /DEVELOPMENT MODE/);
     } finally {
       await stopProcess(a.child);
     }
-    const b = await serveWith(['--port', '0'], serveEnv);
+    const b = await startServeWith(['--port', '0'], serveEnv);
     try {
       assert.notEqual(b.caUrl, `http://127.0.0.1:${port}`);
     } finally {

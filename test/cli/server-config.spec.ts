@@ -3,34 +3,16 @@
 // (command line > environment > file > default), harmless keys warned about, and keys that would change what is
 // issued or trusted (or are unknown) refused with exit 2.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePemBlocks } from '../../lib/pem.js';
 import { cleanEnv, fulgorWith } from '../helpers/cli-process.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
-import { BIN, exited, stopProcess, until } from '../helpers/serve-process.js';
+import { freePort, startServeWith, stopProcess } from '../helpers/serve-process.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
-async function serveWith(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const early = exited(child).then(({ code }) => Promise.reject(new Error(`serve exited with ${code}: ${out}`)));
-  const caUrl = await Promise.race([until('serve to listen', () => /Fulgor CA listening on (\S+)/.exec(out)?.[1], 20_000), early]);
-  return { child, caUrl, output: () => out };
-}
 
 const ISSUERS = 'oidc-issuers:\n  https://issuer.example.com:\n    issuer-url: https://issuer.example.com\n    client-id: sigstore\n    type: email\n';
 
@@ -68,7 +50,7 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
         'ct-storage: memory',
       ].join('\n') + '\n',
     );
-    const a = await serveWith(['--server-config', file]);
+    const a = await startServeWith(['--server-config', file], cleanEnv());
     try {
       assert.equal(a.caUrl, `http://127.0.0.1:${port}`);
       const config = (await (await fetch(`${a.caUrl}/api/v2/configuration`)).json()) as { issuers: { issuerUrl: string }[] };
@@ -82,13 +64,13 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
     // FULGOR_SERVER_CONFIG names the file; FULGOR_PORT wins over the file's port; --port wins over both.
     const envPort = await freePort();
     const env = cleanEnv({ FULGOR_SERVER_CONFIG: file, FULGOR_PORT: String(envPort) });
-    const b = await serveWith([], env);
+    const b = await startServeWith([], env);
     try {
       assert.equal(b.caUrl, `http://127.0.0.1:${envPort}`);
     } finally {
       await stopProcess(b.child);
     }
-    const c = await serveWith(['--port', '0'], env);
+    const c = await startServeWith(['--port', '0'], env);
     try {
       assert.notEqual(c.caUrl, `http://127.0.0.1:${envPort}`);
       assert.notEqual(c.caUrl, `http://127.0.0.1:${port}`);
@@ -163,7 +145,7 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
         'ct-storage: memory',
       ].join('\n') + '\n',
     );
-    const s = await serveWith(['--server-config', file]);
+    const s = await startServeWith(['--server-config', file], cleanEnv());
     try {
       const bundle = (await (await fetch(`${s.caUrl}/api/v2/trustBundle`)).json()) as { chains: { certificates: string[] }[] };
       const expected = parsePemBlocks(readFileSync(join(secret, 'cert.pem'), 'utf8')).map((b) => b.der.toString('base64'));
@@ -177,7 +159,7 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
   });
 
   it('ct-log-origin (Fulcio v1.8): the external log is sent that Host header, the SCT still verifies', async () => {
-    const log = await serveWith(['--dev', '--keys-dir', keysDir, '--port', '0', '--ct-port', '0', '--ct-storage', 'memory']);
+    const log = await startServeWith(['--dev', '--keys-dir', keysDir, '--port', '0', '--ct-port', '0', '--ct-storage', 'memory'], cleanEnv());
     const logUrl = /\(CT log (\S+)\)/.exec(log.output())![1]!;
     const hosts: string[] = [];
     // A front that records the Host header and passes the request on to the real log.
@@ -195,9 +177,9 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
     const frontUrl = `http://127.0.0.1:${(front.address() as { port: number }).port}`;
     const file = join(dir, 'origin.yaml');
     writeFileSync(file, `ct-log-url: ${frontUrl}\nct-log-public-key-path: ${join(keysDir, 'ctlog.pub.pem')}\nct-log-origin: ct.example.test\n`);
-    let ca: Awaited<ReturnType<typeof serveWith>> | undefined;
+    let ca: Awaited<ReturnType<typeof startServeWith>> | undefined;
     try {
-      ca = await serveWith(['--dev', '--keys-dir', keysDir, '--port', '0', '--server-config', file]);
+      ca = await startServeWith(['--dev', '--keys-dir', keysDir, '--port', '0', '--server-config', file], cleanEnv());
       const token = await fulgorWith({}, 'dev-token', '--keys-dir', keysDir, '--ca-url', ca.caUrl);
       const res = await fetch(`${ca.caUrl}/api/v2/signingCert`, { method: 'POST', body: JSON.stringify(v2Request(token.stdout.trim(), clientKey(), 'repo:acme/app:ref:refs/heads/main')) });
       assert.equal(res.status, 200, await res.clone().text());
