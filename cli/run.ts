@@ -18,17 +18,21 @@ export function packageVersion(): string {
 export const NON_FLAG_VARIABLES: readonly string[] = [PASSPHRASE_ENV, PKCS11_PIN_ENV, PKCS11_MODULE_ENV];
 
 /**
- * FULGOR_* variables no command reads (a misspelt FULGOR_PROT would otherwise be ignored in silence): warnings, not
- * errors, since one environment serves every command.
+ * FULGOR_* variables no command reads (a misspelt FULGOR_PROT would otherwise be ignored in silence) and Fulcio's
+ * FULCIO_SERVE_* ones: warnings, not errors, since one environment serves every command.
  */
 export function unknownVariables(env: NodeJS.ProcessEnv, commands: readonly Command[]): string[] {
   const known = [...new Set([...NON_FLAG_VARIABLES, ...commands.flatMap((c) => Object.keys(c.flags).map(envName))])];
-  return Object.keys(env)
+  const fulcio = Object.keys(env)
+    .filter((k) => k.startsWith('FULCIO_SERVE_'))
+    .map((k) => `${k} is Fulcio's: Fulgor reads FULGOR_* variables (and serve --server-config); ignored`);
+  const misspelt = Object.keys(env)
     .filter((k) => k.startsWith('FULGOR_') && !known.includes(k))
     .map((k) => {
       const near = suggest(k, known);
       return `${k} is not a variable fulgor reads${near ? ` (did you mean ${near}?)` : ''}; ignored`;
     });
+  return [...misspelt, ...fulcio];
 }
 
 export interface CliIo {
@@ -49,7 +53,12 @@ export async function runCli(argv: readonly string[], commands: readonly Command
     return 0;
   }
   if (first === 'help') return help(argv.slice(1), commands, io);
-  const words = argv.filter((a, i) => i < 2 && !a.startsWith('-'));
+  // The command is the leading words (one or two); flags come after it.
+  const words: string[] = [];
+  for (const a of argv.slice(0, 2)) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
   const cmd = commands.find((c) => c.name === words.join(' ')) ?? commands.find((c) => c.name === words[0]);
   if (!cmd) return unknownCommand(words, argv, commands, io);
   const rest = argv.slice(cmd.name.split(' ').length);

@@ -213,6 +213,9 @@ describe('cli: strict flags, --help, --version and FULGOR_* variables (real proc
     const group = await fulgorWith({}, 'ca');
     assert.equal(group.code, 2);
     assert.match(group.stderr, /fulgor ca init .*\n.*fulgor ca csr/);
+    const flagFirst = await fulgorWith({}, '--dev', 'serve');
+    assert.equal(flagFirst.code, 2);
+    assert.match(flagFirst.stderr, /--dev is not a command; give the command first/);
     const unknown = await fulgorWith({}, 'sreve', '--dev');
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command "sreve" \(did you mean `fulgor serve`\?\)/);
@@ -262,10 +265,11 @@ describe('cli: strict flags, --help, --version and FULGOR_* variables (real proc
     const keysDir = join(dir, 'env-keys');
     // dev-token: FULGOR_TYPE and FULGOR_KEYS_DIR, repeatable FULGOR_CLAIM one per line; --type overrides.
     const env = cleanEnv({ FULGOR_TYPE: 'email', FULGOR_KEYS_DIR: keysDir, FULGOR_CLAIM: 'team=red\nsite=b' });
-    const fromEnv = await fulgorWith({ env: { ...env, FULGOR_PROT: '9000' } }, 'dev-token');
+    const fromEnv = await fulgorWith({ env: { ...env, FULGOR_PROT: '9000', FULCIO_SERVE_CA: 'fileca' } }, 'dev-token');
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
     // A variable no command reads is named, with the closest one, but does not stop the command.
     assert.match(fromEnv.stderr, /warning: FULGOR_PROT is not a variable fulgor reads \(did you mean FULGOR_PORT\?\); ignored/);
+    assert.match(fromEnv.stderr, /warning: FULCIO_SERVE_CA is Fulcio's: Fulgor reads FULGOR_\* variables/);
     const claims = decodeJwt(fromEnv.stdout.trim());
     assert.equal(claims['email'], 'dev@example.com');
     assert.deepEqual([claims['team'], claims['site']], ['red', 'b']);
