@@ -9,6 +9,7 @@ import { CT_SERVE_COMMAND } from './ct-serve.js';
 import { DEV_TOKEN_COMMAND } from './dev-token.js';
 import { EXPLAIN_COMMAND } from './explain.js';
 import { KEYS_INIT_COMMAND } from './keys-init.js';
+import { MONITOR_COMMAND } from './monitor.js';
 import { SERVE_COMMAND } from './serve.js';
 import { TRUST_EXPORT_COMMAND } from './trust-export.js';
 import { TSA_SERVE_COMMAND } from './tsa-serve.js';
@@ -26,4 +27,5 @@ export const COMMANDS: readonly Command[] = [
   EXPLAIN_COMMAND,
   CONFIG_CHECK_COMMAND,
   DEV_TOKEN_COMMAND,
+  MONITOR_COMMAND,
 ];

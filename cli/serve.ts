@@ -1,4 +1,4 @@
-// `fulgor serve`: the CA and its companion CT log. SIGHUP re-reads the keys directory's issuing CA (ca rotate) and,
+// `fulgor serve`: the CA and its companion CT log. SIGHUP re-reads the TLS files (--tls-*, --ct-tls-*), the keys directory's issuing CA (ca rotate) and,
 // with --config-path, re-reads and validates the identity config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
 // SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key / --tsa-key URIs (default: the keys dir's),
 // --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys.
@@ -12,7 +12,9 @@ import { CT_LOG_FLAGS, CT_LOG_URL_FLAGS, ctLogFlags, ctLogPublicKeyFlag } from '
 import { bool, flag, numberFlag, str, UsageError, type Flags } from './flags.js';
 import { DRAIN_FLAGS, drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 import { KEY_OPENING_FLAGS, keyOpeningFlags } from './key-flags.js';
+import { RATE_LIMIT_FLAGS, rateLimitFlags } from './rate-limit-flags.js';
 import { serverConfigLayer } from './server-config.js';
+import { CT_TLS_FLAGS, TLS_FLAGS, tlsFlags } from './tls-flags.js';
 
 /** `fulgor serve`'s flags. Fulcio's names where Fulcio has the flag (README "Commands" says which are aliases). */
 export const SERVE_FLAGS = {
@@ -35,6 +37,9 @@ export const SERVE_FLAGS = {
   watch: bool('reload --config-path when the file changes (SIGHUP always reloads)'),
   ...DRAIN_FLAGS,
   ...CT_LOG_FLAGS,
+  ...TLS_FLAGS,
+  ...CT_TLS_FLAGS,
+  ...RATE_LIMIT_FLAGS,
 };
 
 const DEV_BANNER = `
@@ -71,6 +76,9 @@ export async function serveCommand(flags: Flags): Promise<void> {
     throw new UsageError('--ct-log-origin is the Host header sent to an external log: give its --ct-log-url too (the companion log needs none)');
   const drainTimeoutMs = drainTimeoutFlag(flags);
   const keyOpening = keyOpeningFlags(flags);
+  const { rateLimit, trustProxy } = rateLimitFlags(flags);
+  const tls = tlsFlags(flags, '');
+  const ctTls = tlsFlags(flags, 'ct-');
   const running = await serve({
     host: flag(flags, 'host') as string,
     port: numberFlag(flags, 'port') as number,
@@ -91,13 +99,17 @@ export async function serveCommand(flags: Flags): Promise<void> {
     allowDevKeys: flags['allow-dev-keys'] === true,
     enableExplain: flags['enable-explain'] === true,
     drainTimeoutMs,
+    rateLimit,
+    trustProxy,
+    ...(tls ? { tls } : {}),
+    ...(ctTls ? { ctTls } : {}),
     logger,
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl}), pid ${process.pid} (kill -HUP ${process.pid} reloads, kill -TERM ${process.pid} stops)\n`);
   if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
   const configPath = flag(flags, 'config-path');
   let watcher: FSWatcher | undefined;
-  // SIGHUP re-reads the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
+  // SIGHUP re-reads the TLS files, the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
   // logged by reload() itself, with every problem; the current CA and config stay in force.
   const reload = () => void running.reload().catch(() => undefined);
   process.on('SIGHUP', reload);
