@@ -19,6 +19,8 @@ export interface FlagSpec {
   readonly default?: string;
   /** Other names accepted on the command line (Fulcio's spelling of the same flag). */
   readonly aliases?: readonly string[];
+  /** A one-letter form (Fulcio's `-c` for the server config). */
+  readonly short?: string;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
@@ -88,7 +90,10 @@ export function parseCommandLine(specs: FlagSpecs, argv: readonly string[], env:
   for (const [name, canonical] of names) {
     if (name === HELP_FLAG) continue;
     const spec = specs[canonical] as FlagSpec;
-    options[name] = spec.type === 'boolean' ? { type: 'boolean' } : { type: 'string', ...(spec.type === 'list' ? { multiple: true } : {}) };
+    options[name] = {
+      ...(spec.type === 'boolean' ? { type: 'boolean' } : { type: 'string', ...(spec.type === 'list' ? { multiple: true } : {}) }),
+      ...(spec.short && name === canonical ? { short: spec.short } : {}),
+    };
   }
   // A lenient pass first, to name an unknown flag with a suggestion (parseArgs only says it is unknown).
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });

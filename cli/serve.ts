@@ -20,7 +20,7 @@ import { CT_TLS_FLAGS, TLS_FLAGS, tlsFlags } from './tls-flags.js';
 export const SERVE_FLAGS = {
   dev: bool('development mode: trust the built-in OIDC issuer (dev-token) and create missing development keys'),
   'config-path': str('FILE', "the OIDC issuers to trust, in Fulcio's config format (JSON or YAML); required without --dev"),
-  'server-config': str('FILE', "Fulcio's server.yaml (serve flags as keys); the command line and the environment win over it"),
+  'server-config': { ...str('FILE', "Fulcio's server.yaml (serve flags as keys); the command line and the environment win over it", undefined, ['config']), short: 'c' },
   host: str('ADDR', 'address the CA and the companion log listen on', '127.0.0.1', ['http-host']),
   port: str('PORT', "the CA's port", '8080', ['http-port']),
   'ct-port': str('PORT', "the companion CT log's port", '6962'),

@@ -3,6 +3,8 @@ import type { Command } from './command.js';
 import { envName, type FlagSpec } from './flags.js';
 
 const flagLabel = (name: string, spec: FlagSpec): string => `--${name}${spec.type === 'boolean' ? '' : ` ${spec.value ?? 'VALUE'}`}`;
+/** `-c, --server-config FILE` when the flag has a one-letter form. */
+const fullLabel = (name: string, spec: FlagSpec): string => `${spec.short ? `-${spec.short}, ` : ''}${flagLabel(name, spec)}`;
 
 function flagNotes(spec: FlagSpec): string[] {
   const notes: string[] = [];
@@ -16,7 +18,7 @@ function flagNotes(spec: FlagSpec): string[] {
 export function commandHelp(cmd: Command): string {
   const rows: (readonly [string, string])[] = Object.entries(cmd.flags).map(([name, spec]) => {
     const notes = flagNotes(spec);
-    return [flagLabel(name, spec), `${spec.description}${notes.length ? ` (${notes.join('; ')})` : ''} [${envName(name)}]`] as const;
+    return [fullLabel(name, spec), `${spec.description}${notes.length ? ` (${notes.join('; ')})` : ''} [${envName(name)}]`] as const;
   });
   rows.push(['-h, --help', 'print this help and exit']);
   const width = Math.min(34, Math.max(...rows.map(([l]) => l.length)) + 2);
@@ -45,7 +47,7 @@ export function flagsMarkdown(commands: readonly Command[]): string {
   return commands
     .map((c) => {
       const rows = Object.entries(c.flags).map(([name, spec]) => {
-        const label = [name, ...(spec.aliases ?? [])].map((n) => `\`${flagLabel(n, spec)}\``).join(', ');
+        const label = [...(spec.short ? [`\`-${spec.short}\``] : []), ...[name, ...(spec.aliases ?? [])].map((n) => `\`${flagLabel(n, spec)}\``)].join(', ');
         const extra = spec.type === 'list' ? ' (repeatable)' : '';
         return `| ${cell(label)} | \`${envName(name)}\` | ${spec.default !== undefined ? `\`${cell(spec.default)}\`` : ''} | ${cell(spec.description)}${extra} |`;
       });

@@ -50,7 +50,8 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
         'ct-storage: memory',
       ].join('\n') + '\n',
     );
-    const a = await startServeWith(['--server-config', file], cleanEnv());
+    // Fulcio's Deployment runs `serve -c /etc/fulcio-config/server.yaml`: the same arguments work here.
+    const a = await startServeWith(['-c', file], cleanEnv());
     try {
       assert.equal(a.caUrl, `http://127.0.0.1:${port}`);
       const config = (await (await fetch(`${a.caUrl}/api/v2/configuration`)).json()) as { issuers: { issuerUrl: string }[] };

@@ -20,6 +20,13 @@ describe('cli/flags: parseCommandLine', () => {
     });
   });
 
+  it('reads a one-letter form where the spec has one (serve -c FILE, as Fulcio)', () => {
+    const specs: FlagSpecs = { 'server-config': { ...str('FILE', 'the server config', undefined, ['config']), short: 'c' } };
+    assert.deepEqual(parseCommandLine(specs, ['-c', 'server.yaml']), { 'server-config': 'server.yaml' });
+    assert.deepEqual(parseCommandLine(specs, ['--config=server.yaml']), { 'server-config': 'server.yaml' });
+    assert.throws(() => parseCommandLine(specs, ['-c', 'a', '--server-config', 'b']), /-c and --server-config are the same flag/);
+  });
+
   it('refuses an unknown flag naming the closest one, and says nothing when none is close', () => {
     assert.throws(() => parseCommandLine(SPECS, ['--prot', '1']), (e: unknown) => e instanceof UsageError && e.message === 'unknown flag --prot (did you mean --port?)');
     assert.throws(() => parseCommandLine(SPECS, ['--ct-log']), /unknown flag --ct-log \(did you mean --ct-log-url\?\)/);
