@@ -8,8 +8,10 @@
 //     (another CA backend, a narrower client key algorithm list, the CT log's TLS trust), and unknown keys, which
 //     may be a misspelling of one that matters.
 // fileca-key-passwd becomes FULGOR_KEY_PASSPHRASE for this process unless that or --key-passphrase-file is set: the
-// passphrase never enters the flags.
-import { readFileSync } from 'node:fs';
+// passphrase never enters the flags. Without config-path anywhere, the identity config is the ConfigMap's other key
+// beside the server config (config.yaml, else config.json), as Fulcio's default /etc/fulcio-config/config.yaml is.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { PASSPHRASE_ENV } from '../signer/index.js';
 import { flag, suggest, UsageError, type Flags, type FlagSpec, type FlagSpecs } from './flags.js';
@@ -184,6 +186,13 @@ export function serverConfigLayer(specs: FlagSpecs): (given: Flags, env: NodeJS.
     if (path === undefined) return {};
     const sc = readServerConfig(path, specs);
     for (const w of sc.warnings) process.stderr.write(`fulgor serve: --server-config ${path}: ${w}\n`);
+    if (flag({ ...sc.flags, ...given }, 'config-path') === undefined) {
+      const beside = ['config.yaml', 'config.json'].map((f) => join(dirname(path), f)).find((f) => existsSync(f));
+      if (beside !== undefined) {
+        process.stderr.write(`fulgor serve: --server-config ${path}: no config-path: using ${beside} beside it (as Fulcio's default /etc/fulcio-config/config.yaml)\n`);
+        sc.flags['config-path'] = beside;
+      }
+    }
     if (sc.keyPassphrase !== undefined && flag({ ...sc.flags, ...given }, 'key-passphrase-file') === undefined && !env[PASSPHRASE_ENV]) env[PASSPHRASE_ENV] = sc.keyPassphrase;
     return sc.flags;
   };

@@ -139,7 +139,7 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
         `fileca-key: ${join(secret, 'key.pem')}`,
         `fileca-key-passwd: "${passphrase}"`,
         'fileca-watch: true',
-        `config-path: ${identity}`,
+        // No config-path: the identity config is config.yaml beside the server config (the ConfigMap's other key).
         `keys-dir: ${logOnly}`,
         'port: 0',
         'ct-port: 0',
@@ -153,6 +153,9 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
       const served = bundle.chains[0]!.certificates.map((pem) => parsePemBlocks(pem)[0]!.der.toString('base64'));
       assert.deepEqual(served, expected);
       assert.match(s.output(), /fileca-watch: ignored: Fulgor re-reads its CA on SIGHUP/);
+      assert.match(s.output(), /no config-path: using .*config\.yaml beside it/);
+      const config = (await (await fetch(`${s.caUrl}/api/v2/configuration`)).json()) as { issuers: { issuerUrl: string }[] };
+      assert.deepEqual(config.issuers.map((i) => i.issuerUrl), ['https://issuer.example.com']);
       assert.doesNotMatch(s.output(), new RegExp(passphrase), 'the passphrase is never printed');
     } finally {
       await stopProcess(s.child);
