@@ -186,7 +186,13 @@ export function serverConfigLayer(specs: FlagSpecs): (given: Flags, env: NodeJS.
     if (path === undefined) return {};
     const sc = readServerConfig(path, specs);
     for (const w of sc.warnings) process.stderr.write(`fulgor serve: --server-config ${path}: ${w}\n`);
-    if (flag({ ...sc.flags, ...given }, 'config-path') === undefined) {
+    const merged = { ...sc.flags, ...given };
+    // Fulcio embeds an external log's SCTs unchecked when ct-log-public-key-path is missing; Fulgor never does.
+    if (flag(sc.flags, 'ct-log-url') && flag(merged, 'ct-log-url') === flag(sc.flags, 'ct-log-url') && !flag(merged, 'ct-log-public-key'))
+      throw new UsageError(
+        `--server-config ${path}: ct-log-url ${flag(sc.flags, 'ct-log-url') as string} without ct-log-public-key-path: Fulgor verifies every SCT with the log's key before embedding it; add ct-log-public-key-path (the log's PEM public key) to the file, or give --ct-log-public-key`,
+      );
+    if (flag(merged, 'config-path') === undefined) {
       const beside = ['config.yaml', 'config.json'].map((f) => join(dirname(path), f)).find((f) => existsSync(f));
       if (beside !== undefined) {
         process.stderr.write(`fulgor serve: --server-config ${path}: no config-path: using ${beside} beside it (as Fulcio's default /etc/fulcio-config/config.yaml)\n`);

@@ -108,6 +108,10 @@ describe('cli: serve --server-config (Fulcio server.yaml)', function () {
     const eph = await fulgorWith({ cwd, timeoutMs: 30_000 }, 'serve', '--server-config', file);
     assert.equal(eph.code, 2);
     assert.match(eph.stderr, /ca: "ephemeralca": .*for a throwaway CA use --dev/);
+    writeFileSync(file, 'ct-log-url: http://tesseract:6962\n');
+    const noKey = await fulgorWith({ cwd, timeoutMs: 30_000 }, 'serve', '--server-config', file);
+    assert.equal(noKey.code, 2);
+    assert.match(noKey.stderr, /ct-log-url http:\/\/tesseract:6962 without ct-log-public-key-path: Fulgor verifies every SCT/);
     writeFileSync(file, 'port: [1]\n');
     const bad = await fulgorWith({ cwd, timeoutMs: 30_000 }, 'serve', '--server-config', file);
     assert.equal(bad.code, 2);
