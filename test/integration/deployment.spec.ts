@@ -56,6 +56,15 @@ const composeHealthcheck = (s: ComposeService): string[] => {
   assert.ok(Array.isArray(test) && test[0] === 'CMD', `a health check in exec form: ${JSON.stringify(test)}`);
   return test.slice(1);
 };
+/** deploy/fulgor.service's ExecStart: node itself runs fulgor (no npm, no npx); its fulgor arguments. */
+function systemdExecStart(): string[] {
+  const unit = readFileSync(join(ROOT, 'deploy/fulgor.service'), 'utf8').replace(/\\\n\s*/g, ' ');
+  const words = (/^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '').trim().split(/\s+/);
+  assert.deepEqual(words.slice(0, 2), ['/usr/bin/node', '/opt/fulgor/dist/bin/fulgor.js'], 'ExecStart runs node dist/bin/fulgor.js');
+  assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+  assert.match(unit, /^TimeoutStopSec=(\d+)$/m);
+  return words.slice(2);
+}
 const flagValue = (args: readonly string[], name: string) => args[args.indexOf(name) + 1];
 
 // The parts that need root (to run as the image's user) or redis-server skip without them, saying so.
@@ -213,6 +222,7 @@ describe('deployment files (Dockerfile, docker-compose.yml, compose.prod.yml)', 
       { where: 'Dockerfile CMD', args: fulgorArgs(imageCmd) },
       ...fulgorServices(dev.file).map((s) => ({ where: `docker-compose.yml ${s.name}`, args: s.args })),
       ...fulgorServices(prod.file).map((s) => ({ where: `compose.prod.yml ${s.name}`, args: s.args })),
+      { where: 'deploy/fulgor.service', args: systemdExecStart() },
     ];
     for (const { where, args } of commands) {
       assert.ok(args, `${where} runs node ${FULGOR_JS}`);
