@@ -11,8 +11,9 @@ FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No lifecycle scripts while installing (the project's own `prepare` runs tsc, and the sources are not copied yet);
-# then `npm rebuild` runs the dependencies' install scripts: pkcs11js compiles itself with node-gyp.
-RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild
+# then `npm rebuild` runs the dependencies' install scripts: pkcs11js compiles itself with node-gyp, against the
+# headers the node image ships in /usr/local/include/node (nothing downloaded from nodejs.org).
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm_config_nodedir=/usr/local npm rebuild
 # .dockerignore keeps test/, bench/, keys, data and secrets out of the build context.
 COPY . .
 # Compiles what bin/fulgor.ts imports, and nothing else: dist/ gets no test/ or bench/.
