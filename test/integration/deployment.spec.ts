@@ -4,6 +4,8 @@
 // the image's dist/ compiled by the Dockerfile's own tsc line, its CMD as the unprivileged user and its HEALTHCHECK,
 // the development stack (keys, Redis, CT log on Redis, --dev CA) issuing a certificate, and the production stack
 // (Redis with the password from a secret file, the CT log on it, the CA from production keys and identity config).
+// With FULGOR_IMAGE_TEST=1 it also builds the image with podman (on base images deploy/standin-base-images.sh makes
+// where Docker Hub is unreachable) and runs it.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -501,6 +503,76 @@ describe('deployment files (Dockerfile, docker-compose.yml, compose.prod.yml)', 
       it('the CT log passes its health check', async function () {
         await composeHealth(this, prod.file.services['ctlog'] as ComposeService, ports);
       });
+    });
+  });
+  describe('the image, built and run with podman (opt-in: FULGOR_IMAGE_TEST=1)', function () {
+    this.timeout(1_200_000);
+    const image = 'localhost/fulgor:deployment-test';
+    const container = `fulgor-deployment-test-${process.pid}`;
+    // Extra podman options for this machine (e.g. `--runtime runc`), from FULGOR_PODMAN_ARGS.
+    const extra = (process.env['FULGOR_PODMAN_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
+    const podman = (...args: string[]) => spawnSync('podman', [...extra, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    let dir: string;
+
+    before(async function () {
+      const skip = (why: string) => {
+        console.log(`      (skipped: ${why})`);
+        this.skip();
+      };
+      if (process.env['FULGOR_IMAGE_TEST'] !== '1') return skip('set FULGOR_IMAGE_TEST=1 to build the image (minutes)');
+      if (spawnSync('podman', ['--version']).status !== 0) return skip('no podman (apt-get install -y podman)');
+      if (!isRoot) return skip('rootful podman: run as root');
+      for (const from of ops('FROM')) {
+        const base = `docker.io/library/${(from.args.split(/\s+/)[0] as string).replace(/\$\{(\w+)\}/g, (_, n: string) => dockerfile.args[n] ?? '')}`;
+        if (podman('image', 'exists', base).status !== 0)
+          return skip(`${base} is not in podman's storage and Docker Hub is unreachable here: deploy/standin-base-images.sh makes a stand-in`);
+      }
+      const build = podman('build', '--format', 'docker', '--pull=never', '--network', 'host', '-t', image, ROOT);
+      assert.equal(build.status, 0, `podman build:\n${build.stdout.slice(-4000)}${build.stderr.slice(-4000)}`);
+      dir = mkdtempSync(join(tmpdir(), 'fulgor-image-'));
+      const keys = join(dir, 'keys');
+      await writeProductionKeysDir(keys);
+      chownTree(keys);
+      mkdirSync(join(dir, 'config'));
+      cpSync(join(ROOT, 'test/fixtures/identity/identity.yaml'), join(dir, 'config/identity.yaml'));
+      const run = podman('run', '-d', '--name', container, '-v', `${keys}:/keys:ro`, '-v', `${join(dir, 'config')}:/config:ro`, image);
+      assert.equal(run.status, 0, run.stderr);
+      await until('the container to listen', () => (/Fulgor CA listening/.test(podman('logs', container).stderr + podman('logs', container).stdout) ? true : undefined), 60_000);
+    });
+
+    after(() => {
+      if (dir === undefined) return;
+      podman('rm', '-f', container);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const chownTree = (d: string) => {
+      chownSync(d, SERVICE_UID, SERVICE_UID);
+      for (const f of readdirSync(d)) chownSync(join(d, f), SERVICE_UID, SERVICE_UID);
+    };
+    const inside = (script: string) => podman('exec', container, 'sh', '-c', script);
+
+    it('holds dist/ without test/ or bench/, production dependencies only, pkcs11js built, /app owned by root', () => {
+      const r = inside('ls /app/dist; ls /app/node_modules/typescript 2>&1; ls /app/node_modules/pkcs11js/build/Release/pkcs11.node; stat -c %U /app /app/dist');
+      assert.doesNotMatch(r.stdout, /^(test|bench)$/m);
+      assert.match(r.stdout, /No such file/, 'no typescript (a dev dependency)');
+      assert.match(r.stdout, /pkcs11\.node/);
+      assert.match(r.stdout, /^root\nroot$/m);
+    });
+
+    it('runs tini as PID 1 with node as its child, as the node user, the CT store in /data', () => {
+      const r = inside('tr "\\0" " " < /proc/1/cmdline; echo; id -un; stat -c %U /data/ct-data');
+      assert.match(r.stdout, /^\/usr\/bin\/tini -- node \/app\/dist\/bin\/fulgor\.js serve /m);
+      assert.match(r.stdout, /^node\nnode$/m);
+    });
+
+    it('is healthy by its HEALTHCHECK, reloads on SIGHUP, drains on SIGTERM and exits 0', () => {
+      assert.equal(podman('healthcheck', 'run', container).status, 0, 'podman healthcheck run');
+      assert.equal(podman('kill', '--signal', 'HUP', container).status, 0);
+      assert.equal(podman('stop', '-t', '40', container).status, 0);
+      assert.equal(podman('inspect', container, '--format', '{{.State.ExitCode}}').stdout.trim(), '0');
+      const logs = podman('logs', container);
+      assert.match(logs.stdout + logs.stderr, /identity config reloaded[\s\S]*"signal":"SIGTERM"[\s\S]*"msg":"stopped"/);
     });
   });
 });
