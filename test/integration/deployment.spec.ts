@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -229,7 +230,7 @@ describe('deployment files (Dockerfile, docker-compose.yml, compose.prod.yml)', 
     for (const { where, args } of commands) {
       assert.ok(args, `${where} runs node ${FULGOR_JS}`);
       const sub = args.slice(0, args.findIndex((a) => a.startsWith('--'))).join(' ');
-      assert.ok(usage.includes(`fulgor ${sub} `), `${where}: "fulgor ${sub}" is a command`);
+      assert.match(usage, new RegExp(`fulgor ${sub}\\b`), `${where}: "fulgor ${sub}" is a command`);
       for (const flag of args.filter((a) => a.startsWith('--'))) assert.match(usage, new RegExp(`\\[?${flag}\\b`), `${where}: ${flag} is a flag`);
     }
   });
@@ -305,6 +306,29 @@ describe('deployment files (Dockerfile, docker-compose.yml, compose.prod.yml)', 
       const dist = join(paths['/app'] as string, 'dist');
       assert.ok(existsSync(join(dist, 'bin/fulgor.js')));
       assert.ok(!existsSync(join(dist, 'test')) && !existsSync(join(dist, 'bench')));
+    });
+
+    it('the health check script fails on a non-2xx answer (a draining server: 503) and on a server that never answers', async () => {
+      const servers = [
+        createServer((_req, res) => res.writeHead(503).end('draining')),
+        createServer(() => undefined), // accepts, never answers
+        createServer((_req, res) => res.writeHead(200).end('{"status":"SERVING"}')),
+      ];
+      try {
+        const urls = await Promise.all(
+          servers.map((srv) => new Promise<string>((r) => srv.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(srv.address() as { port: number }).port}/healthz`)))),
+        );
+        const script = join(paths['/app'] as string, 'deploy/healthcheck.mjs');
+        const t0 = Date.now();
+        assert.deepEqual(
+          await Promise.all(urls.map((u) => runHealthcheck(['node', script, u]))),
+          [1, 1, 0],
+        );
+        assert.ok(Date.now() - t0 < 10_000, 'the silent server times out within seconds');
+      } finally {
+        for (const srv of servers) srv.closeAllConnections();
+        await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+      }
     });
 
     describe("the image's CMD and HEALTHCHECK", () => {
