@@ -9,10 +9,11 @@
 //   ca/       issuance: imports neither express nor ct/
 //   ct/       RFC 6962: exchanges DER and SCTs; imports no ca/, oidc/, server/, config/
 //   decision/ the one decision function above oidc/ and ca/ (issuance and explain)
+//   monitor/  the identity monitor: imports ct/, config/, lib/ only; imported only by cli/ (and tests)
 //   server/, cli/  imported only by bin/ and cli/ (and by the test/ and bench/ drivers)
 //   bench/    imports no test/
 //   and no cycles anywhere.
-const FOLDERS_ABOVE_LIB = '^(tsa|signer|config|oidc|decision|ca|ct|server|cli|bin|trust|bench|test)/';
+const FOLDERS_ABOVE_LIB = '^(tsa|signer|config|oidc|decision|ca|ct|server|cli|bin|trust|monitor|bench|test)/';
 
 module.exports = {
   forbidden: [
@@ -71,6 +72,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^decision/' },
       to: { path: '^(server|cli|bin|ct)/' },
+    },
+    {
+      name: 'monitor-imports-ct-config-lib-only',
+      comment: 'The identity monitor reads a log (ct/) and a rules file (config/ patterns) and knows nothing of issuance.',
+      severity: 'error',
+      from: { path: '^monitor/' },
+      to: { path: '^(tsa|signer|oidc|decision|ca|server|cli|bin|trust|bench|test)/' },
+    },
+    {
+      name: 'only-cli-imports-monitor',
+      comment: 'monitor/ is an entry-level feature: the command line (and tests) drive it; nothing below depends on it.',
+      severity: 'error',
+      from: { pathNot: '^(bin|cli|monitor|test|bench)/' },
+      to: { path: '^monitor/' },
     },
     {
       name: 'only-bin-and-cli-import-server-and-cli',

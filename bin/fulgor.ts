@@ -10,6 +10,7 @@ import { devTokenCommand } from '../cli/dev-token.js';
 import { explainCommand } from '../cli/explain.js';
 import { parseFlags } from '../cli/flags.js';
 import { keysInitCommand } from '../cli/keys-init.js';
+import { monitorCommand } from '../cli/monitor.js';
 import { serveCommand } from '../cli/serve.js';
 import { trustExportCommand } from '../cli/trust-export.js';
 import { tsaServeCommand } from '../cli/tsa-serve.js';
@@ -19,6 +20,9 @@ const USAGE = `usage:
   fulgor serve [--dev] [--config-path FILE] [--host 127.0.0.1] [--port 8080] [--ct-port 6962]
                [--keys-dir keys-dev] [--ct-log-url URL --ct-log-public-key PEM] [--enable-explain] [--watch]
                [--drain-timeout 30] [key flags] [--ca-key URI] [--tsa-key URI] [--allow-dev-keys] [CT log flags]
+               [--rate-limit-per-identity RATE] [--rate-limit-per-repository RATE] [--rate-limit-per-address RATE]
+               [--rate-limit-redis redis://HOST:PORT/DB [--rate-limit-redis-prefix fulgor-rl]] [--trust-proxy HOPS]
+               (RATE: COUNT/second|minute|hour, or off)
   fulgor ct serve [--dev] [--host 127.0.0.1] [--ct-port 6962] [--keys-dir keys-dev] [--drain-timeout 30]
                   [--allow-dev-keys] [key flags] [CT log flags]
       key flags: [--ct-log-key URI] [--key-passphrase-file FILE] [--strict-key-permissions]
@@ -41,9 +45,13 @@ const USAGE = `usage:
                [--intermediate-validity 3y] [--ca-key URI] | --chain CHAIN.pem --root ROOT.pem --new-key-dir CSR-DIR)
                [--passphrase-file FILE]
   fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json) [--issuer URL] [--json]
+                 [--rate-limit-per-identity RATE] [--rate-limit-per-repository RATE] [--rate-limit-per-address RATE]
   fulgor config check --config-path FILE [--json]
   fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
                    [--keys-dir keys-dev] [--ca-url http://127.0.0.1:8080]
+  fulgor monitor --log-url URL --log-public-key PEM --rules FILE [--state FILE] [--once] [--webhook URL]
+                 [--interval 10s] [--start-at-end] [--batch-size 1000]
+      exit with --once: 0 nothing found, 1 findings, 2 error or log inconsistent
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -61,6 +69,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'ca' && sub === 'rotate') return caRotateCommand(flags);
   if (cmd === 'explain') return explainCommand(flags);
   if (cmd === 'config' && sub === 'check') return configCheckCommand(flags);
+  if (cmd === 'monitor') return monitorCommand(flags);
   process.stderr.write(USAGE);
   process.exitCode = cmd === undefined || flags['help'] ? 0 : 2;
 }

@@ -1,6 +1,7 @@
 // `fulgor ct serve`: the CT log alone (for CA replicas pointed at it with --ct-log-url, or several log frontends
 // sharing one Redis). Its key: --ct-log-key URI, else the keys dir's ctlog.key.pem or ctlog.key.uri (opened and
 // checked by server/open-keys.ts); development keys need --dev or --allow-dev-keys. SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
+// HTTPS with --ct-tls-cert-file / --ct-tls-key-file (the names `fulgor serve` gives its log port), re-read on SIGHUP.
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES, loadLogKeys } from '../config/keys-dir.js';
@@ -8,11 +9,13 @@ import { systemClock } from '../lib/clock.js';
 import { consoleLogger } from '../lib/log.js';
 import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey } from '../server/open-keys.js';
 import { startCompanionLog } from '../server/serve.js';
+import { reloadTls } from '../server/tls-reload.js';
 import { KeyError } from '../signer/index.js';
 import { ctLogFlags } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
 import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 import { keyOpeningFlags } from './key-flags.js';
+import { tlsFlags } from './tls-flags.js';
 
 export async function ctServeCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
@@ -32,6 +35,7 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
     logger.log('warn', 'serving development keys without --dev (--allow-dev-keys): never use them for real signing', { dir: keysDir });
   }
   const ct = ctLogFlags(flags);
+  const ctTls = tlsFlags(flags, 'ct-');
   const roots = ct.ctRoots ?? (keys.root ? [keys.root] : undefined);
   if (!roots) throw new Error(`give --ct-roots FILE (no ${keysDir}/root-ca.pem to default to)`);
   const signer = await openKey(keys.ctKey, 'CT log', { logger, ...keyOpeningFlags(flags) });
@@ -39,7 +43,7 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
   try {
     checkPublicKeyMatches(signer, keys.ctPublicKey, join(keysDir, KEY_FILES.ctPub), 'CT log');
     running = await startCompanionLog(
-      { host: flag(flags, 'host') ?? '127.0.0.1', ctPort: numberFlag(flags, 'ct-port') ?? 6962, logger, ...ct },
+      { host: flag(flags, 'host') ?? '127.0.0.1', ctPort: numberFlag(flags, 'ct-port') ?? 6962, logger, ...ct, ...(ctTls ? { ctTls } : {}) },
       signer,
       roots,
       systemClock,
@@ -50,6 +54,8 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
   }
   const log = running;
   process.stderr.write(`Fulgor CT log listening on ${log.url}\n`);
+  // SIGHUP swaps in the TLS files' current pair (without TLS it does nothing); a bad one is logged and the current one stays.
+  process.on('SIGHUP', () => void reloadTls(logger, [['CT log', log]]));
   stopOnSignals(
     async () => {
       await log.close({ drainMs });

@@ -2,11 +2,13 @@
 // and extensions the certificate would carry, without issuing anything.
 //
 //   fulgor explain --config-path FILE (--token JWT | --claims FILE.json) [--issuer URL] [--json]
+//                  [--rate-limit-per-identity RATE] [--rate-limit-per-repository RATE] [--rate-limit-per-address RATE]
 //
 // --token is verified fully (discovery + JWKS signature, issuer, audience, expiry) before it is explained; `--token -`
 // reads it from stdin and `--token @FILE` from a file, keeping it out of the process list. --claims (a JSON object;
 // `-` for stdin) is mapped only; --issuer, or else the claims' `iss`, picks the issuer. --json prints the object
-// documented in decision/explain.ts. Exit status: 0 when a certificate would be issued, 1 when it would not (the
+// documented in decision/explain.ts. The --rate-limit-per-* flags are serve's server-wide defaults: give the same
+// values to see the rates that apply to issuers that set none. Exit status: 0 when a certificate would be issued, 1 when it would not (the
 // explanation says why), 2 for usage or configuration errors.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,8 +19,11 @@ import { explainClaims, explainToken, type Explanation } from '../decision/expla
 import { explanationText } from '../decision/explain-text.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { flag, type Flags } from './flags.js';
+import { rateLimitDefaultsFlags } from './rate-limit-flags.js';
 
-const USAGE = 'usage: fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json|-) [--issuer URL] [--json]';
+const USAGE =
+  'usage: fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json|-) [--issuer URL] [--json]\n' +
+  '                      [--rate-limit-per-identity RATE] [--rate-limit-per-repository RATE] [--rate-limit-per-address RATE]';
 
 class UsageError extends Error {}
 
@@ -63,20 +68,26 @@ async function explain(flags: Flags): Promise<Explanation> {
   if (configPath === undefined) throw new UsageError('--config-path is required');
   if ((token === undefined) === (claims === undefined)) throw new UsageError('give exactly one of --token or --claims');
   if (token !== undefined && issuer !== undefined) throw new UsageError('--issuer goes with --claims: a token names its own issuer');
+  let options;
+  try {
+    options = { rateLimitDefaults: rateLimitDefaultsFlags(flags) };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   let identity: IdentityConfig;
   try {
     identity = loadIdentityConfig(configPath);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (claims !== undefined) return explainClaims(identity, readClaims(claims), issuer);
+  if (claims !== undefined) return explainClaims(identity, readClaims(claims), issuer, options);
   let verifier;
   try {
     verifier = createTokenVerifier(identity, { clock: systemClock, baseDir: dirname(configPath) });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return explainToken(identity, verifier, readToken(token as string));
+  return explainToken(identity, verifier, readToken(token as string), options);
 }
 
 export async function explainCommand(flags: Flags): Promise<void> {

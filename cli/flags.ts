@@ -1,7 +1,7 @@
 // Command-line flags: `--name value`, `--name=value`, bare `--flag` (true); repeated flags collect into arrays.
 export type Flags = Record<string, string | boolean | string[]>;
 
-const BOOLEAN_FLAGS = new Set(['dev', 'json', 'help', 'enable-explain', 'watch', 'strict-key-permissions', 'allow-dev-keys']);
+const BOOLEAN_FLAGS = new Set(['dev', 'json', 'help', 'enable-explain', 'watch', 'strict-key-permissions', 'allow-dev-keys', 'once', 'start-at-end']);
 
 export function parseFlags(argv: readonly string[]): { positional: string[]; flags: Flags } {
   const positional: string[] = [];

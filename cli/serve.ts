@@ -1,4 +1,4 @@
-// `fulgor serve`: the CA and its companion CT log. SIGHUP re-reads the keys directory's issuing CA (ca rotate) and,
+// `fulgor serve`: the CA and its companion CT log. SIGHUP re-reads the TLS files (--tls-*, --ct-tls-*), the keys directory's issuing CA (ca rotate) and,
 // with --config-path, re-reads and validates the identity config (a bad file is rejected and logged, the current config stays); --watch also reloads when the file changes.
 // SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key / --tsa-key URIs (default: the keys dir's),
 // --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys.
@@ -11,6 +11,8 @@ import { ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
 import { flag, numberFlag, type Flags } from './flags.js';
 import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
 import { keyOpeningFlags } from './key-flags.js';
+import { rateLimitFlags } from './rate-limit-flags.js';
+import { tlsFlags } from './tls-flags.js';
 
 const DEV_BANNER = `
 ############################################################################
@@ -44,6 +46,9 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const ctLogPublicKey = ctLogPublicKeyFlag(flags);
   const drainTimeoutMs = drainTimeoutFlag(flags);
   const keyOpening = keyOpeningFlags(flags);
+  const { rateLimit, trustProxy } = rateLimitFlags(flags);
+  const tls = tlsFlags(flags, '');
+  const ctTls = tlsFlags(flags, 'ct-');
   const running = await serve({
     host: flag(flags, 'host') ?? '127.0.0.1',
     port: numberFlag(flags, 'port') ?? 8080,
@@ -62,13 +67,17 @@ export async function serveCommand(flags: Flags): Promise<void> {
     allowDevKeys: flags['allow-dev-keys'] === true,
     enableExplain: flags['enable-explain'] === true,
     drainTimeoutMs,
+    rateLimit,
+    trustProxy,
+    ...(tls ? { tls } : {}),
+    ...(ctTls ? { ctTls } : {}),
     logger,
   });
   process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);
   if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
   const configPath = flag(flags, 'config-path');
   let watcher: FSWatcher | undefined;
-  // SIGHUP re-reads the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
+  // SIGHUP re-reads the TLS files, the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
   // logged by reload() itself, with every problem; the current CA and config stay in force.
   const reload = () => void running.reload().catch(() => undefined);
   process.on('SIGHUP', reload);

@@ -6,6 +6,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import { parsePolicy, type IssuancePolicy } from './policy.js';
+import { parseRateLimit, type RateLimitSettings } from './rate-limit.js';
 import { ISSUER_KEYS, isRecord, lookup, spell, type Flavor } from './keys.js';
 
 export type IssuerField = keyof typeof ISSUER_KEYS;
@@ -33,6 +34,8 @@ export interface IssuerSettings {
   readonly jwksPath?: string;
   /** Fulgor: who may get a certificate from this issuer. */
   readonly policy?: IssuancePolicy;
+  /** Fulgor: certificates per identity, repository and client address (config/rate-limit.ts). */
+  readonly rateLimit?: RateLimitSettings;
 }
 
 /** One OIDCIssuers or MetaIssuers entry, read. */
@@ -146,9 +149,13 @@ export function readIssuer(raw: unknown, ctx: IssuerContext): IssuerEntry | unde
   const policyRaw = lookup(raw, keyName('policy', flavor), flavor);
   const policy = policyRaw === undefined ? undefined : parsePolicy(policyRaw, { where: at('policy'), problems, flavor });
 
+  const rateLimitRaw = lookup(raw, keyName('rateLimit', flavor), flavor);
+  const rateLimit = rateLimitRaw === undefined ? undefined : parseRateLimit(rateLimitRaw, { where: at('rateLimit'), problems, flavor });
+
   const optional = {
     jwksPath: str('jwksPath'),
     policy,
+    rateLimit,
     ciProvider: str('ciProvider'),
     issuerClaim,
     subjectDomain,

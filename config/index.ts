@@ -9,5 +9,6 @@ export { keyName, type IssuerContext, type IssuerField } from './identity-issuer
 export * from './keys.js';
 export * from './keys-dir.js';
 export * from './policy.js';
+export * from './rate-limit.js';
 export { problemLines, unknownKeys, unknownKeysInText } from './unknown-keys.js';
 export { parseYamlConfig } from './yaml-alias-keys.js';

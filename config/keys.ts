@@ -32,6 +32,14 @@ export const ISSUER_KEYS = {
   // Fulgor's additions (Fulcio ignores unknown keys, so files stay loadable by both):
   jwksPath: ['JWKSPath', 'jwks-path'],
   policy: ['Policy', 'policy'],
+  rateLimit: ['RateLimit', 'rate-limit'],
+} as const satisfies Record<string, Spelling>;
+
+/** An issuer's RateLimit / rate-limit mapping (Fulgor's; config/rate-limit.ts), by scope. */
+export const RATE_LIMIT_KEYS = {
+  identity: ['PerIdentity', 'per-identity'],
+  repository: ['PerRepository', 'per-repository'],
+  address: ['PerAddress', 'per-address'],
 } as const satisfies Record<string, Spelling>;
 
 /** One CIIssuerMetadata entry (config.IssuerMetadata), then Fulgor's addition. */

@@ -1,5 +1,6 @@
 // Issuance policy (a Fulgor addition to Fulcio's issuer config): per issuer, rules over verified claims that decide
 // who may get a certificate. This file defines the language, parses and validates it; oidc/policy.ts evaluates it.
+// Its patterns (compilePattern, readConditions, matchingPattern) are also the identity monitor's (monitor/rules.ts).
 //
 // ## The policy language
 //
@@ -173,17 +174,26 @@ function compilesAsJavaScript(inner: string): boolean {
   }
 }
 
-function readConditions(raw: unknown, at: string, flavor: 'json' | 'yaml', problems: string[]): ClaimCondition[] | undefined {
+/** The pattern of `condition` that matches the whole of `value`, if any (the one matching step policy and monitor share). */
+export const matchingPattern = (condition: ClaimCondition, value: string): PolicyPattern | undefined =>
+  condition.patterns.find((p) => p.matches(value));
+
+/**
+ * Reads a mapping of names to non-empty lists of patterns (a policy rule's allow/deny; the identity monitor's
+ * match/unless, where `noun` is "field"), compiling every pattern. Records problems located under `at` and returns
+ * undefined when any; the names themselves are the caller's to check.
+ */
+export function readConditions(raw: unknown, at: string, flavor: 'json' | 'yaml', problems: string[], noun = 'claim'): ClaimCondition[] | undefined {
   if (!isRecord(raw)) {
-    problems.push(`${at}: must be a mapping of claim names to lists of patterns`);
+    problems.push(`${at}: must be a mapping of ${noun} names to lists of patterns`);
     return undefined;
   }
   const before = problems.length;
   const conditions: ClaimCondition[] = [];
-  if (Object.keys(raw).length === 0) problems.push(`${at}: lists no claim`);
+  if (Object.keys(raw).length === 0) problems.push(`${at}: lists no ${noun}`);
   for (const [claim, list] of Object.entries(raw)) {
     const cat = `${at}${claimLoc(claim)}`;
-    if (claim === '') problems.push(`${cat}: empty claim name`);
+    if (claim === '') problems.push(`${cat}: empty ${noun} name`);
     if (!Array.isArray(list)) {
       problems.push(`${cat}: must be a list of patterns`);
       continue;

@@ -4,7 +4,8 @@
 //
 // Keys follow the file's flavor as Go decodes it: JSON keys are Fulcio's Go field names, matched case-insensitively;
 // YAML keys are the struct tags, matched exactly. `define` is allowed at the top level of either (the anchor list of
-// Fulcio's shipped YAML). Policy rules are checked by config/policy.ts, which already reports their unknown keys.
+// Fulcio's shipped YAML). Policy rules and rate limits are checked by config/policy.ts and config/rate-limit.ts,
+// which already report their unknown keys.
 import { CI_PROVIDER_KEYS, EXTENSION_TEMPLATE_KEYS, ISSUER_KEYS, TOP_KEYS, isRecord, lookup, spell, type Flavor, type Spelling } from './keys.js';
 import { decodeIdentityDocument } from './identity.js';
 

@@ -2,7 +2,8 @@
 // endpoints auditors and tests use. Every failure (connection, non-200, malformed or unverifiable answer) throws a
 // CtClientError whose message says which log call failed and why, and whether the log was unavailable (no answer,
 // or 5xx: worth a retry) or rejected the call (4xx, or an answer that cannot be used, such as an SCT that does not
-// verify with the log's key).
+// verify with the log's key). A connection failure's cause is an OutboundError (lib/outbound-error.ts): its code
+// (ECONNREFUSED, a TLS error, ETIMEDOUT...), host and safe phrase.
 import { decodeBase64 } from '../lib/base64.js';
 import { httpRequest, type HttpResponse } from '../lib/http-client.js';
 import type { Sct } from './structures.js';
@@ -14,6 +15,12 @@ export interface CtClientOptions {
   /** When given, every SCT and STH is verified with this DER SPKI before it is returned. */
   readonly logPublicKeySpki?: Buffer;
   readonly timeoutMs?: number;
+  /**
+   * For a log served over HTTPS by this same process (the CA's companion log, reached on loopback under a
+   * certificate that names its public host): the certificate it serves now, DER, expected instead of a CA-verified
+   * one. Every SCT is verified with the log's key anyway; the pin keeps anything else on the port from answering.
+   */
+  readonly pinnedCertificate?: () => Buffer | undefined;
 }
 
 export interface ClientEntry {
@@ -78,6 +85,7 @@ export function createCtClient(options: CtClientOptions): CtClient {
         headers: init.post === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
         ...(init.post === undefined ? {} : { body: JSON.stringify(init.post) }),
         timeoutMs,
+        ...(options.pinnedCertificate ? { pinnedCertificate: options.pinnedCertificate } : {}),
       });
     } catch (e) {
       throw new CtClientError(`CT log ${endpoint}: cannot reach ${base}: ${(e as Error).message}`, { rejected: false, cause: e });

@@ -8,8 +8,9 @@
 // entry); entry bytes are read from the file on demand.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsyncDirectory, writeFileAtomically } from '../lib/atomic-file.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import { CompactHashTree, DIGEST_BYTES, DigestArray } from './compact-tree.js';
@@ -29,15 +30,6 @@ const STH_FILE = 'sth.json';
 /** Dedup keys are indexed as 32-byte digests: SHA-256 keys as they are, any other key hashed. */
 const dedupDigest = (key: Buffer): Buffer =>
   key.length === DIGEST_BYTES ? key : createHash('sha256').update('fulgor ct dedup key\0').update(key).digest();
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Record start offsets, growable, as float64 (files may exceed 4 GiB). */
 class OffsetTable {
@@ -100,22 +92,13 @@ async function readSth(dir: string): Promise<StoredSth | undefined> {
 }
 
 async function writeSthAtomically(dir: string, sth: StoredSth): Promise<void> {
-  const tmp = join(dir, `${STH_FILE}.tmp`);
   const json = JSON.stringify({
     treeSize: sth.treeSize,
     timestamp: sth.timestamp,
     rootHash: sth.rootHash.toString('base64'),
     signature: sth.signature.toString('base64'),
   });
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(json + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, join(dir, STH_FILE));
-  await fsyncDirectory(dir);
+  await writeFileAtomically(join(dir, STH_FILE), json + '\n');
 }
 
 export async function openFileStore(dir: string, opts: FileStoreOptions = {}): Promise<LogStore> {

@@ -28,6 +28,8 @@ export type { TreeHead } from './verify.js';
 export {
   hashLeaf,
   rootOfLeafHashes,
+  MerkleFrontier,
+  frontierFromLastLeaf,
   verifyInclusion,
   verifyConsistency,
   rootFromInclusionProof,

@@ -147,18 +147,72 @@ export async function consistencyProof(source: HashSource, first: number, second
   return hashRanges(source, consistencyRanges(first, second));
 }
 
-/** MTH of a list of leaf hashes, streaming (a client rebuilding a tree from get-entries). */
-export function rootOfLeafHashes(leafHashes: Iterable<Buffer>): Buffer {
-  const stack: { level: number; hash: Buffer }[] = [];
-  for (const hash of leafHashes) {
-    let node = { level: 0, hash };
-    while (stack.length > 0 && stack[stack.length - 1]!.level === node.level) {
-      const left = stack.pop()!;
+/**
+ * The right edge of a growing tree: the hashes of the perfect subtrees that make up [0, size), largest first (one
+ * per set bit of size). Enough to append leaves and compute the root without keeping the tree: what a client that
+ * follows get-entries keeps (and stores between runs) to check that the entries it read are the ones an STH signs.
+ */
+export class MerkleFrontier {
+  private readonly stack: { level: number; hash: Buffer }[] = [];
+  private count = 0;
+
+  /** A frontier for `size` leaves from its subtree hashes, largest first (as `hashes` gives them). */
+  constructor(size = 0, hashes: readonly Buffer[] = []) {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`bad tree size ${size}`);
+    const levels: number[] = [];
+    for (let level = 52; level >= 0; level--) if (Math.floor(size / 2 ** level) % 2 === 1) levels.push(level);
+    if (levels.length !== hashes.length || hashes.some((h) => h.length !== 32))
+      throw new RangeError(`a frontier for ${size} leaves is ${levels.length} hashes of 32 bytes`);
+    levels.forEach((level, i) => this.stack.push({ level, hash: Buffer.from(hashes[i]!) }));
+    this.count = size;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The subtree hashes, largest first. */
+  get hashes(): Buffer[] {
+    return this.stack.map((n) => Buffer.from(n.hash));
+  }
+
+  push(leafHash: Buffer): void {
+    let node = { level: 0, hash: leafHash };
+    while (this.stack.length > 0 && this.stack[this.stack.length - 1]!.level === node.level) {
+      const left = this.stack.pop()!;
       node = { level: node.level + 1, hash: hashChildren(left.hash, node.hash) };
     }
-    stack.push(node);
+    this.stack.push(node);
+    this.count++;
   }
-  return foldSubtrees(stack.map((n) => n.hash));
+
+  root(): Buffer {
+    return foldSubtrees(this.stack.map((n) => n.hash));
+  }
+}
+
+/** MTH of a list of leaf hashes, streaming (a client rebuilding a tree from get-entries). */
+export function rootOfLeafHashes(leafHashes: Iterable<Buffer>): Buffer {
+  const frontier = new MerkleFrontier();
+  for (const hash of leafHashes) frontier.push(hash);
+  return frontier.root();
+}
+
+/**
+ * The frontier of a tree of `size` leaves from its last leaf's hash and audit path (get-proof-by-hash for leaf
+ * size-1): how a client starts following a log at its current end without reading every entry. Null when the proof
+ * has the wrong shape; check the result's root against the signed one.
+ */
+export function frontierFromLastLeaf(size: number, leafHash: Buffer, auditPath: readonly Buffer[]): MerkleFrontier | null {
+  if (!Number.isSafeInteger(size) || size < 1) return null;
+  let low = 0; // the smallest subtree is 2^low leaves: the last leaf's first `low` siblings lie inside it
+  while (Math.floor(size / 2 ** low) % 2 === 0) low++;
+  const ones = [...size.toString(2)].filter((b) => b === '1').length;
+  if (auditPath.length !== low + ones - 1) return null;
+  let smallest = leafHash;
+  for (const sibling of auditPath.slice(0, low)) smallest = hashChildren(sibling, smallest);
+  const larger = auditPath.slice(low).reverse();
+  return new MerkleFrontier(size, [...larger, smallest]);
 }
 
 /** RFC 9162 §2.1.3.2: the root an inclusion proof leads to, or null when the proof has the wrong shape. */

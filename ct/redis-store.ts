@@ -5,7 +5,8 @@
 // not stored yet is computed from the level below (leaf hashes always exist once sequenced). Key layout: redis-scripts.ts.
 //
 // Durability: a write is as durable as the Redis server makes it; run it with `appendonly yes` + `appendfsync always`
-// (or replicas and WAIT) for a log whose SCTs are promises.
+// (or replicas and WAIT) for a log whose SCTs are promises. At open, CONFIG GET says whether it does, and a warning
+// says when it does not (or when CONFIG is disabled, so that it could not be checked).
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
@@ -139,11 +140,56 @@ async function run(p: Pipeline): Promise<unknown[]> {
   });
 }
 
+/** What a Redis server's persistence settings are: `appendonly` and `appendfsync`, or why they could not be read. */
+export interface RedisDurability {
+  /** appendonly yes and appendfsync always: an acknowledged write is on disk. */
+  readonly durable: boolean;
+  readonly appendonly?: string;
+  readonly appendfsync?: string;
+  /** CONFIG GET failed (disabled or renamed, as managed Redis services often do): the settings are unknown. */
+  readonly error?: string;
+}
+
+export async function redisDurability(redis: Redis): Promise<RedisDurability> {
+  try {
+    const get = async (name: string): Promise<string | undefined> => {
+      const reply = (await redis.config('GET', name)) as unknown;
+      return Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
+    };
+    const appendonly = await get('appendonly');
+    const appendfsync = await get('appendfsync');
+    return {
+      durable: appendonly === 'yes' && appendfsync === 'always',
+      ...(appendonly !== undefined ? { appendonly } : {}),
+      ...(appendfsync !== undefined ? { appendfsync } : {}),
+    };
+  } catch (e) {
+    return { durable: false, error: message(e) };
+  }
+}
+
+/** Logs a warning unless the Redis server makes every acknowledged write durable (README "The CT log"). */
+async function warnUnlessDurable(redis: Redis, where: string, logger: Logger): Promise<void> {
+  const d = await redisDurability(redis);
+  if (d.error !== undefined)
+    logger.log('warn', 'ct log redis persistence could not be checked (CONFIG GET failed): make sure it runs with appendonly yes and appendfsync always, or an SCT may outlive its entry', {
+      url: where,
+      error: d.error,
+    });
+  else if (!d.durable)
+    logger.log('warn', 'ct log redis persistence cannot back an SCT: run Redis with appendonly yes and appendfsync always, or entries whose SCTs were handed out can be lost', {
+      url: where,
+      appendonly: d.appendonly ?? 'unknown',
+      appendfsync: d.appendfsync ?? 'unknown',
+    });
+}
+
 export async function openRedisStore(url: string, opts: RedisStoreOptions): Promise<LogStore> {
   checkPrefix(opts.prefix);
   const logger = opts.logger ?? silentLogger;
   const where = redactRedisUrl(url);
   const redis = await connect(url, {});
+  await warnUnlessDurable(redis, where, logger);
   let healthy = true;
   redis.on('error', (e: unknown) => {
     if (healthy) logger.log('warn', 'ct log redis connection error', { url: where, error: message(e) });

@@ -58,8 +58,19 @@ function certificateLines(x: Explanation): string[] {
   ];
 }
 
+function rateLimitLines(x: Explanation): string[] {
+  if (x.rateLimits === null) return ['Rate limits: none known (no identity)'];
+  const rows = x.rateLimits.map((l) => [
+    `per ${l.scope}`,
+    l.rate ?? 'no limit',
+    l.source === 'none' ? '(no issuer or server default)' : `(${l.source})`,
+    l.scope === 'address' ? 'each client address' : l.key,
+  ]);
+  return ['Rate limits: (configured rates, not the current bucket state)', ...pad(rows).map((l) => `  ${l}`)];
+}
+
 export function explanationText(x: Explanation): string {
-  const lines = [...issuerLines(x), tokenLine(x), ...mappingLines(x), ...policyLines(x), ...certificateLines(x)];
+  const lines = [...issuerLines(x), tokenLine(x), ...mappingLines(x), ...policyLines(x), ...certificateLines(x), ...rateLimitLines(x)];
   if (x.allowed) lines.push('Result:      a certificate would be issued (given a valid key and proof of possession)');
   else {
     const first = x.errors[0];

@@ -27,6 +27,12 @@
 //       "san": { "type": "uri"|"email"|"otherName", "value": string, "oid"?: string },
 //       "extensions": [ { "oid": "1.3.6.1.4.1.57264.1.N", "name": string, "value": string, "encoding": "raw"|"utf8String" } ]
 //     },
+//     "rateLimits": null | [              // null when the mapping failed; the configured rates, not live bucket state
+//       { "scope": "identity" | "repository" | "address",
+//         "rate": "30/minute" | "off" | null, // null: no limit set anywhere; "off": switched off by its source
+//         "source": "issuer" | "server default" | "none",
+//         "key": string }                 // what one bucket counts: the subject, the repository, or "client address"
+//     ],
 //     "errors": Problem[],                // in issuance order; the first is what the CA would answer
 //     "warnings": string[]
 //   }
@@ -39,7 +45,9 @@ import type { IdentityConfig } from '../oidc/identity-config.js';
 import type { RuleVerdict } from '../oidc/policy.js';
 import type { Claims } from '../oidc/principal.js';
 import type { TokenVerifier } from '../oidc/token-verifier.js';
+import type { RateLimitSettings, RateScope } from '../config/rate-limit.js';
 import { decide, route, type Stage } from './decide.js';
+import { rateLimitsFor } from './rate-limits.js';
 
 export type ExplainedExtension = IdentityExtension;
 export type ExplainedSan = IdentitySan;
@@ -60,6 +68,18 @@ export interface ExplainedIssuer {
   readonly ciProvider?: string;
 }
 
+export interface ExplainedRateLimit {
+  readonly scope: RateScope;
+  readonly rate: string | null;
+  readonly source: 'issuer' | 'server default' | 'none';
+  readonly key: string;
+}
+
+export interface ExplainOptions {
+  /** The server-wide default rates (`fulgor serve --rate-limit-per-*`), for issuers that set none. */
+  readonly rateLimitDefaults?: RateLimitSettings;
+}
+
 export interface Explanation {
   readonly allowed: boolean;
   readonly input: 'token' | 'claims';
@@ -74,6 +94,7 @@ export interface Explanation {
     readonly rules: readonly RuleVerdict[];
   } | null;
   readonly certificate: { readonly challenge: string; readonly san: ExplainedSan; readonly extensions: readonly ExplainedExtension[] } | null;
+  readonly rateLimits: readonly ExplainedRateLimit[] | null;
   readonly errors: readonly Problem[];
   readonly warnings: readonly string[];
 }
@@ -90,7 +111,9 @@ const configured = (identity: IdentityConfig) => ({
 });
 
 /** An Explanation with its keys in the documented order. */
-function assemble(identity: IdentityConfig, s: Start, rest: Pick<Explanation, 'issuer' | 'mapping' | 'policy' | 'certificate'>): Explanation {
+type Parts = Pick<Explanation, 'issuer' | 'mapping' | 'policy' | 'certificate'> & Partial<Pick<Explanation, 'rateLimits'>>;
+
+function assemble(identity: IdentityConfig, s: Start, rest: Parts): Explanation {
   return {
     allowed: s.errors.length === 0,
     input: s.input,
@@ -100,6 +123,7 @@ function assemble(identity: IdentityConfig, s: Start, rest: Pick<Explanation, 'i
     mapping: rest.mapping,
     policy: rest.policy,
     certificate: rest.certificate,
+    rateLimits: rest.rateLimits ?? null,
     errors: s.errors,
     warnings: s.warnings,
   };
@@ -110,13 +134,13 @@ interface Start {
   readonly tokenVerified: boolean;
   readonly errors: Problem[];
   readonly warnings: string[];
+  readonly options: ExplainOptions;
 }
 
 /** Routes, then reports the decision core's verdict for these claims, collecting every problem in issuance order. */
 function explainFrom(identity: IdentityConfig, claims: Claims, iss: string | undefined, s: Start): Explanation {
   const { errors } = s;
-  const done = (rest: Pick<Explanation, 'issuer' | 'mapping' | 'policy' | 'certificate'>): Explanation =>
-    assemble(identity, s, rest);
+  const done = (rest: Parts): Explanation => assemble(identity, s, rest);
   if (iss === undefined || iss === '') {
     errors.push({ stage: 'issuer', reason: 'MISSING_CLAIM', message: 'no issuer: the claims have no string "iss" and no issuer was given' });
     return done({ issuer: null, mapping: null, policy: null, certificate: null });
@@ -150,10 +174,19 @@ function explainFrom(identity: IdentityConfig, claims: Claims, iss: string | und
     ...(p?.refusedBy !== undefined ? { refusedBy: p.refusedBy } : {}),
     rules: p?.verdicts ?? [],
   };
-  return done({ issuer: how, mapping, policy, certificate });
+  const principal = decision.principal;
+  const rateLimits = principal === undefined
+    ? null
+    : rateLimitsFor(cfg, principal, s.options.rateLimitDefaults ?? {}).map((l) => ({
+      scope: l.scope,
+      rate: l.rate?.text ?? (l.source === 'none' ? null : 'off'),
+      source: l.source,
+      key: l.scope === 'address' ? 'client address' : (l.key[1] ?? ''),
+    }));
+  return done({ issuer: how, mapping, policy, certificate, rateLimits });
 }
 /** Explains claims (mapped only, never verified). `issuer`, when given, routes them and becomes their `iss`. */
-export function explainClaims(identity: IdentityConfig, claims: Claims, issuer?: string): Explanation {
+export function explainClaims(identity: IdentityConfig, claims: Claims, issuer?: string, options: ExplainOptions = {}): Explanation {
   const warnings: string[] = [];
   let effective = claims;
   const claimIss = claims['iss'];
@@ -165,16 +198,16 @@ export function explainClaims(identity: IdentityConfig, claims: Claims, issuer?:
     effective = { ...claims, iss: issuer };
   }
   const iss = effective['iss'];
-  return explainFrom(identity, effective, typeof iss === 'string' ? iss : undefined, { input: 'claims', tokenVerified: false, errors: [], warnings });
+  return explainFrom(identity, effective, typeof iss === 'string' ? iss : undefined, { input: 'claims', tokenVerified: false, errors: [], warnings, options });
 }
 
 /** Explains a token: verified fully first; when that fails, the rest is shown for its unverified claims. */
-export async function explainToken(identity: IdentityConfig, verifier: TokenVerifier, token: string): Promise<Explanation> {
+export async function explainToken(identity: IdentityConfig, verifier: TokenVerifier, token: string, options: ExplainOptions = {}): Promise<Explanation> {
   const errors: Problem[] = [];
   const warnings: string[] = [];
   try {
     const { issuer, claims } = await verifier.verify(token);
-    return explainFrom(identity, claims, issuer.issuerUrl, { input: 'token', tokenVerified: true, errors, warnings });
+    return explainFrom(identity, claims, issuer.issuerUrl, { input: 'token', tokenVerified: true, errors, warnings, options });
   } catch (e) {
     const p = problem('token', e);
     let claims: Claims | undefined;
@@ -187,10 +220,10 @@ export async function explainToken(identity: IdentityConfig, verifier: TokenVeri
     if (p.reason !== 'UNKNOWN_ISSUER' || claims === undefined) errors.push(p);
     const iss = claims?.['iss'];
     if (claims === undefined || typeof iss !== 'string' || iss === '') {
-      const start: Start = { input: 'token', tokenVerified: false, errors, warnings };
+      const start: Start = { input: 'token', tokenVerified: false, errors, warnings, options };
       return assemble(identity, start, { issuer: null, mapping: null, policy: null, certificate: null });
     }
     if (p.reason !== 'UNKNOWN_ISSUER') warnings.push('the token did not verify: what follows is for its unverified claims');
-    return explainFrom(identity, claims, iss, { input: 'token', tokenVerified: false, errors, warnings });
+    return explainFrom(identity, claims, iss, { input: 'token', tokenVerified: false, errors, warnings, options });
   }
 }

@@ -21,8 +21,9 @@ export const REASON_CODES = [
   'MISSING_CLAIM',
   'INVALID_CLAIM',
   'EMAIL_NOT_VERIFIED',
-  // issuance policy
+  // issuance policy and rate limits
   'POLICY_DENIED',
+  'RATE_LIMITED',
   // key and proof of possession
   'MISSING_PUBLIC_KEY',
   'INVALID_PUBLIC_KEY',

@@ -1,8 +1,11 @@
 // A small HTTP client over node:http(s). Keep-alive agents make it cost about a quarter of global fetch per request
 // on loopback (the CA calls its CT log once per certificate), and it can trust a per-call CA bundle, which fetch
-// cannot (an OIDC issuer's CACert).
+// cannot (an OIDC issuer's CACert). Every failure is an OutboundError (lib/outbound-error.ts): the code, host and
+// Node's words for the log, a safe phrase for responses.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { OutboundError, outboundError } from './outbound-error.js';
 
 export interface HttpResponse {
   readonly status: number;
@@ -22,9 +25,22 @@ export interface HttpRequest {
   readonly maxBytes?: number;
   /** Trust anchors for HTTPS instead of Node's defaults (PEM certificates). */
   readonly ca?: readonly string[];
+  /**
+   * Instead of a CA and a host name: the server must present exactly this certificate (DER), checked on each new
+   * connection (the CA's own companion log, whose certificate names its public host, reached on loopback). A
+   * function, so that a certificate swapped by a reload is expected from then on.
+   */
+  readonly pinnedCertificate?: () => Buffer | undefined;
 }
 
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+const agents = {
+  http: new http.Agent({ keepAlive: true }),
+  https: new https.Agent({ keepAlive: true }),
+  // No TLS session reuse: a resumed session would not present the certificate the pin is checked against.
+  pinned: new https.Agent({ keepAlive: true, maxCachedSessions: 0 }),
+};
+/** Connections whose certificate matched the pin (kept alive, they are not checked again). */
+const pinChecked = new WeakSet<object>();
 
 /**
  * One request. A request on a reused keep-alive connection that the server closed meanwhile (ECONNRESET) is sent
@@ -33,10 +49,14 @@ const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Age
  */
 export async function httpRequest(url: string, req: HttpRequest = {}): Promise<HttpResponse> {
   try {
-    return await requestOnce(url, req);
+    try {
+      return await requestOnce(url, req);
+    } catch (e) {
+      if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET') return await requestOnce(url, req);
+      throw e;
+    }
   } catch (e) {
-    if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET') return requestOnce(url, req);
-    throw e;
+    throw outboundError(url, e);
   }
 }
 
@@ -50,7 +70,11 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
     method: req.method ?? 'GET',
     headers: { ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
     // A CA bundle needs its own TLS connections; otherwise reuse keep-alive ones.
-    ...(req.ca ? { ca: [...req.ca] } : { agent: secure ? agents.https : agents.http }),
+    ...(req.pinnedCertificate && secure
+      ? { agent: agents.pinned, rejectUnauthorized: false }
+      : req.ca
+        ? { ca: [...req.ca] }
+        : { agent: secure ? agents.https : agents.http }),
     ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
     ...(req.signal ? { signal: req.signal } : {}),
   };
@@ -60,7 +84,10 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > maxBytes) res.destroy(new Error(`response from ${u.host} exceeds ${maxBytes} bytes`));
+        if (size > maxBytes)
+          res.destroy(
+            new OutboundError({ code: 'RESPONSE_TOO_LARGE', host: u.host, safe: `the response exceeds ${maxBytes} bytes`, detail: `response exceeds ${maxBytes} bytes` }),
+          );
         else chunks.push(c);
       });
       res.on('error', reject);
@@ -69,7 +96,21 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all, text: all.toString('utf8') });
       });
     });
-    r.on('timeout', () => r.destroy(new Error(`no answer within ${req.timeoutMs} ms`)));
+    r.on('timeout', () => r.destroy(Object.assign(new Error(`no answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    const pin = secure ? req.pinnedCertificate : undefined;
+    if (pin)
+      r.on('socket', (socket) => {
+        if (pinChecked.has(socket)) return;
+        socket.once('secureConnect', () => {
+          const expected = pin();
+          const served = (socket as TLSSocket).getPeerCertificate().raw;
+          if (expected && served?.equals(expected)) pinChecked.add(socket);
+          else
+            socket.destroy(
+              Object.assign(new Error(`the server's certificate is not the one expected (pinned) for ${u.host}`), { code: 'CERT_PIN_MISMATCH' }),
+            );
+        });
+      });
     r.on('error', (e) => reject(Object.assign(e, { reusedSocket: r.reusedSocket })));
     r.end(body);
   });

@@ -1,8 +1,12 @@
 // An HTTP server on a host and port (0 picks one), with the base URL clients use and a graceful close: stop
 // accepting, let in-flight requests finish (their connections are told `Connection: close`), and answer whatever
-// is still running at the drain deadline.
+// is still running at the drain deadline. With TLS files it serves HTTPS only, and `reloadTls()` swaps in the files'
+// current pair for new connections (server.setSecureContext) after checking it; a bad pair is refused and the one
+// being served stays.
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { readTlsFiles, type TlsFiles, type TlsMaterial } from './tls-files.js';
 
 /** How long `close()` lets in-flight requests run by default. */
 export const DEFAULT_DRAIN_MS = 30_000;
@@ -19,8 +23,15 @@ export interface CloseOptions {
 
 export interface Listening {
   readonly server: Server;
-  /** `http://host:port`, with a wildcard host shown as loopback and IPv6 in brackets. */
+  /** `http://host:port` (`https://` with TLS), with a wildcard host shown as loopback and IPv6 in brackets. */
   readonly url: string;
+  /**
+   * Re-reads the TLS files and serves their pair to new connections; false when nothing changed (or no TLS). A bad
+   * pair throws, naming the file, and the current one stays.
+   */
+  reloadTls(): boolean;
+  /** The certificate served now (DER), with TLS. */
+  certificate(): Buffer | undefined;
   /**
    * Stops accepting connections at once and closes idle keep-alive ones; resolves when every in-flight request has
    * been answered (or answered by `atDeadline` once `drainMs` has passed) and every connection is closed.
@@ -37,8 +48,15 @@ const serviceUnavailable = (res: ServerResponse): void => {
 /** After the deadline answers, connections that still do not close (a client not reading) are cut after this. */
 const FORCE_AFTER_DEADLINE_MS = 2_000;
 
-export async function listenHttp(host: string, port: number, handler?: RequestListener): Promise<Listening> {
-  const server = createServer(handler);
+export interface ListenOptions {
+  /** Serve HTTPS with this certificate and key (checked first: a bad pair fails the start). */
+  readonly tls?: TlsFiles;
+}
+
+export async function listenHttp(host: string, port: number, handler?: RequestListener, options: ListenOptions = {}): Promise<Listening> {
+  let material: TlsMaterial | undefined = options.tls ? readTlsFiles(options.tls) : undefined;
+  const server: Server = material ? createHttpsServer({ cert: material.cert, key: material.key }) : createServer();
+  if (handler) server.on('request', handler);
   // As Fulcio's HTTP server: a request must arrive whole within 60 s; idle keep-alive connections close after 30 s.
   server.requestTimeout = 60_000;
   server.headersTimeout = 60_000;
@@ -76,5 +94,20 @@ export async function listenHttp(host: string, port: number, handler?: RequestLi
         resolve();
       });
     }));
-  return { server, url: `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`, close };
+  const reloadTls = (): boolean => {
+    if (!options.tls || !material) return false;
+    const next = readTlsFiles(options.tls);
+    if (next.cert === material.cert && next.key === material.key) return false;
+    (server as HttpsServer).setSecureContext({ cert: next.cert, key: next.key });
+    material = next;
+    return true;
+  };
+  const scheme = options.tls ? 'https' : 'http';
+  return {
+    server,
+    url: `${scheme}://${urlHost(host)}:${(server.address() as AddressInfo).port}`,
+    close,
+    reloadTls,
+    certificate: () => material?.leaf,
+  };
 }

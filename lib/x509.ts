@@ -24,6 +24,8 @@ export interface Certificate {
   readonly der: Buffer;
   /** The whole TBSCertificate SEQUENCE, as in the input. */
   readonly tbs: Buffer;
+  /** The serial number's content octets (two's complement, as encoded). */
+  readonly serial: Buffer;
   readonly signatureAlgorithm: string;
   readonly signature: Buffer;
   readonly issuer: Buffer;
@@ -54,13 +56,27 @@ function parseExtension(node: Node): Extension {
   return { oid, critical, value, raw: node.raw };
 }
 
-/** Parses a DER certificate. Throws on anything that is not a well-formed strict-DER X.509 v3 structure. */
-export function parseCertificate(der: Buffer): Certificate {
-  const [tbsNode, algNode, sigNode, extra] = children(expectTag(parse(der), Tag.SEQUENCE, 'Certificate'));
-  if (extra !== undefined) throw new Error('trailing fields in Certificate');
+/** The fields of a TBSCertificate (RFC 5280 §4.1.2). */
+export interface TbsCertificate {
+  /** The whole TBSCertificate SEQUENCE, as in the input. */
+  readonly tbs: Buffer;
+  /** The serial number's content octets (two's complement, as encoded). */
+  readonly serial: Buffer;
+  /** The TBS signature AlgorithmIdentifier SEQUENCE. */
+  readonly innerAlgorithm: Buffer;
+  readonly issuer: Buffer;
+  readonly subject: Buffer;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** DER SubjectPublicKeyInfo. */
+  readonly spki: Buffer;
+  readonly extensions: readonly Extension[];
+}
+
+function readTbs(tbsNode: Node | undefined): TbsCertificate {
   const tbsFields = children(expectTag(tbsNode, Tag.SEQUENCE, 'TBSCertificate'));
   let i = tbsFields[0]?.tag === VERSION_TAG ? 1 : 0;
-  expectTag(tbsFields[i++], Tag.INTEGER, 'serial number');
+  const serial = expectTag(tbsFields[i++], Tag.INTEGER, 'serial number');
   const innerAlg = expectTag(tbsFields[i++], Tag.SEQUENCE, 'TBS signature algorithm');
   const issuer = expectTag(tbsFields[i++], Tag.SEQUENCE, 'issuer');
   const validity = children(expectTag(tbsFields[i++], Tag.SEQUENCE, 'validity'));
@@ -81,17 +97,12 @@ export function parseCertificate(der: Buffer): Certificate {
     if (seen.has(e.oid)) throw new Error(`duplicate extension ${e.oid}`);
     seen.add(e.oid);
   }
-  const alg = expectTag(algNode, Tag.SEQUENCE, 'signature algorithm');
-  if (!alg.raw.equals(innerAlg.raw)) throw new Error('signature algorithm differs from the TBS signature field');
-  const sigBits = expectTag(sigNode, Tag.BIT_STRING, 'signature').content;
-  if (sigBits[0] !== 0) throw new Error('signature BIT STRING has unused bits');
   const [notBefore, notAfter] = validity;
   if (!notBefore || !notAfter || validity.length !== 2) throw new Error('malformed validity');
   return {
-    der,
     tbs: tbsNode!.raw,
-    signatureAlgorithm: decodeOid(expectTag(children(alg)[0], Tag.OID, 'algorithm OID').content),
-    signature: sigBits.subarray(1),
+    serial: serial.content,
+    innerAlgorithm: innerAlg.raw,
     issuer: issuer.raw,
     subject: subject.raw,
     notBefore: decodeTime(notBefore),
@@ -101,7 +112,34 @@ export function parseCertificate(der: Buffer): Certificate {
   };
 }
 
-export const findExtension = (cert: Certificate, oid: string): Extension | undefined =>
+/** Parses a DER TBSCertificate on its own (a CT precertificate entry logs only this). Throws on malformed input. */
+export const parseTbsCertificate = (tbs: Buffer): TbsCertificate => readTbs(parse(tbs));
+
+/** Parses a DER certificate. Throws on anything that is not a well-formed strict-DER X.509 v3 structure. */
+export function parseCertificate(der: Buffer): Certificate {
+  const [tbsNode, algNode, sigNode, extra] = children(expectTag(parse(der), Tag.SEQUENCE, 'Certificate'));
+  if (extra !== undefined) throw new Error('trailing fields in Certificate');
+  const tbs = readTbs(tbsNode);
+  const alg = expectTag(algNode, Tag.SEQUENCE, 'signature algorithm');
+  if (!alg.raw.equals(tbs.innerAlgorithm)) throw new Error('signature algorithm differs from the TBS signature field');
+  const sigBits = expectTag(sigNode, Tag.BIT_STRING, 'signature').content;
+  if (sigBits[0] !== 0) throw new Error('signature BIT STRING has unused bits');
+  return {
+    der,
+    tbs: tbs.tbs,
+    serial: tbs.serial,
+    signatureAlgorithm: decodeOid(expectTag(children(alg)[0], Tag.OID, 'algorithm OID').content),
+    signature: sigBits.subarray(1),
+    issuer: tbs.issuer,
+    subject: tbs.subject,
+    notBefore: tbs.notBefore,
+    notAfter: tbs.notAfter,
+    spki: tbs.spki,
+    extensions: tbs.extensions,
+  };
+}
+
+export const findExtension = (cert: Pick<Certificate, 'extensions'>, oid: string): Extension | undefined =>
   cert.extensions.find((e) => e.oid === oid);
 
 /** The EKU OIDs, or null when the certificate has no EKU extension. */

@@ -2,10 +2,12 @@
 // redirects are followed only to the same host (scheme and port included; no downgrade to http), and an issuer's
 // `CACert` PEM bundle is trusted for its HTTPS in addition to the system roots. Node's global fetch cannot take a
 // CA, so with a bundle the requests go through node:https with `ca`; the result is still a fetch `Response`, which
-// is what jose's createRemoteJWKSet `[customFetch]` expects. On every path the body is read here, under the caller's
-// abort signal, and refused past MAX_RESPONSE_BYTES.
+// is what jose's createRemoteJWKSet `[customFetch]` and openid-client's discovery `[customFetch]` expect. On every
+// path the body is read here, under the caller's abort signal, and refused past MAX_RESPONSE_BYTES. Every failure is
+// an OutboundError (lib/outbound-error.ts): code, host and Node's words for the log, a safe phrase for responses.
 import { rootCertificates } from 'node:tls';
 import { httpRequest } from '../lib/http-client.js';
+import { OutboundError, outboundError } from '../lib/outbound-error.js';
 
 export interface IssuerFetchInit {
   readonly method?: string;
@@ -24,7 +26,7 @@ export function pemCertificates(bundle: string): string[] {
   return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
 }
 
-/** A fetch-alike over node:http(s) trusting `ca` (and nothing else); errors are TypeErrors, as fetch's are. */
+/** A fetch-alike over node:http(s) trusting `ca` (and nothing else); errors are OutboundErrors (TypeErrors, as fetch's are). */
 export function caFetch(ca: readonly string[]): IssuerFetch {
   return async (url, init = {}) => {
     const headers: Record<string, string> = {};
@@ -39,8 +41,8 @@ export function caFetch(ca: readonly string[]): IssuerFetch {
         ...(init.signal ? { signal: init.signal } : {}),
       });
     } catch (e) {
-      if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError') && init.signal?.aborted) throw init.signal.reason;
-      throw new TypeError(`fetch failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      // httpRequest's errors are OutboundErrors already; an abort by the caller's timeout signal is ETIMEDOUT.
+      throw outboundError(url, e);
     }
     const h = new Headers();
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -48,9 +50,15 @@ export function caFetch(ca: readonly string[]): IssuerFetch {
   };
 }
 
-const tooLarge = (host: string) => new TypeError(`fetch failed: response from ${host} exceeds ${MAX_RESPONSE_BYTES} bytes`);
+const tooLarge = (host: string) =>
+  new OutboundError({
+    code: 'RESPONSE_TOO_LARGE',
+    host,
+    safe: `the response exceeds ${MAX_RESPONSE_BYTES} bytes`,
+    detail: `response exceeds ${MAX_RESPONSE_BYTES} bytes`,
+  });
 
-/** `res` with its body read into memory, refused (TypeError, as fetch's errors) once it passes MAX_RESPONSE_BYTES. */
+/** `res` with its body read into memory, refused (an OutboundError) once it passes MAX_RESPONSE_BYTES. */
 async function capped(res: Response, host: string): Promise<Response> {
   if (Number(res.headers.get('content-length') ?? 0) > MAX_RESPONSE_BYTES) {
     await res.body?.cancel().catch(() => undefined);
@@ -61,7 +69,7 @@ async function capped(res: Response, host: string): Promise<Response> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((e: unknown) => Promise.reject(outboundError(`http://${host}`, e)));
     if (done) break;
     size += value.byteLength;
     if (size > MAX_RESPONSE_BYTES) {
@@ -84,14 +92,26 @@ export function issuerFetch(opts: { caCert?: string; fetch?: typeof fetch } = {}
     const first = new URL(url);
     let current = first;
     for (let hop = 0; ; hop++) {
-      const res = await base(current.href, { ...init, redirect: 'manual' });
+      const at = current;
+      const res = await base(at.href, { ...init, redirect: 'manual' }).catch((e: unknown) => Promise.reject(outboundError(at, e)));
       const location = res.headers.get('location');
       if (res.status < 300 || res.status > 399 || location === null) return capped(res, current.host);
       await res.body?.cancel().catch(() => undefined);
       const next = new URL(location, current);
       if (next.host !== first.host || (first.protocol === 'https:' && next.protocol !== 'https:'))
-        throw new TypeError(`fetch failed: redirect from ${first.host} to ${next.protocol}//${next.host} refused (only same-host redirects are followed)`);
-      if (hop + 1 >= MAX_REDIRECTS) throw new TypeError(`fetch failed: more than ${MAX_REDIRECTS} redirects from ${first.href}`);
+        throw new OutboundError({
+          code: 'REDIRECT_REFUSED',
+          host: first.host,
+          safe: 'a redirect to another host was refused (only same-host redirects are followed)',
+          detail: `redirect from ${first.host} to ${next.protocol}//${next.host} refused (only same-host redirects are followed)`,
+        });
+      if (hop + 1 >= MAX_REDIRECTS)
+        throw new OutboundError({
+          code: 'TOO_MANY_REDIRECTS',
+          host: first.host,
+          safe: `more than ${MAX_REDIRECTS} redirects`,
+          detail: `more than ${MAX_REDIRECTS} redirects from ${first.href}`,
+        });
       current = next;
     }
   };

@@ -31,6 +31,7 @@ export function findIssuer(cfg: IdentityConfig, iss: string): IssuerConfig | und
       ci: m.ci,
       policy: m.policy,
       jwksPath: m.jwksPath,
+      rateLimit: m.rateLimit,
     };
     for (const [k, v] of Object.entries(carried)) if (v !== undefined) out[k] = v;
     return out as unknown as IssuerConfig;

@@ -1,7 +1,7 @@
 // Evaluates an issuer's issuance policy over verified claims. Pure: the verdicts feed both issuance (a refusal names
 // the rule) and `fulgor explain`. The language and its exact semantics are documented in config/policy.ts. Matching
 // is linear-time (RE2, compiled there), and an oversized claim value is refused (INVALID_CLAIM) before any matching.
-import type { ClaimCondition, IssuancePolicy, PolicyRule } from '../config/policy.js';
+import { matchingPattern, type ClaimCondition, type IssuancePolicy, type PolicyRule } from '../config/policy.js';
 import { FulgorError } from '../lib/errors.js';
 import type { Claims } from './principal.js';
 import { goFloatF } from './template/index.js';
@@ -76,7 +76,7 @@ function check(c: ClaimCondition, claims: Claims): { check: ClaimCheck; words: s
   if (t.state === 'not-comparable') {
     return { check: { claim: c.claim, state: 'not-comparable' }, words: `claim ${shown(c.claim)} is ${t.type}, which no pattern matches` };
   }
-  const hit = c.patterns.find((p) => p.matches(t.text));
+  const hit = matchingPattern(c, t.text);
   const value = `${c.claim} ${shown(t.text)}`;
   if (hit === undefined) {
     return { check: { claim: c.claim, value: t.text, state: 'present' }, words: `${value} matches none of ${patternList(c)}` };

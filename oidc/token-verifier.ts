@@ -9,6 +9,7 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import { FulgorError, type ReasonCode } from '../lib/errors.js';
+import { findOutbound } from '../lib/outbound-error.js';
 import type { IdentityConfig, IssuerConfig } from './identity-config.js';
 import { findIssuer, findMetaIssuer } from './issuer-routing.js';
 import { discover, type DiscoveryOptions, type Provider } from './discovery.js';
@@ -62,7 +63,10 @@ function unverifiedParts(token: string): { alg: string; iss: string } {
   return { alg, iss };
 }
 
-const keysUnavailable = (e: unknown) => tokenError('ISSUER_UNAVAILABLE', 'the issuer’s keys could not be fetched', e);
+const keysUnavailable = (e: unknown) => {
+  const outbound = findOutbound(e);
+  return tokenError('ISSUER_UNAVAILABLE', `the issuer’s keys could not be fetched${outbound ? `: ${outbound.safe}` : ''}`, e);
+};
 
 /**
  * The provider's key lookup, with its failures classified where they happen: no key for the token's kid (after

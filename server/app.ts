@@ -12,12 +12,18 @@ export interface AppDeps extends RouteDeps {
   readonly logger: Logger;
   /** Extra routers mounted before the Fulcio routes (the development OIDC issuer in --dev mode). */
   readonly extraRouters?: ReadonlyArray<readonly [string, express.Router]>;
+  /**
+   * How many reverse proxies in front of the CA to believe: the client address (per-address rate limits) is then read
+   * from X-Forwarded-For that many hops back, as express's `trust proxy` does. 0 (default): the socket's address.
+   */
+  readonly trustProxy?: number;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ?? 0);
   for (const [path, router] of deps.extraRouters ?? []) app.use(path, router);
   // Fulcio does not enforce a content type; neither do we.
   app.use(jsonBody({ limitBytes: MAX_BODY_BYTES, strict: false, logger: deps.logger }));

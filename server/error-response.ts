@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { FulgorError, isFulgorError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { outboundLogFields } from '../lib/outbound-error.js';
 import { ERROR_TABLE } from './error-table.js';
 
 export interface RpcStatus {
@@ -28,6 +29,9 @@ export function rpcStatus(e: FulgorError): { status: number; body: RpcStatus } {
 
 export function sendRpcError(res: Response, e: FulgorError): void {
   const { status, body } = rpcStatus(e);
+  // RATE_LIMITED says when to come back (whole seconds, at least 1).
+  const retryAfter = e.metadata['retryAfterSeconds'];
+  if (retryAfter !== undefined) res.set('Retry-After', retryAfter);
   res.status(status).type('application/json').send(JSON.stringify(body));
 }
 
@@ -50,6 +54,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       reason: e.code,
       message: e.message,
       ...(cause ? { cause } : {}),
+      // A failed request to an issuer or a CT log: its code, host and TLS error (the response has a safe phrase only).
+      ...outboundLogFields(e),
     });
     sendRpcError(res, e);
   };

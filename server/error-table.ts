@@ -28,6 +28,8 @@ export const ERROR_TABLE: Readonly<Record<ReasonCode, Row>> = {
   EMAIL_NOT_VERIFIED: TOKEN,
   // The token is fine but the issuer's issuance policy refuses this identity.
   POLICY_DENIED: { status: 403, grpc: 7, prefix: 'The identity is not allowed a certificate by this CA’s issuance policy' },
+  // Over a rate limit (issuer config `rate-limit`, serve --rate-limit-*): retry after the Retry-After header's seconds.
+  RATE_LIMITED: { status: 429, grpc: 8 },
   // The identity provider could not be reached: not the client's fault, and worth a retry.
   ISSUER_UNAVAILABLE: { status: 503, grpc: 14, prefix: 'There was an error processing the identity token' },
   MISSING_PUBLIC_KEY: CLIENT,

@@ -8,6 +8,7 @@
 // own body (same limit), and only on this route. Tokens are never logged.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { IdentityConfig } from '../oidc/identity-config.js';
+import type { RateLimitSettings } from '../config/rate-limit.js';
 import { FulgorError } from '../lib/errors.js';
 import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';
@@ -19,6 +20,8 @@ export interface ExplainDeps {
   readonly identity: IdentityConfig;
   readonly verifier: TokenVerifier;
   readonly logger: Logger;
+  /** The server-wide default rates, so that explain shows the limits that apply. */
+  readonly rateLimitDefaults?: RateLimitSettings;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -44,13 +47,14 @@ function parseBody(body: unknown): Parsed {
 
 export function explainRouter(deps: ExplainDeps): express.Router {
   const r = express.Router();
+  const options = deps.rateLimitDefaults ? { rateLimitDefaults: deps.rateLimitDefaults } : {};
   const json = jsonBody({ limitBytes: MAX_BODY_BYTES, strict: false, logger: deps.logger });
   r.post('/explain', json, async (req: Request, res: Response, next: NextFunction) => {
     try {
       const input = parseBody(req.body);
       const x = 'token' in input
-        ? await explainToken(deps.identity, deps.verifier, input.token)
-        : explainClaims(deps.identity, input.claims, input.issuer);
+        ? await explainToken(deps.identity, deps.verifier, input.token, options)
+        : explainClaims(deps.identity, input.claims, input.issuer, options);
       res.status(200).type('application/json').send(JSON.stringify(x));
     } catch (e) {
       next(e);

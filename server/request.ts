@@ -10,6 +10,8 @@ export type KeyRequest =
 export interface SigningRequest {
   readonly token: string;
   readonly key: KeyRequest;
+  /** The client's address, for per-address rate limits (the socket's, or as `--trust-proxy` hops allow). */
+  readonly clientAddress?: string;
 }
 
 type Obj = Record<string, unknown>;

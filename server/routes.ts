@@ -43,9 +43,11 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
   // Paths match exactly, as grpc-gateway's do (and as KNOWN_PATHS decides 404 against 501): no other case, no trailing slash.
   const r = express.Router({ caseSensitive: true, strict: true });
   const auth = (req: Request) => req.get('authorization');
+  /** The socket's address, or X-Forwarded-For's as far as the app's `trust proxy` hops allow (app.ts). */
+  const from = (req: Request) => (req.ip === undefined ? {} : { clientAddress: req.ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') });
 
   r.post('/api/v2/signingCert', async (req, res) => {
-    const issued = await deps.signing.issue(parseV2Request(req.body, auth(req)));
+    const issued = await deps.signing.issue({ ...parseV2Request(req.body, auth(req)), ...from(req) });
     sendJson(res, 200, { signedCertificateEmbeddedSct: { chain: { certificates: issued.chain.map(trimmedPem) } } });
   });
   const chains = () => (typeof deps.caChain === 'function' ? deps.caChain() : [deps.caChain]);
@@ -56,7 +58,7 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
   r.get('/api/v2/configuration', (_req, res) => sendJson(res, 200, configuration(identity())));
 
   r.post('/api/v1/signingCert', async (req, res) => {
-    const issued = await deps.signing.issue(parseV1Request(req.body, auth(req)));
+    const issued = await deps.signing.issue({ ...parseV1Request(req.body, auth(req)), ...from(req) });
     res.status(201).type('application/pem-certificate-chain').send(issued.chain.map(trimmedPem).join('\n'));
   });
   r.get('/api/v1/rootCert', (_req, res) => {

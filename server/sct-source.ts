@@ -3,6 +3,7 @@
 // or returns an SCT that does not verify with its key is CT_LOG_REJECTED. The log's own words are logged, not returned.
 import { CtClientError, serializeSctList, type CtClient } from '../ct/index.js';
 import { FulgorError } from '../lib/errors.js';
+import { findOutbound } from '../lib/outbound-error.js';
 import type { SctSource } from './signing-service.js';
 
 export function ctFailure(e: unknown): FulgorError {
@@ -14,7 +15,10 @@ export function ctFailure(e: unknown): FulgorError {
         : `the certificate transparency log refused the precertificate (HTTP ${e.status})`,
       { cause: e },
     );
-  return new FulgorError('CT_LOG_UNAVAILABLE', 'the certificate transparency log could not be reached', { cause: e });
+  // Why, in words a client may see (no address): the connection's failure, or the log's HTTP status.
+  const outbound = findOutbound(e);
+  const why = outbound ? `: ${outbound.safe}` : e instanceof CtClientError && e.status !== undefined ? `: it answered HTTP ${e.status}` : '';
+  return new FulgorError('CT_LOG_UNAVAILABLE', `the certificate transparency log could not be reached${why}`, { cause: e });
 }
 
 export function sctSource(client: Pick<CtClient, 'addPreChain'>): SctSource {

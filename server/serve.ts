@@ -14,6 +14,7 @@ import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
 import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
+import type { TlsFiles } from '../lib/tls-files.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -32,8 +33,11 @@ import { openTimestampAuthority } from './open-tsa.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { createMetrics } from './metrics.js';
+import { openRateLimiter, type RateLimitOptions } from './open-rate-limiter.js';
 import { sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
+import { warnPlainHttpIssuers } from './plain-http-issuers.js';
+import { reloadTls } from './tls-reload.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
 const DEV_ISSUER_TYPES: Record<DevTokenType, IssuerConfig['type']> = {
@@ -68,6 +72,10 @@ export interface ServeOptions {
   readonly ctRoots?: Buffer[];
   /** How long close() lets in-flight requests finish before answering them 503 (default 30 s). */
   readonly drainTimeoutMs?: number;
+  /** --tls-cert-file / --tls-key-file: serve the CA over HTTPS (reloaded by reload()). */
+  readonly tls?: TlsFiles;
+  /** --ct-tls-cert-file / --ct-tls-key-file: serve the companion CT log over HTTPS (reloaded by reload()). */
+  readonly ctTls?: TlsFiles;
   readonly logger: Logger;
   readonly clock?: Clock;
   /** The issuing CA's signer (default: the keys dir's CA key, or caKey); its public key must match the CA certificate. */
@@ -85,6 +93,10 @@ export interface ServeOptions {
   readonly allowDevKeys?: boolean;
   /** Where FULGOR_KEY_PASSPHRASE and the PKCS#11 variables are read (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Rate limits: server-wide default rates, Redis sharing, metrics observer (README "Rate limits"). */
+  readonly rateLimit?: RateLimitOptions;
+  /** --trust-proxy HOPS: how many reverse proxies' X-Forwarded-For entries to believe for the client address (default 0: the socket's). */
+  readonly trustProxy?: number;
 }
 
 export interface RunningFulgor {
@@ -103,8 +115,10 @@ export interface RunningFulgor {
    * (requests in flight finish with the old one, whose key is closed after them; a broken one is rejected and the
    * current CA stays). Then re-reads --config-path and, if it is valid (JWKSPath files included), swaps it in; otherwise rejects with every
    * problem, logged, and the current config stays. In --dev mode the development issuers are added again.
+   * First, the TLS certificate and key files of the CA and companion log listeners are re-read: a changed pair is
+   * served to new connections (`tlsReloaded` names the listeners); a bad one is logged and the current one stays.
    */
-  reload(): Promise<ReloadResult & { caReloaded: boolean }>;
+  reload(): Promise<ReloadResult & { caReloaded: boolean; tlsReloaded: string[] }>;
   /**
    * Graceful stop: the CA stops accepting at once and its in-flight requests finish (those still running after the
    * drain timeout are answered 503 SHUTTING_DOWN); only then is the companion log stopped the same way (so the
@@ -132,7 +146,7 @@ function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): Id
 
 /** The companion CT log: its store (checked against the last STH), the log, and its HTTP listener. */
 export async function startCompanionLog(
-  o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'logger'>,
+  o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'logger' | 'ctTls'>,
   signer: Signer,
   roots: Buffer[],
   clock: Clock,
@@ -142,11 +156,19 @@ export async function startCompanionLog(
   try {
     const log = createLog({ signer, roots, store, clock, logger: o.logger });
     await log.selfCheck();
-    const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
+    const listening = await listenLog(log, {
+      host: o.host,
+      port: o.ctPort,
+      logger: o.logger,
+      ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}),
+      ...(o.ctTls ? { tls: o.ctTls } : {}),
+    });
     o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size() });
     return {
       url: listening.url,
       log,
+      reloadTls: listening.reloadTls,
+      certificate: listening.certificate,
       /** Stops accepting, lets in-flight submissions finish (503 after drainMs), then closes the store. */
       async close(options: { drainMs?: number } = {}) {
         await listening.close(options);
@@ -277,7 +299,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     throw e;
   }
   const ctUrl = o.ctLogUrl ?? (companion?.url as string);
-  const caListening = await listenHttp(o.host, o.port).catch(async (e: unknown) => {
+  const caListening = await listenHttp(o.host, o.port, undefined, o.tls ? { tls: o.tls } : {}).catch(async (e: unknown) => {
     await companion?.close();
     await closeAll(opened);
     throw e;
@@ -293,9 +315,10 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   // Relative JWKSPath files are found next to the config file.
   const baseDir = o.configPath ? dirname(resolve(o.configPath)) : undefined;
   const build = (cfg: IdentityConfig | undefined): IdentityState => {
+    if (!o.dev && cfg) warnPlainHttpIssuers(cfg, o.logger);
     const identity = o.dev ? withDevIssuers(cfg, caUrl) : (cfg as IdentityConfig);
     const verifier = createTokenVerifier(identity, { clock, ...(baseDir ? { baseDir } : {}) });
-    return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier, logger: o.logger }) } : {}) };
+    return { identity, verifier, ...(o.enableExplain ? { explain: explainRouter({ identity, verifier, logger: o.logger, ...(o.rateLimit?.defaults ? { rateLimitDefaults: o.rateLimit.defaults } : {}) }) } : {}) };
   };
   let holder: ReturnType<typeof createIdentityHolder>;
   try {
@@ -312,7 +335,13 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     throw e;
   }
   // Every SCT is checked before it is embedded: the companion log's with its key, an external log's with the key given.
-  const ct = createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki });
+  // The companion log over HTTPS is reached on loopback, where its certificate (for its public name) would not match:
+  // the client expects exactly the certificate the log serves now instead.
+  const ct = createCtClient({
+    url: ctUrl,
+    logPublicKeySpki: ctKeySpki,
+    ...(companion && o.ctTls ? { pinnedCertificate: companion.certificate } : {}),
+  });
   // The issuing CA's key is owned by the CA holder from here on: a reload swaps it and closes the old one.
   if (caOpened) opened.splice(opened.indexOf(caOpened), 1);
   const generation = (iss: IssuingCa, k: KeyMaterial, key: ClosableSigner | undefined): CaGeneration => ({
@@ -338,8 +367,16 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     return true;
   };
   const metrics = createMetrics();
+  const limiter = await openRateLimiter(o.rateLimit ?? {}, clock, o.logger).catch(async (e: unknown) => {
+    await caListening.close();
+    await companion?.close();
+    await closeAll(opened);
+    await cas.close();
+    throw e;
+  });
   const signing = createSigningService({
     metrics,
+    rateLimits: { limiter, defaults: o.rateLimit?.defaults ?? {} },
     verifier: holder.verifier,
     ca: cas,
     ct: sctSource(ct),
@@ -355,7 +392,10 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     extraRouters.push(['/api/v2', explain]);
   }
   const identity = () => holder.current().identity;
-  caListening.server.on('request', createApp({ signing, metrics, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters }));
+  caListening.server.on(
+    'request',
+    createApp({ signing, metrics, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, trustProxy: o.trustProxy ?? 0 }),
+  );
   o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev });
   return {
     caUrl,
@@ -367,6 +407,10 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     ctLogSpki: ctKeySpki,
     ...(keys.tsa ? { tsaChain: keys.tsa.chain } : {}),
     async reload() {
+      const tlsReloaded = reloadTls(o.logger, [
+        ['CA', caListening],
+        ['CT log', companion],
+      ]);
       let caReloaded: boolean;
       try {
         caReloaded = await reloadCa();
@@ -374,9 +418,9 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
         o.logger.log('error', 'issuing CA reload rejected; keeping the current CA', { dir: o.keysDir, error: e instanceof Error ? e.message : String(e) });
         throw new Error(`issuing CA reload rejected (the current CA stays): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
-      if (o.configPath) return { ...(await holder.reload()), caReloaded };
+      if (o.configPath) return { ...(await holder.reload()), caReloaded, tlsReloaded };
       const { identity: id } = holder.current();
-      return { issuers: id.oidcIssuers.size, metaIssuers: id.metaIssuers.length, warnings: [], caReloaded };
+      return { issuers: id.oidcIssuers.size, metaIssuers: id.metaIssuers.length, warnings: [], caReloaded, tlsReloaded };
     },
     async close(options = {}) {
       const drainMs = options.drainMs ?? o.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
@@ -387,6 +431,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
       // Signatures in flight have finished with the requests; the keys (PKCS#11 sessions) are let go last.
       await closeAll(opened);
       await cas.close();
+      await limiter.close();
     },
   };
 }

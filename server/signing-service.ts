@@ -1,5 +1,6 @@
 // The transport-agnostic issuance flow: verify the token, let the decision core (decision/decide.ts, which explain
-// uses too) map the claims, evaluate the policy and build the certificate's identity, check the key and its proof,
+// uses too) map the claims, evaluate the policy and build the certificate's identity, take a token from each rate-limit
+// bucket that applies (decision/rate-limits.ts; 429 RATE_LIMITED when one is empty), check the key and its proof,
 // issue a precertificate carrying exactly that identity, log it, and issue the final certificate with the SCT
 // embedded. No certificate leaves without an SCT.
 import type { CertificateAuthority } from '../ca/authority.js';
@@ -11,6 +12,10 @@ import type { Logger } from '../lib/log.js';
 import type { Principal } from '../oidc/principal.js';
 import type { TokenVerifier, VerifiedToken } from '../oidc/token-verifier.js';
 import { decide, type Decision } from '../decision/decide.js';
+import { rateLimitsFor } from '../decision/rate-limits.js';
+import type { RateLimitSettings } from '../config/rate-limit.js';
+import type { IssuerConfig } from '../oidc/identity-config.js';
+import type { BucketCheck, RateLimiter } from './rate-limiter.js';
 import type { SigningRequest } from './request.js';
 
 /** What the CA needs from a CT log: an SCT for a precertificate chain, already TLS-encoded as an SCT list. */
@@ -25,6 +30,8 @@ export interface SigningServiceDeps {
   readonly ct: SctSource;
   readonly logger: Logger;
   readonly metrics?: IssuanceMetrics;
+  /** Rate limits: the buckets (memory or Redis) and the server-wide default rates. */
+  readonly rateLimits?: { readonly limiter: RateLimiter; readonly defaults: RateLimitSettings };
 }
 
 /** Lends the CA current when a request starts, for the whole request. */
@@ -69,6 +76,33 @@ function refuseIdentity(verified: VerifiedToken, decision: Decision, deps: Signi
   throw refusal.error;
 }
 
+const SCOPE_WORDS = { identity: 'identity', repository: 'repository', address: 'client address' } as const;
+
+/**
+ * Takes a token from every bucket that applies to this identity (and client address), or throws RATE_LIMITED (429,
+ * with Retry-After from metadata.retryAfterSeconds) naming the scope that refused, never the token.
+ */
+async function enforceRateLimits(issuer: IssuerConfig, principal: Principal, req: SigningRequest, deps: SigningServiceDeps): Promise<void> {
+  const rl = deps.rateLimits;
+  if (rl === undefined) return;
+  const checks: BucketCheck[] = [];
+  for (const l of rateLimitsFor(issuer, principal, rl.defaults)) {
+    if (l.rate === undefined) continue;
+    if (l.scope === 'address') {
+      if (req.clientAddress === undefined) continue;
+      checks.push({ scope: l.scope, key: [...l.key, req.clientAddress], rate: l.rate });
+    } else checks.push({ scope: l.scope, key: l.key, rate: l.rate });
+  }
+  if (checks.length === 0) return;
+  const result = await rl.limiter.check(checks);
+  if (result.allowed) return;
+  const rate = checks.find((c) => c.scope === result.scope)?.rate.text ?? '';
+  deps.logger.log('warn', 'issuance rate-limited', { issuer: issuer.issuerUrl, san: principal.san.value, scope: result.scope, rate, retryAfterSeconds: result.retryAfterSeconds });
+  throw new FulgorError('RATE_LIMITED', `too many certificate requests for this ${SCOPE_WORDS[result.scope]} (limit ${rate}); retry in ${result.retryAfterSeconds} s`, {
+    metadata: { scope: result.scope, limit: rate, retryAfterSeconds: String(result.retryAfterSeconds) },
+  });
+}
+
 export function createSigningService(deps: SigningServiceDeps): SigningService {
   return {
     async issue(req) {
@@ -77,6 +111,8 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
       refuseIdentity(verified, decision, deps);
       const { principal, certificate } = decision;
       if (principal === undefined || certificate === undefined) throw new FulgorError('INTERNAL', 'the decision has no identity'); // unreachable: mapping refused
+      // Before the key's proof is checked and anything is signed: a refused request costs the CA no signature.
+      await enforceRateLimits(verified.issuer, principal, req, deps);
       const key = clientKeyFor(req, principal);
       // A value the certificate cannot carry is met here, after the proof of possession, as the CA meets it.
       const late = decision.refusals.find((r) => r.stage === 'certificate');

@@ -90,7 +90,7 @@ describe('cli: fulgor explain', function () {
     assert.equal(code, 1);
     assert.ok(!stdout.includes(token));
     const x = JSON.parse(stdout);
-    assert.deepEqual(Object.keys(x), ['allowed', 'input', 'tokenVerified', 'issuer', 'configuredIssuers', 'mapping', 'policy', 'certificate', 'errors', 'warnings']);
+    assert.deepEqual(Object.keys(x), ['allowed', 'input', 'tokenVerified', 'issuer', 'configuredIssuers', 'mapping', 'policy', 'certificate', 'rateLimits', 'errors', 'warnings']);
     assert.equal(x.allowed, false);
     assert.equal(x.tokenVerified, true);
     assert.deepEqual(x.issuer, { url: github.url, matchedBy: 'OIDCIssuers', type: 'github-workflow', clientId: 'sigstore' });

@@ -15,11 +15,13 @@ export interface LogProcess {
 export interface StartLogOptions {
   /** A command line the `node fulgor.js ct serve ...` command is appended to. */
   readonly wrapper?: readonly string[];
+  /** More `ct serve` flags (e.g. --ct-tls-cert-file). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** Starts a file-backed CT log on `dataDir`; rejects with its stderr if it exits before listening. */
 export function startLog(dataDir: string, keysDir: string, rootsPem: string, opts: StartLogOptions = {}): Promise<LogProcess> {
-  const args = [FULGOR_CLI, 'ct', 'serve', '--ct-storage', `file:${dataDir}`, '--keys-dir', keysDir, '--ct-port', '0', '--dev', '--ct-roots', rootsPem];
+  const args = [FULGOR_CLI, 'ct', 'serve', '--ct-storage', `file:${dataDir}`, '--keys-dir', keysDir, '--ct-port', '0', '--dev', '--ct-roots', rootsPem, ...(opts.extraArgs ?? [])];
   const [command, ...rest] = [...(opts.wrapper ?? []), process.execPath, ...args];
   const child = spawn(command!, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';

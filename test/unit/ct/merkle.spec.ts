@@ -3,6 +3,8 @@ import { MemoryHashTree } from '../../../ct/hash-tree.js';
 import {
   EMPTY_ROOT,
   consistencyProof,
+  frontierFromLastLeaf,
+  MerkleFrontier,
   hashChildren,
   hashLeaf,
   inclusionProof,
@@ -183,5 +185,37 @@ describe('ct/merkle', () => {
     }
     assert.ok(verifyConsistency(0, 5, EMPTY_ROOT, roots[5]!, []));
     assert.ok(!verifyConsistency(3, 3, roots[3]!, roots[4]!, []));
+  });
+  describe('MerkleFrontier', () => {
+    it('resumes from its stored hashes and computes every root as the recursive definition does', () => {
+      const hashes = leafHashes(70);
+      for (let n = 0; n <= 70; n++) {
+        const first = new MerkleFrontier();
+        hashes.slice(0, n).forEach((h) => first.push(h));
+        assert.ok(first.root().equals(mth(hashes.slice(0, n))), `root at ${n}`);
+        // As the monitor does: store size + hashes, restore, keep appending.
+        const resumed = new MerkleFrontier(first.size, first.hashes);
+        hashes.slice(n).forEach((h) => resumed.push(h));
+        assert.ok(resumed.root().equals(mth(hashes)), `resumed at ${n}`);
+      }
+    });
+
+    it('refuses hashes that do not fit the size', () => {
+      assert.throws(() => new MerkleFrontier(3, [hashLeaf(Buffer.from('a'))]), /3 leaves is 2 hashes/);
+      assert.throws(() => new MerkleFrontier(1, [Buffer.alloc(31)]), /32 bytes/);
+    });
+
+    it('is rebuilt from the last leaf and its audit path (following from the end of a log)', async () => {
+      const hashes = leafHashes(40);
+      const t = treeOf(hashes);
+      for (let n = 1; n <= 40; n++) {
+        const proof = await inclusionProof(t, n - 1, n);
+        const f = frontierFromLastLeaf(n, hashes[n - 1]!, proof);
+        assert.ok(f, `frontier at ${n}`);
+        assert.ok(f.root().equals(mth(hashes.slice(0, n))), `root at ${n}`);
+        if (proof.length > 0) assert.ok(!frontierFromLastLeaf(n, hashes[n - 1]!, [flip(proof[0]!), ...proof.slice(1)])!.root().equals(f.root()));
+        assert.equal(frontierFromLastLeaf(n, hashes[n - 1]!, [...proof, hashes[0]!]), null, `a proof one hash too long at ${n}`);
+      }
+    });
   });
 });

@@ -28,6 +28,25 @@ const identity = parseIdentityConfig(JSON.stringify({
 const GITHUB: Record<string, unknown> = { ...devClaims('github'), iss: GH };
 
 describe('decision/explain: what a token or claims would get', () => {
+  it('lists the rate limits that apply: none set anywhere, server defaults, and none at all when the mapping fails', () => {
+    const none = explainClaims(identity, GITHUB);
+    assert.deepEqual(none.rateLimits, [
+      { scope: 'identity', rate: null, source: 'none', key: 'repo:acme/app:ref:refs/heads/main' },
+      { scope: 'repository', rate: null, source: 'none', key: 'https://github.com/acme/app' },
+      { scope: 'address', rate: null, source: 'none', key: 'client address' },
+    ]);
+    assert.match(explanationText(none), /^ {2}per identity +no limit +\(no issuer or server default\) +repo:acme\/app:ref:refs\/heads\/main$/m);
+    const defaults = { identity: { count: 30, periodSeconds: 60, text: '30/minute' } };
+    const email = explainClaims(identity, { email: 'dev@example.com', email_verified: true, sub: 'dev' }, 'https://accounts.eu.example.com', { rateLimitDefaults: defaults });
+    assert.deepEqual(email.rateLimits, [
+      { scope: 'identity', rate: '30/minute', source: 'server default', key: 'dev@example.com' },
+      { scope: 'address', rate: null, source: 'none', key: 'client address' },
+    ], 'an email identity names no repository');
+    const failed = explainClaims(identity, { ...GITHUB, job_workflow_ref: undefined }, undefined, { rateLimitDefaults: defaults });
+    assert.equal(failed.rateLimits, null);
+    assert.match(explanationText(failed), /^Rate limits: none known \(no identity\)$/m);
+  });
+
   it('explains GitHub claims field by field: issuer, mapping, every verdict, SAN and every extension', () => {
     const x = explainClaims(identity, GITHUB);
     assert.equal(x.allowed, true);

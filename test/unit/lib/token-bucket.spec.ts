@@ -16,4 +16,21 @@ describe('lib/token-bucket', () => {
     now -= 5_000;
     assert.equal(takes(1), 0, 'a clock that goes back adds nothing');
   });
+
+  it('says how long until the next token, taking nothing', () => {
+    let now = 0;
+    const bucket = tokenBucket(0.5, 1, () => new Date(now));
+    assert.equal(bucket.waitMs(), 0);
+    assert.equal(bucket.waitMs(), 0, 'asking takes nothing');
+    assert.ok(bucket.take());
+    assert.equal(bucket.waitMs(), 2000);
+    now += 1500;
+    assert.equal(bucket.waitMs(), 500);
+    now -= 1000;
+    assert.equal(bucket.waitMs(), 500, 'a clock that goes back changes nothing');
+    now += 1000;
+    assert.equal(bucket.waitMs(), 500, 'nor is the time it went back counted twice');
+    now += 500;
+    assert.ok(bucket.take());
+  });
 });

@@ -161,6 +161,20 @@ const SCENARIOS: Record<ReasonCode, { readonly how: string; readonly run: Scenar
     run: async (env) =>
       post(env.fulgor.caUrl, v2Request(await env.email.mint('email', { claims: { email: 'eve@example.org' } }), clientKey(), 'eve@example.org')),
   },
+  RATE_LIMITED: {
+    how: 'a second request from an identity whose issuer allows one per hour',
+    run: async (env) => {
+      const config = { OIDCIssuers: { [env.github.url]: { IssuerURL: env.github.url, ClientID: 'sigstore', Type: 'github-workflow', RateLimit: { PerIdentity: '1/hour' } } } };
+      const ca = await startFulgor(config, { keysDir: env.keysDir });
+      try {
+        const first = await post(ca.caUrl, await githubRequest(env));
+        assert.equal(first.status, 200, first.text);
+        return await post(ca.caUrl, await githubRequest(env));
+      } finally {
+        await ca.close();
+      }
+    },
+  },
   MISSING_PUBLIC_KEY: {
     how: 'a token and no key',
     run: async (env) => post(env.fulgor.caUrl, { credentials: { oidcIdentityToken: await env.github.mint('github') } }),

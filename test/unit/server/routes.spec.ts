@@ -107,10 +107,11 @@ describe('server/routes and server/app: Fulcio’s REST surface', () => {
       }
     });
 
-  it('v2 hands the parsed request (token from Authorization when the body has none) to the signing service and answers the chain as trimmed PEM', async () => {
-    const res = await call('POST', '/api/v2/signingCert', { publicKeyRequest: v2Body.publicKeyRequest }, { authorization: 'Bearer from-header' });
+  it('v2 hands the parsed request (token from Authorization when the body has none) and the client address to the signing service and answers the chain as trimmed PEM', async () => {
+    const res = await call('POST', '/api/v2/signingCert', { publicKeyRequest: v2Body.publicKeyRequest }, { authorization: 'Bearer from-header', 'x-forwarded-for': '203.0.113.7' });
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(seen, [{ token: 'from-header', key: { kind: 'publicKey', content: PEM, proof: Buffer.from([1, 2, 3]) } }]);
+    // The socket's address (IPv4-mapped IPv6 shown as IPv4); X-Forwarded-For is not believed without trust-proxy hops.
+    assert.deepEqual(seen, [{ token: 'from-header', key: { kind: 'publicKey', content: PEM, proof: Buffer.from([1, 2, 3]) }, clientAddress: '127.0.0.1' }]);
     const certs = JSON.parse(res.text).signedCertificateEmbeddedSct.chain.certificates as string[];
     assert.equal(certs.length, 3);
     assert.equal(certs[1], certToPem(chain[0]!).trim());
@@ -121,6 +122,7 @@ describe('server/routes and server/app: Fulcio’s REST surface', () => {
     const res = await call('POST', '/api/v1/signingCert', v1Body, { authorization: 'Bearer tok' });
     assert.equal(res.status, 201);
     assert.equal(seen[0]?.token, 'tok');
+    assert.equal(seen[0]?.clientAddress, '127.0.0.1');
     assert.equal(res.text, [chain[1]!, ...chain].map((c) => certToPem(c).trim()).join('\n'));
   });
 
