@@ -8,8 +8,9 @@ import { encodeName } from '../ca/name.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { toPem } from '../lib/pem.js';
 import { caNames } from './ca-init.js';
-import { algorithmFlag, createKeyAt, CreatedFiles, ensureCtLogKey, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag, slotPaths, TSA_SEPARATELY } from './ca-keys.js';
-import { flag, type Flags } from './flags.js';
+import { ALGORITHM_FLAG, algorithmFlag, CA_COMMON_FLAGS, CA_KEY_FLAG, CA_NAME_FLAGS, CT_LOG_KEY_FLAG, createKeyAt, CreatedFiles, ensureCtLogKey, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag, slotPaths, TSA_SEPARATELY } from './ca-keys.js';
+import type { Command } from './command.js';
+import { flag, str, type Flags } from './flags.js';
 
 export async function caCsrCommand(flags: Flags): Promise<void> {
   const keysDir = requiredFlag(flags, 'keys-dir', 'DIR');
@@ -48,3 +49,17 @@ export async function caCsrCommand(flags: Flags): Promise<void> {
     throw e;
   }
 }
+
+export const CA_CSR_COMMAND: Command = {
+  name: 'ca csr',
+  summary: 'bring your own PKI, step one: make the issuing CA key and a CSR for your enterprise CA to sign',
+  flags: {
+    ...CA_COMMON_FLAGS,
+    out: str('CSR.pem', 'where to write the certificate signing request (required)'),
+    ...CA_NAME_FLAGS,
+    ...ALGORITHM_FLAG,
+    ...CA_KEY_FLAG,
+    ...CT_LOG_KEY_FLAG,
+  },
+  run: caCsrCommand,
+};

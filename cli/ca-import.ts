@@ -7,8 +7,9 @@ import { ChainRuleError, checkImportedChain } from '../ca/chain-check.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { certToPem, parsePemBlocks } from '../lib/pem.js';
 import { openSigner, type SecretOptions } from '../signer/index.js';
-import { CreatedFiles, describeCertificate, ensureCtLogKey, keyRefIn, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag, TSA_SEPARATELY } from './ca-keys.js';
-import { flag, type Flags } from './flags.js';
+import { CA_COMMON_FLAGS, CreatedFiles, CT_LOG_KEY_FLAG, describeCertificate, ensureCtLogKey, keyRefIn, KEY_SLOTS, passphraseFlag, refuseExisting, requiredFlag, TSA_SEPARATELY } from './ca-keys.js';
+import type { Command } from './command.js';
+import { flag, str, type Flags } from './flags.js';
 
 export function certificatesIn(path: string, what: string): Buffer[] {
   let text: string;
@@ -75,3 +76,17 @@ export async function caImportCommand(flags: Flags): Promise<void> {
     throw e;
   }
 }
+
+/** `--chain` and `--root` (ca import, ca rotate). */
+export const CHAIN_FLAGS = {
+  chain: str('CHAIN.pem', 'the issuing CA certificate your CA signed, then any intermediates'),
+  root: str('ROOT.pem', 'the trust anchor the chain ends in'),
+};
+
+export const CA_IMPORT_COMMAND: Command = {
+  name: 'ca import',
+  summary: 'bring your own PKI, step two: install the chain your enterprise CA signed for the key ca csr made',
+  flags: { ...CA_COMMON_FLAGS, ...CHAIN_FLAGS, ...CT_LOG_KEY_FLAG },
+  notes: ['--chain and --root are required.'],
+  run: caImportCommand,
+};

@@ -14,7 +14,12 @@ import { keySigner, type Signer } from '../lib/signer.js';
 import { generateSoftwareKey, writePrivateKeyFile, type KeyAlgorithm, type SecretOptions } from '../signer/index.js';
 import {
   addDuration,
+  ALGORITHM_FLAG,
   algorithmFlag,
+  CA_COMMON_FLAGS,
+  CA_KEY_FLAG,
+  CA_NAME_FLAGS,
+  CT_LOG_KEY_FLAG,
   createCtLogKey,
   createKeyAt,
   CreatedFiles,
@@ -25,7 +30,8 @@ import {
   requiredFlag,
   slotPaths,
 } from './ca-keys.js';
-import { flag, type Flags } from './flags.js';
+import type { Command } from './command.js';
+import { flag, str, type Flags } from './flags.js';
 
 /** Certificates start a few minutes in the past, so that a verifier whose clock is slightly behind accepts them. */
 export const BACKDATE_MS = 5 * 60_000;
@@ -85,8 +91,8 @@ export async function caInitCommand(flags: Flags): Promise<void> {
   const ctKeyUri = flag(flags, 'ct-log-key');
   const tsaKeyUri = flag(flags, 'tsa-key');
   const now = new Date(Math.floor(Date.now() / 1000) * 1000 - BACKDATE_MS);
-  const rootValidity = { notBefore: now, notAfter: addDuration(now, flag(flags, 'root-validity') ?? '10y', 'root-validity') };
-  const issuingValidity = { notBefore: now, notAfter: addDuration(now, flag(flags, 'intermediate-validity') ?? '3y', 'intermediate-validity') };
+  const rootValidity = { notBefore: now, notAfter: addDuration(now, flag(flags, 'root-validity') as string, 'root-validity') };
+  const issuingValidity = { notBefore: now, notAfter: addDuration(now, flag(flags, 'intermediate-validity') as string, 'intermediate-validity') };
   if (issuingValidity.notAfter > rootValidity.notAfter)
     throw new Error('--intermediate-validity is longer than --root-validity: the issuing CA cannot outlive its root');
   const secret = await passphraseFlag(flags);
@@ -178,3 +184,24 @@ export async function caInitCommand(flags: Flags): Promise<void> {
     throw e;
   }
 }
+
+/** `--intermediate-validity` (ca init, ca rotate). */
+export const INTERMEDIATE_VALIDITY_FLAG = { 'intermediate-validity': str('DURATION', "the issuing CA's validity (y, d or h)", '3y') };
+
+export const CA_INIT_COMMAND: Command = {
+  name: 'ca init',
+  summary: 'key ceremony for a production CA: offline root, issuing CA, CT log and TSA keys',
+  flags: {
+    ...CA_COMMON_FLAGS,
+    'root-out': str('OFFLINE-DIR', "where the root's key goes (outside the keys dir; take it offline; required)"),
+    ...CA_NAME_FLAGS,
+    'root-common-name': str('CN', "the root's common name (default \"O Root CA\")"),
+    ...ALGORITHM_FLAG,
+    'root-validity': str('DURATION', "the root's validity (y, d or h)", '10y'),
+    ...INTERMEDIATE_VALIDITY_FLAG,
+    ...CA_KEY_FLAG,
+    ...CT_LOG_KEY_FLAG,
+    'tsa-key': str('URI', 'make the timestamp authority key there (a path or pkcs11:...) instead of in the keys dir'),
+  },
+  run: caInitCommand,
+};

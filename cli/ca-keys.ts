@@ -20,7 +20,20 @@ import {
   type KeyAlgorithm,
   type SecretOptions,
 } from '../signer/index.js';
-import { flag, type Flags } from './flags.js';
+import { flag, str, type Flags } from './flags.js';
+
+/** Flags every `ca` command has. */
+export const CA_COMMON_FLAGS = {
+  'keys-dir': str('DIR', 'the serving keys directory (required)'),
+  'passphrase-file': str('FILE', 'encrypt (or open) key files with the passphrase in FILE (else FULGOR_KEY_PASSPHRASE)', undefined, ['key-passphrase-file']),
+};
+export const ALGORITHM_FLAG = { algorithm: str('ecdsa-p256|ecdsa-p384|rsa-3072|rsa-4096', 'the new keys\' algorithm', 'ecdsa-p256') };
+export const CA_NAME_FLAGS = {
+  org: str('O', "the CA's organization", 'Fulgor'),
+  'common-name': str('CN', "the issuing CA's common name (default \"O Issuing CA\")"),
+};
+export const CA_KEY_FLAG = { 'ca-key': str('URI', 'make the issuing CA key there (a path or pkcs11:...) instead of in the keys dir') };
+export const CT_LOG_KEY_FLAG = { 'ct-log-key': str('URI', 'make the CT log key there (a path or pkcs11:...) instead of in the keys dir') };
 
 /** The files a key occupies in the keys directory: its PEM file or its .key.uri reference. */
 export const KEY_SLOTS = {
@@ -45,9 +58,9 @@ export function requiredFlag(flags: Flags, name: string, value: string): string 
 
 export const algorithmFlag = (flags: Flags): KeyAlgorithm => parseKeyAlgorithm(flag(flags, 'algorithm') ?? 'ecdsa-p256');
 
-/** `--passphrase-file F` (or `--key-passphrase-file F`), else FULGOR_KEY_PASSPHRASE: the secret options and the passphrase. */
+/** `--passphrase-file F` (alias `--key-passphrase-file`), else FULGOR_KEY_PASSPHRASE: the secret options and the passphrase. */
 export async function passphraseFlag(flags: Flags): Promise<{ secrets: SecretOptions; passphrase?: string; source?: string }> {
-  const file = flag(flags, 'passphrase-file') ?? flag(flags, 'key-passphrase-file');
+  const file = flag(flags, 'passphrase-file');
   const secrets: SecretOptions = file === undefined ? {} : { passphraseFile: file };
   const secret = await keyPassphrase(secrets);
   return secret ? { secrets, passphrase: secret.value, source: secret.source } : { secrets };

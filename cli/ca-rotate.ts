@@ -12,10 +12,11 @@ import { KEY_FILES, RETIRED_FILES, retiredEntryName } from '../config/keys-dir.j
 import { certToPem } from '../lib/pem.js';
 import { keySigner } from '../lib/signer.js';
 import { parseKeyUri, readPrivateKeyFile } from '../signer/index.js';
-import { certificatesIn, checkChainFor } from './ca-import.js';
-import { BACKDATE_MS, createSignedIssuingCa } from './ca-init.js';
-import { addDuration, algorithmFlag, CreatedFiles, describeCertificate, keyRefIn, KEY_SLOTS, passphraseFlag, requiredFlag } from './ca-keys.js';
-import { flag, type Flags } from './flags.js';
+import { certificatesIn, CHAIN_FLAGS, checkChainFor } from './ca-import.js';
+import { BACKDATE_MS, createSignedIssuingCa, INTERMEDIATE_VALIDITY_FLAG } from './ca-init.js';
+import { addDuration, ALGORITHM_FLAG, algorithmFlag, CA_COMMON_FLAGS, CA_KEY_FLAG, CreatedFiles, describeCertificate, keyRefIn, KEY_SLOTS, passphraseFlag, requiredFlag } from './ca-keys.js';
+import type { Command } from './command.js';
+import { flag, str, type Flags } from './flags.js';
 
 /** The subject's O (default for the new CA's organization). */
 const organizationOf = (der: Buffer): string | undefined => /^O=(.*)$/m.exec(new X509Certificate(der).subject)?.[1];
@@ -65,7 +66,7 @@ export async function caRotateCommand(flags: Flags): Promise<void> {
       newRoot = certificatesIn(join(rootOut, KEY_FILES.rootCert), 'root')[0]!;
       const org = flag(flags, 'org') ?? organizationOf(oldChain[0]!) ?? 'Fulgor';
       const now = new Date(retiredAt.getTime() - BACKDATE_MS);
-      const notAfter = addDuration(now, flag(flags, 'intermediate-validity') ?? '3y', 'intermediate-validity');
+      const notAfter = addDuration(now, flag(flags, 'intermediate-validity') as string, 'intermediate-validity');
       const rootNotAfter = new Date(new X509Certificate(newRoot).validTo);
       if (notAfter > rootNotAfter) throw new Error(`--intermediate-validity ends after the root (${rootNotAfter.toISOString()}): the issuing CA cannot outlive its root`);
       const made = await createSignedIssuingCa({
@@ -143,3 +144,21 @@ export async function caRotateCommand(flags: Flags): Promise<void> {
     throw e;
   }
 }
+
+export const CA_ROTATE_COMMAND: Command = {
+  name: 'ca rotate',
+  summary: 'replace the active issuing CA (the old one is kept as retired); serve picks it up on SIGHUP',
+  flags: {
+    ...CA_COMMON_FLAGS,
+    'root-out': str('OFFLINE-DIR', 'sign a new issuing CA with the root key there'),
+    ...ALGORITHM_FLAG,
+    org: str('O', "the new CA's organization (default: the current CA's)"),
+    'common-name': str('CN', "the new issuing CA's common name (default \"O Issuing CA DATE\")"),
+    ...INTERMEDIATE_VALIDITY_FLAG,
+    ...CA_KEY_FLAG,
+    ...CHAIN_FLAGS,
+    'new-key-dir': str('DIR', 'with --chain/--root: the keys dir where ca csr made the new key'),
+  },
+  notes: ['Give either --root-out OFFLINE-DIR, or --chain CHAIN.pem --root ROOT.pem --new-key-dir DIR.'],
+  run: caRotateCommand,
+};

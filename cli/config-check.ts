@@ -10,7 +10,8 @@ import { type IdentityConfig } from '../oidc/identity-config.js';
 import { ISSUER_KEYS, TOP_KEYS, isRecord, lookup, spell, type Flavor } from '../config/keys.js';
 import { decodeIdentityDocument, problemLines, unknownKeys } from '../config/unknown-keys.js';
 import { readStaticJwks, resolveJwksPath } from '../oidc/static-jwks.js';
-import { flag, type Flags } from './flags.js';
+import type { Command } from './command.js';
+import { bool, flag, str, type Flags } from './flags.js';
 
 const USAGE = 'usage: fulgor config check --config-path FILE [--json]';
 
@@ -110,3 +111,14 @@ export async function configCheckCommand(flags: Flags): Promise<void> {
   process.stdout.write(flags['json'] === true ? JSON.stringify(report, null, 2) + '\n' : reportText(report));
   process.exitCode = report.ok ? 0 : 1;
 }
+
+export const CONFIG_CHECK_COMMAND: Command = {
+  name: 'config check',
+  summary: 'validate an identity config file as the server loads it, listing every problem with its location',
+  flags: {
+    'config-path': str('FILE', 'the identity config file (required)'),
+    json: bool('print the report as JSON'),
+  },
+  notes: ['Exit status: 0 clean (warnings may be printed), 1 problems, 2 usage error.'],
+  run: configCheckCommand,
+};

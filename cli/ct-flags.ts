@@ -2,7 +2,25 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readCertificates } from '../config/keys-dir.js';
-import { flag, type Flags } from './flags.js';
+import { DEFAULT_REDIS_PREFIX } from '../ct/open-store.js';
+import { flag, str, type Flags } from './flags.js';
+
+/** Where the companion log (serve) or the log alone (ct serve) keeps its tree, and what it accepts. */
+export const CT_LOG_FLAGS = {
+  'ct-storage': str('file:DIR|memory|redis://HOST:PORT/DB', "the CT log's storage", 'file:ct-data'),
+  'ct-redis-prefix': str('PREFIX', 'key prefix in Redis (several logs can share one Redis)', DEFAULT_REDIS_PREFIX),
+  'ct-log-prefix': str('PREFIX', 'serve the log at /PREFIX/ct/v1/... (Fulcio-style log URLs such as /test)'),
+  'ct-roots': str('PEM-FILE', 'roots the log accepts chains to (default: the root in the keys directory)'),
+  'search-index': str('FILE|memory|off', "the log's search index (GET /api/v1/search); default DIR/search-index.sqlite for file:DIR, else memory"),
+};
+
+/** An external log instead of the companion one (serve), or the log to describe (trust export). */
+export const CT_LOG_URL_FLAGS = {
+  'ct-log-url': str('URL', 'an external RFC 6962 log (with its prefix) instead of the companion log'),
+  'ct-log-public-key': str('PEM-FILE', "the external log's public key; its SCTs are verified with it (needs --ct-log-url)", undefined, [
+    'ct-log-public-key-path',
+  ]),
+};
 
 /** `--ct-log-public-key FILE`: the external log's PEM public key (SPKI), as DER. Meaningless without --ct-log-url. */
 export function ctLogPublicKeyFlag(flags: Flags): Buffer | undefined {

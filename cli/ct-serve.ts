@@ -11,16 +11,30 @@ import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey } from
 import { startCompanionLog } from '../server/serve.js';
 import { reloadTls } from '../server/tls-reload.js';
 import { KeyError } from '../signer/index.js';
-import { ctLogFlags } from './ct-flags.js';
-import { flag, numberFlag, type Flags } from './flags.js';
-import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
-import { keyOpeningFlags } from './key-flags.js';
-import { tlsFlags } from './tls-flags.js';
+import type { Command } from './command.js';
+import { CT_LOG_FLAGS, ctLogFlags } from './ct-flags.js';
+import { bool, flag, numberFlag, str, type Flags } from './flags.js';
+import { DRAIN_FLAGS, drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
+import { KEY_OPENING_FLAGS, keyOpeningFlags } from './key-flags.js';
+import { CT_TLS_FLAGS, tlsFlags } from './tls-flags.js';
+
+export const CT_SERVE_FLAGS = {
+  dev: bool('development mode: create missing development keys'),
+  host: str('ADDR', 'address the log listens on', '127.0.0.1'),
+  'ct-port': str('PORT', "the log's port", '6962'),
+  'keys-dir': str('DIR', "the log's key (ctlog.key.pem or .uri) and the root it accepts", 'keys-dev'),
+  'ct-log-key': str('URI', "the log's key (path, file:PATH or pkcs11:...) instead of the keys dir's"),
+  'allow-dev-keys': bool('serve development keys (fulgor keys init) without --dev'),
+  ...KEY_OPENING_FLAGS,
+  ...DRAIN_FLAGS,
+  ...CT_LOG_FLAGS,
+  ...CT_TLS_FLAGS,
+};
 
 export async function ctServeCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
   const drainMs = drainTimeoutFlag(flags);
-  const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
+  const keysDir = flag(flags, 'keys-dir') as string;
   if (flags['dev'] === true) await createMissingDevKeys(keysDir);
   const ctKeyUri = flag(flags, 'ct-log-key');
   let keys;
@@ -43,7 +57,7 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
   try {
     checkPublicKeyMatches(signer, keys.ctPublicKey, join(keysDir, KEY_FILES.ctPub), 'CT log');
     running = await startCompanionLog(
-      { host: flag(flags, 'host') ?? '127.0.0.1', ctPort: numberFlag(flags, 'ct-port') ?? 6962, logger, ...ct, ...(ctTls ? { ctTls } : {}) },
+      { host: flag(flags, 'host') as string, ctPort: numberFlag(flags, 'ct-port') as number, logger, ...ct, ...(ctTls ? { ctTls } : {}) },
       signer,
       roots,
       systemClock,
@@ -64,3 +78,10 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
     { drainMs, logger },
   );
 }
+
+export const CT_SERVE_COMMAND: Command = {
+  name: 'ct serve',
+  summary: 'the RFC 6962 CT log alone (for CA replicas given --ct-log-url, or several log frontends on one Redis)',
+  flags: CT_SERVE_FLAGS,
+  run: ctServeCommand,
+};

@@ -18,8 +18,9 @@ import { systemClock } from '../lib/clock.js';
 import { explainClaims, explainToken, type Explanation } from '../decision/explain.js';
 import { explanationText } from '../decision/explain-text.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
-import { flag, type Flags } from './flags.js';
-import { rateLimitDefaultsFlags } from './rate-limit-flags.js';
+import type { Command } from './command.js';
+import { bool, flag, str, type Flags } from './flags.js';
+import { RATE_LIMIT_DEFAULT_FLAGS, rateLimitDefaultsFlags } from './rate-limit-flags.js';
 
 const USAGE =
   'usage: fulgor explain --config-path FILE (--token JWT|-|@FILE | --claims FILE.json|-) [--issuer URL] [--json]\n' +
@@ -103,3 +104,18 @@ export async function explainCommand(flags: Flags): Promise<void> {
   process.stdout.write(flags['json'] === true ? JSON.stringify(x, null, 2) + '\n' : explanationText(x));
   process.exitCode = x.allowed ? 0 : 1;
 }
+
+export const EXPLAIN_COMMAND: Command = {
+  name: 'explain',
+  summary: 'which issuer, mapping and policy rules a token (or claims) meets, and the certificate it would get',
+  flags: {
+    'config-path': str('FILE', 'the identity config to explain against (required)'),
+    token: str('JWT|-|@FILE', 'a token to verify and explain (- reads stdin, @FILE a file)'),
+    claims: str('FILE.json|-', 'claims to map without a token (a JSON object)'),
+    issuer: str('URL', "with --claims: the issuer (default the claims' iss)"),
+    json: bool('print the explanation as JSON'),
+    ...RATE_LIMIT_DEFAULT_FLAGS,
+  },
+  notes: ['Give exactly one of --token or --claims. Exit status: 0 would issue, 1 would not, 2 usage or config error.'],
+  run: explainCommand,
+};

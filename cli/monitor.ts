@@ -6,7 +6,8 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { consoleLogger } from '../lib/log.js';
 import { DEFAULT_BATCH_SIZE, IdentityMonitor, loadWatchRules, type PollResult } from '../monitor/index.js';
-import { durationFlag, flag, type Flags } from './flags.js';
+import type { Command } from './command.js';
+import { bool, durationFlag, flag, str, type Flags } from './flags.js';
 import { stopOnSignals } from './graceful-stop.js';
 
 const DEFAULT_INTERVAL_MS = 10_000;
@@ -111,3 +112,20 @@ export async function monitorCommand(flags: Flags): Promise<void> {
     process.exitCode = 2;
   }
 }
+
+export const MONITOR_COMMAND: Command = {
+  name: 'monitor',
+  summary: 'watch a CT log for certificates issued to identities you care about (identity monitoring)',
+  flags: {
+    'log-url': str('URL', 'the RFC 6962 log to follow, up to before /ct/v1/ (required)'),
+    'log-public-key': str('PEM-FILE', "the log's public key: every signed tree head is verified with it (required)"),
+    rules: str('FILE', 'the watch rules (README "Identity monitoring"; required)'),
+    state: str('FILE', 'where the verified tree head and position are kept between runs'),
+    once: bool('check once and exit: 0 nothing found, 1 findings, 2 error or log inconsistent'),
+    webhook: str('URL', 'also POST each finding here (http:// or https://)'),
+    interval: str('DURATION', 'without --once, how often to poll the log (s, m, h)', `${DEFAULT_INTERVAL_MS / 1000}s`),
+    'start-at-end': bool('without a state file, start at the current end of the log instead of its first entry'),
+    'batch-size': str('N', 'entries asked for per get-entries call (1 to 10000)', String(DEFAULT_BATCH_SIZE)),
+  },
+  run: monitorCommand,
+};

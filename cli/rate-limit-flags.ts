@@ -3,7 +3,21 @@
 // Defaults: no limits, the socket's address. README "Rate limits".
 import { parseRate, RATE_SCOPES, type RateLimitSettings, type RateScope } from '../config/rate-limit.js';
 import type { RateLimitOptions } from '../server/open-rate-limiter.js';
-import { flag, type Flags } from './flags.js';
+import { flag, str, type Flags } from './flags.js';
+
+/** The server-wide default rates (serve, and explain to show the limit that applies). */
+export const RATE_LIMIT_DEFAULT_FLAGS = {
+  'rate-limit-per-identity': str('RATE', 'default limit per identity (issuer + subject): COUNT/second|minute|hour, or off'),
+  'rate-limit-per-repository': str('RATE', 'default limit per repository (CI issuers): COUNT/second|minute|hour, or off'),
+  'rate-limit-per-address': str('RATE', 'default limit per client address: COUNT/second|minute|hour, or off'),
+};
+/** serve's rate-limit flags. */
+export const RATE_LIMIT_FLAGS = {
+  ...RATE_LIMIT_DEFAULT_FLAGS,
+  'rate-limit-redis': str('redis://HOST:PORT/DB', 'share the rate-limit buckets of every replica through this Redis'),
+  'rate-limit-redis-prefix': str('PREFIX', 'key prefix for the buckets in that Redis (default fulgor-rl)'),
+  'trust-proxy': str('HOPS', 'how many reverse proxies in front of the CA to believe X-Forwarded-For through', '0'),
+};
 
 const SCOPE_FLAGS: Readonly<Record<RateScope, string>> = {
   identity: 'rate-limit-per-identity',

@@ -28,7 +28,9 @@ import {
   type SearchParams,
   type VerifiedResult,
 } from '../search/index.js';
-import { flag, listFlag, type Flags } from './flags.js';
+import { DEFAULT_REDIS_PREFIX } from '../ct/open-store.js';
+import type { Command } from './command.js';
+import { bool, flag, list, listFlag, str, type Flags } from './flags.js';
 
 const MAX_PAGE = 1000;
 
@@ -178,3 +180,26 @@ export async function searchCommand(flags: Flags): Promise<void> {
     process.exitCode = 1;
   }
 }
+
+export const SEARCH_COMMAND: Command = {
+  name: 'search',
+  summary: 'who got a certificate: search a CT log by SAN, issuer, extension, time, serial or key; results proven',
+  flags: {
+    'log-url': str('URL', "a log's base URL (before /ct/v1/): its search API, or get-entries for a log without one"),
+    'ct-storage': str('file:DIR|redis://HOST:PORT/DB', "read a log's storage directly instead (a file store must not be in use)"),
+    'ct-redis-prefix': str('PREFIX', 'with a redis:// --ct-storage: the log\'s key prefix', DEFAULT_REDIS_PREFIX),
+    'log-public-key': str('PEM-FILE', "the log's public key: the tree head and every result are verified with it (without it: verified false)"),
+    san: list('PATTERN', 'a SAN (exact, PREFIX**, glob with * and **, or /^regex$/); repeated: all must match'),
+    issuer: list('PATTERN', 'the OIDC issuer (same patterns)'),
+    ext: list('NAME=PATTERN', 'a Fulcio extension by field name (sourceRepositoryRef) or OID'),
+    since: str('TIME', 'entries logged at or after: RFC 3339 or a UTC date'),
+    until: str('TIME', 'entries logged before (a bare date includes that day)'),
+    serial: list('HEX', 'the serial, as openssl prints it'),
+    key: list('SHA256-HEX', "the SHA-256 of the certificate's public key (SubjectPublicKeyInfo DER)"),
+    limit: str('N', 'results to print (fetched 1000 a page)', '100'),
+    'search-index': str('FILE', 'for a log without the search API or --ct-storage: keep the index here (default: in memory)'),
+    json: bool('print a JSON array of the results, each with "verified"'),
+  },
+  notes: ['exit status: 0; 1 when --log-public-key is given and a result does not verify; 2 for bad flags or a bad query'],
+  run: searchCommand,
+};

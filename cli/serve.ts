@@ -8,12 +8,41 @@ import { basename, dirname } from 'node:path';
 import { consoleLogger, type Logger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
 import { devIssuerUrl } from '../server/serve.js';
-import { ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
-import { flag, numberFlag, type Flags } from './flags.js';
-import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
-import { keyOpeningFlags } from './key-flags.js';
-import { rateLimitFlags } from './rate-limit-flags.js';
-import { tlsFlags } from './tls-flags.js';
+import type { Command } from './command.js';
+import { CT_LOG_FLAGS, CT_LOG_URL_FLAGS, ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
+import { bool, flag, numberFlag, str, UsageError, type Flags } from './flags.js';
+import { DRAIN_FLAGS, drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
+import { KEY_OPENING_FLAGS, keyOpeningFlags } from './key-flags.js';
+import { RATE_LIMIT_FLAGS, rateLimitFlags } from './rate-limit-flags.js';
+import { serverConfigLayer } from './server-config.js';
+import { CT_TLS_FLAGS, TLS_FLAGS, tlsFlags } from './tls-flags.js';
+
+/** `fulgor serve`'s flags. Fulcio's names where Fulcio has the flag (README "Commands" says which are aliases). */
+export const SERVE_FLAGS = {
+  dev: bool('development mode: trust the built-in OIDC issuer (dev-token) and create missing development keys'),
+  'config-path': str('FILE', "the OIDC issuers to trust, in Fulcio's config format (JSON or YAML); required without --dev"),
+  'server-config': { ...str('FILE', "Fulcio's server.yaml (serve flags as keys); the command line and the environment win over it", undefined, ['config']), short: 'c' },
+  host: str('ADDR', 'address the CA and the companion log listen on', '127.0.0.1', ['http-host']),
+  port: str('PORT', "the CA's port", '8080', ['http-port']),
+  'ct-port': str('PORT', "the companion CT log's port", '6962'),
+  'keys-dir': str('DIR', 'the CA chain, CT log key and TSA keys', 'keys-dev'),
+  'ca-cert': str('PEM-FILE', "the issuing CA's chain, issuing CA first and root last, instead of the keys dir's", undefined, ['fileca-cert']),
+  'ca-key': str('URI', "the issuing CA's key (path, file:PATH or pkcs11:...) instead of the keys dir's", undefined, ['fileca-key']),
+  'ct-log-key': str('URI', "the companion CT log's key instead of the keys dir's"),
+  'tsa-key': str('URI', "the timestamp authority's key instead of the keys dir's"),
+  'allow-dev-keys': bool('serve development keys (fulgor keys init) without --dev'),
+  ...KEY_OPENING_FLAGS,
+  ...CT_LOG_URL_FLAGS,
+  'ct-log-origin': str('HOST', 'the Host header sent to the external CT log, when it differs from the URL (as Fulcio)'),
+  'enable-explain': bool('serve POST /api/v2/explain (reveals how tokens map: operators only)'),
+  watch: bool('reload --config-path when the file changes (SIGHUP always reloads)'),
+  'audit-log': str('FILE|-', 'append one JSON line per signing decision to FILE (fsynced; SIGUSR1 reopens it) or stdout (-)'),
+  ...DRAIN_FLAGS,
+  ...CT_LOG_FLAGS,
+  ...TLS_FLAGS,
+  ...CT_TLS_FLAGS,
+  ...RATE_LIMIT_FLAGS,
+};
 
 const DEV_BANNER = `
 ############################################################################
@@ -45,21 +74,25 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
   if (dev) process.stderr.write(DEV_BANNER);
   const ctLogPublicKey = ctLogPublicKeyFlag(flags);
+  if (flag(flags, 'ct-log-origin') && !flag(flags, 'ct-log-url'))
+    throw new UsageError('--ct-log-origin is the Host header sent to an external log: give its --ct-log-url too (the companion log needs none)');
   const drainTimeoutMs = drainTimeoutFlag(flags);
   const keyOpening = keyOpeningFlags(flags);
   const { rateLimit, trustProxy } = rateLimitFlags(flags);
   const tls = tlsFlags(flags, '');
   const ctTls = tlsFlags(flags, 'ct-');
   const running = await serve({
-    host: flag(flags, 'host') ?? '127.0.0.1',
-    port: numberFlag(flags, 'port') ?? 8080,
-    ctPort: numberFlag(flags, 'ct-port') ?? 6962,
-    keysDir: flag(flags, 'keys-dir') ?? 'keys-dev',
+    host: flag(flags, 'host') as string,
+    port: numberFlag(flags, 'port') as number,
+    ctPort: numberFlag(flags, 'ct-port') as number,
+    keysDir: flag(flags, 'keys-dir') as string,
     dev,
     ...(flag(flags, 'config-path') ? { configPath: flag(flags, 'config-path') as string } : {}),
     ...(flag(flags, 'ct-log-url') ? { ctLogUrl: flag(flags, 'ct-log-url') as string } : {}),
     ...(ctLogPublicKey ? { ctLogPublicKey } : {}),
+    ...(flag(flags, 'ct-log-origin') ? { ctLogOrigin: flag(flags, 'ct-log-origin') as string } : {}),
     ...ctLogFlags(flags),
+    ...(flag(flags, 'ca-cert') ? { caCert: flag(flags, 'ca-cert') as string } : {}),
     ...(flag(flags, 'ca-key') ? { caKey: flag(flags, 'ca-key') as string } : {}),
     ...(flag(flags, 'ct-log-key') ? { ctLogKey: flag(flags, 'ct-log-key') as string } : {}),
     ...(flag(flags, 'tsa-key') ? { tsaKey: flag(flags, 'tsa-key') as string } : {}),
@@ -75,7 +108,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
     ...(flag(flags, 'audit-log') !== undefined ? { auditLog: flag(flags, 'audit-log') as string } : {}),
     logger,
   });
-  process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl})\n`);
+  process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl}), pid ${process.pid} (kill -HUP ${process.pid} reloads, kill -TERM ${process.pid} stops)\n`);
   if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
   const configPath = flag(flags, 'config-path');
   let watcher: FSWatcher | undefined;
@@ -89,3 +122,11 @@ export async function serveCommand(flags: Flags): Promise<void> {
   if (configPath !== undefined && flags['watch'] === true) watcher = watchConfig(configPath, reload, logger);
   stopOnSignals(() => running.close(), { drainMs: drainTimeoutMs, logger, onStop: () => watcher?.close() });
 }
+
+export const SERVE_COMMAND: Command = {
+  name: 'serve',
+  summary: 'the Fulcio-compatible CA, with its companion CT log (or an external one) and the timestamp authority',
+  flags: SERVE_FLAGS,
+  layer: serverConfigLayer(SERVE_FLAGS),
+  run: serveCommand,
+};

@@ -2,7 +2,18 @@
 // --ct-tls-key-file F` for the CT log port (`fulgor serve`'s companion log and `fulgor ct serve`). Both of a pair or
 // neither.
 import type { TlsFiles } from '../lib/tls-files.js';
-import { flag, type Flags } from './flags.js';
+import { flag, str, type Flags } from './flags.js';
+
+/** `fulgor serve`'s CA port. */
+export const TLS_FLAGS = {
+  'tls-cert-file': str('PEM-FILE', "HTTPS on the CA port: the certificate chain (re-read on SIGHUP); with --tls-key-file"),
+  'tls-key-file': str('PEM-FILE', "the CA port's TLS private key (PEM; re-read on SIGHUP)"),
+};
+/** The CT log port (`serve`'s companion log, `ct serve`). */
+export const CT_TLS_FLAGS = {
+  'ct-tls-cert-file': str('PEM-FILE', "HTTPS on the CT log port: the certificate chain (re-read on SIGHUP); with --ct-tls-key-file"),
+  'ct-tls-key-file': str('PEM-FILE', "the CT log port's TLS private key (PEM; re-read on SIGHUP)"),
+};
 
 /** The pair named by `--{prefix}tls-cert-file` and `--{prefix}tls-key-file`, or undefined when neither is given. */
 export function tlsFlags(flags: Flags, prefix: '' | 'ct-'): TlsFiles | undefined {

@@ -6,15 +6,15 @@ import { KEY_FILES, loadKeys, loadTsaChain, type KeyMaterial } from '../config/k
 import { LEAF_LIFETIME_SECONDS } from '../ca/authority.js';
 import { consoleLogger } from '../lib/log.js';
 import { openKey } from '../server/open-keys.js';
-import { keyOpeningFlags } from './key-flags.js';
+import { KEY_OPENING_FLAGS, keyOpeningFlags } from './key-flags.js';
 import { missingCtLogKeyMessage } from '../server/serve.js';
 import { exportTrust, EXPORT_FILES } from '../trust/index.js';
-import { ctLogPublicKeyFlag } from './ct-flags.js';
-import { durationFlag, flag, type Flags } from './flags.js';
+import type { Command } from './command.js';
+import { CT_LOG_URL_FLAGS, ctLogPublicKeyFlag } from './ct-flags.js';
+import { durationFlag, flag, str, type Flags } from './flags.js';
 
 const DEFAULT_CA_URL = 'http://127.0.0.1:8080';
 const DEFAULT_CT_LOG_URL = 'http://127.0.0.1:6962';
-const DEFAULT_TUF_EXPIRES_MS = 365 * 86_400_000;
 
 /** The timestamp URL under a CA URL, as `fulgor serve` answers it. */
 export const timestampUrlFor = (caUrl: string) => `${caUrl.replace(/\/+$/, '')}/api/v1/timestamp`;
@@ -29,7 +29,7 @@ async function companionLogSpki(keys: KeyMaterial, keysDir: string, flags: Flags
 }
 
 export async function trustExportCommand(flags: Flags): Promise<void> {
-  const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
+  const keysDir = flag(flags, 'keys-dir') as string;
   const out = flag(flags, 'out');
   if (!out) throw new Error('--out OUTDIR is required');
   const ctKey = ctLogPublicKeyFlag(flags);
@@ -40,7 +40,7 @@ export async function trustExportCommand(flags: Flags): Promise<void> {
   const issuer = flag(flags, 'identity-issuer');
   const subjectRegExp = flag(flags, 'identity-subject-regexp');
   if (subjectRegExp !== undefined) new RegExp(subjectRegExp); // a broken expression fails here, not in the cluster
-  const tufExpiresMs = durationFlag(flags, 'tuf-expires') ?? DEFAULT_TUF_EXPIRES_MS;
+  const tufExpiresMs = durationFlag(flags, 'tuf-expires') as number;
   for (const [name, url] of [['ca-url', flag(flags, 'ca-url')], ['ct-log-url', ctLogUrlFlag], ['tsa-url', tsaUrlFlag]] as const)
     if (url !== undefined && !URL.canParse(url)) throw new Error(`--${name} must be an absolute URL (got ${JSON.stringify(url)})`);
 
@@ -85,3 +85,22 @@ export async function trustExportCommand(flags: Flags): Promise<void> {
       `TUF repository ${join(out, EXPORT_FILES.tuf)}: root v${v.root}, targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}\n`,
   );
 }
+
+export const TRUST_EXPORT_COMMAND: Command = {
+  name: 'trust export',
+  summary: "write what verifiers, signers and admission controllers need (trusted_root.json, signing config, TUF repository, ...)",
+  flags: {
+    'keys-dir': str('DIR', 'the keys directory to export', 'keys-dev'),
+    out: str('OUTDIR', 'where to write the files (required)'),
+    'ca-url': str('URL', `the CA URL clients will use (without it ${DEFAULT_CA_URL} is written, and said)`),
+    ...CT_LOG_URL_FLAGS,
+    'tsa-url': str('URL', 'the timestamp URL clients will use (default: CA-URL/api/v1/timestamp)'),
+    'tuf-keys-dir': str('DIR', 'the TUF role keys (created when missing; default KEYS-DIR/tuf)'),
+    'tuf-expires': str('DURATION', 'how long the TUF metadata stays valid (s, m, h, d or y)', '365d'),
+    'identity-issuer': str('URL', 'narrow the exported Kubernetes policies to this OIDC issuer'),
+    'identity-subject-regexp': str('RE', 'and to subjects matching this regular expression'),
+    ...KEY_OPENING_FLAGS,
+  },
+  notes: [`Without --ct-log-url, the companion log at ${DEFAULT_CT_LOG_URL} is described with the keys dir's key.`],
+  run: trustExportCommand,
+};

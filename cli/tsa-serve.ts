@@ -11,14 +11,26 @@ import { closeAll } from '../server/open-keys.js';
 import { openTimestampAuthority } from '../server/open-tsa.js';
 import { KeyError } from '../signer/index.js';
 import { tsaRequestListener, TIMESTAMP_PATH } from '../tsa/index.js';
-import { flag, numberFlag, type Flags } from './flags.js';
-import { drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
-import { keyOpeningFlags } from './key-flags.js';
+import type { Command } from './command.js';
+import { bool, flag, numberFlag, str, type Flags } from './flags.js';
+import { DRAIN_FLAGS, drainTimeoutFlag, stopOnSignals } from './graceful-stop.js';
+import { KEY_OPENING_FLAGS, keyOpeningFlags } from './key-flags.js';
+
+export const TSA_SERVE_FLAGS = {
+  dev: bool('development mode: create missing development keys'),
+  host: str('ADDR', 'address the timestamp authority listens on', '127.0.0.1'),
+  port: str('PORT', 'its port', '3000'),
+  'keys-dir': str('DIR', 'tsa.pem and its key (tsa.key.pem or tsa.key.uri)', 'keys-dev'),
+  'tsa-key': str('URI', "the TSA's key (path, file:PATH or pkcs11:...) instead of the keys dir's"),
+  'tsa-policy': str('OID', 'the policy OID of every timestamp token (default sigstore/timestamp-authority\'s 1.3.6.1.4.1.57264.2)'),
+  ...KEY_OPENING_FLAGS,
+  ...DRAIN_FLAGS,
+};
 
 export async function tsaServeCommand(flags: Flags): Promise<void> {
   const logger = consoleLogger();
   const drainMs = drainTimeoutFlag(flags);
-  const keysDir = flag(flags, 'keys-dir') ?? 'keys-dev';
+  const keysDir = flag(flags, 'keys-dir') as string;
   if (flags['dev'] === true) await createMissingDevKeys(keysDir);
   let keys;
   try {
@@ -35,7 +47,7 @@ export async function tsaServeCommand(flags: Flags): Promise<void> {
   });
   let listening;
   try {
-    listening = await listenHttp(flag(flags, 'host') ?? '127.0.0.1', numberFlag(flags, 'port') ?? 3000, tsaRequestListener({ tsa, logger }));
+    listening = await listenHttp(flag(flags, 'host') as string, numberFlag(flags, 'port') as number, tsaRequestListener({ tsa, logger }));
   } catch (e) {
     await closeAll([signer]);
     throw e;
@@ -51,3 +63,10 @@ export async function tsaServeCommand(flags: Flags): Promise<void> {
     { drainMs, logger },
   );
 }
+
+export const TSA_SERVE_COMMAND: Command = {
+  name: 'tsa serve',
+  summary: 'the RFC 3161 timestamp authority alone (fulgor serve also answers it on the CA port)',
+  flags: TSA_SERVE_FLAGS,
+  run: tsaServeCommand,
+};

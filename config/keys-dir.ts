@@ -85,8 +85,9 @@ export interface KeyMaterial {
   readonly rootKeyFile?: string;
 }
 
-/** `--ca-key` / `--ct-log-key`: key URIs that win over the directory's files. */
+/** `--ca-key` / `--ct-log-key`: key URIs that win over the directory's files; `--ca-cert`: the CA chain file. */
 export interface KeyOverrides {
+  readonly caCert?: string;
   readonly caKey?: string;
   readonly ctKey?: string;
   readonly tsaKey?: string;
@@ -205,9 +206,17 @@ export function loadRetired(dir: string): RetiredCa[] {
     .sort((a, b) => a.retiredAt.getTime() - b.retiredAt.getTime());
 }
 
+/** `--ca-cert FILE` (Fulcio's fileca-cert): issuing CA first, any intermediates, the root last. */
+function readChainFile(path: string): Buffer[] {
+  const certs = readCertificates(path);
+  if (certs.length < 2) throw new Error(`${path} holds one certificate: give the issuing CA, any intermediates, then the root`);
+  return certs;
+}
+
 export function loadKeys(dir: string, overrides: KeyOverrides = {}): KeyMaterial {
-  for (const f of [KEY_FILES.caCert, KEY_FILES.rootCert]) if (!existsSync(join(dir, f))) throw missing(join(dir, f), 'the CA chain');
-  const caChain = readChain(dir);
+  if (overrides.caCert === undefined)
+    for (const f of [KEY_FILES.caCert, KEY_FILES.rootCert]) if (!existsSync(join(dir, f))) throw missing(join(dir, f), 'the CA chain');
+  const caChain = overrides.caCert === undefined ? readChain(dir) : readChainFile(overrides.caCert);
   const caKey = keyLocation(dir, KEY_FILES.caKey, KEY_URI_FILES.caKey, overrides.caKey, '--ca-key');
   if (!caKey) throw missing(join(dir, KEY_FILES.caKey), 'the issuing CA key');
   const ctKey = keyLocation(dir, KEY_FILES.ctKey, KEY_URI_FILES.ctKey, overrides.ctKey, '--ct-log-key');

@@ -15,6 +15,8 @@ export interface CtClientOptions {
   /** When given, every SCT and STH is verified with this DER SPKI before it is returned. */
   readonly logPublicKeySpki?: Buffer;
   readonly timeoutMs?: number;
+  /** The Host header to send when it differs from the URL's (Fulcio's --ct-log-origin); TLS still names the URL's host. */
+  readonly host?: string;
 }
 
 export interface ClientEntry {
@@ -76,7 +78,10 @@ export function createCtClient(options: CtClientOptions): CtClient {
     try {
       response = await httpRequest(url, {
         method: init.post === undefined ? 'GET' : 'POST',
-        headers: init.post === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          ...(init.post === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' }),
+          ...(options.host ? { host: options.host } : {}),
+        },
         ...(init.post === undefined ? {} : { body: JSON.stringify(init.post) }),
         timeoutMs,
       });

@@ -4,6 +4,7 @@
 // Node's words for the log, a safe phrase for responses.
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { OutboundError, outboundError } from './outbound-error.js';
 
 export interface HttpResponse {
@@ -58,6 +59,9 @@ function requestOnce(url: string, req: HttpRequest): Promise<HttpResponse> {
   const options: https.RequestOptions = {
     method: req.method ?? 'GET',
     headers: { ...req.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+    // A Host header of the caller's (a CT log origin) changes what the server sees, not whom TLS checks (Node would
+    // otherwise take the SNI name from it).
+    ...(secure && req.headers?.['host'] !== undefined && isIP(u.hostname.replace(/^\[|\]$/g, '')) === 0 ? { servername: u.hostname } : {}),
     // A CA bundle needs its own TLS connections; otherwise reuse keep-alive ones.
     ...(req.ca ? { ca: [...req.ca] } : { agent: secure ? agents.https : agents.http }),
     ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),

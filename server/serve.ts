@@ -64,6 +64,8 @@ export interface ServeOptions {
   readonly ctLogUrl?: string;
   /** The external log's public key (DER SPKI), required with ctLogUrl: its SCTs are verified before they are embedded. */
   readonly ctLogPublicKey?: Buffer;
+  /** --ct-log-origin: the Host header sent to the external log when it differs from the URL's (Fulcio's flag). */
+  readonly ctLogOrigin?: string;
   /** Companion log storage: `memory`, `file:DIR` (default `file:ct-data`) or `redis://...`. */
   readonly ctStorage?: string;
   readonly ctRedisPrefix?: string;
@@ -85,6 +87,8 @@ export interface ServeOptions {
   readonly clock?: Clock;
   /** The issuing CA's signer (default: the keys dir's CA key, or caKey); its public key must match the CA certificate. */
   readonly caSigner?: Signer;
+  /** --ca-cert: the CA chain (issuing CA first, root last) in place of the keys dir's intermediate-ca.pem and root-ca.pem. */
+  readonly caCert?: string;
   /** --ca-key / --ct-log-key: key URIs (path, file:PATH, pkcs11:...) in place of the keys dir's own. */
   readonly caKey?: string;
   readonly ctLogKey?: string;
@@ -211,6 +215,7 @@ function readKeys(o: ServeOptions): KeyMaterial {
   let keys: KeyMaterial;
   try {
     keys = loadKeys(o.keysDir, {
+      ...(o.caCert ? { caCert: o.caCert } : {}),
       ...(o.caKey ? { caKey: o.caKey } : {}),
       ...(o.ctLogKey ? { ctKey: o.ctLogKey } : {}),
       ...(o.tsaKey ? { tsaKey: o.tsaKey } : {}),
@@ -412,7 +417,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     ca: cas,
     // The companion log in this process is handed the chain directly (and gives the entry's index; its key was checked
     // against ctlog.pub.pem at start). An external log is reached over HTTP and its SCTs are verified with the key given.
-    ct: companion ? companionSctSource(companion.log, metrics) : sctSource(createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki }), metrics),
+    ct: companion ? companionSctSource(companion.log, metrics) : sctSource(createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki, ...(o.ctLogOrigin ? { host: o.ctLogOrigin } : {}) }), metrics),
     logger: o.logger,
     ...(audit ? { audit } : {}),
   });

@@ -1,6 +1,7 @@
 // Runs `fulgor serve` as a real child process (port 0, memory CT storage) for tests about processes: signals,
 // reloads, and requests that must not stall the process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const BIN = join(process.cwd(), 'dist/bin/fulgor.js');
@@ -65,4 +66,24 @@ export function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void>
     });
     child.kill('SIGTERM');
   });
+}
+
+/** Spawns `fulgor serve ...args` exactly as given (no added ports or storage) with `env`; resolves once it listens. */
+export async function startServeWith(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; caUrl: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const early = exited(child).then(({ code }) => Promise.reject(new Error(`serve exited with ${code}: ${out}`)));
+  const caUrl = await Promise.race([until('serve to listen', () => /Fulgor CA listening on (\S+)/.exec(out)?.[1], 20_000), early]);
+  return { child, caUrl, output: () => out };
+}
+
+/** A TCP port nothing listens on right now (for tests that must name the port a server will take). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
 }
