@@ -3,16 +3,17 @@
 # checked by test/integration/deployment.spec.ts, which also runs this image's command and health check as processes.
 
 # Node 20 on Debian bookworm, pinned by version. The build stage uses the full image (python3, make and g++ for the
-# optional pkcs11js native module); the runtime stage the slim image of the same Node and Debian release, so the
-# compiled module matches its ABI.
+# native modules: better-sqlite3, the search index, and the optional pkcs11js); the runtime stage the slim image of
+# the same Node and Debian release, so the compiled modules match its ABI.
 ARG NODE_VERSION=20.20.2
 
 FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No lifecycle scripts while installing (the project's own `prepare` runs tsc, and the sources are not copied yet);
-# then `npm rebuild` runs the dependencies' install scripts: pkcs11js compiles itself with node-gyp, against the
-# headers the node image ships in /usr/local/include/node (nothing downloaded from nodejs.org).
+# then `npm rebuild` runs the dependencies' install scripts: pkcs11js, and better-sqlite3 when its prebuilt binary
+# cannot be downloaded, compile with node-gyp against the headers the node image ships in /usr/local/include/node
+# (nothing downloaded from nodejs.org).
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm_config_nodedir=/usr/local npm rebuild
 # .dockerignore keeps test/, bench/, keys, data and secrets out of the build context.
 COPY . .

@@ -10,6 +10,7 @@ import { DEV_TOKEN_COMMAND } from './dev-token.js';
 import { EXPLAIN_COMMAND } from './explain.js';
 import { KEYS_INIT_COMMAND } from './keys-init.js';
 import { MONITOR_COMMAND } from './monitor.js';
+import { SEARCH_COMMAND } from './search.js';
 import { SERVE_COMMAND } from './serve.js';
 import { TRUST_EXPORT_COMMAND } from './trust-export.js';
 import { TSA_SERVE_COMMAND } from './tsa-serve.js';
@@ -28,4 +29,5 @@ export const COMMANDS: readonly Command[] = [
   CONFIG_CHECK_COMMAND,
   DEV_TOKEN_COMMAND,
   MONITOR_COMMAND,
+  SEARCH_COMMAND,
 ];

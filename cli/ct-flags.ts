@@ -11,6 +11,7 @@ export const CT_LOG_FLAGS = {
   'ct-redis-prefix': str('PREFIX', 'key prefix in Redis (several logs can share one Redis)', DEFAULT_REDIS_PREFIX),
   'ct-log-prefix': str('PREFIX', 'serve the log at /PREFIX/ct/v1/... (Fulcio-style log URLs such as /test)'),
   'ct-roots': str('PEM-FILE', 'roots the log accepts chains to (default: the root in the keys directory)'),
+  'search-index': str('FILE|memory|off', "the log's search index (GET /api/v1/search); default DIR/search-index.sqlite for file:DIR, else memory"),
 };
 
 /** An external log instead of the companion one (serve), or the log to describe (trust export). */
@@ -35,6 +36,7 @@ export interface CtLogFlags {
   ctRedisPrefix?: string;
   ctPrefix?: string;
   ctRoots?: Buffer[];
+  searchIndex?: string;
 }
 
 export function ctLogFlags(flags: Flags): CtLogFlags {
@@ -45,6 +47,8 @@ export function ctLogFlags(flags: Flags): CtLogFlags {
   if (redisPrefix) out.ctRedisPrefix = redisPrefix;
   const prefix = flag(flags, 'ct-log-prefix');
   if (prefix) out.ctPrefix = prefix;
+  const searchIndex = flag(flags, 'search-index');
+  if (searchIndex) out.searchIndex = searchIndex;
   const roots = flag(flags, 'ct-roots');
   if (roots) out.ctRoots = readCertificates(roots);
   return out;

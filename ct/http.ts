@@ -58,6 +58,14 @@ export const sctJson = (sct: Sct): Record<string, unknown> => ({
   signature: b64(sct.signature),
 });
 
+/** get-sth's JSON for a tree head. */
+export const sthJson = (sth: { treeSize: number; timestamp: number; rootHash: Buffer; signature: Buffer }) => ({
+  tree_size: sth.treeSize,
+  timestamp: sth.timestamp,
+  sha256_root_hash: b64(sth.rootHash),
+  tree_head_signature: b64(sth.signature),
+});
+
 function sendError(res: Response, status: number, message: string): void {
   res.status(status).type('text/plain').send(`${message}\n`);
 }
@@ -105,15 +113,7 @@ export function createCtRouter(log: CtLog, options: CtRouterOptions = {}): Route
   post('add-chain', async (req, res) => void res.json(sctJson(await log.addChain(chainFromBody(req.body)))));
   post('add-pre-chain', async (req, res) => void res.json(sctJson(await log.addPreChain(chainFromBody(req.body)))));
 
-  get('get-sth', async (_req, res) => {
-    const sth = await log.getSth();
-    res.json({
-      tree_size: sth.treeSize,
-      timestamp: sth.timestamp,
-      sha256_root_hash: b64(sth.rootHash),
-      tree_head_signature: b64(sth.signature),
-    });
-  });
+  get('get-sth', async (_req, res) => void res.json(sthJson(await log.getSth())));
 
   get('get-sth-consistency', async (req, res) => {
     const proof = await log.getConsistency(queryNumber(req, 'first'), queryNumber(req, 'second'));
@@ -150,6 +150,8 @@ export function createCtRouter(log: CtLog, options: CtRouterOptions = {}): Route
 export interface CtServerOptions extends CtRouterOptions {
   /** Path prefix the log is served under, e.g. "/test" for http://host/test/ct/v1/... */
   readonly prefix?: string;
+  /** More routes served beside /ct/v1/ under the same prefix (search, the web page), mounted by the composition root. */
+  readonly routers?: readonly Router[];
   /** Served at /metrics (outside the prefix), and counting every request. */
   readonly metrics?: Pick<LogMetrics, 'http' | 'render' | 'contentType'>;
   /** /healthz answers 200 while this is true, 503 once the log is stopping (default: always 200). */
@@ -173,6 +175,7 @@ export function createCtServer(log: CtLog, options: CtServerOptions = {}): expre
   const trimmed = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
   const prefix = trimmed === '' ? '' : `/${trimmed}`;
   app.use(prefix === '' ? '/' : prefix, createCtRouter(log, options));
+  for (const router of options.routers ?? []) app.use(prefix === '' ? '/' : prefix, router);
   app.use((_req: Request, res: Response) => sendError(res, 404, 'not found'));
   app.use(errorHandler(options.logger ?? silentLogger));
   return app;

@@ -6,7 +6,7 @@
 export { createLog, dedupKey, MAX_GET_ENTRIES } from './log.js';
 export type { CtLog, LogOptions, LogObserver, LogStatus, LoggedSct, SignedTreeHead, InclusionProof, EntryAndProof } from './log.js';
 export { createLogMetrics, type LogMetrics } from './metrics.js';
-export { createCtServer, createCtRouter, MAX_BODY_BYTES } from './http.js';
+export { createCtServer, createCtRouter, MAX_BODY_BYTES, sthJson } from './http.js';
 export type { CtServerOptions, CtRouterOptions } from './http.js';
 export { createCtClient, CtClientError } from './client.js';
 export type { CtClient, CtClientOptions, ClientEntry } from './client.js';

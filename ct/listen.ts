@@ -1,5 +1,6 @@
 // Runs a log's HTTP server on a host and port (0 picks one), under an optional prefix (HTTPS with TLS files), with /healthz (503 once it
 // is stopping) and, given metrics, /metrics.
+import type { Router } from 'express';
 import { listenHttp, type CloseOptions, type Listening } from '../lib/listen.js';
 import type { Logger } from '../lib/log.js';
 import type { TlsFiles } from '../lib/tls-files.js';
@@ -25,13 +26,13 @@ export function normalizePrefix(prefix: string | undefined): string {
 
 export async function listenLog(
   log: CtLog,
-  o: { host: string; port: number; prefix?: string; logger: Logger; metrics?: LogMetrics; tls?: TlsFiles },
+  o: { host: string; port: number; prefix?: string; logger: Logger; metrics?: LogMetrics; tls?: TlsFiles; routers?: readonly Router[] },
 ): Promise<ListeningLog> {
   const prefix = normalizePrefix(o.prefix);
   // The app is made before the listener it reports on.
   const state: { listening?: Listening } = {};
   const serving = () => state.listening !== undefined && !state.listening.closing;
-  const app = createCtServer(log, { prefix, logger: o.logger, serving, ...(o.metrics ? { metrics: o.metrics } : {}) });
+  const app = createCtServer(log, { prefix, logger: o.logger, serving, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.routers ? { routers: o.routers } : {}) });
   const listening = (state.listening = await listenHttp(o.host, o.port, app, o.tls ? { tls: o.tls } : {}));
   return { url: `${listening.url}${prefix}`, close: listening.close, reloadTls: listening.reloadTls, certificate: listening.certificate };
 }

@@ -17,6 +17,7 @@ import { createLogMetrics } from '../ct/metrics.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import type { TlsFiles } from '../lib/tls-files.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
+import { defaultSearchIndex, startCompanionSearch, type CompanionSearch } from '../search/index.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { FulgorError } from '../lib/errors.js';
@@ -70,6 +71,8 @@ export interface ServeOptions {
   readonly ctRedisPrefix?: string;
   /** Companion log URL prefix (`/<prefix>/ct/v1/...`). */
   readonly ctPrefix?: string;
+  /** The companion log's search index (`GET /api/v1/search`): `memory`, `off` or a file; default search/companion.ts defaultSearchIndex. */
+  readonly searchIndex?: string;
   /** Serve POST /api/v2/explain (operators only: it reveals how tokens map). */
   readonly enableExplain?: boolean;
   /** Companion log roots (DER); default: the CA's root. */
@@ -156,39 +159,46 @@ function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): Id
 
 /** The companion CT log: its store (checked against the last STH), the log, and its HTTP listener. */
 export async function startCompanionLog(
-  o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'logger' | 'ctTls'>,
+  o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'searchIndex' | 'logger' | 'ctTls'>,
   signer: Signer,
   roots: Buffer[],
   clock: Clock,
 ) {
   const storage = o.ctStorage ?? 'file:ct-data';
   const store = await openStore({ storage, logger: o.logger, ...(o.ctRedisPrefix ? { redisPrefix: o.ctRedisPrefix } : {}) });
+  let search: CompanionSearch | undefined;
   try {
     const metrics = createLogMetrics(clock);
     const log = createLog({ signer, roots, store, clock, logger: o.logger, observer: metrics.observer });
     metrics.bind(() => log.status());
     await log.selfCheck();
+    const index = o.searchIndex ?? defaultSearchIndex(storage);
+    search = index === 'off' ? undefined : startCompanionSearch({ log, store, index, logger: o.logger });
     const listening = await listenLog(log, {
       host: o.host,
       port: o.ctPort,
       logger: o.logger,
       metrics,
+      routers: search ? [search.router] : [],
       ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}),
       ...(o.ctTls ? { tls: o.ctTls } : {}),
     });
-    o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size() });
+    o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size(), searchIndex: index });
+    const searching = search;
     return {
       url: listening.url,
       log,
       reloadTls: listening.reloadTls,
       certificate: listening.certificate,
-      /** Stops accepting, lets in-flight submissions finish (503 after drainMs), then closes the store. */
+      /** Stops accepting, lets in-flight submissions finish (503 after drainMs), then closes the search index and the store. */
       async close(options: { drainMs?: number } = {}) {
         await listening.close(options);
+        await searching?.close();
         await store.close();
       },
     };
   } catch (e) {
+    await search?.close();
     await store.close();
     throw e;
   }
