@@ -13,6 +13,7 @@ COPY ct ct
 COPY config config
 COPY server server
 COPY trust trust
+COPY ui ui
 COPY test test
 COPY bench bench
 RUN npm ci && npm prune --omit=dev

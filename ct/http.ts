@@ -149,6 +149,8 @@ export function createCtRouter(log: CtLog, options: CtRouterOptions = {}): Route
 export interface CtServerOptions extends CtRouterOptions {
   /** Path prefix the log is served under, e.g. "/test" for http://host/test/ct/v1/... */
   readonly prefix?: string;
+  /** More routers served under the same prefix, after the log's own routes (e.g. the web page). */
+  readonly routers?: readonly Router[];
 }
 
 /** A standalone express app serving `log` at `${prefix}/ct/v1/...`. */
@@ -158,6 +160,7 @@ export function createCtServer(log: CtLog, options: CtServerOptions = {}): expre
   const trimmed = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
   const prefix = trimmed === '' ? '' : `/${trimmed}`;
   app.use(prefix === '' ? '/' : prefix, createCtRouter(log, options));
+  for (const router of options.routers ?? []) app.use(prefix === '' ? '/' : prefix, router);
   app.use((_req: Request, res: Response) => sendError(res, 404, 'not found'));
   app.use(errorHandler(options.logger ?? silentLogger));
   return app;

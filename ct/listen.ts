@@ -3,6 +3,7 @@ import { listenHttp, type CloseOptions } from '../lib/listen.js';
 import type { Logger } from '../lib/log.js';
 import { createCtServer } from './http.js';
 import type { CtLog } from './log.js';
+import type { Router } from 'express';
 
 export interface ListeningLog {
   /** Base URL including the prefix, as clients and Fulcio's --ct-log-url take it. */
@@ -16,8 +17,8 @@ export function normalizePrefix(prefix: string | undefined): string {
   return trimmed ? `/${trimmed}` : '';
 }
 
-export async function listenLog(log: CtLog, o: { host: string; port: number; prefix?: string; logger: Logger }): Promise<ListeningLog> {
+export async function listenLog(log: CtLog, o: { host: string; port: number; prefix?: string; logger: Logger; routers?: readonly Router[] }): Promise<ListeningLog> {
   const prefix = normalizePrefix(o.prefix);
-  const listening = await listenHttp(o.host, o.port, createCtServer(log, { prefix, logger: o.logger }));
+  const listening = await listenHttp(o.host, o.port, createCtServer(log, { prefix, logger: o.logger, ...(o.routers ? { routers: o.routers } : {}) }));
   return { url: `${listening.url}${prefix}`, close: listening.close };
 }

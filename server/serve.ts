@@ -34,6 +34,7 @@ import { createIdentityHolder, type IdentityState, type ReloadResult } from './i
 import { createMetrics } from './metrics.js';
 import { sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
+import { uiRouter } from '../ui/index.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
 const DEV_ISSUER_TYPES: Record<DevTokenType, IssuerConfig['type']> = {
@@ -142,7 +143,9 @@ export async function startCompanionLog(
   try {
     const log = createLog({ signer, roots, store, clock, logger: o.logger });
     await log.selfCheck();
-    const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
+    // The web page (`<prefix>/ui/`) is served next to the log's endpoints.
+    const routers = [uiRouter()];
+    const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, routers, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
     o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size() });
     return {
       url: listening.url,
