@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'keys-dev/', 'test/fixtures/'] },
   {
-    files: ['{bin,cli,lib,ca,oidc,ct,config,server,trust,tsa,ui,test,bench}/**/*.ts', '*.js'],
+    files: ['{bin,cli,lib,ca,oidc,ct,config,server,trust,tsa,search,ui,test,bench}/**/*.ts', '*.js'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
     rules: {
       // `const { iss: _iss, ...rest } = claims` is how the code drops a field from an object: the named sibling

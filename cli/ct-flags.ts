@@ -18,6 +18,7 @@ export interface CtLogFlags {
   ctRedisPrefix?: string;
   ctPrefix?: string;
   ctRoots?: Buffer[];
+  searchIndex?: string;
 }
 
 export function ctLogFlags(flags: Flags): CtLogFlags {
@@ -28,6 +29,8 @@ export function ctLogFlags(flags: Flags): CtLogFlags {
   if (redisPrefix) out.ctRedisPrefix = redisPrefix;
   const prefix = flag(flags, 'ct-log-prefix');
   if (prefix) out.ctPrefix = prefix;
+  const searchIndex = flag(flags, 'search-index');
+  if (searchIndex) out.searchIndex = searchIndex;
   const roots = flag(flags, 'ct-roots');
   if (roots) out.ctRoots = readCertificates(roots);
   return out;

@@ -75,6 +75,8 @@ export interface PolicyPattern {
   matches(value: string): boolean;
   /** A glob without wildcards: the one value it matches. */
   readonly literal?: string;
+  /** The literal text every value a glob matches starts with (before its first `*`); '' for a regex. */
+  readonly literalPrefix: string;
   /** Matches every string (`**`, `/^.*$/`, `/^[\s\S]*$/`). */
   readonly matchesAll: boolean;
 }
@@ -118,6 +120,7 @@ export function compilePattern(source: string): PolicyPattern {
   if (source.startsWith('/^')) throw new Error(`${quote(source)} starts like a regex but does not end with $/ (flags are not supported)`);
   let re = '';
   let literal: string | undefined = '';
+  let literalPrefix = '';
   for (let i = 0; i < source.length; i++) {
     const c = source[i] as string;
     if (c === '\\') {
@@ -130,6 +133,7 @@ export function compilePattern(source: string): PolicyPattern {
       let run = 1;
       while (source[i + run] === '*') run++;
       re += run >= 2 ? '[\\s\\S]*' : '[^/]*';
+      if (literal !== undefined) literalPrefix = literal;
       literal = undefined;
       i += run - 1;
     } else {
@@ -138,7 +142,8 @@ export function compilePattern(source: string): PolicyPattern {
     }
   }
   const matchesAll = /^\*{2,}$/.test(source);
-  return { source, kind: 'glob', matches: linearMatcher(`^(?:${re})$`), matchesAll, ...(literal !== undefined ? { literal } : {}) };
+  if (literal !== undefined) literalPrefix = literal;
+  return { source, kind: 'glob', matches: linearMatcher(`^(?:${re})$`), matchesAll, literalPrefix, ...(literal !== undefined ? { literal } : {}) };
 }
 
 function compileRegex(source: string): PolicyPattern {
@@ -160,7 +165,7 @@ function compileRegex(source: string): PolicyPattern {
     );
   }
   const matches = linearMatcher(`^(?:${inner.slice(1, -1)})$`);
-  return { source, kind: 'regex', matches, matchesAll: ['^.*$', '^[\\s\\S]*$'].includes(inner) };
+  return { source, kind: 'regex', matches, literalPrefix: '', matchesAll: ['^.*$', '^[\\s\\S]*$'].includes(inner) };
 }
 
 /** Only to word an error: JavaScript syntax RE2 refuses is a missing feature, not a typo. Never used to match. */

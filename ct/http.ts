@@ -57,6 +57,14 @@ export const sctJson = (sct: Sct): Record<string, unknown> => ({
   signature: b64(sct.signature),
 });
 
+/** get-sth's JSON for a tree head. */
+export const sthJson = (sth: { treeSize: number; timestamp: number; rootHash: Buffer; signature: Buffer }) => ({
+  tree_size: sth.treeSize,
+  timestamp: sth.timestamp,
+  sha256_root_hash: b64(sth.rootHash),
+  tree_head_signature: b64(sth.signature),
+});
+
 function sendError(res: Response, status: number, message: string): void {
   res.status(status).type('text/plain').send(`${message}\n`);
 }
@@ -104,15 +112,7 @@ export function createCtRouter(log: CtLog, options: CtRouterOptions = {}): Route
   post('add-chain', async (req, res) => void res.json(sctJson(await log.addChain(chainFromBody(req.body)))));
   post('add-pre-chain', async (req, res) => void res.json(sctJson(await log.addPreChain(chainFromBody(req.body)))));
 
-  get('get-sth', async (_req, res) => {
-    const sth = await log.getSth();
-    res.json({
-      tree_size: sth.treeSize,
-      timestamp: sth.timestamp,
-      sha256_root_hash: b64(sth.rootHash),
-      tree_head_signature: b64(sth.signature),
-    });
-  });
+  get('get-sth', async (_req, res) => void res.json(sthJson(await log.getSth())));
 
   get('get-sth-consistency', async (req, res) => {
     const proof = await log.getConsistency(queryNumber(req, 'first'), queryNumber(req, 'second'));
@@ -149,7 +149,7 @@ export function createCtRouter(log: CtLog, options: CtRouterOptions = {}): Route
 export interface CtServerOptions extends CtRouterOptions {
   /** Path prefix the log is served under, e.g. "/test" for http://host/test/ct/v1/... */
   readonly prefix?: string;
-  /** More routers served under the same prefix, after the log's own routes (e.g. the web page). */
+  /** More routes served beside /ct/v1/ under the same prefix (search, the web page), mounted by the composition root. */
   readonly routers?: readonly Router[];
 }
 

@@ -4,7 +4,7 @@
 // May import: lib/ only (checked: ct-imports-no-ca-oidc-server-config).
 export { createLog, dedupKey, MAX_GET_ENTRIES } from './log.js';
 export type { CtLog, LogOptions, SignedTreeHead, InclusionProof, EntryAndProof } from './log.js';
-export { createCtServer, createCtRouter, MAX_BODY_BYTES } from './http.js';
+export { createCtServer, createCtRouter, MAX_BODY_BYTES, sthJson } from './http.js';
 export type { CtServerOptions, CtRouterOptions } from './http.js';
 export { createCtClient, CtClientError } from './client.js';
 export type { CtClient, CtClientOptions, ClientEntry } from './client.js';

@@ -15,6 +15,7 @@ import { createCtClient, createLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
+import { defaultSearchIndex, startCompanionSearch, type CompanionSearch } from '../search/index.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { FulgorError } from '../lib/errors.js';
@@ -63,6 +64,8 @@ export interface ServeOptions {
   readonly ctRedisPrefix?: string;
   /** Companion log URL prefix (`/<prefix>/ct/v1/...`). */
   readonly ctPrefix?: string;
+  /** The companion log's search index (`GET /api/v1/search`): `memory`, `off` or a file; default search/companion.ts defaultSearchIndex. */
+  readonly searchIndex?: string;
   /** Serve POST /api/v2/explain (operators only: it reveals how tokens map). */
   readonly enableExplain?: boolean;
   /** Companion log roots (DER); default: the CA's root. */
@@ -133,30 +136,36 @@ function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): Id
 
 /** The companion CT log: its store (checked against the last STH), the log, and its HTTP listener. */
 export async function startCompanionLog(
-  o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'logger'>,
+  o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'searchIndex' | 'logger'>,
   signer: Signer,
   roots: Buffer[],
   clock: Clock,
 ) {
   const storage = o.ctStorage ?? 'file:ct-data';
   const store = await openStore({ storage, logger: o.logger, ...(o.ctRedisPrefix ? { redisPrefix: o.ctRedisPrefix } : {}) });
+  let search: CompanionSearch | undefined;
   try {
     const log = createLog({ signer, roots, store, clock, logger: o.logger });
     await log.selfCheck();
-    // The web page (`<prefix>/ui/`) is served next to the log's endpoints.
-    const routers = [uiRouter()];
+    const index = o.searchIndex ?? defaultSearchIndex(storage);
+    search = index === 'off' ? undefined : startCompanionSearch({ log, store, index, logger: o.logger });
+    // Beside the log's endpoints: search (unless off) and the web page (`<prefix>/ui/`).
+    const routers = [...(search ? [search.router] : []), uiRouter()];
     const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, routers, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
-    o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size() });
+    o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size(), searchIndex: index });
+    const searching = search;
     return {
       url: listening.url,
       log,
-      /** Stops accepting, lets in-flight submissions finish (503 after drainMs), then closes the store. */
+      /** Stops accepting, lets in-flight submissions finish (503 after drainMs), then closes the search index and the store. */
       async close(options: { drainMs?: number } = {}) {
         await listening.close(options);
+        await searching?.close();
         await store.close();
       },
     };
   } catch (e) {
+    await search?.close();
     await store.close();
     throw e;
   }

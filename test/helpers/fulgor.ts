@@ -18,7 +18,7 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: CaBody; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; ctRedisPrefix?: string; searchIndex?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
@@ -31,6 +31,8 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     // Development keys outside --dev: refused unless allowed (test/cli/production-keys.spec.ts tests the refusal).
     allowDevKeys: true,
     ctStorage: opts.ctStorage ?? 'memory',
+    ...(opts.ctRedisPrefix ? { ctRedisPrefix: opts.ctRedisPrefix } : {}),
+    ...(opts.searchIndex ? { searchIndex: opts.searchIndex } : {}),
     identity: parseIdentityConfig(JSON.stringify(identityJson)),
     logger,
     ...(opts.ctLogUrl ? { ctLogUrl: opts.ctLogUrl } : {}),

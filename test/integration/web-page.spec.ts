@@ -239,6 +239,38 @@ describe('integration: the web page in headless Chromium', function () {
     }
   });
 
+  it('runs a shared link\'s search (the address fills the form), pages with the cursor, and filters by date', async function () {
+    needsSearch(this);
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const page = await browser!.context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const query = new URLSearchParams({ 'ext.sourceRepositoryUri': 'https://github.com/**', since: today, until: today, limit: '1' });
+      await page.goto(`${ctUrl}/ui/?${query}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      assert.equal(await page.inputValue('#q-repository'), 'https://github.com/**');
+      assert.equal(await page.inputValue('#q-since'), today);
+      assert.equal(await page.locator('#results-body tr').count(), 1);
+      assert.equal(await page.isVisible('#results-more'), true);
+      await page.click('#results-more');
+      await page.waitForSelector('#results-body tr:nth-child(2)');
+      const repos = await page.$$eval('#results-body td.repository', (tds) => tds.map((td) => td.textContent).sort());
+      assert.deepEqual(repos, ['https://github.com/acme/app', REPO_URI]);
+      assert.equal(await page.isVisible('#results-more'), false);
+      assert.equal(await page.textContent('#results-status'), '2 certificates shown.');
+
+      await page.fill('#q-since', '');
+      await page.fill('#q-until', yesterday);
+      await page.click('#q-submit');
+      await page.waitForFunction("document.getElementById('results-status').textContent === 'No certificate matches.'");
+      assert.equal(await page.locator('#results-body tr').count(), 0);
+      assert.match(page.url(), new RegExp(`until=${yesterday}`));
+    } finally {
+      await page.close();
+    }
+  });
+
   it('shows a proof that does not verify as such (audit path altered on the way)', async function () {
     needsSearch(this);
     const page = await newPage();

@@ -4,7 +4,8 @@
 // Endpoints, relative to the page so that the log's prefix is kept: ../api/v1/search, ../ct/v1/get-sth,
 // ../ct/v1/get-entries, and extensions.json (the Fulcio extension table the CA encodes with).
 
-const PAGE_SIZE = 50;
+/** Results per page: 50, or the page address's `limit` (a shared link keeps it). */
+let pageSize = 50;
 const api = (path) => new URL(`../${path}`, document.baseURI);
 const $ = (id) => document.getElementById(id);
 
@@ -223,8 +224,9 @@ function queryFromForm() {
   put('ext.sourceRepositoryUri', f['repository'].value);
   if (f['ext-name'].value !== '') put(`ext.${f['ext-name'].value}`, f['ext-value'].value);
   put('serial', f['serial'].value);
-  if (f['since'].value) q.set('since', `${f['since'].value}T00:00:00Z`);
-  if (f['until'].value) q.set('until', `${f['until'].value}T23:59:59.999Z`);
+  // Bare dates (UTC): the search API takes `until` as including that whole day.
+  if (f['since'].value) q.set('since', f['since'].value);
+  if (f['until'].value) q.set('until', f['until'].value);
   return q;
 }
 
@@ -262,7 +264,7 @@ function resultRow(r, key) {
   const tr = el(
     'tr',
     { 'data-index': String(r.index) },
-    el('td', { class: 'time' }, timeText(r.notBefore)),
+    el('td', { class: 'time' }, timeText(r.timestamp ?? r.notBefore)),
     el('td', { class: 'san' }, r.san ?? ''),
     el('td', { class: 'issuer' }, r.issuer ?? ''),
     el('td', { class: 'repository' }, extensionValue(r, 'sourceRepositoryUri') ?? extensionValue(r, 'githubWorkflowRepository') ?? ''),
@@ -277,7 +279,7 @@ function resultRow(r, key) {
 async function search(query, append) {
   showError('');
   const q = new URLSearchParams(query);
-  q.set('limit', String(PAGE_SIZE));
+  q.set('limit', String(pageSize));
   if (append && nextCursor !== null) q.set('cursor', String(nextCursor));
   $('results').hidden = false;
   $('results-status').textContent = 'Searching…';
@@ -319,9 +321,12 @@ async function openDetail(key) {
     ['Log index', String(r.index)],
     ['Entry', r.precert ? 'precertificate' : 'certificate'],
     ['Identity (SAN)', r.san ?? ''],
+    ...(Array.isArray(r.sans) && r.sans.length > 1 ? [['All SANs', r.sans.map((x) => `${x.type}: ${x.value}`).join('\n')]] : []),
     ['OIDC issuer', r.issuer ?? ''],
+    ['Logged at', r.timestamp === undefined ? '' : timeText(r.timestamp)],
     ['Not before', timeText(r.notBefore)],
     ['Serial', r.serial ?? ''],
+    ['Key (SHA-256 of the public key)', r.keyFingerprint ?? ''],
   ];
   $('detail-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   $('detail-extensions-body').replaceChildren(
@@ -358,7 +363,7 @@ async function start() {
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
     currentQuery = queryFromForm();
-    history.replaceState(null, '', `?${currentQuery}`);
+    history.replaceState(null, '', `?${currentQuery}${pageSize === 50 ? '' : `&limit=${pageSize}`}`);
     void search(currentQuery, false);
   });
   await Promise.all([
@@ -366,6 +371,8 @@ async function start() {
     loadExtensions().catch((e) => showError(`Could not read the extension table: ${e.message}`)),
   ]);
   const initial = new URLSearchParams(location.search);
+  if (/^[1-9]\d{0,2}$/.test(initial.get('limit') ?? '')) pageSize = Number(initial.get('limit'));
+  initial.delete('limit');
   if ([...initial.keys()].length > 0) {
     formFromQuery(initial);
     currentQuery = queryFromForm();
