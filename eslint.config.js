@@ -22,7 +22,7 @@ export default defineConfig(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['document', 'window', 'location', 'history', 'fetch', 'URL', 'URLSearchParams', 'Node', 'crypto', 'atob', 'btoa', 'setInterval', 'globalThis']
+        ['document', 'window', 'location', 'history', 'fetch', 'URL', 'URLSearchParams', 'Node', 'crypto', 'atob', 'btoa', 'setInterval', 'globalThis', 'TextEncoder']
           .map((name) => [name, 'readonly']),
       ),
     },

@@ -190,7 +190,7 @@ describe('integration: the web page in headless Chromium', function () {
 
       await page.click('#results-body tr button.open');
       await page.waitForSelector('#proof-status.verified, #proof-status.failed');
-      assert.match((await page.textContent('#proof-status')) ?? '', /^Proof verified: entry \d+ is in the log's tree of \d+ entries/);
+      assert.match((await page.textContent('#proof-status')) ?? '', /^Proof verified: entry \d+, which holds the SAN, serial and extension values shown, is in the log's tree of \d+ entries/);
       const extensions = await page.$$eval('#detail-extensions-body tr', (trs) =>
         trs.map((tr) => [...tr.children].map((c) => c.textContent)),
       );
@@ -271,31 +271,42 @@ describe('integration: the web page in headless Chromium', function () {
     }
   });
 
-  it('shows a proof that does not verify as such (audit path altered on the way)', async function () {
+  it('shows a proof that does not verify, or a result the entry does not back, as such (answers altered on the way)', async function () {
     needsSearch(this);
-    const page = await newPage();
-    try {
-      await page.route('**/api/v1/search?**', async (route) => {
-        const response = await route.fetch();
-        const body = (await response.json()) as SearchAnswer;
-        for (const r of body.results) {
+    const alterations: Record<string, { alter: (r: SearchAnswer['results'][number]) => void; says: RegExp }> = {
+      'audit path': {
+        alter: (r) => {
           const path = r.inclusion!.auditPath;
           assert.ok(path.length > 0, 'a tree of three entries gives every leaf a non-empty audit path');
           // '0' and '1' are digits of hex and base64 alike: one changed character, whichever the API uses.
-          const first = path[0]!;
-          path[0] = (first[0] === '0' ? '1' : '0') + first.slice(1);
-        }
-        await route.fulfill({ response, json: body });
-      });
-      await page.fill('#q-repository', REPO_URI);
-      await page.click('#q-submit');
-      await page.waitForSelector('#results-body tr');
-      await page.click('#results-body tr button.open');
-      await page.waitForSelector('#proof-status.verified, #proof-status.failed');
-      assert.equal(await page.getAttribute('#proof-status', 'class'), 'proof failed');
-      assert.match((await page.textContent('#proof-status')) ?? '', /^Proof does NOT verify/);
-    } finally {
-      await page.close();
+          path[0] = (path[0]![0] === '0' ? '1' : '0') + path[0]!.slice(1);
+        },
+        says: /^Proof does NOT verify: entry \d+ and its audit path lead to a root that is not the signed tree head's/,
+      },
+      SAN: {
+        alter: (r) => void (r.san = 'https://github.com/acme/innocent/.github/workflows/release.yml@refs/heads/main'),
+        says: /^Not verified: log entry \d+ does not hold the SAN shown for it/,
+      },
+    };
+    for (const [what, { alter, says }] of Object.entries(alterations)) {
+      const page = await newPage();
+      try {
+        await page.route('**/api/v1/search?**', async (route) => {
+          const response = await route.fetch();
+          const body = (await response.json()) as SearchAnswer;
+          body.results.forEach(alter);
+          await route.fulfill({ response, json: body });
+        });
+        await page.fill('#q-repository', REPO_URI);
+        await page.click('#q-submit');
+        await page.waitForSelector('#results-body tr');
+        await page.click('#results-body tr button.open');
+        await page.waitForSelector('#proof-status.verified, #proof-status.failed');
+        assert.equal(await page.getAttribute('#proof-status', 'class'), 'proof failed', what);
+        assert.match((await page.textContent('#proof-status')) ?? '', says, what);
+      } finally {
+        await page.close();
+      }
     }
   });
 });

@@ -46,10 +46,12 @@ async function getJson(url) {
 
 // ---- bytes, hashes and the RFC 6962 inclusion proof -------------------------------------------------------------
 
+const hexBytes = (hex) => Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
+
 /** A 32-byte hash as the API gives it: 64 hex digits, else standard base64. */
 function hashBytes(s) {
   if (typeof s !== 'string') throw new Error('a hash is not a string');
-  if (s.length === 64 && /^[0-9a-fA-F]+$/.test(s)) return Uint8Array.from(s.match(/../g), (h) => parseInt(h, 16));
+  if (s.length === 64 && /^[0-9a-fA-F]+$/.test(s)) return hexBytes(s);
   return base64Bytes(s);
 }
 
@@ -98,6 +100,29 @@ async function rootFromAuditPath(index, size, leafHash, path) {
   return sn === 0 ? r : null;
 }
 
+/** Does `hay` contain the bytes of `needle`? */
+function containsBytes(hay, needle) {
+  if (needle.length === 0) return true;
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * What the result claims but the logged entry does not contain: its SAN, serial and extension values must occur in
+ * the entry's bytes (the certificate or precertificate TBS in leaf_input), so a proof cannot vouch for another entry.
+ */
+function valuesNotInEntry(result, leaf) {
+  const utf8 = (s) => new TextEncoder().encode(s);
+  const missing = [];
+  if (result.san && !containsBytes(leaf, utf8(result.san))) missing.push('SAN');
+  if (result.serial && /^([0-9a-f]{2})+$/.test(result.serial) && !containsBytes(leaf, hexBytes(result.serial))) missing.push('serial');
+  for (const x of namedExtensions(result)) if (!containsBytes(leaf, utf8(x.value))) missing.push(`${x.name} value`);
+  return missing;
+}
+
 /**
  * Checks a search result's inclusion proof against the signed tree head: the leaf hash is recomputed from the
  * entry's leaf_input (get-entries), the audit path walked up to a root, and that root must be the STH's.
@@ -118,12 +143,19 @@ async function checkInclusion(result, sth) {
   const entries = await getJson(api(`ct/v1/get-entries?start=${index}&end=${index}`));
   const leafInput = entries.entries?.[0]?.leaf_input;
   if (typeof leafInput !== 'string') return { ok: false, text: `Not verified: the log returned no entry ${index}.` };
-  const leafHash = await sha256(concat([0], base64Bytes(leafInput)));
+  const leaf = base64Bytes(leafInput);
+  const missing = valuesNotInEntry(result, leaf);
+  if (missing.length > 0)
+    return { ok: false, text: `Not verified: log entry ${index} does not hold the ${missing.join(', ')} shown for it.` };
+  const leafHash = await sha256(concat([0], leaf));
   const root = await rootFromAuditPath(index, size, leafHash, inc.auditPath.map(hashBytes));
   if (root === null) return { ok: false, text: `Proof does NOT verify: the audit path has the wrong length for entry ${index} of ${size}.` };
   if (!sameBytes(root, sthRoot))
     return { ok: false, text: `Proof does NOT verify: entry ${index} and its audit path lead to a root that is not the signed tree head's.` };
-  return { ok: true, text: `Proof verified: entry ${index} is in the log's tree of ${size} entries (root ${toBase64(root)}), checked in this browser.` };
+  return {
+    ok: true,
+    text: `Proof verified: entry ${index}, which holds the SAN, serial and extension values shown, is in the log's tree of ${size} entries (root ${toBase64(root)}), checked in this browser.`,
+  };
 }
 
 // ---- the Fulcio extension table -----------------------------------------------------------------------------------
