@@ -3,17 +3,20 @@
 // (`fulgor dev-token`). A repository search lists its certificates, a result opens with every Fulcio extension
 // named and its inclusion proof verified in the browser; a SAN and an extension carrying attacker markup render as
 // text and run nothing; a tampered audit path shows as not verifying; the signed tree head shows with its age.
-// Skipped, saying why, without Chromium (Debian package `chromium`).
+// Skipped, saying why, without Chromium (Debian package `chromium`). `fulgor ct serve` is checked to serve the page too.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { createMissingDevKeys } from '../../ca/dev-keys.js';
+import { KEY_FILES } from '../../config/keys-dir.js';
 import { FULCIO_EXTENSIONS } from '../../lib/fulcio-extensions.js';
 import { UI_CONTENT_SECURITY_POLICY } from '../../ui/index.js';
 import { chromiumPath, launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { fulgor } from '../helpers/cli-process.js';
+import { startLog, type LogProcess } from '../helpers/ct-process.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 import { startServe, stopProcess, until } from '../helpers/serve-process.js';
 
@@ -307,6 +310,28 @@ describe('integration: the web page in headless Chromium', function () {
       } finally {
         await page.close();
       }
+    }
+  });
+});
+
+describe('integration: `fulgor ct serve` serves the web page too', function () {
+  this.timeout(60_000);
+
+  it('answers /ui/ beside the log endpoints of a standalone log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fulgor-web-page-ct-'));
+    const keysDir = join(dir, 'keys');
+    let log: LogProcess | undefined;
+    try {
+      await createMissingDevKeys(keysDir);
+      log = await startLog(join(dir, 'ct-data'), keysDir, join(keysDir, KEY_FILES.rootCert));
+      const res = await fetch(`${log.url}/ui/`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-security-policy'), UI_CONTENT_SECURITY_POLICY);
+      assert.match(await res.text(), /<script type="module" src="app.js"><\/script>/);
+      assert.equal((await fetch(`${log.url}/ct/v1/get-sth`)).status, 200);
+    } finally {
+      if (log) await stopProcess(log.child);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
