@@ -10,12 +10,13 @@ import { measureCryptoFloor } from './floor.js';
 import { benchIssuance } from './issuance.js';
 import { describeMachine } from './machine.js';
 import { benchProofs, type ProofResult } from './proofs.js';
+import { benchSearch, searchReport } from './search.js';
 import { report } from './report.js';
 import { settings, type Results } from './settings.js';
 import { benchSignatures, signaturesReport } from './signatures.js';
 import type { StoreKind } from './stores.js';
 import { benchTimestamps, timestampReport } from './timestamps.js';
-import { cleanup, log, message, now } from './util.js';
+import { cleanup, envInt, log, message, now } from './util.js';
 
 async function main(): Promise<number> {
   const s = settings();
@@ -87,6 +88,11 @@ async function main(): Promise<number> {
       else proofErrors.push(`${kind} @ ${size}`);
     }
   }
+  // BENCH_BIG=1 measures the search index at 1,000,000 entries (about 10 minutes here); the default row is short.
+  const searchSize = process.env['BENCH_BIG'] === '1' ? 1_000_000 : envInt('BENCH_SEARCH_SIZE', 20_000);
+  const searchResult = s.skip.has('search')
+    ? undefined
+    : await attempt(`search @ ${searchSize}`, () => benchSearch({ size: searchSize, smallSize: Math.min(searchSize, 20_000), queries: envInt('BENCH_SEARCH_QUERIES', 200), seed: 6962 }));
   const results: Results = {
     settings: { ...s, skip: [...s.skip] },
     machine,
@@ -104,7 +110,8 @@ async function main(): Promise<number> {
   };
   process.stdout.write(report(results) + (signatures ? signaturesReport(signatures, s.seconds) : ''));
   if (timestamps) process.stdout.write(timestampReport(timestamps));
-  if (s.json) await writeFile(s.json, JSON.stringify(results, null, 2) + '\n');
+  if (searchResult) process.stdout.write(searchReport(searchResult));
+  if (s.json) await writeFile(s.json, JSON.stringify({ ...results, ...(searchResult ? { search: searchResult } : {}) }, null, 2) + '\n');
   return errors.length > 0 ? 1 : 0;
 }
 

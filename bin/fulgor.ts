@@ -10,6 +10,7 @@ import { devTokenCommand } from '../cli/dev-token.js';
 import { explainCommand } from '../cli/explain.js';
 import { parseFlags } from '../cli/flags.js';
 import { keysInitCommand } from '../cli/keys-init.js';
+import { searchCommand } from '../cli/search.js';
 import { serveCommand } from '../cli/serve.js';
 import { trustExportCommand } from '../cli/trust-export.js';
 import { tsaServeCommand } from '../cli/tsa-serve.js';
@@ -24,7 +25,7 @@ const USAGE = `usage:
       key flags: [--ct-log-key URI] [--key-passphrase-file FILE] [--strict-key-permissions]
                  (URI: a path, file:PATH or pkcs11:token=...;object=...?module-path=...&pin-source=file:...)
       CT log flags: [--ct-storage file:ct-data|memory|redis://HOST:PORT/DB] [--ct-redis-prefix fulgor-ct]
-                    [--ct-log-prefix PREFIX] [--ct-roots PEM-FILE]
+                    [--ct-log-prefix PREFIX] [--ct-roots PEM-FILE] [--search-index FILE|memory|off]
   fulgor tsa serve [--dev] [--host 127.0.0.1] [--port 3000] [--keys-dir keys-dev] [--tsa-key URI]
                    [--tsa-policy OID] [--drain-timeout 30] [--key-passphrase-file FILE] [--strict-key-permissions]
   fulgor trust export [--keys-dir keys-dev] --out OUTDIR [--ca-url URL] [--ct-log-url URL --ct-log-public-key PEM]
@@ -44,6 +45,10 @@ const USAGE = `usage:
   fulgor config check --config-path FILE [--json]
   fulgor dev-token [--type github|gitlab|email] [--claim name=value]... [--claim-json name=JSON]...
                    [--keys-dir keys-dev] [--ca-url http://127.0.0.1:8080]
+  fulgor search (--log-url URL | --ct-storage file:DIR|redis://HOST:PORT/DB [--ct-redis-prefix P])
+                [--log-public-key PEM] [--san PATTERN]... [--issuer PATTERN]... [--ext NAME=PATTERN]...
+                [--since TIME] [--until TIME] [--serial HEX] [--key SHA256-HEX] [--limit 100]
+                [--search-index FILE] [--json]
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -61,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'ca' && sub === 'rotate') return caRotateCommand(flags);
   if (cmd === 'explain') return explainCommand(flags);
   if (cmd === 'config' && sub === 'check') return configCheckCommand(flags);
+  if (cmd === 'search') return searchCommand(flags);
   process.stderr.write(USAGE);
   process.exitCode = cmd === undefined || flags['help'] ? 0 : 2;
 }

@@ -18,6 +18,8 @@ export function createSearchRouter(indexer: Indexer, proofs: ProofSource, o: { l
     .get(async (req: Request, res: Response) => {
       const q = parseSearchQuery(req.query as SearchParams);
       res.setHeader('Cache-Control', 'no-store');
+      // SANs and extension values are attacker-chosen strings: they travel as JSON data and are never sniffed as HTML.
+      res.setHeader('X-Content-Type-Options', 'nosniff');
       res.json(await search(indexer, proofs, q));
     })
     .all((_req: Request, res: Response) => {

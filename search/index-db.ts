@@ -1,45 +1,46 @@
-// The search index: an embedded SQLite database (better-sqlite3, DESIGN.md) holding, per log entry, what it certifies:
-// entry timestamp, precert flag, every SAN with its type, the issuer, every Fulcio extension by OID (with its field
-// name), serial, key fingerprint and notBefore. Rows are keyed by log index and written with INSERT OR IGNORE, so
-// indexing the same entries twice (restarts, several frontends, overlapping catch-ups) never duplicates them. The
-// `size` it records is the number of leading log entries it holds: catch-up resumes there.
+// The search index: an embedded SQLite database (better-sqlite3, DESIGN.md). Each log entry is a row of `entries`
+// (log index, entry timestamp, precert flag, serial, key fingerprint, notBefore) plus one `terms` row per thing it
+// can be found by: each SAN (kind `san:<type>`) and each Fulcio extension (kind = its OID; `kinds` names its field).
+// Term texts are interned once in `strings` (kind, text), so a value shared by many certificates (an issuer, a
+// workflow, a ref) is stored once, and a glob or regex is matched against the distinct values of its kind, never
+// against every entry. Rows are keyed by log index and written with INSERT OR IGNORE: indexing the same entries
+// twice (restarts, several frontends, overlapping catch-ups) never duplicates them. `size` counts the leading log
+// entries held: catch-up resumes there.
 import Database from 'better-sqlite3';
 import type { EntryIdentity } from '../ct/entry-identity.js';
 import type { PolicyPattern } from '../config/policy.js';
-import { FULCIO_EXTENSIONS } from '../lib/fulcio-extensions.js';
+import { FULCIO_ARC, FULCIO_EXTENSIONS } from '../lib/fulcio-extensions.js';
 import { matchSql, type ValueMatch } from './match.js';
 import { serialHex, type SearchQuery } from './query.js';
 
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 const FIELD_OF_OID = new Map<string, string>(FULCIO_EXTENSIONS.map((e) => [e.oid, e.field]));
+const ISSUER_V2 = `${FULCIO_ARC}.8`;
+const ISSUER_V1 = `${FULCIO_ARC}.1`;
+export const SAN_KINDS = ['san:email', 'san:dns', 'san:uri', 'san:ip', 'san:otherName'] as const;
+/** A condition matching fewer entries than this drives the query; denser ones are checked while scanning by time. */
+const DRIVER_MAX = 2000;
+const STRING_CACHE_MAX = 100_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS strings (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL, UNIQUE (kind, text));
+CREATE TABLE IF NOT EXISTS kinds (kind TEXT PRIMARY KEY, field TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (
   idx INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL,
   precert INTEGER NOT NULL,
   decoded INTEGER NOT NULL,
-  san TEXT,
-  issuer TEXT,
+  san INTEGER,
   serial TEXT,
   key_fp TEXT,
-  not_before INTEGER,
-  sans_json TEXT,
-  extensions_json TEXT
+  not_before INTEGER
 );
 CREATE INDEX IF NOT EXISTS entries_ts ON entries (ts, idx);
-CREATE INDEX IF NOT EXISTS entries_issuer ON entries (issuer);
 CREATE INDEX IF NOT EXISTS entries_serial ON entries (serial);
 CREATE INDEX IF NOT EXISTS entries_key ON entries (key_fp);
-CREATE TABLE IF NOT EXISTS sans (
-  idx INTEGER NOT NULL, pos INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (idx, pos)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS sans_value ON sans (value);
-CREATE TABLE IF NOT EXISTS exts (
-  idx INTEGER NOT NULL, oid TEXT NOT NULL, field TEXT, value TEXT NOT NULL, PRIMARY KEY (idx, oid)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS exts_value ON exts (oid, value);
+CREATE TABLE IF NOT EXISTS terms (term INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (term, idx)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS terms_by_idx ON terms (idx);
 `;
 
 /** One indexed entry: decoded, or (a certificate this code cannot read) only its index and timestamp. */
@@ -60,6 +61,7 @@ export interface IndexRow {
   readonly serial: string | null;
   readonly keyFingerprint: string | null;
   readonly notBefore: string | null;
+  /** By Fulcio field name (an OID under Fulcio's arc that has none: by OID). */
   readonly extensions: Readonly<Record<string, string>>;
 }
 
@@ -68,7 +70,7 @@ export interface SearchIndex {
   readonly location: string;
   /** Leading log entries held (the next index to fetch). */
   size(): number;
-  /** The identity of the log it indexes (set when empty; a different one means the index is for another log). */
+  /** The identity of the log it indexes (a different one means the index is for another log). */
   logId(): string | undefined;
   /** Forgets everything and records `logId`: the index is rebuilt from entry 0. */
   reset(logId: string): void;
@@ -79,17 +81,20 @@ export interface SearchIndex {
   close(): void;
 }
 
-interface Row {
+interface EntryRow {
   idx: number;
   ts: number;
   precert: number;
-  san: string | null;
-  issuer: string | null;
+  san: number | null;
   serial: string | null;
   key_fp: string | null;
   not_before: number | null;
-  sans_json: string | null;
-  extensions_json: string | null;
+}
+
+/** A condition on terms: any of `kinds` whose text matches. */
+interface TermCondition {
+  readonly kinds: readonly string[];
+  readonly match: ValueMatch;
 }
 
 export function openSearchIndex(location: string): SearchIndex {
@@ -97,11 +102,18 @@ export function openSearchIndex(location: string): SearchIndex {
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.exec(SCHEMA);
+    const version = (db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined) ?? undefined;
+    if (version !== undefined && version !== SCHEMA_VERSION) {
+      // An index written by another version is rebuilt from the log (it is only ever a cache of the log).
+      db.exec('DROP TABLE IF EXISTS terms; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS strings; DROP TABLE IF EXISTS kinds; DROP TABLE IF EXISTS meta;');
+    }
   } catch (e) {
-    db.close();
-    throw new Error(`search index ${location}: ${(e as Error).message}`, { cause: e });
+    if (!/no such table: meta/.test((e as Error).message)) {
+      db.close();
+      throw new Error(`search index ${location}: ${(e as Error).message}`, { cause: e });
+    }
   }
+  db.exec(SCHEMA);
   // Query patterns (globs and regexes) are compiled once per query and looked up by a per-query id.
   const patterns = new Map<string, PolicyPattern>();
   let nextPattern = 0;
@@ -111,45 +123,72 @@ export function openSearchIndex(location: string): SearchIndex {
 
   const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-  if (getMeta.get('schema')?.value !== SCHEMA_VERSION) setMeta.run('schema', SCHEMA_VERSION);
-  const insertEntry = db.prepare(
-    `INSERT OR IGNORE INTO entries (idx, ts, precert, decoded, san, issuer, serial, key_fp, not_before, sans_json, extensions_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertSan = db.prepare('INSERT OR IGNORE INTO sans (idx, pos, type, value) VALUES (?, ?, ?, ?)');
-  const insertExt = db.prepare('INSERT OR IGNORE INTO exts (idx, oid, field, value) VALUES (?, ?, ?, ?)');
-  const hasIndex = db.prepare<[number], { idx: number }>('SELECT idx FROM entries WHERE idx = ?');
+  setMeta.run('schema', SCHEMA_VERSION);
+  const insertEntry = db.prepare('INSERT OR IGNORE INTO entries (idx, ts, precert, decoded, san, serial, key_fp, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertTerm = db.prepare('INSERT OR IGNORE INTO terms (term, idx) VALUES (?, ?)');
+  const findString = db.prepare<[string, string]>('SELECT id FROM strings WHERE kind = ? AND text = ?').pluck();
+  const insertString = db.prepare('INSERT INTO strings (kind, text) VALUES (?, ?)');
+  const insertKind = db.prepare('INSERT OR IGNORE INTO kinds (kind, field) VALUES (?, ?)');
+  const hasIndex = db.prepare<[number]>('SELECT 1 FROM entries WHERE idx = ?').pluck();
+  const cache = new Map<string, number>();
+  const knownKinds = new Set<string>();
+
+  function stringId(kind: string, text: string): number {
+    const key = `${kind}\u0000${text}`;
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    let id = findString.get(kind, text) as number | undefined;
+    if (id === undefined) {
+      id = Number(insertString.run(kind, text).lastInsertRowid);
+      if (!knownKinds.has(kind)) {
+        insertKind.run(kind, FIELD_OF_OID.get(kind) ?? null);
+        knownKinds.add(kind);
+      }
+    }
+    if (cache.size >= STRING_CACHE_MAX) cache.clear();
+    cache.set(key, id);
+    return id;
+  }
 
   const size = (): number => Number(getMeta.get('size')?.value ?? '0');
 
   const add = db.transaction((entries: readonly IndexedEntry[]) => {
     for (const { index, timestamp, entry } of entries) {
       const id = entry?.identity;
+      const sanIds = id ? id.sans.map((s) => stringId(`san:${s.type}`, s.value)) : [];
       const result = insertEntry.run(
         index,
         timestamp,
         entry?.precert ? 1 : 0,
         id ? 1 : 0,
-        id?.san ?? null,
-        id?.issuer ?? null,
+        sanIds[0] ?? null,
         id ? serialHex(id.serial) : null,
         id?.keyFingerprint ?? null,
         id ? id.notBefore.getTime() : null,
-        id ? JSON.stringify(id.sans.map((s) => ({ type: s.type, value: s.value }))) : null,
-        id ? JSON.stringify(id.extensions) : null,
       );
       if (result.changes === 0 || !id) continue;
-      id.sans.forEach((s, pos) => insertSan.run(index, pos, s.type, s.value));
-      for (const [oid, value] of Object.entries(id.extensionsByOid)) insertExt.run(index, oid, FIELD_OF_OID.get(oid) ?? null, value);
+      for (const term of sanIds) insertTerm.run(term, index);
+      for (const [oid, value] of Object.entries(id.extensionsByOid)) insertTerm.run(stringId(oid, value), index);
     }
     let next = size();
-    while (hasIndex.get(next)) next++;
+    while (hasIndex.get(next) !== undefined) next++;
     setMeta.run('size', String(next));
   });
 
+  /** The string ids a term condition matches (the distinct values of its kinds, never every entry). */
+  function termIds(c: TermCondition, register: (p: PolicyPattern) => string): number[] {
+    const m = matchSql('text', c.match, register);
+    const sql = `SELECT id FROM strings WHERE kind IN (${c.kinds.map(() => '?').join(', ')}) AND ${m.sql}`;
+    return db.prepare(sql).pluck().all(...c.kinds, ...m.params) as number[];
+  }
+
+  const countTerms = db.prepare<[string, number]>('SELECT count(*) FROM (SELECT 1 FROM terms WHERE term IN (SELECT value FROM json_each(?)) LIMIT ?)').pluck();
+  const termsOf = db.prepare<[string]>(
+    'SELECT t.idx AS idx, s.kind AS kind, s.text AS text FROM terms t INDEXED BY terms_by_idx JOIN strings s ON s.id = t.term WHERE t.idx IN (SELECT value FROM json_each(?)) ORDER BY t.idx, s.id',
+  );
+  const textOf = db.prepare<[number]>('SELECT text FROM strings WHERE id = ?').pluck();
+
   function query(q: SearchQuery, treeSize: number): IndexRow[] {
-    const where: string[] = ['e.decoded = 1', 'e.idx < ?'];
-    const params: unknown[] = [treeSize];
     const ids: string[] = [];
     const register = (p: PolicyPattern): string => {
       const id = String(nextPattern++);
@@ -157,35 +196,81 @@ export function openSearchIndex(location: string): SearchIndex {
       ids.push(id);
       return id;
     };
-    const cond = (column: string, m: ValueMatch) => {
-      const c = matchSql(column, m, register);
-      params.push(...c.params);
-      return c.sql;
-    };
-    for (const m of q.san) where.push(`e.idx IN (SELECT s.idx FROM sans s WHERE ${cond('s.value', m)})`);
-    for (const x of q.ext) {
-      const oids = x.oids.map(() => '?').join(', ');
-      const prefix = `x.oid IN (${oids})`;
-      params.push(...x.oids);
-      where.push(`e.idx IN (SELECT x.idx FROM exts x WHERE ${prefix} AND ${cond('x.value', x.match)})`);
-    }
-    for (const m of q.issuer) where.push(cond('e.issuer', m));
-    for (const m of q.serial) where.push(cond('e.serial', m));
-    for (const m of q.key) where.push(cond('e.key_fp', m));
-    const and = (sql: string, ...values: unknown[]) => {
-      where.push(sql);
-      params.push(...values);
-    };
-    if (q.since !== undefined) and('e.ts >= ?', q.since);
-    if (q.until !== undefined) and('e.ts < ?', q.until);
-    if (q.cursor) and('(e.ts, e.idx) > (?, ?)', q.cursor.timestamp, q.cursor.index);
-    const sql = `SELECT e.* FROM entries e WHERE ${where.join(' AND ')} ORDER BY e.ts, e.idx LIMIT ?`;
-    params.push(q.limit + 1);
     try {
-      return (db.prepare(sql).all(...params) as Row[]).map(toIndexRow);
+      const termConditions: TermCondition[] = [
+        ...q.san.map((match) => ({ kinds: SAN_KINDS, match })),
+        ...q.issuer.map((match) => ({ kinds: [ISSUER_V2, ISSUER_V1], match })),
+        ...q.ext.map((x) => ({ kinds: x.oids, match: x.match })),
+      ];
+      const sets = termConditions.map((c) => JSON.stringify(termIds(c, register)));
+      if (sets.some((s) => s === '[]')) return [];
+      const where: string[] = ['e.decoded = 1', 'e.idx < ?'];
+      const params: unknown[] = [treeSize];
+      const and = (sql: string, ...values: unknown[]) => {
+        where.push(sql);
+        params.push(...values);
+      };
+      for (const m of q.serial) {
+        const c = matchSql('e.serial', m, register);
+        and(c.sql, ...c.params);
+      }
+      for (const m of q.key) {
+        const c = matchSql('e.key_fp', m, register);
+        and(c.sql, ...c.params);
+      }
+      if (q.since !== undefined) and('e.ts >= ?', q.since);
+      if (q.until !== undefined) and('e.ts < ?', q.until);
+      if (q.cursor) and('(e.ts, e.idx) > (?, ?)', q.cursor.timestamp, q.cursor.index);
+      // The sparsest term condition, if sparse enough, drives the query (its few entries sorted by time); the others
+      // (and all of them when every one is dense) are checked on the entries a scan in time order meets.
+      const counts = sets.map((s) => countTerms.get(s, DRIVER_MAX + 1) as number);
+      const driver = counts.length > 0 && Math.min(...counts) <= DRIVER_MAX ? counts.indexOf(Math.min(...counts)) : -1;
+      sets.forEach((s, i) => {
+        if (i !== driver) and('EXISTS (SELECT 1 FROM terms t INDEXED BY terms_by_idx WHERE t.idx = e.idx AND t.term IN (SELECT value FROM json_each(?)))', s);
+      });
+      const from =
+        driver >= 0
+          ? 'FROM (SELECT DISTINCT idx FROM terms WHERE term IN (SELECT value FROM json_each(?))) d CROSS JOIN entries e ON e.idx = d.idx'
+          : 'FROM entries e';
+      const sql = `SELECT e.* ${from} WHERE ${where.join(' AND ')} ORDER BY e.ts, e.idx LIMIT ?`;
+      const rows = db.prepare(sql).all(...(driver >= 0 ? [sets[driver]] : []), ...params, q.limit + 1) as EntryRow[];
+      return render(rows);
     } finally {
       for (const id of ids) patterns.delete(id);
     }
+  }
+
+  function render(rows: EntryRow[]): IndexRow[] {
+    if (rows.length === 0) return [];
+    const byIdx = new Map<number, { kind: string; text: string }[]>();
+    for (const t of termsOf.all(JSON.stringify(rows.map((r) => r.idx))) as { idx: number; kind: string; text: string }[]) {
+      let list = byIdx.get(t.idx);
+      if (!list) byIdx.set(t.idx, (list = []));
+      list.push(t);
+    }
+    return rows.map((r) => {
+      const terms = byIdx.get(r.idx) ?? [];
+      const sans = terms.filter((t) => t.kind.startsWith('san:')).map((t) => ({ type: t.kind.slice(4), value: t.text }));
+      const extensions: Record<string, string> = {};
+      for (const t of terms) {
+        if (t.kind.startsWith('san:')) continue;
+        const field = FIELD_OF_OID.get(t.kind) ?? t.kind;
+        // The V2 issuer (.8) is the one that counts; .1 only fills in when .8 is absent.
+        if (extensions[field] === undefined || t.kind === ISSUER_V2) extensions[field] = t.text;
+      }
+      return {
+        index: r.idx,
+        timestamp: r.ts,
+        precert: r.precert === 1,
+        san: r.san === null ? null : ((textOf.get(r.san) as string | undefined) ?? null),
+        sans,
+        issuer: extensions['issuer'] ?? null,
+        serial: r.serial,
+        keyFingerprint: r.key_fp,
+        notBefore: r.not_before === null ? null : new Date(r.not_before).toISOString(),
+        extensions,
+      };
+    });
   }
 
   return {
@@ -193,28 +278,14 @@ export function openSearchIndex(location: string): SearchIndex {
     size,
     logId: () => getMeta.get('log')?.value,
     reset: db.transaction((logId: string) => {
-      db.exec('DELETE FROM sans; DELETE FROM exts; DELETE FROM entries;');
+      db.exec('DELETE FROM terms; DELETE FROM entries; DELETE FROM strings; DELETE FROM kinds;');
+      cache.clear();
+      knownKinds.clear();
       setMeta.run('size', '0');
       setMeta.run('log', logId);
     }),
     add: (entries) => add(entries),
     query,
     close: () => db.close(),
-  };
-}
-
-
-function toIndexRow(r: Row): IndexRow {
-  return {
-    index: r.idx,
-    timestamp: r.ts,
-    precert: r.precert === 1,
-    san: r.san,
-    sans: r.sans_json ? (JSON.parse(r.sans_json) as { type: string; value: string }[]) : [],
-    issuer: r.issuer,
-    serial: r.serial,
-    keyFingerprint: r.key_fp,
-    notBefore: r.not_before === null ? null : new Date(r.not_before).toISOString(),
-    extensions: r.extensions_json ? (JSON.parse(r.extensions_json) as Record<string, string>) : {},
   };
 }

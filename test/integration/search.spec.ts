@@ -3,14 +3,18 @@
 // SAN (exact, prefix, glob), extension (by field name and OID), issuer, time range, serial and key; every result's
 // inclusion proof checked against the returned STH with the log's key; pages cover every result once; bad queries 400.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashLeaf, verifyInclusion, verifySth } from '../../ct/index.js';
 import { dropRedisLog, probeRedis } from '../../ct/redis-store.js';
 import { certificateIdentity } from '../../lib/certificate-identity.js';
+import { sequence } from '../../lib/der.js';
 import { parsePemBlocks } from '../../lib/pem.js';
+import { keySigner } from '../../lib/signer.js';
+import { parseCertificate } from '../../lib/x509.js';
+import { CODE_SIGNING, ekuExtension, extension, makeCert, newKey } from '../unit/ct/helpers.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import type { SigningBody } from '../helpers/response-body.js';
@@ -239,6 +243,28 @@ for (const store of STORES) {
         assert.match(body.message, message, qs);
       }
       assert.equal((await fetch(`${fulgor!.ctUrl}/api/v1/search`, { method: 'POST' })).status, 405);
+    });
+
+    it('returns a SAN holding <script> (a certificate logged by add-chain) as JSON data', async () => {
+      const intermediate = parsePemBlocks(readFileSync(join(fulgor!.keysDir, 'intermediate-ca.pem'), 'utf8'))[0]!.der;
+      const caSigner = keySigner(createPrivateKey(readFileSync(join(fulgor!.keysDir, 'intermediate-ca.key.pem'), 'utf8')));
+      const evil = '<script>alert(1)</script>@evil.example';
+      const leaf = await makeCert({
+        subject: 'x',
+        issuerName: parseCertificate(intermediate).subject,
+        issuerSigner: caSigner,
+        subjectSpki: keySigner(newKey()).spki,
+        notBefore: new Date(Date.now() - 60_000),
+        exactExtensions: [ekuExtension([CODE_SIGNING]), extension('2.5.29.17', sequence(Buffer.concat([Buffer.from([0x81, evil.length]), Buffer.from(evil, 'latin1')])), true)],
+      });
+      const added = await fetch(`${fulgor!.ctUrl}/ct/v1/add-chain`, { method: 'POST', body: JSON.stringify({ chain: [leaf, intermediate].map((c) => c.toString('base64')) }) });
+      assert.equal(added.status, 200, await added.text());
+      const res = await fetch(`${fulgor!.ctUrl}/api/v1/search?san=${encodeURIComponent('**<script>**')}`);
+      assert.match(res.headers.get('content-type')!, /^application\/json/);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      const body = (await res.json()) as Answer;
+      assert.deepEqual(body.results.map((r) => [r.san, r.precert]), [[evil, false]]);
+      issued.push({ san: evil, der: leaf });
     });
 
     if (store.kind === 'file')
