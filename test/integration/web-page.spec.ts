@@ -74,6 +74,19 @@ describe('integration: the web page in headless Chromium', function () {
     return page;
   }
 
+  /** Fills one search field, submits, and waits for the first result row. */
+  async function searchFor(page: Page, field: string, value: string): Promise<void> {
+    await page.fill(field, value);
+    await page.click('#q-submit');
+    await page.waitForSelector('#results-body tr');
+  }
+
+  /** Opens the first result and waits for its proof check to end. */
+  async function openFirstResult(page: Page): Promise<void> {
+    await page.click('#results-body tr button.open');
+    await page.waitForSelector('#proof-status.verified, #proof-status.failed');
+  }
+
   function needsSearch(ctx: Mocha.Context): void {
     if (searchMissing) {
       console.log(`    [web-page] SKIPPED: ${searchMissing}`);
@@ -175,9 +188,7 @@ describe('integration: the web page in headless Chromium', function () {
     needsSearch(this);
     const page = await newPage();
     try {
-      await page.fill('#q-repository', REPO_URI);
-      await page.click('#q-submit');
-      await page.waitForSelector('#results-body tr');
+      await searchFor(page, '#q-repository', REPO_URI);
       const rows = await page.$$eval('#results-body tr', (trs) =>
         trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('td[class]')].map((td) => [td.className.split(' ')[0], td.textContent]))),
       );
@@ -191,8 +202,7 @@ describe('integration: the web page in headless Chromium', function () {
       assert.match(row['index'] ?? '', /^\d+$/);
       assert.match(row['time'] ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
 
-      await page.click('#results-body tr button.open');
-      await page.waitForSelector('#proof-status.verified, #proof-status.failed');
+      await openFirstResult(page);
       assert.match((await page.textContent('#proof-status')) ?? '', /^Proof verified: entry \d+, which holds the SAN, serial and extension values shown, is in the log's tree of \d+ entries/);
       const extensions = await page.$$eval('#detail-extensions-body tr', (trs) =>
         trs.map((tr) => [...tr.children].map((c) => c.textContent)),
@@ -224,14 +234,12 @@ describe('integration: the web page in headless Chromium', function () {
     needsSearch(this);
     const page = await newPage();
     try {
-      await page.fill('#q-san', EVIL_EMAIL);
-      await page.click('#q-submit');
-      await page.waitForSelector('#results-body tr');
+      await searchFor(page, '#q-san', EVIL_EMAIL);
       assert.deepEqual(await page.$$eval('#results-body td.san', (tds) => tds.map((td) => td.textContent)), [EVIL_EMAIL]);
       assert.equal(await page.locator('#results-body script, #results-body img').count(), 0);
       assert.equal(await page.locator('#results-body td.san').isVisible(), true);
-      await page.click('#results-body tr button.open');
-      await page.waitForSelector('#proof-status.verified');
+      await openFirstResult(page);
+      assert.equal(await page.getAttribute('#proof-status', 'class'), 'proof verified');
       const sanShown = await page.$$eval('#detail-fields dd', (dds) => dds.map((dd) => dd.textContent));
       assert.ok(sanShown.includes(EVIL_EMAIL), JSON.stringify(sanShown));
       assert.equal(await page.locator('#detail script').count(), 0);
@@ -300,11 +308,8 @@ describe('integration: the web page in headless Chromium', function () {
           body.results.forEach(alter);
           await route.fulfill({ response, json: body });
         });
-        await page.fill('#q-repository', REPO_URI);
-        await page.click('#q-submit');
-        await page.waitForSelector('#results-body tr');
-        await page.click('#results-body tr button.open');
-        await page.waitForSelector('#proof-status.verified, #proof-status.failed');
+        await searchFor(page, '#q-repository', REPO_URI);
+        await openFirstResult(page);
         assert.equal(await page.getAttribute('#proof-status', 'class'), 'proof failed', what);
         assert.match((await page.textContent('#proof-status')) ?? '', says, what);
       } finally {
