@@ -250,7 +250,7 @@ describe('integration: the web page in headless Chromium', function () {
     }
   });
 
-  it('runs a shared link\'s search (the address fills the form), pages with the cursor, and filters by date', async function () {
+  it('runs a shared link\'s search (the address fills the form), pages with the cursor, filters by date, shows a refused query\'s reason', async function () {
     needsSearch(this);
     const today = new Date().toISOString().slice(0, 10);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -277,6 +277,13 @@ describe('integration: the web page in headless Chromium', function () {
       await page.waitForFunction("document.getElementById('results-status').textContent === 'No certificate matches.'");
       assert.equal(await page.locator('#results-body tr').count(), 0);
       assert.match(page.url(), new RegExp(`until=${yesterday}`));
+
+      // A query the API refuses (400) is shown with the API's reason.
+      await page.fill('#q-until', '');
+      await page.fill('#q-san', '/^(unclosed$/');
+      await page.click('#q-submit');
+      await page.waitForSelector('#error:not([hidden])');
+      assert.match((await page.textContent('#error')) ?? '', /^Search failed: \/audit\/log\/api\/v1\/search answered 400: parameter san/);
     } finally {
       await page.close();
     }
