@@ -150,7 +150,7 @@ export async function startCompanionLog(
     const index = o.searchIndex ?? defaultSearchIndex(storage);
     search = index === 'off' ? undefined : startCompanionSearch({ log, store, index, logger: o.logger });
     // Beside the log's endpoints: search (unless off) and the web page (`<prefix>/ui/`).
-    const routers = [...(search ? [search.router] : []), uiRouter()];
+    const routers = [...(search ? [search.router] : []), uiRouter({ logger: o.logger })];
     const listening = await listenLog(log, { host: o.host, port: o.ctPort, logger: o.logger, routers, ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}) });
     o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size(), searchIndex: index });
     const searching = search;

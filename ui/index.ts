@@ -4,3 +4,4 @@
 // (search, get-sth, get-entries) and verifies inclusion proofs in the browser.
 // May import: lib/ only (checked: ui-imports-lib-only); mounted by server/ on the log's HTTP server.
 export { uiRouter, UI_ASSETS_DIR, UI_PATH, UI_CONTENT_SECURITY_POLICY } from './route.js';
+export type { UiRouterOptions } from './route.js';

@@ -3,9 +3,11 @@
 // log's prefix; every answer carries a strict Content-Security-Policy (scripts only from the page's own origin, no
 // inline script or style, no framing) and X-Content-Type-Options: nosniff. Read-only: GET and HEAD only.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { FULCIO_EXTENSIONS } from '../lib/fulcio-extensions.js';
+import { silentLogger, type Logger } from '../lib/log.js';
 
 export const UI_PATH = '/ui';
 
@@ -44,16 +46,27 @@ const EXTENSIONS_JSON = JSON.stringify({
   extensions: FULCIO_EXTENSIONS.map(({ oid, name, field }) => ({ oid, name, field })),
 });
 
-/** The page's router, to mount at the log's prefix (it answers under `/ui`). */
-export function uiRouter(): Router {
-  for (const { file } of Object.values(ASSETS)) {
-    if (!existsSync(`${UI_ASSETS_DIR}${file}`)) throw new Error(`the web page's ${file} is missing from ${UI_ASSETS_DIR}`);
-  }
+export interface UiRouterOptions {
+  /** Where index.html, app.js and style.css are (default UI_ASSETS_DIR). */
+  readonly assetsDir?: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * The page's router, to mount at the log's prefix (it answers under `/ui`). Missing asset files do not stop the log:
+ * they are logged as a warning and `/ui/` answers 503 saying so.
+ */
+export function uiRouter(options: UiRouterOptions = {}): Router {
+  const dir = options.assetsDir ?? UI_ASSETS_DIR;
+  const missing = Object.values(ASSETS).map(({ file }) => file).filter((file) => !existsSync(join(dir, file)));
+  if (missing.length > 0)
+    (options.logger ?? silentLogger).log('warn', 'the web page is not served: its files are missing', { dir, missing: missing.join(', ') });
   const page = express.Router({ strict: true });
   page.use(securityHeaders);
+  if (missing.length > 0) page.use((_req, res) => void res.status(503).type('text/plain').send(`the web page's files are missing from this installation (${missing.join(', ')})\n`));
   for (const [path, { file, type }] of Object.entries(ASSETS)) {
     page.get(path, (_req, res, next) => {
-      res.sendFile(file, { root: UI_ASSETS_DIR, headers: { 'Content-Type': type, 'Cache-Control': 'no-cache' }, dotfiles: 'deny' }, (err) => {
+      res.sendFile(file, { root: dir, headers: { 'Content-Type': type, 'Cache-Control': 'no-cache' }, dotfiles: 'deny' }, (err) => {
         if (err) next(err);
       });
     });

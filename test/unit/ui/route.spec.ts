@@ -5,12 +5,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import express, { type Router } from 'express';
 import { extract } from 'tar';
 import { FULCIO_EXTENSIONS } from '../../../lib/fulcio-extensions.js';
 import { listenHttp, type Listening } from '../../../lib/listen.js';
+import { memoryLogger } from '../../../lib/log.js';
 import { UI_ASSETS_DIR, UI_CONTENT_SECURITY_POLICY, uiRouter } from '../../../ui/index.js';
 
 const ROOT = process.cwd();
@@ -69,6 +71,22 @@ describe('ui: the web page router', function () {
     const res = await fetch(`${server.url}/p/ui?san=a`, { redirect: 'manual' });
     assert.equal(res.status, 301);
     assert.equal(new URL(res.headers.get('location')!, `${server.url}/p/ui?san=a`).href, `${server.url}/p/ui/?san=a`);
+  });
+
+  it('does not stop the log when its files are missing: a warning, and /ui/ answers 503 saying so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fulgor-no-assets-'));
+    const logger = memoryLogger();
+    const broken = await serveRouter(uiRouter({ assetsDir: dir, logger }));
+    try {
+      const res = await fetch(`${broken.url}/p/ui/`);
+      assert.equal(res.status, 503);
+      assert.match(await res.text(), /the web page's files are missing from this installation \(index\.html, app\.js, style\.css\)/);
+      assert.equal(res.headers.get('content-security-policy'), UI_CONTENT_SECURITY_POLICY);
+      assert.ok(logger.lines.some((l) => l.includes('the web page is not served') && l.includes(dir)), logger.lines.join('\n'));
+    } finally {
+      await broken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds its assets in the installed package (npm pack, unpacked, imported from there)', async () => {
