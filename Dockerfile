@@ -13,6 +13,7 @@ COPY ct ct
 COPY config config
 COPY server server
 COPY trust trust
+COPY search search
 COPY ui ui
 COPY test test
 COPY bench bench
