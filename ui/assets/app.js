@@ -288,6 +288,7 @@ let nextCursor = null;
 let currentQuery = null;
 
 function timeText(v) {
+  if (v === undefined || v === null) return '';
   const d = new Date(typeof v === 'number' ? v : String(v));
   return Number.isNaN(d.getTime()) ? String(v ?? '') : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
@@ -357,7 +358,7 @@ async function openDetail(key) {
     ['Identity (SAN)', r.san ?? ''],
     ...(Array.isArray(r.sans) && r.sans.length > 1 ? [['All SANs', r.sans.map((x) => `${x.type}: ${x.value}`).join('\n')]] : []),
     ['OIDC issuer', r.issuer ?? ''],
-    ['Logged at', r.timestamp === undefined ? '' : timeText(r.timestamp)],
+    ['Logged at', timeText(r.timestamp)],
     ['Not before', timeText(r.notBefore)],
     ['Serial', r.serial ?? ''],
     ['Key (SHA-256 of the public key)', r.keyFingerprint ?? ''],
