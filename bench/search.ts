@@ -42,7 +42,7 @@ export interface SearchBenchResult {
 
 function principal(t: number): Principal {
   if (t % 10 === 9) {
-    const email = `user${t}@corp${t % 20}.example`;
+    const email = `user${t}@corp${Math.floor(t / 10) % 20}.example`;
     return { name: email, san: { kind: 'email', value: email }, extensions: { issuer: 'https://accounts.example.com' } };
   }
   const org = `org${Math.floor(t / 10) % 50}`;

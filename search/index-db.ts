@@ -222,11 +222,12 @@ export function openSearchIndex(location: string): SearchIndex {
       if (q.until !== undefined) and('e.ts < ?', q.until);
       if (q.cursor) and('(e.ts, e.idx) > (?, ?)', q.cursor.timestamp, q.cursor.index);
       // The sparsest term condition, if sparse enough, drives the query (its few entries sorted by time); the others
-      // (and all of them when every one is dense) are checked on the entries a scan in time order meets.
+      // (and all of them when every one is dense) are checked on the entries a scan in time order meets: a seek to
+      // the entry's dozen terms, each looked up in the condition's set (`+` keeps SQLite from one seek per term).
       const counts = sets.map((s) => countTerms.get(s, DRIVER_MAX + 1) as number);
       const driver = counts.length > 0 && Math.min(...counts) <= DRIVER_MAX ? counts.indexOf(Math.min(...counts)) : -1;
       sets.forEach((s, i) => {
-        if (i !== driver) and('EXISTS (SELECT 1 FROM terms t INDEXED BY terms_by_idx WHERE t.idx = e.idx AND t.term IN (SELECT value FROM json_each(?)))', s);
+        if (i !== driver) and('EXISTS (SELECT 1 FROM terms t INDEXED BY terms_by_idx WHERE t.idx = e.idx AND +t.term IN (SELECT value FROM json_each(?)))', s);
       });
       const from =
         driver >= 0

@@ -20,6 +20,9 @@ export interface EntrySource {
 }
 
 const CHUNK = 1000;
+/** Entries decoded and written per synchronous step: the event loop (the CA in the same process) waits no longer. */
+const SLICE = 250;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function storeSource(store: LogStore, logId: string): EntrySource {
   return {
@@ -83,7 +86,10 @@ export function createIndexer(index: SearchIndex, source: EntrySource, o: { logg
     while (index.size() < end && !stopped) {
       const start = index.size();
       const leaves = await source.getLeaves(start, end);
-      index.add(leaves.map((leaf, i) => indexedEntry(start + i, leaf)));
+      for (let at = 0; at < leaves.length && !stopped; at += SLICE) {
+        if (at > 0) await yieldToEventLoop();
+        index.add(leaves.slice(at, at + SLICE).map((leaf, i) => indexedEntry(start + at + i, leaf)));
+      }
     }
     return index.size();
   }

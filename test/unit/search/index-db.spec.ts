@@ -80,6 +80,37 @@ describe('search index', () => {
     assert.deepEqual(index.query({ ...q({}), cursor: { timestamp: 3, index: 1 } }, 3).map((r) => r.index), [2, 0]);
   });
 
+  it('answers the same whether a condition drives the query (sparse) or is checked in time order (dense)', () => {
+    // 5,000 entries: the issuer matches all of them and each repository half (both more than the driver limit,
+    // 2,000), each SAN a seventh (fewer: it drives).
+    const N = 5000;
+    const all = Array.from({ length: N }, (_, i) => entry(i, `https://x/${i % 7}`, { repo: `https://github.com/acme/r${i % 2}`, timestamp: 1_000 + ((i * 7919) % N) }));
+    index.add(all);
+    const expect = (san?: string) =>
+      all
+        .filter((e) => e.entry.identity.extensions.sourceRepositoryUri === 'https://github.com/acme/r1' && (san === undefined || e.entry.identity.san === san))
+        .sort((a, b) => a.timestamp - b.timestamp || a.index - b.index)
+        .map((e) => e.index);
+    const cases: [Record<string, string>, number[]][] = [
+      [{ issuer: 'https://issuer.test' }, expect()],
+      [{}, expect()],
+      [{ san: 'https://x/3' }, expect('https://x/3')],
+    ];
+    for (const [params, expected] of cases) {
+      const seen: number[] = [];
+      let cursor: { timestamp: number; index: number } | undefined;
+      for (;;) {
+        const rows = index.query({ ...q({ ...params, 'ext.sourceRepositoryUri': 'https://github.com/acme/r1', limit: '150' }), ...(cursor ? { cursor } : {}) }, N);
+        seen.push(...rows.slice(0, 150).map((r) => r.index));
+        if (rows.length <= 150) break;
+        cursor = { timestamp: rows[149]!.timestamp, index: rows[149]!.index };
+      }
+      assert.deepEqual(seen, expected, JSON.stringify(params));
+    }
+    assert.equal(index.query(q({ issuer: 'https://issuer.test', limit: '1000' }), N).length, 1001, 'a dense condition alone: limit + 1 rows');
+    assert.equal(index.query(q({ san: 'https://x/**', 'ext.sourceRepositoryUri': 'https://github.com/acme/**', limit: '1000' }), N).length, 1001);
+  });
+
   it('checks query parameters', () => {
     assert.equal(q({ since: '2026-12-01' }).since, Date.UTC(2026, 11, 1));
     assert.equal(q({ until: '2026-12-01' }).until, Date.UTC(2026, 11, 2), 'a bare until date includes that day');
