@@ -10,12 +10,13 @@
 //   ct/       RFC 6962: exchanges DER and SCTs; imports no ca/, oidc/, server/, config/
 //   search/   the certificate search index and its API: imports ct/, config/ (patterns), lib/ only; nothing below
 //             server/ and cli/ imports it
+//   ui/       the log's web page (static assets and their router): imports lib/ only
 //   decision/ the one decision function above oidc/ and ca/ (issuance and explain)
 //   monitor/  the identity monitor: imports ct/, config/, lib/ only; imported only by cli/ (and tests)
 //   server/, cli/  imported only by bin/ and cli/ (and by the test/ and bench/ drivers)
 //   bench/    imports no test/
 //   and no cycles anywhere.
-const FOLDERS_ABOVE_LIB = '^(tsa|signer|config|oidc|decision|ca|ct|search|server|cli|bin|trust|monitor|bench|test)/';
+const FOLDERS_ABOVE_LIB = '^(tsa|signer|config|oidc|decision|ca|ct|search|ui|server|cli|bin|trust|monitor|bench|test)/';
 
 module.exports = {
   forbidden: [
@@ -31,56 +32,63 @@ module.exports = {
       comment: 'The timestamp authority signs through lib/signer.ts and knows nothing of the CA or the log.',
       severity: 'error',
       from: { path: '^tsa/' },
-      to: { path: '^(signer|config|oidc|decision|ca|ct|search|server|cli|bin|trust|bench|test)/' },
+      to: { path: '^(signer|config|oidc|decision|ca|ct|search|ui|server|cli|bin|trust|bench|test)/' },
     },
     {
       name: 'signer-imports-lib-only',
       comment: 'Signer backends sit below every service that signs.',
       severity: 'error',
       from: { path: '^signer/' },
-      to: { path: '^(config|oidc|decision|ca|ct|search|server|cli|bin|trust|bench|test)/' },
+      to: { path: '^(config|oidc|decision|ca|ct|search|ui|server|cli|bin|trust|bench|test)/' },
     },
     {
       name: 'config-imports-no-domain-folder',
       comment: 'config/ is data: it reads and validates files into typed structures and knows no identity or CA logic.',
       severity: 'error',
       from: { path: '^config/' },
-      to: { path: '^(oidc|decision|ca|ct|search|server|cli|bin|trust|bench|test)/' },
+      to: { path: '^(oidc|decision|ca|ct|search|ui|server|cli|bin|trust|bench|test)/' },
     },
     {
       name: 'oidc-imports-no-ca-ct-server',
       comment: 'oidc/ produces a Principal and knows nothing of certificates beyond the values it maps.',
       severity: 'error',
       from: { path: '^oidc/' },
-      to: { path: '^(ca|ct|search|server|decision|cli|bin)/' },
+      to: { path: '^(ca|ct|search|ui|server|decision|cli|bin)/' },
     },
     {
       name: 'ca-imports-neither-express-nor-ct',
       comment: 'The issuance core is transport-agnostic and does not know the log.',
       severity: 'error',
       from: { path: '^ca/' },
-      to: { path: '^(ct|search|server|decision|cli|bin)/|^node_modules/(@types/)?express/' },
+      to: { path: '^(ct|search|ui|server|decision|cli|bin)/|^node_modules/(@types/)?express/' },
     },
     {
       name: 'ct-imports-no-ca-oidc-server-config',
       comment: 'ct/ exchanges DER bytes and SCTs only.',
       severity: 'error',
       from: { path: '^ct/' },
-      to: { path: '^(ca|oidc|search|server|config|decision|cli|bin)/' },
+      to: { path: '^(ca|oidc|search|ui|server|config|decision|cli|bin)/' },
     },
     {
       name: 'search-imports-ct-config-lib-only',
       comment: 'search/ reads the log (ct/) and matches with the policy patterns (config/); the HTTP layer and the CLI mount it.',
       severity: 'error',
       from: { path: '^search/' },
-      to: { path: '^(ca|oidc|decision|server|cli|bin|trust|tsa|signer|monitor|bench|test)/' },
+      to: { path: '^(ca|oidc|decision|ui|server|cli|bin|trust|tsa|signer|monitor|bench|test)/' },
+    },
+    {
+      name: 'ui-imports-lib-only',
+      comment: 'The web page is static assets and the router that serves them; the page talks to the log over HTTP.',
+      severity: 'error',
+      from: { path: '^ui/' },
+      to: { path: '^(tsa|signer|config|oidc|decision|ca|ct|search|server|cli|bin|trust|monitor|bench|test)/' },
     },
     {
       name: 'decision-imports-no-server-cli',
       comment: 'The decision core sits above oidc/ and ca/, below the HTTP layer and the command line.',
       severity: 'error',
       from: { path: '^decision/' },
-      to: { path: '^(server|cli|bin|ct|search)/' },
+      to: { path: '^(server|cli|bin|ct|search|ui)/' },
     },
     {
       name: 'monitor-imports-ct-config-lib-only',

@@ -33,6 +33,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# The log's web page (/ui/) is served from its source assets, found beside dist/ as in a checkout.
+COPY --from=build /app/ui/assets ui/assets
 COPY deploy/healthcheck.mjs deploy/
 # /data: the writable volume (the CT log's file store, development keys). /keys: where keys are mounted (read-only in
 # production); owned by node so that a fresh named volume there (the development keys) is writable without chown.

@@ -41,6 +41,7 @@ import { companionSctSource, sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
 import { warnPlainHttpIssuers } from './plain-http-issuers.js';
 import { reloadTls } from './tls-reload.js';
+import { uiRouter } from '../ui/index.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
 const DEV_ISSUER_TYPES: Record<DevTokenType, IssuerConfig['type']> = {
@@ -174,12 +175,14 @@ export async function startCompanionLog(
     await log.selfCheck();
     const index = o.searchIndex ?? defaultSearchIndex(storage);
     search = index === 'off' ? undefined : startCompanionSearch({ log, store, index, logger: o.logger });
+    // Beside the log's endpoints: search (unless off) and the web page (`<prefix>/ui/`).
+    const routers = [...(search ? [search.router] : []), uiRouter({ logger: o.logger })];
     const listening = await listenLog(log, {
       host: o.host,
       port: o.ctPort,
       logger: o.logger,
       metrics,
-      routers: search ? [search.router] : [],
+      routers,
       ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}),
       ...(o.ctTls ? { tls: o.ctTls } : {}),
     });

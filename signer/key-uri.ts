@@ -56,6 +56,7 @@ export const redactKeyUri = (uri: string): string => uri.replace(/([?&]pin-value
 export function parseKeyUri(uri: string): KeyRef {
   const display = redactKeyUri(uri);
   if (uri.length === 0) throw new KeyError('empty key reference');
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point of this check
   if (/[\s\x00-\x1f\x7f]/.test(uri)) throw new KeyError(`key reference ${JSON.stringify(display)} contains whitespace or control characters`);
   const scheme = SCHEME.exec(uri)?.[1]?.toLowerCase();
   if (scheme === 'pkcs11') return parsePkcs11(uri.slice('pkcs11:'.length), display);
