@@ -2,7 +2,7 @@
 // client address (socket address; X-Forwarded-For only with --trust-proxy), server-wide defaults and per-issuer
 // overrides, refill over time (an injected clock, no sleeping), and explain showing the configured rates.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
@@ -171,5 +171,30 @@ describe('integration: rate limits', function () {
       { scope: 'repository', rate: '100/hour', source: 'server default', key: 'https://github.com/acme/app' },
       { scope: 'address', rate: 'off', source: 'issuer', key: 'client address' },
     ]);
+  });
+
+  it('a rate-limited request gets one audit line (event rate_limited) and counts in fulgor_rate_limited_total', async () => {
+    const auditLog = join(keysDir, `audit-${process.pid}.jsonl`);
+    const ca = await start({ OIDCIssuers: { [email.url]: issuer(email.url, 'email', { RateLimit: { PerIdentity: '1/hour' } }) } }, { auditLog });
+    assert.equal((await ca.post('/api/v2/signingCert', await emailRequest('carol@example.com'))).status, 200);
+    const over = await ca.post('/api/v2/signingCert', await emailRequest('carol@example.com'));
+    assertLimited(over, 'identity', '1/hour');
+    const requestId = over.headers.get('x-request-id');
+    // A refusal's line is not waited for by the response: wait for it to reach the file.
+    type Line = Record<string, unknown>;
+    let line: Line | undefined;
+    for (let i = 0; i < 100 && line === undefined; i++) {
+      const lines = readFileSync(auditLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+      line = lines.find((l) => l['request_id'] === requestId);
+      if (line === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(line, 'the refused request has its audit line');
+    assert.deepEqual([line['event'], line['reason'], line['outcome'], line['san'], line['issuer']], ['rate_limited', 'RATE_LIMITED', 'failure', 'carol@example.com', email.url]);
+    assert.equal(line['serial'], null, 'nothing was signed');
+    assert.doesNotMatch(readFileSync(auditLog, 'utf8'), /eyJ/, 'never the token');
+    const metrics = await (await fetch(`${ca.caUrl}/metrics`)).text();
+    assert.match(metrics, /^fulgor_rate_limited_total\{scope="identity"\} 1$/m);
+    assert.match(metrics, /^fulgor_refusals_total\{reason="RATE_LIMITED"\} 1$/m);
+    rmSync(auditLog, { force: true });
   });
 });
