@@ -3,7 +3,7 @@
 // pre-computed proofs of possession; certificates per second and per-certificate latency at 1 and 16 requests in
 // flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit); and the
 // issuing CA key in a SoftHSM2 token (pkcs11: URI, PIN from a file; memory store) next to the key file, or
-// "skipped: <reason>" without softhsm2.
+// "skipped: <reason>" without softhsm2; and a P-384 CA (as Sigstore's public intermediate) in files, memory store.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,8 +19,8 @@ import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
 const SUB = 'repo:acme/app:ref:refs/heads/main';
 
-/** Where the issuing CA key is: a PKCS#8 file, or a SoftHSM2 token (PKCS#11). */
-export type CaKeyKind = 'file' | 'softhsm2';
+/** Where the issuing CA key is: a PKCS#8 file, or a SoftHSM2 token (PKCS#11); `file-p384`: a P-384 CA (root and issuing key) in files. */
+export type CaKeyKind = 'file' | 'softhsm2' | 'file-p384';
 
 export interface IssuanceResult {
   readonly ctStorage: 'memory' | 'file';
@@ -49,7 +49,7 @@ export interface IssuanceOptions {
   readonly warmup: number;
   readonly seconds: number;
   readonly storages: readonly ('memory' | 'file')[];
-  /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2']). */
+  /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2', 'file-p384']). */
   readonly caKeys: readonly CaKeyKind[];
 }
 
@@ -94,7 +94,7 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
   let token: { uri: string; close: () => Promise<void> } | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
-    await createMissingDevKeys(keysDir);
+    await createMissingDevKeys(keysDir, caKey === 'file-p384' ? { caCurve: 'secp384r1' } : {});
     if (caKey === 'softhsm2') token = await caKeyInSoftHsm(keysDir);
     const configPath = join(work.dir, 'identity.json');
     await writeFile(configPath, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));

@@ -61,7 +61,7 @@ async function main(): Promise<number> {
           warmup: 50,
           seconds: s.caSeconds,
           storages: ['memory', 'file'],
-          caKeys: ['softhsm2'],
+          caKeys: ['softhsm2', 'file-p384'],
         }),
       );
   const timestamps = s.skip.has('timestamps')
