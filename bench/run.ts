@@ -62,6 +62,7 @@ async function main(): Promise<number> {
           seconds: s.caSeconds,
           storages: ['memory', 'file'],
           caKeys: ['softhsm2', 'file-p384'],
+          pacedRequests: s.caPacedRequests,
         }),
       );
   const timestamps = s.skip.has('timestamps')
