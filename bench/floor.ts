@@ -12,6 +12,11 @@ export interface CryptoFloor {
   readonly perCertUs: number;
   /** 1e6 / perCertUs: certificates per second per core if crypto were the only cost. */
   readonly perCorePerSecond: number;
+  /** One ECDSA P-384 / SHA-384 signature, as a P-384 issuing CA makes two per certificate. */
+  readonly p384SignUs: number;
+  /** The floor with a P-384 CA: rs256Verify + p256Verify + 2 × p384Sign (precertificate, certificate) + p256Sign (SCT). */
+  readonly perCertP384Us: number;
+  readonly perCorePerSecondP384: number;
 }
 
 function perOp(iterations: number, fn: () => void): number {
@@ -36,6 +41,9 @@ export function measureCryptoFloor(iterations = 2000): CryptoFloor {
     if (!verify('sha256', name, ec.publicKey, pop)) throw new Error('ec verify');
   });
   const p256SignUs = perOp(iterations, () => void sign('sha256', tbs, ec.privateKey));
+  const ec384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+  const p384SignUs = perOp(iterations, () => void sign('sha384', tbs, ec384.privateKey));
   const perCertUs = rs256VerifyUs + p256VerifyUs + 3 * p256SignUs;
-  return { rs256VerifyUs, p256VerifyUs, p256SignUs, perCertUs, perCorePerSecond: 1e6 / perCertUs };
+  const perCertP384Us = rs256VerifyUs + p256VerifyUs + 2 * p384SignUs + p256SignUs;
+  return { rs256VerifyUs, p256VerifyUs, p256SignUs, perCertUs, perCorePerSecond: 1e6 / perCertUs, p384SignUs, perCertP384Us, perCorePerSecondP384: 1e6 / perCertP384Us };
 }

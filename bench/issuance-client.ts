@@ -1,6 +1,9 @@
-// Worker thread that drives POST /api/v2/signingCert, so the load generator does not share the server's event loop.
+// Worker thread that drives POST /api/v2/signingCert, so the load generator does not share the server's event loop:
+// a closed loop (`concurrency` requests in flight), or an open loop at a fixed arrival rate (`rate` requests/s, as
+// many in flight as it takes), whose latencies count from each request's scheduled start (no coordinated omission).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runConcurrent } from './util.js';
+import { now, runConcurrent, type RunResult } from './util.js';
 
 export interface ClientJob {
   readonly url: string;
@@ -8,6 +11,8 @@ export interface ClientJob {
   readonly concurrency: number;
   readonly maxMs: number;
   readonly warmup: number;
+  /** Open loop: requests per second, started on schedule whatever is in flight (`concurrency` is then ignored). */
+  readonly rate?: number;
 }
 
 export interface ClientResult {
@@ -26,7 +31,34 @@ async function post(body: string): Promise<void> {
   if (res.status !== 200 || !text.includes('signedCertificateEmbeddedSct')) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
 }
 
-const r = await runConcurrent(job.bodies, { concurrency: job.concurrency, maxMs: job.maxMs, warmup: job.warmup }, post);
+async function runPaced(bodies: readonly string[], rate: number, maxMs: number): Promise<RunResult> {
+  const latencies: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let errors = 0;
+  let firstError: unknown;
+  const t0 = now();
+  for (let i = 0; i < bodies.length && (i * 1000) / rate < maxMs; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - now();
+    if (wait >= 1) await sleep(wait);
+    const p: Promise<void> = post(bodies[i]!).then(
+      () => void latencies.push(now() - due),
+      (e: unknown) => {
+        errors++;
+        firstError ??= e;
+      },
+    );
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }
+  await Promise.all(inFlight);
+  return { done: latencies.length, ms: now() - t0, latencies, errors, ...(firstError !== undefined ? { firstError } : {}) };
+}
+
+const r =
+  job.rate === undefined
+    ? await runConcurrent(job.bodies, { concurrency: job.concurrency, maxMs: job.maxMs, warmup: job.warmup }, post)
+    : await runPaced(job.bodies, job.rate, job.maxMs);
 const result: ClientResult = {
   done: r.done,
   ms: r.ms,

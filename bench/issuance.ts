@@ -3,7 +3,7 @@
 // pre-computed proofs of possession; certificates per second and per-certificate latency at 1 and 16 requests in
 // flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit); and the
 // issuing CA key in a SoftHSM2 token (pkcs11: URI, PIN from a file; memory store) next to the key file, or
-// "skipped: <reason>" without softhsm2.
+// "skipped: <reason>" without softhsm2; and a P-384 CA (as Sigstore's public intermediate) in files, memory store.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,13 +19,16 @@ import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
 const SUB = 'repo:acme/app:ref:refs/heads/main';
 
-/** Where the issuing CA key is: a PKCS#8 file, or a SoftHSM2 token (PKCS#11). */
-export type CaKeyKind = 'file' | 'softhsm2';
+/** Where the issuing CA key is: a PKCS#8 file, or a SoftHSM2 token (PKCS#11); `file-p384`: a P-384 CA (root and issuing key) in files. */
+export type CaKeyKind = 'file' | 'softhsm2' | 'file-p384';
 
 export interface IssuanceResult {
   readonly ctStorage: 'memory' | 'file';
   readonly caKey: CaKeyKind;
+  /** Requests in flight (closed loop); 0 for the open-loop row. */
   readonly concurrency: number;
+  /** The open-loop row: requests offered per second (half the variant's peak certificates/s). */
+  readonly offeredPerSecond?: number;
   readonly perSecond: number;
   readonly latency: Summary;
   readonly count: number;
@@ -49,7 +52,9 @@ export interface IssuanceOptions {
   readonly warmup: number;
   readonly seconds: number;
   readonly storages: readonly ('memory' | 'file')[];
-  /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2']). */
+  /** Tokens for each variant's open-loop row at half its peak (0: no such row). */
+  readonly pacedRequests: number;
+  /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2', 'file-p384']). */
   readonly caKeys: readonly CaKeyKind[];
 }
 
@@ -94,7 +99,7 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
   let token: { uri: string; close: () => Promise<void> } | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
-    await createMissingDevKeys(keysDir);
+    await createMissingDevKeys(keysDir, caKey === 'file-p384' ? { caCurve: 'secp384r1' } : {});
     if (caKey === 'softhsm2') token = await caKeyInSoftHsm(keysDir);
     const configPath = join(work.dir, 'identity.json');
     await writeFile(configPath, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));
@@ -134,7 +139,7 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     const keys = Array.from({ length: 32 }, () => clientKey(SUB));
     // One fresh token per request; each server sees each token once (the pool is reused across server variants).
     const perRun = o.concurrencies.map((c) => o.warmup + (o.requests[c] ?? 1000));
-    const tokenCount = perRun.reduce((a, b) => a + b, 0);
+    const tokenCount = perRun.reduce((a, b) => a + b, 0) + o.pacedRequests;
     log(`minting ${tokenCount} tokens`);
     const m0 = now();
     const tokens: string[] = [];
@@ -167,6 +172,17 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           const res: IssuanceResult = { ctStorage: storage, caKey, concurrency, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
           results.push(res);
           log(`issuance (CT ${storage}, CA key ${caKey}) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
+        }
+        // p99 at half of peak: an open loop offering half this variant's best closed-loop rate.
+        const peak = Math.max(...results.filter((x) => x.ctStorage === storage && x.caKey === caKey).map((x) => x.perSecond));
+        if (o.pacedRequests > 0 && Number.isFinite(peak) && peak > 0) {
+          const rate = peak / 2;
+          const slice = bodies.slice(offset, offset + o.pacedRequests);
+          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: o.seconds * 1000, warmup: 0, rate });
+          if (r.errors > 0) log(`issuance ${storage}/${caKey} at ${rate.toFixed(0)}/s: ${r.errors} errors, first: ${r.firstError}`);
+          const res: IssuanceResult = { ctStorage: storage, caKey, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          results.push(res);
+          log(`issuance (CT ${storage}, CA key ${caKey}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms`);
         }
       } finally {
         await server.close();

@@ -61,7 +61,8 @@ async function main(): Promise<number> {
           warmup: 50,
           seconds: s.caSeconds,
           storages: ['memory', 'file'],
-          caKeys: ['softhsm2'],
+          caKeys: ['softhsm2', 'file-p384'],
+          pacedRequests: s.caPacedRequests,
         }),
       );
   const timestamps = s.skip.has('timestamps')

@@ -31,6 +31,7 @@ export const settings = () => ({
   caSeconds: envNum('BENCH_CA_SECONDS', 2.5),
   caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16'),
   caRequests: list('BENCH_CA_REQUESTS', '1000,3000'),
+  caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 2000),
   json: process.env['BENCH_JSON'],
 });
 export type Settings = ReturnType<typeof settings>;

@@ -16,12 +16,16 @@ export interface DevCa {
 
 const DAY = 86_400_000;
 
-export async function createDevCa(opts: { organization?: string; now?: Date; years?: number } = {}): Promise<DevCa> {
+/** The curves a development CA can use: P-256 (default), or P-384 like Sigstore's public CA (the bench's price row). */
+export type DevCaCurve = 'prime256v1' | 'secp384r1';
+
+export async function createDevCa(opts: { organization?: string; now?: Date; years?: number; curve?: DevCaCurve } = {}): Promise<DevCa> {
   const organization = opts.organization ?? DEV_CA_ORGANIZATION;
   const now = Math.floor((opts.now ?? new Date()).getTime() / 1000) * 1000;
   const validity = { notBefore: new Date(now - DAY), notAfter: new Date(now + (opts.years ?? 10) * 365 * DAY) };
-  const rootKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
-  const intermediateKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+  const namedCurve = opts.curve ?? 'prime256v1';
+  const rootKey = generateKeyPairSync('ec', { namedCurve }).privateKey;
+  const intermediateKey = generateKeyPairSync('ec', { namedCurve }).privateKey;
   const rootSigner = keySigner(rootKey);
   const root = await createRootCertificate({
     subject: encodeName({ organization, commonName: `${organization} Root CA` }),

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEY_FILES, KEY_URI_FILES, readCertificates } from '../config/keys-dir.js';
 import { certToPem } from '../lib/pem.js';
-import { createDevCa } from './dev-ca.js';
+import { createDevCa, type DevCaCurve } from './dev-ca.js';
 import { createDevTsa } from './dev-tsa.js';
 
 const DEVELOPMENT_NOTE =
@@ -29,13 +29,13 @@ function writeNew(dir: string, name: string, content: string, created: string[])
 }
 
 /** Creates the missing development keys in `dir` (and `dir` itself); resolves to the files it created. */
-export async function createMissingDevKeys(dir: string): Promise<string[]> {
+export async function createMissingDevKeys(dir: string, opts: { caCurve?: DevCaCurve } = {}): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const created: string[] = [];
   const has = (f: string) => existsSync(join(dir, f));
   // A key referenced by a .key.uri file (in a token, or elsewhere) is there too.
   if (!has(KEY_FILES.caCert) || !(has(KEY_FILES.caKey) || has(KEY_URI_FILES.caKey)) || !has(KEY_FILES.rootCert)) {
-    const ca = await createDevCa();
+    const ca = await createDevCa(opts.caCurve ? { curve: opts.caCurve } : {});
     writeNew(dir, KEY_FILES.rootKey, pkcs8(ca.rootKey), created);
     writeNew(dir, KEY_FILES.rootCert, certToPem(ca.root), created);
     writeNew(dir, KEY_FILES.caKey, pkcs8(ca.intermediateKey), created);

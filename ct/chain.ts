@@ -49,7 +49,7 @@ export function checkChainLength(count: number): void {
   if (count > MAX_CHAIN_LENGTH) throw badRequest(`chain has ${count} certificates; at most ${MAX_CHAIN_LENGTH} are accepted`);
 }
 
-function parseAll(chainDer: readonly Buffer[]): Certificate[] {
+function checkSizes(chainDer: readonly Buffer[]): void {
   checkChainLength(chainDer.length);
   chainDer.forEach((der, i) => {
     if (der.length > MAX_CERTIFICATE_BYTES)
@@ -57,6 +57,9 @@ function parseAll(chainDer: readonly Buffer[]): Certificate[] {
     const first = chainDer.findIndex((other) => other.equals(der));
     if (first !== i) throw badRequest(`chain[${i}] repeats chain[${first}]`);
   });
+}
+
+function parseAll(chainDer: readonly Buffer[]): Certificate[] {
   return chainDer.map((der, i) => {
     try {
       return parseCertificate(der);
@@ -103,10 +106,10 @@ function checkIssuer(cert: Certificate, what: string, depth: number, now: Date, 
  * accepted root (by DER); when the submission stops below the roots, the accepted root that signed its last element is
  * appended.
  */
-function verifiedPath(certs: readonly Certificate[], roots: readonly Certificate[], now: Date, skewMs: number): Certificate[] {
+function verifiedPath(certs: readonly Certificate[], roots: readonly Certificate[], now: Date, skewMs: number, from = 0): Certificate[] {
   const isRoot = (c: Certificate): boolean => roots.some((r) => r.der.equals(c.der));
-  const path = [certs[0]!];
-  for (let i = 0; !isRoot(path[i]!); i++) {
+  const path = certs.slice(0, from + 1);
+  for (let i = from; !isRoot(path[i]!); i++) {
     const cert = path[i]!;
     const submitted = certs[i + 1];
     const issuer = submitted ?? roots.find((r) => issues(r, cert));
@@ -117,6 +120,42 @@ function verifiedPath(certs: readonly Certificate[], roots: readonly Certificate
     path.push(issuer);
   }
   return path;
+}
+
+/**
+ * Issuers already verified: the part of a submission above the leaf (intermediates up to the root), by its DER bytes,
+ * per set of accepted roots. A CA submits the same chain above every precertificate, so its signatures, CA constraints
+ * and parsing are checked once; only the validity periods are checked again (they depend on the time), and the leaf
+ * and its signature every time. Only chains that passed in full are kept, at most ISSUER_CACHE_LIMIT per root set.
+ */
+interface VerifiedIssuers {
+  /** chainDer[1..], parsed. */
+  readonly certs: readonly Certificate[];
+  /** The verified path from chain[1] up to and including the root. */
+  readonly path: readonly Certificate[];
+}
+const ISSUER_CACHE_LIMIT = 32;
+const issuerCache = new WeakMap<readonly Certificate[], Map<string, VerifiedIssuers>>();
+const issuersKey = (chainDer: readonly Buffer[]): string => Buffer.concat(chainDer.slice(1)).toString('latin1');
+
+function cachedIssuers(chainDer: readonly Buffer[], roots: readonly Certificate[], now: Date, skewMs: number): VerifiedIssuers | undefined {
+  if (chainDer.length < 2) return undefined;
+  const hit = issuerCache.get(roots)?.get(issuersKey(chainDer));
+  if (hit === undefined) return undefined;
+  try {
+    hit.path.forEach((cert, i) => checkValidity(cert, `chain[${i + 1}]`, now, skewMs));
+  } catch {
+    return undefined; // verified again in full, so the refusal names what it names without the cache
+  }
+  return hit;
+}
+
+function rememberIssuers(chainDer: readonly Buffer[], roots: readonly Certificate[], certs: readonly Certificate[], path: readonly Certificate[]): void {
+  if (chainDer.length < 2 || path.length < 2 || path[1] !== certs[1]) return;
+  let byChain = issuerCache.get(roots);
+  if (byChain === undefined) issuerCache.set(roots, (byChain = new Map()));
+  if (byChain.size >= ISSUER_CACHE_LIMIT) byChain.delete(byChain.keys().next().value as string);
+  byChain.set(issuersKey(chainDer), { certs: certs.slice(1), path: path.slice(1) });
 }
 
 function checkPoison(leaf: Certificate, submission: Submission): void {
@@ -147,12 +186,21 @@ export function validateChain(
   policy: ChainPolicy,
   now: Date,
 ): ValidatedChain {
-  const certs = parseAll(chainDer);
-  const leaf = certs[0]!;
+  checkSizes(chainDer);
   const skewMs = policy.notBeforeSkewMs ?? 60_000;
+  const cached = cachedIssuers(chainDer, policy.roots, now, skewMs);
+  const certs = cached ? [...parseAll(chainDer.slice(0, 1)), ...cached.certs] : parseAll(chainDer);
+  const leaf = certs[0]!;
   checkValidity(leaf, 'leaf certificate', now, skewMs);
   checkEku(leaf, policy.extKeyUsages === undefined ? DEFAULT_EXT_KEY_USAGES : policy.extKeyUsages);
-  const chain = verifiedPath(certs, policy.roots, now, skewMs);
+  let chain: Certificate[];
+  if (cached) {
+    // The leaf's own step (signed by chain[1], which is a CA allowed to issue it) is checked on every submission.
+    chain = [...verifiedPath(certs.slice(0, 2), [certs[1]!], now, skewMs), ...cached.path.slice(1)];
+  } else {
+    chain = verifiedPath(certs, policy.roots, now, skewMs);
+    rememberIssuers(chainDer, policy.roots, certs, chain);
+  }
   checkPoison(leaf, submission);
   if (submission === 'add-pre-chain') {
     const issuer = chain[1];

@@ -142,6 +142,16 @@ describe('ca/client-key: keys whose proof needs no private key, and encodings a 
     }
   });
 
+  it('refuses an uncompressed EC point that is not on its curve, or of the wrong length, for every named curve', () => {
+    for (const c of cases.filter((x) => x.label.startsWith('ECDSA'))) {
+      const spki = c.pair().publicKey.export({ type: 'spki', format: 'der' });
+      const offCurve = Buffer.from(spki);
+      offCurve[offCurve.length - 1] = (offCurve[offCurve.length - 1] as number) ^ 1; // y + 1 or y - 1: not on the curve
+      assert.throws(() => parseClientKey(offCurve), reason('INVALID_PUBLIC_KEY', /not on P-|could not be parsed/), c.label);
+      assert.throws(() => parseClientKey(spki.subarray(0, spki.length - 1)), reason('INVALID_PUBLIC_KEY', /strict-DER/), `${c.label} truncated`);
+    }
+  });
+
   it('refuses EC keys with explicit curve parameters, as a key and in a CSR', () => {
     const k = explicitParamsP256();
     assert.equal(createPublicKey({ key: k.spki, format: 'der', type: 'spki' }).asymmetricKeyDetails?.namedCurve, 'prime256v1');

@@ -35,6 +35,15 @@ describe('ca/dev-keys: development keys are created by ca/, read by config/', ()
     assert.equal(keys.devOidcKey?.asymmetricKeyType, 'rsa');
   });
 
+  it('makes a P-384 development CA on request (the bench\'s P-384 row), signed with ECDSA SHA-384', async () => {
+    await createMissingDevKeys(dir, { caCurve: 'secp384r1' });
+    const keys = loadKeys(dir);
+    const [intermediate, root] = keys.caChain.map((der) => new X509Certificate(der));
+    for (const cert of [intermediate!, root!]) assert.equal(cert.publicKey.asymmetricKeyDetails?.namedCurve, 'secp384r1');
+    assert.ok(intermediate!.verify(root!.publicKey), 'the intermediate is signed by the root');
+    assert.equal(new x509.X509Certificate(keys.caChain[0]!).signatureAlgorithm.hash.name, 'SHA-384', 'ecdsa-with-SHA384');
+  });
+
   it('reuses what is there: a second run creates nothing, a lost CT key is recreated alone', async () => {
     await createMissingDevKeys(dir);
     const before = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));

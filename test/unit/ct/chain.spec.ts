@@ -161,6 +161,16 @@ describe('ct/chain', () => {
       assert.equal(validateChain([good.leaf, good.inter], 'add-chain', policy, now()).chain.length, 3);
     });
 
+    it('checks the leaf every time once a chain above it was verified, and the issuers\' validity at each submission', async () => {
+      const soon = await underIntermediate([basicConstraintsExtension(true)], { notAfter: new Date(Date.now() + 300_000) });
+      for (let i = 0; i < 2; i++) assert.equal(validateChain([soon.leaf, soon.inter, pki.root.der], 'add-chain', policy, now()).chain.length, 3);
+      const stranger = await makeCert({ subject: 'leaf', issuerName: name('Odd CA'), issuerSigner: keySigner(newKey()), subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING] });
+      rejects400(() => validateChain([stranger, soon.inter, pki.root.der], 'add-chain', policy, now()), /chain\[0\] is not signed by chain\[1\]/);
+      const notCa = await makeCert({ subject: 'leaf', issuerName: name('Odd CA'), issuerSigner: soon.signer, subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING], notAfter: new Date(Date.now() - 1000) });
+      rejects400(() => validateChain([notCa, soon.inter, pki.root.der], 'add-chain', policy, now()), /leaf certificate expired/);
+      rejects400(() => validateChain([soon.leaf, soon.inter, pki.root.der], 'add-chain', policy, new Date(Date.now() + 400_000)), /chain\[1\] expired/);
+    });
+
     it('refuses a path through an accepted root that has expired', async () => {
       const signer = keySigner(newKey());
       const rootName = name('Old Root');
