@@ -174,7 +174,9 @@ describe('integration: the web page in headless Chromium', function () {
     const sth = (await (await fetch(`${ctUrl}/ct/v1/get-sth`)).json()) as { tree_size: number; sha256_root_hash: string };
     const page = await newPage();
     try {
-      await page.waitForFunction("document.getElementById('sth-size').textContent !== '…'");
+      // Locator waits run in Playwright's own world: waitForFunction's string predicate would need 'unsafe-eval',
+      // which the page's CSP (rightly) refuses.
+      await page.locator('#sth-size', { hasNotText: '…' }).waitFor();
       assert.equal(await page.textContent('#sth-size'), String(sth.tree_size));
       assert.equal(await page.textContent('#sth-root'), sth.sha256_root_hash);
       assert.match((await page.textContent('#sth-time')) ?? '', /^\d{4}-\d\d-\d\dT/);
@@ -274,7 +276,7 @@ describe('integration: the web page in headless Chromium', function () {
       await page.fill('#q-since', '');
       await page.fill('#q-until', yesterday);
       await page.click('#q-submit');
-      await page.waitForFunction("document.getElementById('results-status').textContent === 'No certificate matches.'");
+      await page.locator('#results-status', { hasText: /^No certificate matches\.$/ }).waitFor();
       assert.equal(await page.locator('#results-body tr').count(), 0);
       assert.match(page.url(), new RegExp(`until=${yesterday}`));
 
