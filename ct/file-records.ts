@@ -94,6 +94,12 @@ export async function readAt(fh: FileHandle, position: number, length: number): 
   return buf;
 }
 
+/** CRC-32 of bytes [from, to) of the file, continuing `crc` (the CRC of the bytes before `from`). */
+export async function crc32Range(fh: FileHandle, from: number, to: number, crc: number): Promise<number> {
+  for (let at = from; at < to; at += SCAN_CHUNK) crc = crc32(await readAt(fh, at, Math.min(SCAN_CHUNK, to - at)), crc);
+  return crc;
+}
+
 async function zerosFrom(fh: FileHandle, position: number, fileSize: number): Promise<boolean> {
   for (let at = position; at < fileSize; at += SCAN_CHUNK) {
     const chunk = await readAt(fh, at, Math.min(SCAN_CHUNK, fileSize - at));
@@ -117,7 +123,7 @@ export interface ScanResult {
 }
 
 /**
- * Reads every record from HEADER_BYTES to `fileSize`, calling `onRecord` with views valid only during the call.
+ * Reads every record from `from` (HEADER_BYTES, or the end of a known-good commit) to `fileSize`, calling `onRecord` with views valid only during the call.
  * A bad record that reaches the end of the file (or is followed only by zeros) is a torn tail; any other bad record
  * throws, naming its offset.
  */
@@ -125,9 +131,10 @@ export async function scanRecords(
   fh: FileHandle,
   fileSize: number,
   onRecord: (record: EntryRecord, start: number, end: number) => void,
+  from = HEADER_BYTES,
 ): Promise<ScanResult> {
   let chunk: Buffer = Buffer.alloc(0);
-  let chunkStart = HEADER_BYTES;
+  let chunkStart = from;
   /** Makes `chunk` cover [pos, pos + n) (n ≤ fileSize - pos); returns pos's offset in it. */
   const cover = async (pos: number, n: number): Promise<number> => {
     if (pos < chunkStart || pos + n > chunkStart + chunk.length) {
@@ -136,7 +143,7 @@ export async function scanRecords(
     }
     return pos - chunkStart;
   };
-  let pos = HEADER_BYTES;
+  let pos = from;
   let commitEnd = pos; // end of the commit the last good record belongs to
   while (pos < fileSize) {
     let reason: string;
