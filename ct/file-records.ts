@@ -96,7 +96,23 @@ export async function readAt(fh: FileHandle, position: number, length: number): 
 
 /** CRC-32 of bytes [from, to) of the file, continuing `crc` (the CRC of the bytes before `from`). */
 export async function crc32Range(fh: FileHandle, from: number, to: number, crc: number): Promise<number> {
-  for (let at = from; at < to; at += SCAN_CHUNK) crc = crc32(await readAt(fh, at, Math.min(SCAN_CHUNK, to - at)), crc);
+  // Two buffers: the next chunk is read (on the thread pool) while this one is checksummed.
+  const buffers = [Buffer.allocUnsafe(Math.min(SCAN_CHUNK, Math.max(0, to - from))), Buffer.allocUnsafe(Math.min(SCAN_CHUNK, Math.max(0, to - from)))];
+  const readChunk = async (at: number, into: Buffer): Promise<Buffer> => {
+    const n = Math.min(SCAN_CHUNK, to - at);
+    for (let got = 0; got < n; ) {
+      const { bytesRead } = await fh.read(into, got, n - got, at + got);
+      if (bytesRead === 0) throw new Error(`unexpected end of file at offset ${at + got}`);
+      got += bytesRead;
+    }
+    return into.subarray(0, n);
+  };
+  let next = from < to ? readChunk(from, buffers[0]!) : undefined;
+  for (let at = from, k = 0; next; at += SCAN_CHUNK, k++) {
+    const chunk = await next;
+    next = at + SCAN_CHUNK < to ? readChunk(at + SCAN_CHUNK, buffers[(k + 1) % 2]!) : undefined;
+    crc = crc32(chunk, crc);
+  }
   return crc;
 }
 
