@@ -94,9 +94,10 @@ const capacity = (n: number): number => 2 ** Math.max(10, Math.ceil(Math.log2(Ma
 
 /**
  * Reads `dir`/checkpoint.bin: undefined if there is none; throws (saying why) if it is torn, damaged or malformed —
- * the caller then rebuilds from the records.
+ * the caller then rebuilds from the records. `onHeader` learns the checkpoint's end offset as soon as the header is
+ * read (e.g. to checksum the entries it covers while the rest loads).
  */
-export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | undefined> {
+export async function readCheckpoint(dir: string, onHeader?: (end: number) => void): Promise<LoadedCheckpoint | undefined> {
   await rm(join(dir, `${CHECKPOINT_FILE}.tmp`), { force: true });
   const fh = await open(join(dir, CHECKPOINT_FILE), 'r').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined;
@@ -121,6 +122,7 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | un
     const expected =
       HEADER + DIGEST_BYTES * (levelCounts.reduce((a, b) => a + b, 0) + size) + 8 * size + 4 * (leafSlotCount + dedupSlotCount) + 4;
     if (expected !== fileSize) throw new Error(`torn or malformed (${fileSize} bytes, the header implies ${expected})`);
+    onHeader?.(end);
 
     let crc = crc32(head);
     let at = HEADER;

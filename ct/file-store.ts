@@ -160,11 +160,14 @@ async function checkpointMismatch(
   fh: FileHandle,
   fileSize: number,
   parts: { tree: CompactHashTree; byLeafHash: DigestIndex; byDedupKey: DigestIndex },
+  prefixCrc: Promise<number | Error> | undefined,
   onRead: () => void,
 ): Promise<string | undefined> {
-  if (ck.end > fileSize) return `it covers ${ck.end} bytes of entries.log, which holds ${fileSize}`;
+  if (ck.end > fileSize || !prefixCrc) return `it covers ${ck.end} bytes of entries.log, which holds ${fileSize}`;
   if ((ck.size === 0) !== (ck.end === HEADER_BYTES)) return 'its entry count and end offset disagree';
-  if ((await crc32Range(fh, 0, ck.end, 0)) !== ck.entriesCrc) return 'entries.log differs from the bytes it covers';
+  const crc = await prefixCrc;
+  if (crc instanceof Error) throw crc;
+  if (crc !== ck.entriesCrc) return 'entries.log differs from the bytes it covers';
   if (ck.size === 0) return undefined;
   const { tree, byLeafHash, byDedupKey } = parts;
   const root = tree.root();
@@ -209,7 +212,12 @@ async function loadStore(
   let checkpointed = -1;
   let recordsChecked = 0;
 
-  let ck = await readCheckpoint(dir).catch((e: Error) => {
+  /** CRC-32 of the bytes the checkpoint covers, computed while the checkpoint loads. */
+  let prefixCrc: Promise<number | Error> | undefined;
+  const startPrefixCrc = (ckEnd: number): void => {
+    if (ckEnd <= fileSize) prefixCrc = crc32Range(fh, 0, ckEnd, 0).catch((e: Error) => e);
+  };
+  let ck = await readCheckpoint(dir, startPrefixCrc).catch((e: Error) => {
     logger.log('warn', 'CT log checkpoint is unusable; rebuilding from the entries file', { dir, reason: e.message });
     return undefined;
   });
@@ -223,7 +231,7 @@ async function loadStore(
         byDedupKey: DigestIndex.fromSlots(ck.dedupKeys, ck.dedupSlots, ck.dedupCount),
       };
       if (ck.dedupKeys.length !== ck.size || ck.leafCount > ck.size || ck.dedupCount !== ck.size) why = 'its tables disagree on the entry count';
-      else why = await checkpointMismatch(ck, fh, fileSize, parts, () => recordsChecked++);
+      else why = await checkpointMismatch(ck, fh, fileSize, parts, prefixCrc, () => recordsChecked++);
       if (!why) {
         ({ tree, byLeafHash, byDedupKey } = parts);
         dedupKeys = ck.dedupKeys;
@@ -241,6 +249,7 @@ async function loadStore(
       ck = undefined;
     }
   }
+  await prefixCrc; // settled (it never rejects) before the scan below may truncate the file
 
   const index = (leafHash: Buffer, dedupKey: Buffer, timestamp: number, offset: number): void => {
     const i = tree.append(leafHash);
