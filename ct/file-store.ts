@@ -29,7 +29,10 @@ import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './st
 
 export interface FileStoreOptions {
   readonly logger?: Logger;
-  /** Write a checkpoint (in the background) once this many entries follow the last one; default 65,536. */
+  /**
+   * Write a checkpoint (in the background) once this many entries, and at least 1/16 of the log, follow the last one;
+   * default 65,536.
+   */
   readonly checkpointEvery?: number;
 }
 
@@ -388,7 +391,10 @@ async function loadStore(
     fresh.forEach((f, i) => index(f.entry.leafHash, f.entry.dedupKey, f.entry.timestamp, starts[i]!));
     end += total;
     entriesCrc = crc32(buf, entriesCrc);
-    if (tree.size - Math.max(checkpointed, 0) >= checkpointEvery) checkpointInBackground();
+    // Each checkpoint writes the whole state (~120 B per entry), so the interval grows with the log (at most 1/16 of it
+    // parsed after a crash, a bounded write cost per entry).
+    const since = tree.size - Math.max(checkpointed, 0);
+    if (since >= checkpointEvery && since * 16 >= tree.size) checkpointInBackground();
     return results;
   }
 
