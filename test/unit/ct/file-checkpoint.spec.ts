@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileStore, type OpenStats } from '../../../ct/file-store.js';
@@ -8,6 +8,7 @@ import { checkAgainstLatestSth } from '../../../ct/self-check.js';
 import type { LogStore, NewEntry } from '../../../ct/store.js';
 import { merkleTreeLeaf } from '../../../ct/structures.js';
 import { memoryLogger } from '../../../lib/log.js';
+import { flipByte } from '../../helpers/file-damage.js';
 
 const entry = (i: number): NewEntry => {
   const certificate = Buffer.from(`checkpoint-cert-${i}`);
@@ -38,15 +39,6 @@ async function assertHolds(store: LogStore, n: number): Promise<void> {
     assert.deepEqual(dup, { index: i, leafInput: entry(i).leafInput, duplicate: true });
   }
   assert.equal(await store.newestTimestamp(), 7000 + n - 1);
-}
-
-async function flipByte(path: string, offset: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  const b = Buffer.alloc(1);
-  await fh.read(b, 0, 1, offset);
-  b[0] = b[0]! ^ 0x5a;
-  await fh.write(b, 0, 1, offset);
-  await fh.close();
 }
 
 describe('file store checkpoint', function () {
