@@ -2,8 +2,8 @@
 //   entries.log — append-only, checksummed entry records (file-records.ts); one write + one fdatasync per sequence()
 //                 call (group commit), and nothing is indexed or acknowledged before that fdatasync returns;
 //   sth.json    — the latest published STH, replaced atomically (temp file, fsync, rename, fsync directory);
-//   checkpoint.bin — a snapshot of the in-memory state below up to some entry (file-checkpoint.ts), rewritten every
-//                 `checkpointEvery` entries in the background and on close;
+//   checkpoint.bin — a snapshot of the in-memory state below up to some entry (file-checkpoint.ts), rewritten in the
+//                 background once `checkpointEvery` entries and 1/16 of the log follow it, and on close;
 //   LOCK        — locked by the one process that owns the directory, naming it (file-lock.ts).
 // On open the checkpoint is loaded and checked against entries.log (the CRC-32 of the bytes it covers, the last record
 // and a random sample of records with their inclusion paths); only the records after it are parsed. Without a usable
