@@ -1,7 +1,8 @@
 // Proof latency against big trees: fill a store with synthetic entries through store.sequence in large batches
-// (timing the fill, and for a file store a reopen, which rescans entries.log), then time get-proof-by-hash and
+// (timing the fill, and for a file store two reopens: one rebuilding from entries.log with checkpoint.bin deleted, as
+// every open did before the checkpoint, and one from the checkpoint), then time get-proof-by-hash and
 // get-sth-consistency at the full tree size for seeded random leaves / first sizes, through the log (createLog), and
-// verify a sample of the proofs against the signed root. Also the store's bytes per entry.
+// verify a sample of the proofs against the signed root. Also the store's bytes per entry and the process RSS.
 import { createLog } from '../ct/log.js';
 import { rootHash, verifyConsistency, verifyInclusion } from '../ct/merkle.js';
 import { benchPki, newLogSigner } from './pki.js';
@@ -16,7 +17,14 @@ export interface ProofResult {
   /** Time inside store.sequence only (the rest of fillMs is building the synthetic entries). */
   readonly fillStoreMs: number;
   readonly fillBatch: number;
+  /** Reopen from the checkpoint (file store). */
   readonly reopenMs?: number;
+  /** Reopen rebuilding from entries.log (checkpoint deleted). */
+  readonly reopenScanMs?: number;
+  /** Closing after the fill: writing the whole checkpoint. */
+  readonly checkpointWriteMs?: number;
+  /** Process RSS (MB) after the queries (the whole bench process, not the store alone). */
+  readonly rssMb?: number;
   readonly sthMs: number;
   readonly inclusion: Summary;
   readonly consistency: Summary;
@@ -59,8 +67,14 @@ export async function benchProofs(o: ProofOptions): Promise<ProofResult> {
     const usedMemoryPerEntry = o.kind === 'redis' ? ((await redisUsedMemory(o.redisUrl)) - memBefore) / o.size : undefined;
     if ((await b.store.size()) !== o.size) throw new Error(`${o.kind}: expected ${o.size} entries after the fill`);
     log(`filled in ${(fillMs / 1000).toFixed(1)} s`);
-    const reopenMs = b.reopen ? await b.reopen() : undefined;
-    if (reopenMs !== undefined) log(`reopened in ${(reopenMs / 1000).toFixed(2)} s`);
+    let reopen: { reopenMs: number; reopenScanMs: number; checkpointWriteMs: number } | undefined;
+    if (b.reopen) {
+      const scan = await b.reopen({ dropCheckpoint: true });
+      const fromCheckpoint = await b.reopen();
+      reopen = { reopenMs: fromCheckpoint.openMs, reopenScanMs: scan.openMs, checkpointWriteMs: scan.closeMs };
+      log(`checkpoint written in ${(scan.closeMs / 1000).toFixed(2)} s on close; reopened rebuilding from entries.log in ` +
+        `${(scan.openMs / 1000).toFixed(2)} s, from the checkpoint in ${(fromCheckpoint.openMs / 1000).toFixed(2)} s`);
+    }
 
     const sample = syntheticEntry(series, 0, base);
     const payload = sample.leafInput.length + sample.extraData.length;
@@ -120,7 +134,8 @@ export async function benchProofs(o: ProofOptions): Promise<ProofResult> {
       fillMs,
       fillStoreMs: storeMs,
       fillBatch: o.fillBatch,
-      ...(reopenMs !== undefined ? { reopenMs } : {}),
+      ...(reopen ?? {}),
+      rssMb: process.memoryUsage().rss / 2 ** 20,
       sthMs,
       inclusion: summarize(inclusion),
       consistency: summarize(consistency),

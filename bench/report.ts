@@ -84,17 +84,18 @@ export function report(r: Results): string {
       fmtInt(p.size),
       fmt(p.fillMs / 1000),
       fmtInt((p.size / p.fillMs) * 1000),
-      p.reopenMs === undefined ? '–' : fmt(p.reopenMs / 1000),
+      p.reopenMs === undefined ? '–' : `${fmt(p.reopenMs / 1000)} / ${fmt((p.reopenScanMs ?? NaN) / 1000)} / ${fmt((p.checkpointWriteMs ?? NaN) / 1000)}`,
       ms(p.sthMs),
       `${ms(p.inclusion.median)} / ${ms(p.inclusion.p99)}`,
       `${ms(p.consistency.median)} / ${ms(p.consistency.p99)}`,
       `${fmt(p.avgInclusionPath)} / ${fmt(p.avgConsistencyPath)}`,
+      p.rssMb === undefined ? '–' : fmtInt(p.rssMb),
     ]);
-    for (const e of r.proofErrors) rows.push([e, 'failed', '', '', '', '', '', '', '']);
-    if (redisSkip && !r.proofs.some((p) => p.kind === 'redis')) rows.push(['redis', redisSkip, '', '', '', '', '', '', '']);
+    for (const e of r.proofErrors) rows.push([e, 'failed', '', '', '', '', '', '', '', '']);
+    if (redisSkip && !r.proofs.some((p) => p.kind === 'redis')) rows.push(['redis', redisSkip, '', '', '', '', '', '', '', '']);
     out.push(
       table(
-        ['store', 'entries', 'fill (s)', 'fill (entries/s)', 'reopen (s)', 'first get-sth (ms)', 'get-proof-by-hash median / p99 (ms)', 'get-sth-consistency median / p99 (ms)', 'avg path length (incl. / cons.)'],
+        ['store', 'entries', 'fill (s)', 'fill (entries/s)', 'reopen: checkpoint / full scan / checkpoint write (s)', 'first get-sth (ms)', 'get-proof-by-hash median / p99 (ms)', 'get-sth-consistency median / p99 (ms)', 'avg path length (incl. / cons.)', 'process RSS (MB)'],
         rows,
       ),
     );

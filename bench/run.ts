@@ -81,6 +81,8 @@ async function main(): Promise<number> {
       ['file', s.proofSize, s.fillBatch],
     ];
     if (!redisSkipped) runs.push(['redis', s.proofSmallSize, s.redisFillBatch], ['redis', s.redisProofSize, s.redisFillBatch]);
+    // BENCH_BIG=1 adds a file store of 10,000,000 entries (BENCH_BIG_PROOF_SIZE; ~4 GB of entries.log, many minutes).
+    if (process.env['BENCH_BIG'] === '1') runs.push(['file', envInt('BENCH_BIG_PROOF_SIZE', 10_000_000), s.fillBatch]);
     for (const [kind, size, fillBatch] of runs) {
       const r = await attempt(`proofs ${kind} @ ${size}`, () =>
         benchProofs({ kind, size, fillBatch, queries: s.proofQueries, warmup: 100, redisUrl: s.redisUrl, seed: 6962 }),

@@ -2,7 +2,7 @@
 // a Redis store under a fresh prefix (dropped with dropRedisLog), or a memory store. Also the per-entry footprint of a
 // file store (entries.log) and of a Redis log (MEMORY USAGE of every key under its prefix).
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openFileStore } from '../ct/file-store.js';
 import { createMemoryStore } from '../ct/memory-store.js';
@@ -22,8 +22,11 @@ export interface BenchStore {
   readonly calls: { sequence: number; entries: number };
   /** Closes the store and removes its data. */
   dispose(): Promise<void>;
-  /** Closes and reopens a file store in place (same dir); resolves to the reopen time in ms. */
-  reopen?(): Promise<number>;
+  /**
+   * Closes and reopens a file store in place (same dir); resolves to the open and close times in ms. `dropCheckpoint`
+   * deletes checkpoint.bin between the two, so the open rebuilds from entries.log (as every open did before it).
+   */
+  reopen?(opts?: { dropCheckpoint?: boolean }): Promise<{ openMs: number; closeMs: number }>;
 }
 
 let counter = 0;
@@ -65,14 +68,17 @@ export async function openBenchStore(kind: StoreKind, redisUrl: string, label: s
         await closeStore();
         await remove();
       },
-      async reopen() {
+      async reopen(opts = {}) {
+        const c0 = now();
         await raw!.close();
+        const closeMs = now() - c0;
         raw = undefined;
+        if (opts.dropCheckpoint) await rm(join(dir, 'checkpoint.bin'));
         const t0 = now();
         raw = await openFileStore(dir);
-        const ms = now() - t0;
+        const openMs = now() - t0;
         (bench as { store: LogStore }).store = counted(raw, calls);
-        return ms;
+        return { openMs, closeMs };
       },
     };
     return bench;

@@ -16,6 +16,16 @@ export class DigestArray {
     this.buf = Buffer.allocUnsafe(Math.max(1, initialCapacity) * DIGEST_BYTES);
   }
 
+  /** A DigestArray holding the first `count` digests of `buf` (whose spare bytes are its capacity), without a copy. */
+  static adopt(buf: Buffer, count: number): DigestArray {
+    if (!Number.isSafeInteger(count) || count < 0 || count * DIGEST_BYTES > buf.length || buf.length < DIGEST_BYTES)
+      throw new RangeError(`cannot adopt ${count} digests from ${buf.length} bytes`);
+    const a = new DigestArray(1);
+    a.buf = buf;
+    a.count = count;
+    return a;
+  }
+
   get length(): number {
     return this.count;
   }
@@ -70,8 +80,27 @@ export class CompactHashTree implements HashSource {
     this.levels = [new DigestArray(expectedLeaves)];
   }
 
+  /**
+   * A tree from stored levels (levels[l] must hold floor(size / 2^l) digests, level 0 the leaf hashes), e.g. a file
+   * store's checkpoint; the digests are adopted, not copied or rehashed.
+   */
+  static fromLevels(levels: DigestArray[]): CompactHashTree {
+    const size = levels[0]?.length ?? 0;
+    const height = size === 0 ? 1 : Math.floor(Math.log2(size)) + 1;
+    if (levels.length !== height || levels.some((l, i) => l.length !== Math.floor(size / 2 ** i)))
+      throw new RangeError(`stored tree levels do not describe a tree of ${size} leaves`);
+    const tree = new CompactHashTree(1);
+    tree.levels.splice(0, 1, ...levels);
+    return tree;
+  }
+
   get size(): number {
     return this.levels[0]!.length;
+  }
+
+  /** The stored levels as (buffer, count) pairs: the first count·32 bytes of each buffer never change afterwards. */
+  get storedLevels(): readonly { readonly buffer: Buffer; readonly length: number }[] {
+    return this.levels.map((l) => ({ buffer: l.buffer, length: l.length }));
   }
 
   /** Bytes held by the node buffers (including spare capacity). */

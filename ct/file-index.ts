@@ -6,10 +6,25 @@ import { DIGEST_BYTES, type DigestArray } from './compact-tree.js';
 
 export class DigestIndex {
   /** Slot content = value + 1; 0 = empty. */
-  private slots = new Uint32Array(1024);
+  private slots: Uint32Array = new Uint32Array(1024);
   private count = 0;
 
   constructor(private readonly keys: DigestArray) {}
+
+  /** An index over `keys` from a copy of another index's slots (see `slotsCopy`); checks only the table's shape. */
+  static fromSlots(keys: DigestArray, slots: Uint32Array, count: number): DigestIndex {
+    const n = slots.length;
+    if (n < 2 || (n & (n - 1)) !== 0 || count * 2 > n) throw new RangeError('bad digest index table');
+    const index = new DigestIndex(keys);
+    index.slots = slots;
+    index.count = count;
+    return index;
+  }
+
+  /** A copy of the slot table (for a checkpoint): valid with the keys as they are now. */
+  slotsCopy(): Uint32Array {
+    return this.slots.slice();
+  }
 
   get size(): number {
     return this.count;

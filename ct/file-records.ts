@@ -94,6 +94,28 @@ export async function readAt(fh: FileHandle, position: number, length: number): 
   return buf;
 }
 
+/** CRC-32 of bytes [from, to) of the file, continuing `crc` (the CRC of the bytes before `from`). */
+export async function crc32Range(fh: FileHandle, from: number, to: number, crc: number): Promise<number> {
+  // Two buffers: the next chunk is read (on the thread pool) while this one is checksummed.
+  const buffers = [Buffer.allocUnsafe(Math.min(SCAN_CHUNK, Math.max(0, to - from))), Buffer.allocUnsafe(Math.min(SCAN_CHUNK, Math.max(0, to - from)))];
+  const readChunk = async (at: number, into: Buffer): Promise<Buffer> => {
+    const n = Math.min(SCAN_CHUNK, to - at);
+    for (let got = 0; got < n; ) {
+      const { bytesRead } = await fh.read(into, got, n - got, at + got);
+      if (bytesRead === 0) throw new Error(`unexpected end of file at offset ${at + got}`);
+      got += bytesRead;
+    }
+    return into.subarray(0, n);
+  };
+  let next = from < to ? readChunk(from, buffers[0]!) : undefined;
+  for (let at = from, k = 0; next; at += SCAN_CHUNK, k++) {
+    const chunk = await next;
+    next = at + SCAN_CHUNK < to ? readChunk(at + SCAN_CHUNK, buffers[(k + 1) % 2]!) : undefined;
+    crc = crc32(chunk, crc);
+  }
+  return crc;
+}
+
 async function zerosFrom(fh: FileHandle, position: number, fileSize: number): Promise<boolean> {
   for (let at = position; at < fileSize; at += SCAN_CHUNK) {
     const chunk = await readAt(fh, at, Math.min(SCAN_CHUNK, fileSize - at));
@@ -117,7 +139,7 @@ export interface ScanResult {
 }
 
 /**
- * Reads every record from HEADER_BYTES to `fileSize`, calling `onRecord` with views valid only during the call.
+ * Reads every record from `from` (HEADER_BYTES, or the end of a known-good commit) to `fileSize`, calling `onRecord` with views valid only during the call.
  * A bad record that reaches the end of the file (or is followed only by zeros) is a torn tail; any other bad record
  * throws, naming its offset.
  */
@@ -125,9 +147,10 @@ export async function scanRecords(
   fh: FileHandle,
   fileSize: number,
   onRecord: (record: EntryRecord, start: number, end: number) => void,
+  from = HEADER_BYTES,
 ): Promise<ScanResult> {
   let chunk: Buffer = Buffer.alloc(0);
-  let chunkStart = HEADER_BYTES;
+  let chunkStart = from;
   /** Makes `chunk` cover [pos, pos + n) (n ≤ fileSize - pos); returns pos's offset in it. */
   const cover = async (pos: number, n: number): Promise<number> => {
     if (pos < chunkStart || pos + n > chunkStart + chunk.length) {
@@ -136,7 +159,7 @@ export async function scanRecords(
     }
     return pos - chunkStart;
   };
-  let pos = HEADER_BYTES;
+  let pos = from;
   let commitEnd = pos; // end of the commit the last good record belongs to
   while (pos < fileSize) {
     let reason: string;

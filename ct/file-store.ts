@@ -2,27 +2,42 @@
 //   entries.log — append-only, checksummed entry records (file-records.ts); one write + one fdatasync per sequence()
 //                 call (group commit), and nothing is indexed or acknowledged before that fdatasync returns;
 //   sth.json    — the latest published STH, replaced atomically (temp file, fsync, rename, fsync directory);
+//   checkpoint.bin — a snapshot of the in-memory state below up to some entry (file-checkpoint.ts), rewritten in the
+//                 background once `checkpointEvery` entries and 1/16 of the log follow it, and on close;
 //   LOCK        — locked by the one process that owns the directory, naming it (file-lock.ts).
-// On open the entries file is scanned once: a torn final commit is logged and truncated away, corruption before intact
-// data is a hard error. Memory holds only hashes and offsets (tree ~64 B, dedup key 32 B, indexes ~16 B, offset 8 B per
-// entry); entry bytes are read from the file on demand.
-import { createHash } from 'node:crypto';
+// On open the checkpoint is loaded and checked against entries.log (the CRC-32 of the bytes it covers, the last record
+// and a random sample of records with their inclusion paths); only the records after it are parsed. Without a usable
+// checkpoint (none, torn, damaged, or covering more than the file holds) the whole file is scanned as before. Either
+// way a torn final commit is logged and truncated away and corruption before intact data is a hard error. Memory
+// holds only hashes and offsets (tree ~64 B, dedup key 32 B, indexes ~16 B, offset 8 B per entry); entry bytes are
+// read from the file on demand.
+import { createHash, randomInt } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { fsyncDirectory, writeFileAtomically } from '../lib/atomic-file.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import { CompactHashTree, DIGEST_BYTES, DigestArray } from './compact-tree.js';
+import { readCheckpoint, writeCheckpoint, type Checkpoint, type LoadedCheckpoint } from './file-checkpoint.js';
 import { DigestIndex } from './file-index.js';
 import { lockDirectory } from './file-lock.js';
-import { decodeRecord, encodeRecord, HEADER_BYTES, MAGIC, readAt, recordBytes, scanRecords } from './file-records.js';
-import type { NodeId } from './merkle.js';
+import { crc32Range, decodeRecord, encodeRecord, HEADER_BYTES, MAGIC, readAt, recordBytes, scanRecords } from './file-records.js';
+import { inclusionProof, verifyInclusion, type NodeId } from './merkle.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
 
 export interface FileStoreOptions {
   readonly logger?: Logger;
+  /**
+   * Write a checkpoint (in the background) once this many entries, and at least 1/16 of the log, follow the last one;
+   * default 65,536.
+   */
+  readonly checkpointEvery?: number;
 }
+
+/** Records checked against a checkpoint on open besides the last one (random, with their inclusion paths). */
+const CHECKPOINT_SAMPLES = 8;
 
 const ENTRIES_FILE = 'entries.log';
 const STH_FILE = 'sth.json';
@@ -33,8 +48,18 @@ const dedupDigest = (key: Buffer): Buffer =>
 
 /** Record start offsets, growable, as float64 (files may exceed 4 GiB). */
 class OffsetTable {
-  private table = new Float64Array(1024);
+  private table: Float64Array = new Float64Array(1024);
   length = 0;
+  static adopt(table: Float64Array, length: number): OffsetTable {
+    const t = new OffsetTable();
+    t.table = table;
+    t.length = length;
+    return t;
+  }
+  /** The backing array: its first `length` offsets never change afterwards. */
+  get array(): Float64Array {
+    return this.table;
+  }
   push(offset: number): void {
     if (this.length === this.table.length) {
       const grown = new Float64Array(this.table.length * 2);
@@ -110,8 +135,8 @@ export async function openFileStore(dir: string, opts: FileStoreOptions = {}): P
   try {
     const opened = await openEntriesFile(dir);
     fh = opened.fh;
-    const store = await loadStore(dir, fh, opened.size, logger);
-    logger.log('info', 'CT log file store opened', { dir, entries: await store.size(), bytes: opened.size, ms: Date.now() - started });
+    const { store, stats } = await loadStore(dir, fh, opened.size, logger, opts.checkpointEvery ?? 65_536);
+    logger.log('info', 'CT log file store opened', { dir, entries: await store.size(), bytes: opened.size, ms: Date.now() - started, ...stats });
     let closing: Promise<void> | undefined;
     return { ...store, close: () => (closing ??= store.close().finally(unlock)) };
   } catch (e) {
@@ -121,14 +146,113 @@ export async function openFileStore(dir: string, opts: FileStoreOptions = {}): P
   }
 }
 
-async function loadStore(dir: string, fh: FileHandle, fileSize: number, logger: Logger): Promise<LogStore> {
-  const tree = new CompactHashTree(1024);
-  const byLeafHash = new DigestIndex(tree.leafHashes);
-  const dedupKeys = new DigestArray(1024);
-  const byDedupKey = new DigestIndex(dedupKeys);
-  const offsets = new OffsetTable();
+/** What a reopen did: the checkpoint's entry count (null: none used), records parsed after it, records read to check it. */
+export interface OpenStats {
+  readonly checkpoint: number | null;
+  readonly recordsParsed: number;
+  readonly recordsChecked: number;
+}
+
+/**
+ * Why checkpoint `ck` does not describe the first ck.size records of the entries file (undefined: it does), checking
+ * the CRC of the bytes it covers, the last record (which must end its commit at ck.end) and a random sample, each
+ * against the leaf hash, dedup key and both indexes, with an inclusion path through the stored levels.
+ */
+async function checkpointMismatch(
+  ck: LoadedCheckpoint,
+  fh: FileHandle,
+  fileSize: number,
+  parts: { tree: CompactHashTree; byLeafHash: DigestIndex; byDedupKey: DigestIndex },
+  prefixCrc: Promise<number | Error> | undefined,
+  onRead: () => void,
+): Promise<string | undefined> {
+  if (ck.end > fileSize || !prefixCrc) return `it covers ${ck.end} bytes of entries.log, which holds ${fileSize}`;
+  if ((ck.size === 0) !== (ck.end === HEADER_BYTES)) return 'its entry count and end offset disagree';
+  const crc = await prefixCrc;
+  if (crc instanceof Error) throw crc;
+  if (crc !== ck.entriesCrc) return 'entries.log differs from the bytes it covers';
+  if (ck.size === 0) return undefined;
+  const { tree, byLeafHash, byDedupKey } = parts;
+  const root = tree.root();
+  const samples = new Set([ck.size - 1, ...Array.from({ length: CHECKPOINT_SAMPLES }, () => randomInt(ck.size))]);
+  for (const i of samples) {
+    onRead();
+    const start = ck.offsets[i]!;
+    const stop = i + 1 < ck.size ? ck.offsets[i + 1]! : ck.end;
+    if (!(start >= HEADER_BYTES && stop > start && stop <= ck.end)) return `its offset of entry ${i} is out of range`;
+    const decoded = decodeRecord(await readAt(fh, start, stop - start), 0);
+    if (!decoded || decoded.end !== stop - start) return `entry ${i} is not a whole record at its offset`;
+    const { leafHash, dedupKey } = decoded.record;
+    if (i === ck.size - 1 && start + decoded.commitRest !== ck.end) return 'its last entry does not end a commit at its end';
+    if (!leafHash.equals(tree.leafHash(i))) return `entry ${i}'s leaf hash differs`;
+    if (!ck.dedupKeys.view(i).equals(dedupDigest(dedupKey))) return `entry ${i}'s dedup key differs`;
+    if (byDedupKey.get(dedupDigest(dedupKey)) !== i) return `its dedup index misplaces entry ${i}`;
+    const first = byLeafHash.get(leafHash);
+    if (first === undefined || first > i || !tree.leafHash(first).equals(leafHash)) return `its leaf-hash index misplaces entry ${i}`;
+    if (!verifyInclusion(i, ck.size, leafHash, await inclusionProof(tree, i, ck.size), root))
+      return `entry ${i}'s inclusion path through its tree levels does not reach its root`;
+  }
+  return undefined;
+}
+
+async function loadStore(
+  dir: string,
+  fh: FileHandle,
+  fileSize: number,
+  logger: Logger,
+  checkpointEvery: number,
+): Promise<{ store: LogStore; stats: OpenStats }> {
+  let tree = new CompactHashTree(1024);
+  let dedupKeys = new DigestArray(1024);
+  let byLeafHash = new DigestIndex(tree.leafHashes);
+  let byDedupKey = new DigestIndex(dedupKeys);
+  let offsets = new OffsetTable();
   let end = HEADER_BYTES; // the committed end of the entries file
   let newest = 0;
+  /** CRC-32 of the entries file's bytes [0, end). */
+  let entriesCrc = 0;
+  /** Entries covered by the checkpoint on disk (-1: none usable). */
+  let checkpointed = -1;
+  let recordsChecked = 0;
+
+  /** CRC-32 of the bytes the checkpoint covers, computed while the checkpoint loads. */
+  let prefixCrc: Promise<number | Error> | undefined;
+  const startPrefixCrc = (ckEnd: number): void => {
+    if (ckEnd <= fileSize) prefixCrc = crc32Range(fh, 0, ckEnd, 0).catch((e: Error) => e);
+  };
+  let ck = await readCheckpoint(dir, startPrefixCrc).catch((e: Error) => {
+    logger.log('warn', 'CT log checkpoint is unusable; rebuilding from the entries file', { dir, reason: e.message });
+    return undefined;
+  });
+  if (ck) {
+    let why: string | undefined;
+    try {
+      const t = CompactHashTree.fromLevels(ck.levels);
+      const parts = {
+        tree: t,
+        byLeafHash: DigestIndex.fromSlots(t.leafHashes, ck.leafSlots, ck.leafCount),
+        byDedupKey: DigestIndex.fromSlots(ck.dedupKeys, ck.dedupSlots, ck.dedupCount),
+      };
+      if (ck.dedupKeys.length !== ck.size || ck.leafCount > ck.size || ck.dedupCount !== ck.size) why = 'its tables disagree on the entry count';
+      else why = await checkpointMismatch(ck, fh, fileSize, parts, prefixCrc, () => recordsChecked++);
+      if (!why) {
+        ({ tree, byLeafHash, byDedupKey } = parts);
+        dedupKeys = ck.dedupKeys;
+        offsets = OffsetTable.adopt(ck.offsets, ck.size);
+        end = ck.end;
+        newest = ck.newest;
+        entriesCrc = ck.entriesCrc;
+        checkpointed = ck.size;
+      }
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    if (why) {
+      logger.log('warn', 'CT log checkpoint does not match the entries file; rebuilding from the entries file', { dir, reason: why });
+      ck = undefined;
+    }
+  }
+  await prefixCrc; // settled (it never rejects) before the scan below may truncate the file
 
   const index = (leafHash: Buffer, dedupKey: Buffer, timestamp: number, offset: number): void => {
     const i = tree.append(leafHash);
@@ -139,10 +263,18 @@ async function loadStore(dir: string, fh: FileHandle, fileSize: number, logger: 
     newest = Math.max(newest, timestamp);
   };
 
-  const scan = await scanRecords(fh, fileSize, (r, start, recordEnd) => {
-    index(r.leafHash, r.dedupKey, r.timestamp, start);
-    end = recordEnd;
-  });
+  const scannedFrom = end;
+  let recordsParsed = 0;
+  const scan = await scanRecords(
+    fh,
+    fileSize,
+    (r, start, recordEnd) => {
+      index(r.leafHash, r.dedupKey, r.timestamp, start);
+      end = recordEnd;
+      recordsParsed++;
+    },
+    scannedFrom,
+  );
   if (scan.torn) {
     logger.log('warn', 'CT log entries file ends in a torn write (crash during an append); truncating it', {
       file: join(dir, ENTRIES_FILE),
@@ -153,6 +285,7 @@ async function loadStore(dir: string, fh: FileHandle, fileSize: number, logger: 
     await fh.truncate(scan.end);
     await fh.sync();
   }
+  entriesCrc = await crc32Range(fh, ck ? scannedFrom : 0, end, ck ? entriesCrc : 0);
   let latest = await readSth(dir);
 
   let closed = false;
@@ -168,6 +301,33 @@ async function loadStore(dir: string, fh: FileHandle, fileSize: number, logger: 
     tail = run.catch(() => undefined);
     return run;
   };
+
+  let checkpointing: Promise<void> | undefined;
+  /** Writes a checkpoint of the state now (captured synchronously: later appends do not change what it covers). */
+  const checkpoint = (): Promise<void> => {
+    const c: Checkpoint = {
+      size: tree.size,
+      end,
+      newest,
+      entriesCrc,
+      levels: tree.storedLevels,
+      dedupKeys: dedupKeys.buffer,
+      offsets: offsets.array,
+      leafSlots: byLeafHash.slotsCopy(),
+      leafCount: byLeafHash.size,
+      dedupSlots: byDedupKey.slotsCopy(),
+      dedupCount: byDedupKey.size,
+    };
+    return writeCheckpoint(dir, c).then(
+      () => void (checkpointed = c.size),
+      (e: unknown) => logger.log('warn', 'CT log checkpoint write failed; the next reopen parses more records', { dir, error: String(e) }),
+    );
+  };
+  const checkpointInBackground = (): void => {
+    if (checkpointing || broken || closed) return;
+    checkpointing = checkpoint().finally(() => (checkpointing = undefined));
+  };
+  if (recordsParsed > 0) checkpointInBackground();
 
   async function readEntries(start: number, stop: number): Promise<StoredEntry[]> {
     if (start === stop) return [];
@@ -230,10 +390,15 @@ async function loadStore(dir: string, fh: FileHandle, fileSize: number, logger: 
     }
     fresh.forEach((f, i) => index(f.entry.leafHash, f.entry.dedupKey, f.entry.timestamp, starts[i]!));
     end += total;
+    entriesCrc = crc32(buf, entriesCrc);
+    // Each checkpoint writes the whole state (~120 B per entry), so the interval grows with the log (at most 1/16 of it
+    // parsed after a crash, a bounded write cost per entry).
+    const since = tree.size - Math.max(checkpointed, 0);
+    if (since >= checkpointEvery && since * 16 >= tree.size) checkpointInBackground();
     return results;
   }
 
-  return {
+  const store: LogStore = {
     size: async () => tree.size,
     sequence: (batch) => exclusive(() => sequence(batch)),
     async getEntries(start, stop) {
@@ -259,7 +424,10 @@ async function loadStore(dir: string, fh: FileHandle, fileSize: number, logger: 
     close: () =>
       (closing ??= exclusive(async () => {
         closed = true;
+        await checkpointing;
+        if (!broken && tree.size !== checkpointed) await checkpoint();
         await fh.close();
       })),
   };
+  return { store, stats: { checkpoint: ck ? ck.size : null, recordsParsed, recordsChecked } };
 }

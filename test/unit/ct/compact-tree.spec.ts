@@ -156,4 +156,38 @@ describe('DigestIndex', () => {
     assert.equal(index.get(digest(3000)), undefined);
     assert.equal(index.get(Buffer.alloc(5)), undefined);
   });
+
+  it('is rebuilt from a copy of its slots over the same keys (a checkpoint), and refuses a malformed table', () => {
+    const keys = new DigestArray(1);
+    const index = new DigestIndex(keys);
+    for (let i = 0; i < 700; i++) index.addIfAbsent(keys.push(digest(i)));
+    const copy = DigestIndex.fromSlots(keys, index.slotsCopy(), index.size);
+    keys.push(digest(700));
+    assert.equal(copy.addIfAbsent(700), true);
+    assert.equal(index.get(digest(700)), undefined, 'the copy does not share its table');
+    for (const i of [0, 350, 699, 700]) assert.equal(copy.get(digest(i)), i);
+    assert.throws(() => DigestIndex.fromSlots(keys, new Uint32Array(1000), 0), /bad digest index table/);
+    assert.throws(() => DigestIndex.fromSlots(keys, new Uint32Array(1024), 600), /bad digest index table/);
+  });
+});
+
+describe('CompactHashTree.fromLevels', () => {
+  it('adopts stored levels (same roots and nodes, keeps growing) and refuses levels of the wrong shape', () => {
+    const tree = new CompactHashTree();
+    for (let i = 0; i < 37; i++) tree.append(digest(i));
+    const copies = tree.storedLevels.map((l) => DigestArray.adopt(Buffer.from(l.buffer), l.length));
+    const loaded = CompactHashTree.fromLevels(copies);
+    assert.equal(loaded.size, 37);
+    for (let n = 0; n <= 37; n++) assert.ok(loaded.root(n).equals(tree.root(n)), `root ${n}`);
+    for (let i = 37; i < 80; i++) {
+      tree.append(digest(i));
+      loaded.append(digest(i));
+    }
+    assert.ok(loaded.root().equals(tree.root()));
+    assert.throws(() => CompactHashTree.fromLevels(copies.slice(0, 3)), /do not describe a tree of/);
+    const short = tree.storedLevels.map((l) => DigestArray.adopt(Buffer.from(l.buffer), l.length));
+    short[2] = DigestArray.adopt(Buffer.alloc(32 * 64), 3);
+    assert.throws(() => CompactHashTree.fromLevels(short), /do not describe a tree of 80 leaves/);
+    assert.throws(() => DigestArray.adopt(Buffer.alloc(64), 3), /cannot adopt 3 digests/);
+  });
 });

@@ -11,6 +11,7 @@ import type { LogStore, NewEntry } from '../../../ct/store.js';
 import { merkleTreeLeaf } from '../../../ct/structures.js';
 import { memoryLogger } from '../../../lib/log.js';
 import { describeLogStoreContract } from '../../helpers/log-store-contract.js';
+import { flipByte } from '../../helpers/file-damage.js';
 
 const entry = (i: number, size = 0): NewEntry => {
   const certificate = Buffer.concat([Buffer.from(`cert-${i}-`), Buffer.alloc(size, i & 0xff)]);
@@ -32,15 +33,6 @@ async function recordOffsets(dir: string): Promise<number[]> {
     at = d.end;
   }
   return out;
-}
-
-async function flipByte(path: string, offset: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  const b = Buffer.alloc(1);
-  await fh.read(b, 0, 1, offset);
-  b[0] = b[0]! ^ 0x5a;
-  await fh.write(b, 0, 1, offset);
-  await fh.close();
 }
 
 describe('file store', function () {
