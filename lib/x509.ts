@@ -20,21 +20,11 @@ export interface Extension {
   readonly raw: Buffer;
 }
 
-export interface Certificate {
+/** A whole certificate: its TBS fields and the outer signature. */
+export interface Certificate extends Omit<TbsCertificate, 'innerAlgorithm'> {
   readonly der: Buffer;
-  /** The whole TBSCertificate SEQUENCE, as in the input. */
-  readonly tbs: Buffer;
-  /** The serial number's content octets (two's complement, as encoded). */
-  readonly serial: Buffer;
   readonly signatureAlgorithm: string;
   readonly signature: Buffer;
-  readonly issuer: Buffer;
-  readonly subject: Buffer;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-  /** DER SubjectPublicKeyInfo. */
-  readonly spki: Buffer;
-  readonly extensions: readonly Extension[];
 }
 
 function parseExtension(node: Node): Extension {
@@ -124,18 +114,12 @@ export function parseCertificate(der: Buffer): Certificate {
   if (!alg.raw.equals(tbs.innerAlgorithm)) throw new Error('signature algorithm differs from the TBS signature field');
   const sigBits = expectTag(sigNode, Tag.BIT_STRING, 'signature').content;
   if (sigBits[0] !== 0) throw new Error('signature BIT STRING has unused bits');
+  const { innerAlgorithm: _inner, ...fields } = tbs;
   return {
+    ...fields,
     der,
-    tbs: tbs.tbs,
-    serial: tbs.serial,
     signatureAlgorithm: decodeOid(expectTag(children(alg)[0], Tag.OID, 'algorithm OID').content),
     signature: sigBits.subarray(1),
-    issuer: tbs.issuer,
-    subject: tbs.subject,
-    notBefore: tbs.notBefore,
-    notAfter: tbs.notAfter,
-    spki: tbs.spki,
-    extensions: tbs.extensions,
   };
 }
 
