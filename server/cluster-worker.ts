@@ -1,0 +1,85 @@
+// A CA worker of `fulgor serve --workers N` (server/cluster.ts is the primary). It runs the whole CA (serve(): token
+// verification, signing, the CA port shared with the other workers) with the primary's companion log as its SCT
+// source: each precertificate chain goes to the primary over IPC and the SCT comes back once the entry is durable.
+// It obeys the primary's orders: reload (SIGHUP at the primary) and stop (drain, then exit 0). Signals sent to the
+// whole process group (Ctrl-C, a closed terminal) are left to the primary; a SIGTERM sent to this worker alone
+// drains it and exits (the primary starts another). If the primary goes away, the worker drains and exits.
+import { CtError, type LoggedSct } from '../ct/index.js';
+import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
+import { asBuffer, isMessage, type InitMessage, type ToPrimary } from './cluster-messages.js';
+import { serve, type RunningFulgor, type ServeOptions } from './serve.js';
+
+const send = (m: ToPrimary, sent?: (e: Error | null) => void): void => {
+  if (process.send && process.connected) process.send(m, undefined, undefined, sent);
+  else sent?.(new Error('the IPC channel is closed'));
+};
+
+/** The primary is gone or cannot be told: the log cannot be reached (CT_LOG_UNAVAILABLE). */
+const primaryGone = () => new CtError(503, 'the cluster primary, which runs the CT log, cannot be reached');
+
+/** Runs one CA worker until the primary says stop; resolves once it listens (and has told the primary). */
+export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> {
+  const pending = new Map<number, { resolve: (l: LoggedSct) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  const init = new Promise<InitMessage>((resolve) => {
+    process.on('message', (m: unknown) => {
+      if (isMessage(m, 'init')) resolve(m);
+      else if (isMessage(m, 'sct')) {
+        const a = m;
+        const p = pending.get(a.id);
+        if (!p) return;
+        pending.delete(a.id);
+        if ('sct' in a)
+          p.resolve({
+            index: a.index,
+            sct: { version: 0, logId: asBuffer(a.sct.logId), timestamp: a.sct.timestamp, extensions: asBuffer(a.sct.extensions), signature: asBuffer(a.sct.signature) },
+          });
+        else p.reject(new CtError(a.status, a.message));
+      }
+    });
+  });
+  send({ fulgor: 'hello' });
+  const { log } = await init;
+  const submitPreChain = (chain: readonly Buffer[]): Promise<LoggedSct> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      send({ fulgor: 'submit', id, chain: [...chain] }, (e) => {
+        if (e && pending.delete(id)) reject(primaryGone());
+      });
+    });
+  const running = await serve({
+    ...o,
+    ...(log ? { sharedLog: { url: log.url, spki: asBuffer(log.spki), roots: log.roots.map(asBuffer), submitPreChain } } : {}),
+  });
+
+  let stopped = false;
+  const stop = (drainMs: number): void => {
+    if (stopped) return;
+    stopped = true;
+    running.close({ drainMs }).then(
+      () => process.exit(0),
+      (e: unknown) => {
+        o.logger.log('error', 'stopping the CA worker failed', { error: e instanceof Error ? e.message : String(e) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('message', (m: unknown) => {
+    if (isMessage(m, 'reload')) void running.reload().catch(() => undefined); // reload() logs every problem itself
+    else if (isMessage(m, 'stop')) stop(m.drainMs);
+  });
+  process.on('disconnect', () => {
+    // The primary is gone: nothing can be logged any more; what waits for an SCT fails now, the rest drains.
+    for (const [id, p] of pending) {
+      pending.delete(id);
+      p.reject(primaryGone());
+    }
+    stop(0);
+  });
+  process.on('SIGINT', () => undefined);
+  process.on('SIGHUP', () => undefined);
+  process.on('SIGTERM', () => stop(o.drainTimeoutMs ?? DEFAULT_DRAIN_MS));
+  send({ fulgor: 'ready', caUrl: running.caUrl });
+  return running;
+}

@@ -1,0 +1,155 @@
+// `fulgor serve --workers 2` as a real process (server/cluster.ts): a primary owning the companion log (file store)
+// and two CA workers sharing the CA port. Every certificate returned has its precertificate in the one log; sigstore-js
+// signs through it and verifies with the SCT required; SIGHUP reloads every worker; a worker killed with SIGKILL in
+// the middle of issuances loses no returned SCT and is replaced. (SIGTERM with requests in flight: graceful-stop.spec.ts.)
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { clientKey, v2Request } from '../helpers/fulgor.js';
+import { certificateSerial, loggedSerials } from '../helpers/logged-serials.js';
+import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import type { CaBody } from '../helpers/response-body.js';
+import { BIN, exited, startServe, stopProcess, until } from '../helpers/serve-process.js';
+import { exactly, signBlobThrough, verifierFor } from '../helpers/sigstore-js.js';
+
+const run = promisify(execFile);
+const SUB = 'repo:acme/app:ref:refs/heads/main';
+const GITHUB_SAN = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
+
+/**
+ * One issuance on a connection of its own (so that the cluster spreads them over the workers). A connection the
+ * primary was handing to a worker as it was killed is never answered (node:cluster leaves it open): like any client,
+ * give up after `timeoutMs`.
+ */
+function issue(caUrl: string, token: string, timeoutMs = 20_000): Promise<{ status: number; json: CaBody }> {
+  const body = JSON.stringify(v2Request(token, clientKey(), SUB));
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${caUrl}/api/v2/signingCert`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
+        } catch (e) {
+          reject(e);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('no answer')));
+    req.end(body);
+  });
+}
+
+const leafOf = (a: { json: CaBody }) => a.json.signedCertificateEmbeddedSct.chain.certificates[0]!;
+const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
+const devToken = async (keysDir: string, caUrl: string) =>
+  (await run(process.execPath, [BIN, 'dev-token', '--type', 'github', '--keys-dir', keysDir, '--ca-url', caUrl])).stdout.trim();
+
+describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', function () {
+  this.timeout(90_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fulgor-workers-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('issues through both workers: every returned certificate is in the one log, and sigstore-js verifies a bundle', async () => {
+    const keysDir = join(dir, 'keys');
+    const ctDir = join(dir, 'ct-issue');
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`, '--workers', '2']);
+    let answers: Array<{ status: number; json: CaBody }>;
+    try {
+      assert.equal(count(output(), /"msg":"CA worker ready"/), 2, output());
+      const token = await devToken(keysDir, caUrl);
+      answers = await Promise.all(Array.from({ length: 40 }, () => issue(caUrl, token)));
+      assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200));
+
+      // sigstore-js: certificate and timestamp from the workers, verified against what `fulgor trust export` writes.
+      const trust = join(dir, 'trust');
+      await run(process.execPath, [BIN, 'trust', 'export', '--keys-dir', keysDir, '--out', trust, '--ca-url', caUrl, '--tsa-url', `${caUrl}/api/v1/timestamp`]);
+      const root = JSON.parse(readFileSync(join(trust, 'trusted_root.json'), 'utf8'));
+      const blob = Buffer.from('built by two workers');
+      const bundle = await signBlobThrough(token, blob, caUrl, `${caUrl}/api/v1/timestamp`);
+      const signer = verifierFor(root).verify(
+        (await import('@sigstore/verify')).toSignedEntity(bundle, blob),
+        { subjectAlternativeName: exactly(GITHUB_SAN), extensions: { issuer: `${caUrl}/dev-oidc/github` } },
+      );
+      assert.equal(signer.identity?.subjectAlternativeName, GITHUB_SAN);
+      const stopped = exited(child);
+      child.kill('SIGTERM');
+      assert.deepEqual(await stopped, { code: 0, signal: null }, output());
+    } finally {
+      await stopProcess(child);
+    }
+    const logged = await loggedSerials(ctDir);
+    assert.equal(logged.size, answers.length + 1, 'the 40 certificates and the sigstore-js one, nothing else');
+    for (const a of answers) assert.ok(logged.serials.has(certificateSerial(leafOf(a))), 'each returned certificate is logged');
+  });
+
+  describe('with an identity config', () => {
+    let first: TestIssuer, second: TestIssuer;
+    before(async () => {
+      [first, second] = await Promise.all([startIssuer('/first'), startIssuer('/second')]);
+    });
+    after(async () => Promise.all([first?.close(), second?.close()]));
+    const configOf = (...issuers: TestIssuer[]) =>
+      JSON.stringify({ OIDCIssuers: Object.fromEntries(issuers.map((i) => [i.url, { IssuerURL: i.url, ClientID: 'sigstore', Type: 'github-workflow' }])) });
+
+    it('SIGHUP at the primary reloads every worker: an issuer added to the config is trusted by all of them', async () => {
+      const config = join(dir, 'identity.json');
+      writeFileSync(config, configOf(first));
+      const { child, caUrl, output } = await startServe(['--allow-dev-keys', '--keys-dir', join(dir, 'keys'), '--config-path', config, '--workers', '2']);
+      try {
+        const token = await second.mint('github');
+        const before = await Promise.all(Array.from({ length: 6 }, () => issue(caUrl, token)));
+        assert.ok(before.every((a) => a.status !== 200), 'the second issuer is not trusted yet');
+        writeFileSync(config, configOf(first, second));
+        child.kill('SIGHUP');
+        await until('both workers to reload', () => (count(output(), /"msg":"identity config reloaded"/) === 2 ? true : undefined));
+        // Fresh connections are spread over the workers (round robin): every one of them trusts the new issuer.
+        const after = await Promise.all(Array.from({ length: 12 }, () => issue(caUrl, token)));
+        assert.deepEqual(after.map((a) => a.status), after.map(() => 200), output());
+      } finally {
+        await stopProcess(child);
+      }
+    });
+  });
+
+  it('a worker killed (SIGKILL) during issuances loses no returned SCT, and the primary starts another', async () => {
+    const keysDir = join(dir, 'keys');
+    const ctDir = join(dir, 'ct-kill');
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`, '--workers', '2']);
+    const returned: string[] = [];
+    try {
+      const token = await devToken(keysDir, caUrl);
+      const pids = [...output().matchAll(/"msg":"CA worker ready","pid":(\d+)/g)].map((m) => Number(m[1]));
+      assert.equal(pids.length, 2);
+      const keep = (a: { status: number; json: CaBody }) => {
+        if (a.status === 200) returned.push(leafOf(a));
+      };
+      const inFlight = Array.from({ length: 60 }, () => issue(caUrl, token, 5_000).then(keep, () => undefined)); // the killed worker's connections fail
+      await new Promise((r) => setTimeout(r, 50));
+      process.kill(pids[0]!, 'SIGKILL');
+      await Promise.all(inFlight);
+      await until('a new worker', () => (count(output(), /"msg":"CA worker ready"/) === 3 ? true : undefined));
+      assert.match(output(), /"msg":"a CA worker exited; starting another"/);
+      const after = await Promise.all(Array.from({ length: 10 }, () => issue(caUrl, token)));
+      assert.deepEqual(after.map((a) => a.status), after.map(() => 200), output());
+      after.forEach(keep);
+      const stopped = exited(child);
+      child.kill('SIGTERM');
+      assert.deepEqual(await stopped, { code: 0, signal: null }, output());
+    } finally {
+      await stopProcess(child);
+    }
+    const logged = await loggedSerials(ctDir);
+    assert.ok(returned.length >= 10);
+    for (const pem of returned) assert.ok(logged.serials.has(certificateSerial(pem)), 'every returned certificate is logged');
+  });
+});
