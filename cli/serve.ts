@@ -86,8 +86,6 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const dev = flags['dev'] === true;
   const logger = consoleLogger();
   const workers = workersFlag(flags);
-  if (workers > 1 && flag(flags, 'audit-log') !== undefined)
-    throw new UsageError('--audit-log with --workers above 1 is not supported yet (the audit log needs one writer): run one worker');
   if (dev && !cluster.isWorker) process.stderr.write(DEV_BANNER);
   const ctLogPublicKey = ctLogPublicKeyFlag(flags);
   if (flag(flags, 'ct-log-origin') && !flag(flags, 'ct-log-url'))
@@ -139,6 +137,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
     if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(primary.caUrl, 'github')} (also /gitlab, /email)\n`);
     const reloadAll = () => primary.reload();
     process.on('SIGHUP', reloadAll);
+    if (flag(flags, 'audit-log') !== undefined) process.on('SIGUSR1', () => primary.reopenAuditLog());
     if (configPath !== undefined && flags['watch'] === true) watcher = watchConfig(configPath, reloadAll, logger);
     stopOnSignals(() => primary.close(), { drainMs: drainTimeoutMs, logger, onStop: () => watcher?.close() });
     return;

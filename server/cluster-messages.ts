@@ -1,6 +1,7 @@
 // The messages between the cluster primary (server/cluster.ts), which owns the companion CT log, and its CA workers
 // (server/cluster-worker.ts). They travel over cluster's IPC channel with `serialization: 'advanced'` (structured
 // clone: Buffers arrive as Uint8Arrays). Every message carries `fulgor` (its kind) so that others are ignored.
+import type { AuditRecord } from './audit-log.js';
 
 /** A worker is listening for messages (sent first: a message sent before would be lost). */
 export interface HelloMessage {
@@ -30,6 +31,20 @@ export type SctMessage =
     }
   | { readonly fulgor: 'sct'; readonly id: number; readonly status: number; readonly message: string };
 
+/** A worker's audit line for the primary's audit log (the one writer); `id` pairs the answer. */
+export interface AuditMessage {
+  readonly fulgor: 'audit';
+  readonly id: number;
+  readonly record: AuditRecord;
+}
+
+/** The line is durable (fsynced), or `error` says why it is not. */
+export interface AuditedMessage {
+  readonly fulgor: 'audited';
+  readonly id: number;
+  readonly error?: string;
+}
+
 /** A worker listens and issues (its CA URL, the same for every worker: they share the port). */
 export interface ReadyMessage {
   readonly fulgor: 'ready';
@@ -39,8 +54,8 @@ export interface ReadyMessage {
 /** The primary's orders: reload (SIGHUP), or drain and exit (SIGTERM). */
 export type ControlMessage = { readonly fulgor: 'reload' } | { readonly fulgor: 'stop'; readonly drainMs: number };
 
-export type ToWorker = InitMessage | SctMessage | ControlMessage;
-export type ToPrimary = HelloMessage | SubmitMessage | ReadyMessage;
+export type ToWorker = InitMessage | SctMessage | AuditedMessage | ControlMessage;
+export type ToPrimary = HelloMessage | SubmitMessage | AuditMessage | ReadyMessage;
 
 /** A Buffer over the bytes of a Uint8Array that came through IPC (no copy). */
 export const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);

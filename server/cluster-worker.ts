@@ -1,12 +1,14 @@
 // A CA worker of `fulgor serve --workers N` (server/cluster.ts is the primary). It runs the whole CA (serve(): token
 // verification, signing, the CA port shared with the other workers) with the primary's companion log as its SCT
 // source: each precertificate chain goes to the primary over IPC and the SCT comes back once the entry is durable.
+// Its audit lines go to the primary's audit log (one writer), each durable before the certificate is returned.
 // It obeys the primary's orders: reload (SIGHUP at the primary) and stop (drain, then exit 0). Signals sent to the
 // whole process group (Ctrl-C, a closed terminal) are left to the primary; a SIGTERM sent to this worker alone
 // drains it and exits (the primary starts another). If the primary goes away, the worker drains and exits.
 import { CtError, type LoggedSct } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
-import { asBuffer, isMessage, type InitMessage, type ToPrimary } from './cluster-messages.js';
+import type { AuditLog } from './audit-log.js';
+import { asBuffer, isMessage, type InitMessage, type ToPrimary, type ToWorker } from './cluster-messages.js';
 import { serve, type RunningFulgor, type ServeOptions } from './serve.js';
 
 const send = (m: ToPrimary, sent?: (e: Error | null) => void): void => {
@@ -17,40 +19,81 @@ const send = (m: ToPrimary, sent?: (e: Error | null) => void): void => {
 /** The primary is gone or cannot be told: the log cannot be reached (CT_LOG_UNAVAILABLE). */
 const primaryGone = () => new CtError(503, 'the cluster primary, which runs the CT log, cannot be reached');
 
+type Answer = Extract<ToWorker, { id: number }>;
+
+/** Requests to the primary, each paired with its answer by id; all fail at once when the primary goes away. */
+function primaryCalls() {
+  const pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  return {
+    call(make: (id: number) => ToPrimary): Promise<Answer> {
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        send(make(id), (e) => {
+          if (e && pending.delete(id)) reject(primaryGone());
+        });
+      });
+    },
+    answered(a: Answer): void {
+      const p = pending.get(a.id);
+      if (!p) return;
+      pending.delete(a.id);
+      p.resolve(a);
+    },
+    failAll(): void {
+      for (const [id, p] of pending) {
+        pending.delete(id);
+        p.reject(primaryGone());
+      }
+    },
+  };
+}
+
+/** The SCT (or the log's error) from the primary's answer. */
+function loggedSct(a: Answer): LoggedSct {
+  if (a.fulgor !== 'sct') throw new CtError(500, `the cluster primary answered ${a.fulgor} to a submission`);
+  if (!('sct' in a)) throw new CtError(a.status, a.message);
+  return {
+    index: a.index,
+    sct: { version: 0, logId: asBuffer(a.sct.logId), timestamp: a.sct.timestamp, extensions: asBuffer(a.sct.extensions), signature: asBuffer(a.sct.signature) },
+  };
+}
+
+/** The primary's audit log seen from a worker: each line resolves once the primary has it durable. */
+function sharedAuditLog(target: string, calls: ReturnType<typeof primaryCalls>): AuditLog {
+  const pending = new Set<Promise<unknown>>();
+  return {
+    target,
+    async write(record) {
+      const p = calls.call((id) => ({ fulgor: 'audit', id, record }));
+      pending.add(p);
+      const a = await p.finally(() => pending.delete(p));
+      if (a.fulgor !== 'audited' || a.error !== undefined) throw new Error(`the audit log could not be written: ${a.fulgor === 'audited' ? a.error : a.fulgor}`);
+    },
+    reopen: () => undefined, // the primary reopens its file (SIGUSR1)
+    async close() {
+      await Promise.allSettled([...pending]); // refusal lines are not awaited by their requests: they are here
+    },
+  };
+}
+
 /** Runs one CA worker until the primary says stop; resolves once it listens (and has told the primary). */
 export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> {
-  const pending = new Map<number, { resolve: (l: LoggedSct) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
+  const calls = primaryCalls();
   const init = new Promise<InitMessage>((resolve) => {
     process.on('message', (m: unknown) => {
       if (isMessage(m, 'init')) resolve(m);
-      else if (isMessage(m, 'sct')) {
-        const a = m;
-        const p = pending.get(a.id);
-        if (!p) return;
-        pending.delete(a.id);
-        if ('sct' in a)
-          p.resolve({
-            index: a.index,
-            sct: { version: 0, logId: asBuffer(a.sct.logId), timestamp: a.sct.timestamp, extensions: asBuffer(a.sct.extensions), signature: asBuffer(a.sct.signature) },
-          });
-        else p.reject(new CtError(a.status, a.message));
-      }
+      else if (isMessage(m, 'sct') || isMessage(m, 'audited')) calls.answered(m);
     });
   });
   send({ fulgor: 'hello' });
   const { log } = await init;
-  const submitPreChain = (chain: readonly Buffer[]): Promise<LoggedSct> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      send({ fulgor: 'submit', id, chain: [...chain] }, (e) => {
-        if (e && pending.delete(id)) reject(primaryGone());
-      });
-    });
+  const submitPreChain = async (chain: readonly Buffer[]): Promise<LoggedSct> => loggedSct(await calls.call((id) => ({ fulgor: 'submit', id, chain: [...chain] })));
   const running = await serve({
     ...o,
     ...(log ? { sharedLog: { url: log.url, spki: asBuffer(log.spki), roots: log.roots.map(asBuffer), submitPreChain } } : {}),
+    ...(o.auditLog !== undefined ? { sharedAudit: sharedAuditLog(o.auditLog, calls) } : {}),
   });
 
   let stopped = false;
@@ -70,11 +113,8 @@ export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> 
     else if (isMessage(m, 'stop')) stop(m.drainMs);
   });
   process.on('disconnect', () => {
-    // The primary is gone: nothing can be logged any more; what waits for an SCT fails now, the rest drains.
-    for (const [id, p] of pending) {
-      pending.delete(id);
-      p.reject(primaryGone());
-    }
+    // The primary is gone: nothing can be logged any more; what waits for an SCT or an audit line fails now, the rest drains.
+    calls.failAll();
     stop(0);
   });
   process.on('SIGINT', () => undefined);

@@ -3,7 +3,8 @@
 // workers that share the CA port. Each worker verifies tokens and signs certificates (server/cluster-worker.ts); it
 // hands each precertificate chain to the primary over the cluster's IPC channel and gets the SCT back only once
 // the entry is durable (the same submitPreChain as in one process). With an external log (--ct-log-url) the
-// primary opens no log and the workers reach the log over HTTP themselves.
+// primary opens no log and the workers reach the log over HTTP themselves. The audit log (--audit-log) has one
+// writer, the primary: a worker's line is appended and fsynced here before the worker returns the certificate.
 // reload() (SIGHUP) re-reads the log's TLS files and tells every worker to reload (TLS, keys directory, identity
 // config). close() (SIGTERM) tells every worker to drain and waits for them to exit, answering their submissions all
 // the while; only then is the log drained and closed. A worker that dies is replaced; a chain it submitted is
@@ -12,7 +13,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { isCtError } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
 import { KeyError } from '../signer/index.js';
-import { asBuffer, isMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
+import { openAuditLog, type AuditLog } from './audit-log.js';
+import { asBuffer, isMessage, type AuditMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
 import { startPrimaryLog, type ServeOptions } from './serve.js';
 import { reloadTls } from './tls-reload.js';
 
@@ -26,6 +28,8 @@ export interface RunningCluster {
   workerPids(): number[];
   /** Reloads the log's TLS files and every worker (each logs its own result). */
   reload(): void;
+  /** Reopens the audit log (SIGUSR1): the primary is its one writer. */
+  reopenAuditLog(): void;
   /** Drains every worker, then the log. */
   close(options?: { drainMs?: number }): Promise<void>;
 }
@@ -38,6 +42,13 @@ function tell(w: Worker, m: ToWorker): void {
 export async function serveCluster(o: ServeOptions, workers: number): Promise<RunningCluster> {
   if (!cluster.isPrimary) throw new Error('serveCluster runs in the cluster primary');
   const primaryLog = o.ctLogUrl ? undefined : await startPrimaryLog(o);
+  let audit: AuditLog | undefined;
+  try {
+    if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger });
+  } catch (e) {
+    await primaryLog?.close();
+    throw new Error(`--audit-log ${o.auditLog}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
   const ctUrl = o.ctLogUrl ?? (primaryLog?.companion.url as string);
   const live = new Set<Worker>();
   let stopping = false;
@@ -55,6 +66,12 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
     }
     tell(w, answer);
   };
+  const writeAudit = (w: Worker, m: AuditMessage): void => {
+    (audit?.write(m.record) ?? Promise.reject(new Error('no audit log'))).then(
+      () => tell(w, { fulgor: 'audited', id: m.id }),
+      (e: unknown) => tell(w, { fulgor: 'audited', id: m.id, error: e instanceof Error ? e.message : String(e) }),
+    );
+  };
 
   let readyCount = 0;
   let startFailed: (e: Error) => void = () => undefined;
@@ -69,6 +86,7 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
     live.add(w);
     w.on('message', (m: unknown) => {
       if (isMessage(m, 'submit')) void submit(w, m);
+      else if (isMessage(m, 'audit')) writeAudit(w, m);
       else if (isMessage(m, 'hello'))
         tell(w, { fulgor: 'init', ...(primaryLog ? { log: { url: ctUrl, spki: primaryLog.spki, roots: primaryLog.roots } } : {}) });
       else if (isMessage(m, 'ready')) {
@@ -117,6 +135,7 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
   } catch (e) {
     await stopWorkers(0);
     await primaryLog?.close();
+    await audit?.close();
     throw e;
   }
   started = true;
@@ -134,6 +153,10 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
       const deadline = Date.now() + drainMs;
       await stopWorkers(drainMs);
       await primaryLog?.close({ drainMs: Math.max(0, deadline - Date.now()) });
+      await audit?.close();
+    },
+    reopenAuditLog() {
+      audit?.reopen();
     },
   };
 }

@@ -114,6 +114,8 @@ export interface ServeOptions {
    * and starts no log; it hands precertificate chains to `submitPreChain` (the SCT comes back once the entry is durable).
    */
   readonly sharedLog?: SharedLog;
+  /** An audit log kept by another process (the cluster primary, its one writer); wins over auditLog. */
+  readonly sharedAudit?: AuditLog;
 }
 
 /** The companion log as a CA worker sees it when the cluster primary owns it (server/cluster-worker.ts). */
@@ -459,7 +461,8 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   });
   let audit: AuditLog | undefined;
   try {
-    if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger, observer: metrics });
+    if (o.sharedAudit) audit = o.sharedAudit;
+    else if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger, observer: metrics });
   } catch (e) {
     await caListening.close();
     await companion?.close();

@@ -4,7 +4,7 @@
 // the middle of issuances loses no returned SCT and is replaced. (SIGTERM with requests in flight: graceful-stop.spec.ts.)
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +119,42 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
         await stopProcess(child);
       }
     });
+  });
+
+  it('--audit-log FILE has one writer, the primary: exactly one issued line per certificate, SIGUSR1 rotation loses none', async () => {
+    const keysDir = join(dir, 'keys');
+    const auditPath = join(dir, 'audit.log');
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--workers', '2', '--audit-log', auditPath]);
+    const lines = (path: string) =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    try {
+      const token = await devToken(keysDir, caUrl);
+      const first = await Promise.all(Array.from({ length: 20 }, () => issue(caUrl, token)));
+      const refused = await issue(caUrl, 'not.a-jwt');
+      assert.equal(refused.status, 400);
+      // Requests in flight across logrotate's rename and the signal to the primary.
+      const during = Promise.all(Array.from({ length: 10 }, () => issue(caUrl, token)));
+      renameSync(auditPath, `${auditPath}.1`);
+      child.kill('SIGUSR1');
+      await until('the reopened audit log', () => (existsSync(auditPath) ? true : undefined));
+      const answers = [...first, ...(await during), ...(await Promise.all(Array.from({ length: 5 }, () => issue(caUrl, token))))];
+      assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200), output());
+      const all = await until('the refusal line', () => {
+        const l = [...lines(`${auditPath}.1`), ...lines(auditPath)];
+        return l.some((x) => x['reason'] === 'MALFORMED_TOKEN') ? l : undefined;
+      });
+      assert.equal(all.filter((l) => l['event'] === 'issued').length, answers.length, 'one issued line per certificate, nothing more');
+      for (const a of answers) {
+        const serial = certificateSerial(leafOf(a)).toString(16).padStart(2, '0');
+        assert.equal(all.filter((l) => l['event'] === 'issued' && BigInt(`0x${String(l['serial'])}`).toString(16).padStart(2, '0') === serial).length, 1);
+      }
+      assert.ok(lines(auditPath).length > 0, 'lines after the signal went to the new file');
+    } finally {
+      await stopProcess(child);
+    }
   });
 
   it('a worker killed (SIGKILL) during issuances loses no returned SCT, and the primary starts another', async () => {
