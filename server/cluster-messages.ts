@@ -45,6 +45,20 @@ export interface AuditedMessage {
   readonly error?: string;
 }
 
+/** A worker's GET /metrics: the primary gathers every worker's (prom-client's AggregatorRegistry) and answers. */
+export interface MetricsMessage {
+  readonly fulgor: 'metrics';
+  readonly id: number;
+}
+
+/** Every worker's metrics summed, in Prometheus's text format (or why not). */
+export interface MetricsTextMessage {
+  readonly fulgor: 'metricsText';
+  readonly id: number;
+  readonly text?: string;
+  readonly error?: string;
+}
+
 /** A worker listens and issues (its CA URL, the same for every worker: they share the port). */
 export interface ReadyMessage {
   readonly fulgor: 'ready';
@@ -54,8 +68,8 @@ export interface ReadyMessage {
 /** The primary's orders: reload (SIGHUP), or drain and exit (SIGTERM). */
 export type ControlMessage = { readonly fulgor: 'reload' } | { readonly fulgor: 'stop'; readonly drainMs: number };
 
-export type ToWorker = InitMessage | SctMessage | AuditedMessage | ControlMessage;
-export type ToPrimary = HelloMessage | SubmitMessage | AuditMessage | ReadyMessage;
+export type ToWorker = InitMessage | SctMessage | AuditedMessage | MetricsTextMessage | ControlMessage;
+export type ToPrimary = HelloMessage | SubmitMessage | AuditMessage | MetricsMessage | ReadyMessage;
 
 /** A Buffer over the bytes of a Uint8Array that came through IPC (no copy). */
 export const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);

@@ -5,6 +5,7 @@
 // It obeys the primary's orders: reload (SIGHUP at the primary) and stop (drain, then exit 0). Signals sent to the
 // whole process group (Ctrl-C, a closed terminal) are left to the primary; a SIGTERM sent to this worker alone
 // drains it and exits (the primary starts another). If the primary goes away, the worker drains and exits.
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import { CtError, type LoggedSct } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
 import type { AuditLog } from './audit-log.js';
@@ -84,14 +85,24 @@ export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> 
   const init = new Promise<InitMessage>((resolve) => {
     process.on('message', (m: unknown) => {
       if (isMessage(m, 'init')) resolve(m);
-      else if (isMessage(m, 'sct') || isMessage(m, 'audited')) calls.answered(m);
+      else if (isMessage(m, 'sct') || isMessage(m, 'audited') || isMessage(m, 'metricsText')) calls.answered(m);
     });
   });
   send({ fulgor: 'hello' });
   const { log } = await init;
   const submitPreChain = async (chain: readonly Buffer[]): Promise<LoggedSct> => loggedSct(await calls.call((id) => ({ fulgor: 'submit', id, chain: [...chain] })));
+  const clusterMetrics = {
+    share: (registry: Registry) => AggregatorRegistry.setRegistries([registry]),
+    async render() {
+      const a = await calls.call((id) => ({ fulgor: 'metrics', id }));
+      if (a.fulgor !== 'metricsText' || a.text === undefined) throw new Error(`the cluster metrics could not be gathered: ${a.fulgor === 'metricsText' ? a.error : a.fulgor}`);
+      return a.text;
+    },
+  };
+  new AggregatorRegistry(); // answers the primary's requests for this worker's metrics
   const running = await serve({
     ...o,
+    clusterMetrics,
     ...(log ? { sharedLog: { url: log.url, spki: asBuffer(log.spki), roots: log.roots.map(asBuffer), submitPreChain } } : {}),
     ...(o.auditLog !== undefined ? { sharedAudit: sharedAuditLog(o.auditLog, calls) } : {}),
   });

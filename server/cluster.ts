@@ -5,11 +5,14 @@
 // the entry is durable (the same submitPreChain as in one process). With an external log (--ct-log-url) the
 // primary opens no log and the workers reach the log over HTTP themselves. The audit log (--audit-log) has one
 // writer, the primary: a worker's line is appended and fsynced here before the worker returns the certificate.
+// GET /metrics on the CA port, whichever worker answers it, gives every worker's metrics summed (prom-client's
+// AggregatorRegistry: counters and histograms add up, fulgor_build_info is one).
 // reload() (SIGHUP) re-reads the log's TLS files and tells every worker to reload (TLS, keys directory, identity
 // config). close() (SIGTERM) tells every worker to drain and waits for them to exit, answering their submissions all
 // the while; only then is the log drained and closed. A worker that dies is replaced; a chain it submitted is
 // still logged (its SCT answer goes nowhere), so no SCT that was returned lacks its entry.
 import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
 import { isCtError } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
 import { KeyError } from '../signer/index.js';
@@ -66,6 +69,13 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
     }
     tell(w, answer);
   };
+  const metrics = new AggregatorRegistry();
+  const gatherMetrics = (w: Worker, id: number): void => {
+    metrics.clusterMetrics().then(
+      (text) => tell(w, { fulgor: 'metricsText', id, text }),
+      (e: unknown) => tell(w, { fulgor: 'metricsText', id, error: e instanceof Error ? e.message : String(e) }),
+    );
+  };
   const writeAudit = (w: Worker, m: AuditMessage): void => {
     (audit?.write(m.record) ?? Promise.reject(new Error('no audit log'))).then(
       () => tell(w, { fulgor: 'audited', id: m.id }),
@@ -87,6 +97,7 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
     w.on('message', (m: unknown) => {
       if (isMessage(m, 'submit')) void submit(w, m);
       else if (isMessage(m, 'audit')) writeAudit(w, m);
+      else if (isMessage(m, 'metrics')) gatherMetrics(w, m.id);
       else if (isMessage(m, 'hello'))
         tell(w, { fulgor: 'init', ...(primaryLog ? { log: { url: ctUrl, spki: primaryLog.spki, roots: primaryLog.roots } } : {}) });
       else if (isMessage(m, 'ready')) {

@@ -35,7 +35,7 @@ import { openTimestampAuthority } from './open-tsa.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { openRateLimiter, type RateLimitOptions } from './open-rate-limiter.js';
 import { companionSctSource, sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
@@ -116,6 +116,8 @@ export interface ServeOptions {
   readonly sharedLog?: SharedLog;
   /** An audit log kept by another process (the cluster primary, its one writer); wins over auditLog. */
   readonly sharedAudit?: AuditLog;
+  /** GET /metrics of a cluster: every worker's registry summed (server/cluster.ts); this process's is handed over. */
+  readonly clusterMetrics?: { share(registry: Metrics['registry']): void; render(): Promise<string> };
 }
 
 /** The companion log as a CA worker sees it when the cluster primary owns it (server/cluster-worker.ts). */
@@ -398,7 +400,9 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   }
   // Relative JWKSPath files are found next to the config file.
   const baseDir = o.configPath ? dirname(resolve(o.configPath)) : undefined;
-  const metrics = createMetrics();
+  const ownMetrics = createMetrics();
+  o.clusterMetrics?.share(ownMetrics.registry);
+  const metrics: Metrics = o.clusterMetrics ? { ...ownMetrics, render: o.clusterMetrics.render } : ownMetrics;
   const build = (cfg: IdentityConfig | undefined): IdentityState => {
     if (!o.dev && cfg) warnPlainHttpIssuers(cfg, o.logger);
     const identity = o.dev ? withDevIssuers(cfg, caUrl) : (cfg as IdentityConfig);

@@ -1,6 +1,6 @@
 // `fulgor serve --workers 2` as a real process (server/cluster.ts): a primary owning the companion log (file store)
 // and two CA workers sharing the CA port. Every certificate returned has its precertificate in the one log; sigstore-js
-// signs through it and verifies with the SCT required; SIGHUP reloads every worker; a worker killed with SIGKILL in
+// signs through it and verifies with the SCT required; /metrics sums the workers; the audit log has one writer; SIGHUP reloads every worker; a worker killed with SIGKILL in
 // the middle of issuances loses no returned SCT and is replaced. (SIGTERM with requests in flight: graceful-stop.spec.ts.)
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
 import { certificateSerial, loggedSerials } from '../helpers/logged-serials.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
+import { scrape, sum } from '../helpers/prometheus.js';
 import type { CaBody } from '../helpers/response-body.js';
 import { BIN, exited, startServe, stopProcess, until } from '../helpers/serve-process.js';
 import { exactly, signBlobThrough, verifierFor } from '../helpers/sigstore-js.js';
@@ -69,6 +70,12 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
       const token = await devToken(keysDir, caUrl);
       answers = await Promise.all(Array.from({ length: 40 }, () => issue(caUrl, token)));
       assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200));
+      // /metrics, whichever worker answers it, counts every worker's issuances (one build info).
+      for (let i = 0; i < 3; i++) {
+        const samples = await scrape(caUrl);
+        assert.equal(sum(samples, 'fulgor_certificates_issued_total'), answers.length);
+        assert.equal(sum(samples, 'fulgor_build_info'), 1);
+      }
 
       // sigstore-js: certificate and timestamp from the workers, verified against what `fulgor trust export` writes.
       const trust = join(dir, 'trust');
