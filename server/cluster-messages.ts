@@ -2,6 +2,7 @@
 // (server/cluster-worker.ts). They travel over cluster's IPC channel with `serialization: 'advanced'` (structured
 // clone: Buffers arrive as Uint8Arrays). Every message carries `fulgor` (its kind) so that others are ignored.
 import type { AuditRecord } from './audit-log.js';
+import type { BucketCheck, LimitResult } from './rate-limiter.js';
 
 /** A worker is listening for messages (sent first: a message sent before would be lost). */
 export interface HelloMessage {
@@ -59,6 +60,21 @@ export interface MetricsTextMessage {
   readonly error?: string;
 }
 
+/** A worker's rate-limit check, against the primary's memory buckets (one budget for the whole server). */
+export interface RateMessage {
+  readonly fulgor: 'rate';
+  readonly id: number;
+  readonly buckets: readonly BucketCheck[];
+}
+
+/** The primary's verdict (or why it could not give one). */
+export interface RatedMessage {
+  readonly fulgor: 'rated';
+  readonly id: number;
+  readonly result?: LimitResult;
+  readonly error?: string;
+}
+
 /** A worker listens and issues (its CA URL, the same for every worker: they share the port). */
 export interface ReadyMessage {
   readonly fulgor: 'ready';
@@ -68,8 +84,8 @@ export interface ReadyMessage {
 /** The primary's orders: reload (SIGHUP), or drain and exit (SIGTERM). */
 export type ControlMessage = { readonly fulgor: 'reload' } | { readonly fulgor: 'stop'; readonly drainMs: number };
 
-export type ToWorker = InitMessage | SctMessage | AuditedMessage | MetricsTextMessage | ControlMessage;
-export type ToPrimary = HelloMessage | SubmitMessage | AuditMessage | MetricsMessage | ReadyMessage;
+export type ToWorker = InitMessage | SctMessage | AuditedMessage | MetricsTextMessage | RatedMessage | ControlMessage;
+export type ToPrimary = HelloMessage | SubmitMessage | AuditMessage | MetricsMessage | RateMessage | ReadyMessage;
 
 /** A Buffer over the bytes of a Uint8Array that came through IPC (no copy). */
 export const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);

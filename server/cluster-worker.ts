@@ -1,7 +1,8 @@
 // A CA worker of `fulgor serve --workers N` (server/cluster.ts is the primary). It runs the whole CA (serve(): token
 // verification, signing, the CA port shared with the other workers) with the primary's companion log as its SCT
 // source: each precertificate chain goes to the primary over IPC and the SCT comes back once the entry is durable.
-// Its audit lines go to the primary's audit log (one writer), each durable before the certificate is returned.
+// Its audit lines go to the primary's audit log (one writer), each durable before the certificate is returned; its
+// in-memory rate limits are the primary's buckets; its /metrics is every worker's, summed by the primary.
 // It obeys the primary's orders: reload (SIGHUP at the primary) and stop (drain, then exit 0). Signals sent to the
 // whole process group (Ctrl-C, a closed terminal) are left to the primary; a SIGTERM sent to this worker alone
 // drains it and exits (the primary starts another). If the primary goes away, the worker drains and exits.
@@ -9,6 +10,7 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import { CtError, type LoggedSct } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
 import type { AuditLog } from './audit-log.js';
+import type { RateLimiter } from './rate-limiter.js';
 import { asBuffer, isMessage, type InitMessage, type ToPrimary, type ToWorker } from './cluster-messages.js';
 import { serve, type RunningFulgor, type ServeOptions } from './serve.js';
 
@@ -85,7 +87,7 @@ export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> 
   const init = new Promise<InitMessage>((resolve) => {
     process.on('message', (m: unknown) => {
       if (isMessage(m, 'init')) resolve(m);
-      else if (isMessage(m, 'sct') || isMessage(m, 'audited') || isMessage(m, 'metricsText')) calls.answered(m);
+      else if (isMessage(m, 'sct') || isMessage(m, 'audited') || isMessage(m, 'metricsText') || isMessage(m, 'rated')) calls.answered(m);
     });
   });
   send({ fulgor: 'hello' });
@@ -99,10 +101,19 @@ export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> 
       return a.text;
     },
   };
+  const sharedBuckets: RateLimiter = {
+    async check(buckets) {
+      const a = await calls.call((id) => ({ fulgor: 'rate', id, buckets }));
+      if (a.fulgor !== 'rated' || a.result === undefined) throw new Error(`the rate limits could not be checked: ${a.fulgor === 'rated' ? a.error : a.fulgor}`);
+      return a.result;
+    },
+    close: async () => undefined,
+  };
   new AggregatorRegistry(); // answers the primary's requests for this worker's metrics
   const running = await serve({
     ...o,
     clusterMetrics,
+    rateLimit: { ...o.rateLimit, shared: sharedBuckets },
     ...(log ? { sharedLog: { url: log.url, spki: asBuffer(log.spki), roots: log.roots.map(asBuffer), submitPreChain } } : {}),
     ...(o.auditLog !== undefined ? { sharedAudit: sharedAuditLog(o.auditLog, calls) } : {}),
   });

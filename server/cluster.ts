@@ -6,7 +6,9 @@
 // primary opens no log and the workers reach the log over HTTP themselves. The audit log (--audit-log) has one
 // writer, the primary: a worker's line is appended and fsynced here before the worker returns the certificate.
 // GET /metrics on the CA port, whichever worker answers it, gives every worker's metrics summed (prom-client's
-// AggregatorRegistry: counters and histograms add up, fulgor_build_info is one).
+// AggregatorRegistry: counters and histograms add up, fulgor_build_info is one). Rate limits kept in memory are the
+// primary's buckets (one budget for the server, as with one process); with --rate-limit-redis every worker shares
+// Redis directly, and the primary's buckets are the fallback.
 // reload() (SIGHUP) re-reads the log's TLS files and tells every worker to reload (TLS, keys directory, identity
 // config). close() (SIGTERM) tells every worker to drain and waits for them to exit, answering their submissions all
 // the while; only then is the log drained and closed. A worker that dies is replaced; a chain it submitted is
@@ -17,7 +19,9 @@ import { isCtError } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
 import { KeyError } from '../signer/index.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
-import { asBuffer, isMessage, type AuditMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
+import { memoryRateLimiter } from './rate-limiter.js';
+import { systemClock } from '../lib/clock.js';
+import { asBuffer, isMessage, type AuditMessage, type RateMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
 import { startPrimaryLog, type ServeOptions } from './serve.js';
 import { reloadTls } from './tls-reload.js';
 
@@ -76,6 +80,13 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
       (e: unknown) => tell(w, { fulgor: 'metricsText', id, error: e instanceof Error ? e.message : String(e) }),
     );
   };
+  const buckets = memoryRateLimiter(o.clock ?? systemClock);
+  const rate = (w: Worker, m: RateMessage): void => {
+    buckets.check(m.buckets).then(
+      (result) => tell(w, { fulgor: 'rated', id: m.id, result }),
+      (e: unknown) => tell(w, { fulgor: 'rated', id: m.id, error: e instanceof Error ? e.message : String(e) }),
+    );
+  };
   const writeAudit = (w: Worker, m: AuditMessage): void => {
     (audit?.write(m.record) ?? Promise.reject(new Error('no audit log'))).then(
       () => tell(w, { fulgor: 'audited', id: m.id }),
@@ -98,6 +109,7 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
       if (isMessage(m, 'submit')) void submit(w, m);
       else if (isMessage(m, 'audit')) writeAudit(w, m);
       else if (isMessage(m, 'metrics')) gatherMetrics(w, m.id);
+      else if (isMessage(m, 'rate')) rate(w, m);
       else if (isMessage(m, 'hello'))
         tell(w, { fulgor: 'init', ...(primaryLog ? { log: { url: ctUrl, spki: primaryLog.spki, roots: primaryLog.roots } } : {}) });
       else if (isMessage(m, 'ready')) {

@@ -164,6 +164,19 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
     }
   });
 
+  it('rate limits kept in memory are one budget for the server (the primary\'s buckets), not one per worker', async () => {
+    const keysDir = join(dir, 'keys');
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--workers', '2', '--rate-limit-per-identity', '3/hour']);
+    try {
+      const token = await devToken(keysDir, caUrl);
+      // Fresh connections: both workers take some; per-worker buckets would let up to 6 through.
+      const statuses = (await Promise.all(Array.from({ length: 10 }, () => issue(caUrl, token)))).map((a) => a.status).sort();
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429, 429, 429, 429, 429, 429], output());
+    } finally {
+      await stopProcess(child);
+    }
+  });
+
   it('a worker killed (SIGKILL) during issuances loses no returned SCT, and the primary starts another', async () => {
     const keysDir = join(dir, 'keys');
     const ctDir = join(dir, 'ct-kill');
