@@ -3,7 +3,8 @@
 // pre-computed proofs of possession; certificates per second and per-certificate latency at 1 and 16 requests in
 // flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit); and the
 // issuing CA key in a SoftHSM2 token (pkcs11: URI, PIN from a file; memory store) next to the key file, or
-// "skipped: <reason>" without softhsm2.
+// "skipped: <reason>" without softhsm2. And `fulgor serve --workers N` (bench/cluster-server.ts: a real process, the
+// log in its primary on a file store), compared with the floor per core × N.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm
 import { memoryLogger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
 import type { ClientJob, ClientResult } from './issuance-client.js';
+import { startClusterServer } from './cluster-server.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
 import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
@@ -25,6 +27,8 @@ export type CaKeyKind = 'file' | 'softhsm2';
 export interface IssuanceResult {
   readonly ctStorage: 'memory' | 'file';
   readonly caKey: CaKeyKind;
+  /** CA worker processes (`serve --workers N`, a separate process; the log in its primary); 1: in-process serve(). */
+  readonly workers: number;
   readonly concurrency: number;
   readonly perSecond: number;
   readonly latency: Summary;
@@ -51,6 +55,8 @@ export interface IssuanceOptions {
   readonly storages: readonly ('memory' | 'file')[];
   /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2']). */
   readonly caKeys: readonly CaKeyKind[];
+  /** `fulgor serve --workers N` rows (file store, CA key in a file), one per N. */
+  readonly workers?: readonly number[];
 }
 
 function drive(job: ClientJob): Promise<ClientResult> {
@@ -89,8 +95,8 @@ async function caKeyInSoftHsm(keysDir: string): Promise<{ uri: string; close: ()
 }
 
 /** `fulgor serve` in-process on port 0 with fresh keys and an identity file trusting `issuerUrl`. */
-async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerUrl: string): Promise<{ caUrl: string; close: () => Promise<void> }> {
-  const work = await tempDir(`issuance-${storage}-${caKey}`);
+async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerUrl: string, workers = 1): Promise<{ caUrl: string; close: () => Promise<void> }> {
+  const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
@@ -98,6 +104,17 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
     if (caKey === 'softhsm2') token = await caKeyInSoftHsm(keysDir);
     const configPath = join(work.dir, 'identity.json');
     await writeFile(configPath, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));
+    const ctStorage = storage === 'file' ? `file:${join(work.dir, 'ct')}` : 'memory';
+    if (workers > 1) {
+      const cluster = await startClusterServer(workers, ['--keys-dir', keysDir, '--config-path', configPath, '--ct-storage', ctStorage]);
+      return {
+        caUrl: cluster.caUrl,
+        close: async () => {
+          await cluster.close();
+          await work.remove();
+        },
+      };
+    }
     const running = await serve({
       host: '127.0.0.1',
       port: 0,
@@ -106,7 +123,7 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
       dev: false,
       allowDevKeys: true,
       ...(token ? { caKey: token.uri } : {}),
-      ctStorage: storage === 'file' ? `file:${join(work.dir, 'ct')}` : 'memory',
+      ctStorage,
       configPath,
       // Each request's log line is formatted as in production, but kept in memory instead of flooding stderr.
       logger: memoryLogger(),
@@ -154,9 +171,10 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     const variants = [
       ...o.storages.map((storage) => ({ storage, caKey: 'file' as CaKeyKind })),
       ...o.caKeys.filter((k) => k !== 'file' && !softhsmSkipped).map((caKey) => ({ storage: 'memory' as const, caKey })),
-    ];
-    for (const { storage, caKey } of variants) {
-      const server = await startServer(storage, caKey, issuer.url);
+    ].map((v) => ({ ...v, workers: 1 }));
+    for (const workers of o.workers ?? []) variants.push({ storage: 'file', caKey: 'file', workers });
+    for (const { storage, caKey, workers } of variants) {
+      const server = await startServer(storage, caKey, issuer.url, workers);
       try {
         let offset = 0;
         for (const [k, concurrency] of o.concurrencies.entries()) {
@@ -164,9 +182,9 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           offset += perRun[k]!;
           const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup });
           if (r.errors > 0) log(`issuance ${storage}/${caKey} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, concurrency, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
           results.push(res);
-          log(`issuance (CT ${storage}, CA key ${caKey}) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
+          log(`issuance (CT ${storage}, CA key ${caKey}, ${workers} worker(s)) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
         }
       } finally {
         await server.close();

@@ -62,6 +62,7 @@ async function main(): Promise<number> {
           seconds: s.caSeconds,
           storages: ['memory', 'file'],
           caKeys: ['softhsm2'],
+          workers: s.caWorkers,
         }),
       );
   const timestamps = s.skip.has('timestamps')

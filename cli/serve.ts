@@ -40,7 +40,7 @@ export const SERVE_FLAGS = {
   'ct-log-origin': str('HOST', 'the Host header sent to the external CT log, when it differs from the URL (as Fulcio)'),
   'enable-explain': bool('serve POST /api/v2/explain (reveals how tokens map: operators only)'),
   watch: bool('reload --config-path when the file changes (SIGHUP always reloads)'),
-  workers: str('N|auto', 'CA worker processes (node:cluster; auto: one per core); the log stays in the primary', '1'),
+  workers: str('N|auto', 'CA worker processes (node:cluster; auto: one per core; default 1 with --dev, else auto); the CT log stays in the primary'),
   'audit-log': str('FILE|-', 'append one JSON line per signing decision to FILE (fsynced; SIGUSR1 reopens it) or stdout (-)'),
   ...DRAIN_FLAGS,
   ...CT_LOG_FLAGS,
@@ -74,9 +74,9 @@ function watchConfig(path: string, reload: () => void, logger: Logger): FSWatche
   return watcher;
 }
 
-/** --workers: a positive whole number, or `auto` (one per core the process may use). */
+/** --workers: a positive whole number, or `auto` (one per core the process may use); default 1 in --dev, else auto. */
 export function workersFlag(flags: Flags): number {
-  const v = flag(flags, 'workers') ?? '1';
+  const v = flag(flags, 'workers') ?? (flags['dev'] === true ? '1' : 'auto');
   if (v === 'auto') return availableParallelism();
   if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--workers takes a positive whole number or auto, not ${JSON.stringify(v)}`);
   return Number(v);

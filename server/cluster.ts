@@ -22,7 +22,7 @@ import { openAuditLog, type AuditLog } from './audit-log.js';
 import { memoryRateLimiter } from './rate-limiter.js';
 import { systemClock } from '../lib/clock.js';
 import { asBuffer, isMessage, type AuditMessage, type RateMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
-import { startPrimaryLog, type ServeOptions } from './serve.js';
+import { checkServeOptions, startPrimaryLog, type ServeOptions } from './serve.js';
 import { reloadTls } from './tls-reload.js';
 
 /** How long a worker may take to exit after its drain timeout before it is killed. */
@@ -48,6 +48,7 @@ function tell(w: Worker, m: ToWorker): void {
 
 export async function serveCluster(o: ServeOptions, workers: number): Promise<RunningCluster> {
   if (!cluster.isPrimary) throw new Error('serveCluster runs in the cluster primary');
+  checkServeOptions(o);
   const primaryLog = o.ctLogUrl ? undefined : await startPrimaryLog(o);
   let audit: AuditLog | undefined;
   try {
@@ -94,7 +95,7 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
     );
   };
 
-  let readyCount = 0;
+  const readyWorkers = new Set<Worker>();
   let startFailed: (e: Error) => void = () => undefined;
   let allReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
@@ -115,11 +116,13 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
       else if (isMessage(m, 'ready')) {
         caUrl ??= m.caUrl;
         o.logger.log('info', 'CA worker ready', { pid: w.process.pid });
-        if (++readyCount === workers) allReady();
+        readyWorkers.add(w);
+        if (readyWorkers.size === workers) allReady();
       }
     });
     w.once('exit', (code, signal) => {
       live.delete(w);
+      readyWorkers.delete(w);
       if (stopping) return;
       if (!started) {
         // A worker that cannot start (its error is on stderr) stops the whole server, with its exit status.
@@ -142,6 +145,8 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
       (w) =>
         new Promise<void>((resolve) => {
           if (w.isDead()) return resolve();
+          // One still starting does not hear messages yet: SIGTERM ends it (its handler is not installed either).
+          if (!readyWorkers.has(w)) w.process.kill('SIGTERM');
           const kill = setTimeout(() => w.process.kill('SIGKILL'), drainMs + EXIT_GRACE_MS);
           w.once('exit', () => {
             clearTimeout(kill);

@@ -362,10 +362,15 @@ async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, clock: Clock)
   }
 }
 
-export async function serve(o: ServeOptions): Promise<RunningFulgor> {
-  const clock = o.clock ?? systemClock;
+/** What serve() refuses before it opens anything (the cluster primary checks it too, before it forks). */
+export function checkServeOptions(o: ServeOptions): void {
   if (o.ctLogUrl && !o.ctLogPublicKey) throw new Error(missingCtLogKeyMessage(o.ctLogUrl));
   if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
+}
+
+export async function serve(o: ServeOptions): Promise<RunningFulgor> {
+  const clock = o.clock ?? systemClock;
+  checkServeOptions(o);
   await createDevKeysIfMissing(o);
   const keys = readKeys(o);
   const devOidcKey = keys.devOidcKey;
