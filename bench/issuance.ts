@@ -106,7 +106,7 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
     await writeFile(configPath, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));
     const ctStorage = storage === 'file' ? `file:${join(work.dir, 'ct')}` : 'memory';
     if (workers > 1) {
-      const cluster = await startClusterServer(workers, ['--keys-dir', keysDir, '--config-path', configPath, '--ct-storage', ctStorage]);
+      const cluster = await startClusterServer(workers, work.dir, ['--keys-dir', keysDir, '--config-path', configPath, '--ct-storage', ctStorage]);
       return {
         caUrl: cluster.caUrl,
         close: async () => {
