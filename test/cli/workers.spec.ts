@@ -47,6 +47,16 @@ function issue(caUrl: string, token: string, timeoutMs = 20_000): Promise<{ stat
   });
 }
 
+/** `pid` is still running (signal 0 checks without sending). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const leafOf = (a: { json: CaBody }) => a.json.signedCertificateEmbeddedSct.chain.certificates[0]!;
 const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
 const devToken = async (keysDir: string, caUrl: string) =>
@@ -97,6 +107,40 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
     const logged = await loggedSerials(ctDir);
     assert.equal(logged.size, answers.length + 1, 'the 40 certificates and the sigstore-js one, nothing else');
     for (const a of answers) assert.ok(logged.serials.has(certificateSerial(leafOf(a))), 'each returned certificate is logged');
+  });
+
+  it('the primary killed (SIGKILL) during issuances: its workers exit, and every returned certificate is in the reopened log', async () => {
+    const keysDir = join(dir, 'keys');
+    const ctDir = join(dir, 'ct-crash');
+    const args = ['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`, '--workers', '2'];
+    const first = await startServe(args);
+    const returned: string[] = [];
+    let workerPids: number[] = [];
+    try {
+      const token = await devToken(keysDir, first.caUrl);
+      workerPids = [...first.output().matchAll(/"msg":"CA worker ready","pid":(\d+)/g)].map((m) => Number(m[1]));
+      const inFlight = Array.from({ length: 60 }, () =>
+        issue(first.caUrl, token, 5_000).then((a) => void (a.status === 200 && returned.push(leafOf(a))), () => undefined),
+      );
+      // Killed once certificates are coming back, with the others in flight.
+      await until('a first certificate', () => (returned.length > 0 ? true : undefined), 20_000);
+      first.child.kill('SIGKILL');
+      await Promise.all(inFlight);
+    } finally {
+      await stopProcess(first.child);
+    }
+    // Without their primary the workers stop (the CA port is freed, the log lock was the primary's).
+    await until('the workers to exit', () => (workerPids.every((pid) => !alive(pid)) ? true : undefined));
+    // A new server opens the same log (its start-up self-check proves the stored root) and issues on.
+    const second = await startServe(args);
+    try {
+      const token = await devToken(keysDir, second.caUrl);
+      assert.equal((await issue(second.caUrl, token)).status, 200);
+    } finally {
+      await stopProcess(second.child);
+    }
+    const logged = await loggedSerials(ctDir);
+    for (const pem of returned) assert.ok(logged.serials.has(certificateSerial(pem)), 'every certificate returned before the crash is logged');
   });
 
   describe('with an identity config', () => {
