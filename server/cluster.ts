@@ -31,8 +31,6 @@ const EXIT_GRACE_MS = 5_000;
 export interface RunningCluster {
   readonly caUrl: string;
   readonly ctUrl: string;
-  /** The workers' process ids (tests signal them). */
-  workerPids(): number[];
   /** Reloads the log's TLS files and every worker (each logs its own result). */
   reload(): void;
   /** Reopens the audit log (SIGUSR1): the primary is its one writer. */
@@ -171,7 +169,6 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
   return {
     caUrl: caUrl as string,
     ctUrl,
-    workerPids: () => [...live].map((w) => w.process.pid as number),
     reload() {
       reloadTls(o.logger, [['CT log', primaryLog?.companion]]);
       for (const w of live) tell(w, { fulgor: 'reload' });
