@@ -3,12 +3,11 @@
 // source: each precertificate chain goes to the primary over IPC and the SCT comes back once the entry is durable.
 // Its audit lines go to the primary's audit log (one writer), each durable before the certificate is returned; its
 // in-memory rate limits are the primary's buckets; its /metrics is every worker's, summed by the primary.
-// It obeys the primary's orders: reload (SIGHUP at the primary) and stop (drain, then exit 0). Signals sent to the
-// whole process group (Ctrl-C, a closed terminal) are left to the primary; a SIGTERM sent to this worker alone
-// drains it and exits (the primary starts another). If the primary goes away, the worker drains and exits.
+// It obeys the primary's orders: reload (SIGHUP at the primary) and stop (drain, then exit 0). SIGINT, SIGTERM and
+// SIGHUP are ignored here: sent to the whole process group (Ctrl-C, a closed terminal, systemd's default KillMode)
+// they are the primary's to act on. If the primary goes away, the worker drains and exits.
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { CtError, type LoggedSct } from '../ct/index.js';
-import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
 import type { AuditLog } from './audit-log.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { asBuffer, isMessage, type InitMessage, type ToPrimary, type ToWorker } from './cluster-messages.js';
@@ -139,9 +138,9 @@ export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> 
     calls.failAll();
     stop(0);
   });
-  process.on('SIGINT', () => undefined);
-  process.on('SIGHUP', () => undefined);
-  process.on('SIGTERM', () => stop(o.drainTimeoutMs ?? DEFAULT_DRAIN_MS));
+  // Signals sent to the whole group (Ctrl-C, a closed terminal, systemd's SIGTERM to the control group) are the
+  // primary's to act on: it stops the workers first and the log last, and must not mistake their exits for crashes.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
   send({ fulgor: 'ready', caUrl: running.caUrl });
   return running;
 }

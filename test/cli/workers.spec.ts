@@ -3,7 +3,7 @@
 // signs through it and verifies with the SCT required; /metrics sums the workers; the audit log has one writer; SIGHUP reloads every worker; a worker killed with SIGKILL in
 // the middle of issuances loses no returned SCT and is replaced. (SIGTERM with requests in flight: graceful-stop.spec.ts.)
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -26,10 +26,10 @@ const GITHUB_SAN = 'https://github.com/acme/app/.github/workflows/release.yml@re
  * primary was handing to a worker as it was killed is never answered (node:cluster leaves it open): like any client,
  * give up after `timeoutMs`.
  */
-function issue(caUrl: string, token: string, timeoutMs = 20_000): Promise<{ status: number; json: CaBody }> {
+function issue(caUrl: string, token: string, timeoutMs = 20_000, agent: http.Agent | false = false): Promise<{ status: number; json: CaBody }> {
   const body = JSON.stringify(v2Request(token, clientKey(), SUB));
   return new Promise((resolve, reject) => {
-    const req = http.request(`${caUrl}/api/v2/signingCert`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = http.request(`${caUrl}/api/v2/signingCert`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => {
@@ -141,6 +141,45 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
     }
     const logged = await loggedSerials(ctDir);
     for (const pem of returned) assert.ok(logged.serials.has(certificateSerial(pem)), 'every certificate returned before the crash is logged');
+  });
+
+  it('SIGTERM to the whole process group (systemd\'s KillMode=control-group): the primary drains the workers, none is replaced, exit 0', async () => {
+    const keysDir = join(dir, 'keys');
+    const ctDir = join(dir, 'ct-group');
+    // Its own process group (detached), so that one kill(-pid) reaches the primary and every worker at once.
+    const child = spawn(process.execPath, [BIN, 'serve', '--dev', '--port', '0', '--ct-port', '0', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`, '--workers', '2'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    let answers: Array<{ status: number; json: CaBody }>;
+    let agent: http.Agent | undefined;
+    try {
+      const caUrl = await until('serve to listen', () => /Fulgor CA listening on (\S+)/.exec(out)?.[1], 30_000);
+      const token = await devToken(keysDir, caUrl);
+      // Every worker has the development issuer's keys (served on the CA port, which closes on SIGTERM) before the stop.
+      for (let i = 0; i < 4; i++) assert.equal((await issue(caUrl, token)).status, 200);
+      // The requests go on connections the workers have already accepted (a connection still waiting to be accepted
+      // when the listeners close is reset, with or without workers).
+      agent = new http.Agent({ keepAlive: true, maxSockets: 40 });
+      const warm = agent;
+      await Promise.all(Array.from({ length: 40 }, () => new Promise((r, j) => http.get(`${caUrl}/healthz`, { agent: warm }, (res) => res.resume().on('end', r)).on('error', j))));
+      const inFlight = Array.from({ length: 40 }, () => issue(caUrl, token, 20_000, warm));
+      await Promise.race(inFlight);
+      const stopped = exited(child);
+      process.kill(-child.pid!, 'SIGTERM');
+      answers = await Promise.all(inFlight);
+      assert.deepEqual(await stopped, { code: 0, signal: null }, out);
+    } finally {
+      agent?.destroy();
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+    assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200), out);
+    assert.doesNotMatch(out, /starting another/, 'no worker was taken for crashed');
+    const logged = await loggedSerials(ctDir);
+    for (const a of answers) assert.ok(logged.serials.has(certificateSerial(leafOf(a))));
   });
 
   describe('with an identity config', () => {
