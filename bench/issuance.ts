@@ -3,7 +3,9 @@
 // pre-computed proofs of possession; certificates per second and per-certificate latency at 1 and 16 requests in
 // flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit); and the
 // issuing CA key in a SoftHSM2 token (pkcs11: URI, PIN from a file; memory store) next to the key file, or
-// "skipped: <reason>" without softhsm2; and a P-384 CA (as Sigstore's public intermediate) in files, memory store.
+// "skipped: <reason>" without softhsm2; a P-384 CA (as Sigstore's public intermediate) in files, memory store; and
+// `fulgor serve --workers N` (bench/cluster-server.ts: a real process, the log in its primary on a file store), compared
+// with the floor per core × N.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm
 import { memoryLogger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
 import type { ClientJob, ClientResult } from './issuance-client.js';
+import { startClusterServer } from './cluster-server.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
 import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
@@ -25,6 +28,8 @@ export type CaKeyKind = 'file' | 'softhsm2' | 'file-p384';
 export interface IssuanceResult {
   readonly ctStorage: 'memory' | 'file';
   readonly caKey: CaKeyKind;
+  /** CA worker processes (`serve --workers N`, a separate process; the log in its primary); 1: in-process serve(). */
+  readonly workers: number;
   /** Requests in flight (closed loop); 0 for the open-loop row. */
   readonly concurrency: number;
   /** The open-loop row: requests offered per second (half the variant's peak certificates/s). */
@@ -56,6 +61,8 @@ export interface IssuanceOptions {
   readonly pacedRequests: number;
   /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2', 'file-p384']). */
   readonly caKeys: readonly CaKeyKind[];
+  /** `fulgor serve --workers N` rows (file store, CA key in a file), one per N. */
+  readonly workers?: readonly number[];
 }
 
 function drive(job: ClientJob): Promise<ClientResult> {
@@ -94,8 +101,8 @@ async function caKeyInSoftHsm(keysDir: string): Promise<{ uri: string; close: ()
 }
 
 /** `fulgor serve` in-process on port 0 with fresh keys and an identity file trusting `issuerUrl`. */
-async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerUrl: string): Promise<{ caUrl: string; close: () => Promise<void> }> {
-  const work = await tempDir(`issuance-${storage}-${caKey}`);
+async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerUrl: string, workers = 1): Promise<{ caUrl: string; close: () => Promise<void> }> {
+  const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
@@ -103,6 +110,17 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
     if (caKey === 'softhsm2') token = await caKeyInSoftHsm(keysDir);
     const configPath = join(work.dir, 'identity.json');
     await writeFile(configPath, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));
+    const ctStorage = storage === 'file' ? `file:${join(work.dir, 'ct')}` : 'memory';
+    if (workers > 1) {
+      const cluster = await startClusterServer(workers, work.dir, ['--keys-dir', keysDir, '--config-path', configPath, '--ct-storage', ctStorage]);
+      return {
+        caUrl: cluster.caUrl,
+        close: async () => {
+          await cluster.close();
+          await work.remove();
+        },
+      };
+    }
     const running = await serve({
       host: '127.0.0.1',
       port: 0,
@@ -111,7 +129,7 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
       dev: false,
       allowDevKeys: true,
       ...(token ? { caKey: token.uri } : {}),
-      ctStorage: storage === 'file' ? `file:${join(work.dir, 'ct')}` : 'memory',
+      ctStorage,
       configPath,
       // Each request's log line is formatted as in production, but kept in memory instead of flooding stderr.
       logger: memoryLogger(),
@@ -159,9 +177,10 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     const variants = [
       ...o.storages.map((storage) => ({ storage, caKey: 'file' as CaKeyKind })),
       ...o.caKeys.filter((k) => k !== 'file' && !softhsmSkipped).map((caKey) => ({ storage: 'memory' as const, caKey })),
-    ];
-    for (const { storage, caKey } of variants) {
-      const server = await startServer(storage, caKey, issuer.url);
+    ].map((v) => ({ ...v, workers: 1 }));
+    for (const workers of o.workers ?? []) variants.push({ storage: 'file', caKey: 'file', workers });
+    for (const { storage, caKey, workers } of variants) {
+      const server = await startServer(storage, caKey, issuer.url, workers);
       try {
         let offset = 0;
         for (const [k, concurrency] of o.concurrencies.entries()) {
@@ -169,9 +188,9 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           offset += perRun[k]!;
           const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup });
           if (r.errors > 0) log(`issuance ${storage}/${caKey} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, concurrency, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
           results.push(res);
-          log(`issuance (CT ${storage}, CA key ${caKey}) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
+          log(`issuance (CT ${storage}, CA key ${caKey}, ${workers} worker(s)) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
         }
         // p99 at half of peak: an open loop offering half this variant's best closed-loop rate.
         const peak = Math.max(...results.filter((x) => x.ctStorage === storage && x.caKey === caKey).map((x) => x.perSecond));
@@ -180,7 +199,7 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           const slice = bodies.slice(offset, offset + o.pacedRequests);
           const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: o.seconds * 1000, warmup: 0, rate });
           if (r.errors > 0) log(`issuance ${storage}/${caKey} at ${rate.toFixed(0)}/s: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
           results.push(res);
           log(`issuance (CT ${storage}, CA key ${caKey}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms`);
         }

@@ -63,6 +63,7 @@ async function main(): Promise<number> {
           storages: ['memory', 'file'],
           caKeys: ['softhsm2', 'file-p384'],
           pacedRequests: s.caPacedRequests,
+          workers: s.caWorkers,
         }),
       );
   const timestamps = s.skip.has('timestamps')

@@ -6,6 +6,7 @@ import type { Machine } from './machine.js';
 import type { ProofResult } from './proofs.js';
 import type { SignatureBench } from './signatures.js';
 import type { TimestampBench } from './timestamps.js';
+import { availableParallelism } from 'node:os';
 import { envInt, envNum } from './util.js';
 
 const list = (name: string, fallback: string): number[] =>
@@ -32,6 +33,8 @@ export const settings = () => ({
   caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16'),
   caRequests: list('BENCH_CA_REQUESTS', '1000,3000'),
   caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 2000),
+  /** `fulgor serve --workers N` issuance rows (default: the machine's core count, at least 2). */
+  caWorkers: list('BENCH_CA_WORKERS', String(Math.max(2, availableParallelism()))),
   json: process.env['BENCH_JSON'],
 });
 export type Settings = ReturnType<typeof settings>;

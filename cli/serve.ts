@@ -3,10 +3,14 @@
 // SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts). Keys: --ca-key / --ct-log-key / --tsa-key URIs (default: the keys dir's),
 // --key-passphrase-file, --strict-key-permissions; development keys need --dev or --allow-dev-keys. --audit-log FILE|-
 // writes one JSON line per signing decision; SIGUSR1 reopens the file (log rotation).
+import cluster from 'node:cluster';
 import { watch, type FSWatcher } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { consoleLogger, type Logger } from '../lib/log.js';
-import { serve } from '../server/serve.js';
+import { serveCluster } from '../server/cluster.js';
+import { runClusterWorker } from '../server/cluster-worker.js';
+import { serve, type ServeOptions } from '../server/serve.js';
 import { devIssuerUrl } from '../server/serve.js';
 import type { Command } from './command.js';
 import { CT_LOG_FLAGS, CT_LOG_URL_FLAGS, ctLogFlags, ctLogPublicKeyFlag } from './ct-flags.js';
@@ -36,6 +40,7 @@ export const SERVE_FLAGS = {
   'ct-log-origin': str('HOST', 'the Host header sent to the external CT log, when it differs from the URL (as Fulcio)'),
   'enable-explain': bool('serve POST /api/v2/explain (reveals how tokens map: operators only)'),
   watch: bool('reload --config-path when the file changes (SIGHUP always reloads)'),
+  workers: str('N|auto', 'CA worker processes (node:cluster; auto: one per core; default 1 with --dev, else auto); the CT log stays in the primary'),
   'audit-log': str('FILE|-', 'append one JSON line per signing decision to FILE (fsynced; SIGUSR1 reopens it) or stdout (-)'),
   ...DRAIN_FLAGS,
   ...CT_LOG_FLAGS,
@@ -69,10 +74,19 @@ function watchConfig(path: string, reload: () => void, logger: Logger): FSWatche
   return watcher;
 }
 
+/** --workers: a positive whole number, or `auto` (one per core the process may use); default 1 in --dev, else auto. */
+export function workersFlag(flags: Flags): number {
+  const v = flag(flags, 'workers') ?? (flags['dev'] === true ? '1' : 'auto');
+  if (v === 'auto') return availableParallelism();
+  if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--workers takes a positive whole number or auto, not ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
 export async function serveCommand(flags: Flags): Promise<void> {
   const dev = flags['dev'] === true;
   const logger = consoleLogger();
-  if (dev) process.stderr.write(DEV_BANNER);
+  const workers = workersFlag(flags);
+  if (dev && !cluster.isWorker) process.stderr.write(DEV_BANNER);
   const ctLogPublicKey = ctLogPublicKeyFlag(flags);
   if (flag(flags, 'ct-log-origin') && !flag(flags, 'ct-log-url'))
     throw new UsageError('--ct-log-origin is the Host header sent to an external log: give its --ct-log-url too (the companion log needs none)');
@@ -81,7 +95,7 @@ export async function serveCommand(flags: Flags): Promise<void> {
   const { rateLimit, trustProxy } = rateLimitFlags(flags);
   const tls = tlsFlags(flags, '');
   const ctTls = tlsFlags(flags, 'ct-');
-  const running = await serve({
+  const options: ServeOptions = {
     host: flag(flags, 'host') as string,
     port: numberFlag(flags, 'port') as number,
     ctPort: numberFlag(flags, 'ct-port') as number,
@@ -107,11 +121,30 @@ export async function serveCommand(flags: Flags): Promise<void> {
     ...(ctTls ? { ctTls } : {}),
     ...(flag(flags, 'audit-log') !== undefined ? { auditLog: flag(flags, 'audit-log') as string } : {}),
     logger,
-  });
-  process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl}), pid ${process.pid} (kill -HUP ${process.pid} reloads, kill -TERM ${process.pid} stops)\n`);
-  if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
+  };
+  // A CA worker of --workers N: it obeys the primary (reload, stop), which handles the signals.
+  if (cluster.isWorker) {
+    await runClusterWorker(options);
+    return;
+  }
   const configPath = flag(flags, 'config-path');
   let watcher: FSWatcher | undefined;
+  if (workers > 1) {
+    const primary = await serveCluster(options, workers);
+    process.stderr.write(
+      `Fulgor CA listening on ${primary.caUrl} (CT log ${primary.ctUrl}), ${workers} workers, pid ${process.pid} (kill -HUP ${process.pid} reloads every worker, kill -TERM ${process.pid} stops)\n`,
+    );
+    if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(primary.caUrl, 'github')} (also /gitlab, /email)\n`);
+    const reloadAll = () => primary.reload();
+    process.on('SIGHUP', reloadAll);
+    if (flag(flags, 'audit-log') !== undefined) process.on('SIGUSR1', () => primary.reopenAuditLog());
+    if (configPath !== undefined && flags['watch'] === true) watcher = watchConfig(configPath, reloadAll, logger);
+    stopOnSignals(() => primary.close(), { drainMs: drainTimeoutMs, logger, onStop: () => watcher?.close() });
+    return;
+  }
+  const running = await serve(options);
+  process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl}), pid ${process.pid} (kill -HUP ${process.pid} reloads, kill -TERM ${process.pid} stops)\n`);
+  if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
   // SIGHUP re-reads the TLS files, the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
   // logged by reload() itself, with every problem; the current CA and config stay in force.
   const reload = () => void running.reload().catch(() => undefined);

@@ -48,6 +48,7 @@ export function createMetrics(build: BuildInfo = { version: fulgorVersion() }): 
     help: 'Always 1; the labels say which Fulgor and which Node.js serve.',
     labelNames: ['version', 'node_version'],
     registers,
+    aggregator: 'first', // one build, however many workers (server/cluster.ts sums the rest)
   }).set({ version: build.version, node_version: process.version }, 1);
   const issued = new Counter({ name: 'fulgor_certificates_issued_total', help: 'Certificates issued, by OIDC issuer.', labelNames: ['issuer'], registers });
   const denied = new Counter({

@@ -1,4 +1,5 @@
-// The limiter `fulgor serve` runs with: memory buckets, or Redis (shared by replicas) with memory as its fallback;
+// The limiter `fulgor serve` runs with: memory buckets (with --workers, the primary's), or Redis (shared by replicas)
+// with memory as its fallback;
 // the observer hears of every refusal.
 import type { RateLimitSettings } from '../config/rate-limit.js';
 import type { Clock } from '../lib/clock.js';
@@ -16,11 +17,13 @@ export interface RateLimitOptions {
   readonly redisPrefix?: string;
   /** Metrics hook: refusals by scope, Redis failures. */
   readonly observer?: RateLimitObserver;
+  /** Buckets kept by another process (the cluster primary, server/cluster.ts) in place of this process's memory ones. */
+  readonly shared?: RateLimiter;
 }
 
 /** With Redis, resolves once the first connection attempt has settled (a failed one is logged, not thrown). */
 export async function openRateLimiter(o: RateLimitOptions, clock: Clock, logger: Logger): Promise<RateLimiter> {
-  const memory = memoryRateLimiter(clock);
+  const memory = o.shared ?? memoryRateLimiter(clock);
   let limiter: RateLimiter = memory;
   if (o.redisUrl !== undefined) {
     const redis = redisRateLimiter(o.redisUrl, { clock, logger, fallback: memory, ...(o.redisPrefix ? { prefix: o.redisPrefix } : {}), ...(o.observer ? { observer: o.observer } : {}) });

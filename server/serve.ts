@@ -11,7 +11,7 @@ import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { createIssuingCa, type IssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
-import { createCtClient, createLog } from '../ct/index.js';
+import { createCtClient, createLog, type CtLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
 import { createLogMetrics } from '../ct/metrics.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
@@ -35,7 +35,7 @@ import { openTimestampAuthority } from './open-tsa.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { openRateLimiter, type RateLimitOptions } from './open-rate-limiter.js';
 import { companionSctSource, sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
@@ -109,6 +109,24 @@ export interface ServeOptions {
   readonly trustProxy?: number;
   /** --audit-log: a file (appended, fsynced per batch) or `-` (stdout) for one JSON line per signing decision. */
   readonly auditLog?: string;
+  /**
+   * A companion log run by another process (the cluster primary, server/cluster.ts): this process opens no CT key
+   * and starts no log; it hands precertificate chains to `submitPreChain` (the SCT comes back once the entry is durable).
+   */
+  readonly sharedLog?: SharedLog;
+  /** An audit log kept by another process (the cluster primary, its one writer); wins over auditLog. */
+  readonly sharedAudit?: AuditLog;
+  /** GET /metrics of a cluster: every worker's registry summed (server/cluster.ts); this process's is handed over. */
+  readonly clusterMetrics?: { share(registry: Metrics['registry']): void; render(): Promise<string> };
+}
+
+/** The companion log as a CA worker sees it when the cluster primary owns it (server/cluster-worker.ts). */
+export interface SharedLog extends Pick<CtLog, 'submitPreChain'> {
+  readonly url: string;
+  /** The log's public key (DER SPKI), checked by the primary against ctlog.pub.pem. */
+  readonly spki: Buffer;
+  /** The roots the log accepts: a CA reload to a chain ending elsewhere is refused, as with the in-process log. */
+  readonly roots: Buffer[];
 }
 
 export interface RunningFulgor {
@@ -272,18 +290,60 @@ export const rootsOf = (keys: KeyMaterial): Buffer[] => {
   return roots;
 };
 
+/** --dev: the development keys missing from the keys directory are created (and said so). */
+async function createDevKeysIfMissing(o: ServeOptions): Promise<void> {
+  const created = o.dev ? await createMissingDevKeys(o.keysDir) : [];
+  if (created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: created });
+}
+
+/** Opens the companion CT log's key and checks it against ctlog.pub.pem. */
+async function openCtSigner(o: ServeOptions, keys: KeyMaterial): Promise<ClosableSigner> {
+  if (!keys.ctKey)
+    throw new KeyError(`missing ${join(o.keysDir, KEY_FILES.ctKey)} (the companion CT log's key; or give --ct-log-key URI, or --ct-log-url for an external log)`);
+  const signer = await openKey(keys.ctKey, 'CT log', keyOpeningOf(o));
+  try {
+    checkPublicKeyMatches(signer, keys.ctPublicKey, join(o.keysDir, KEY_FILES.ctPub), 'CT log');
+  } catch (e) {
+    await signer.close().catch(() => undefined);
+    throw e;
+  }
+  return signer;
+}
+
+/**
+ * The companion log alone, for the cluster primary (server/cluster.ts): development keys created if missing (--dev),
+ * the keys directory read and checked, the CT key opened, and the log started with its listener, search index and /ui/.
+ */
+export async function startPrimaryLog(o: ServeOptions) {
+  const clock = o.clock ?? systemClock;
+  await createDevKeysIfMissing(o);
+  const keys = readKeys(o);
+  const signer = await openCtSigner(o, keys);
+  const roots = o.ctRoots ?? rootsOf(keys);
+  const companion = await startCompanionLog(o, signer, roots, clock).catch(async (e: unknown) => {
+    await signer.close().catch(() => undefined);
+    throw e;
+  });
+  return {
+    companion,
+    roots,
+    spki: signer.spki,
+    async close(options: { drainMs?: number } = {}) {
+      await companion.close(options);
+      await signer.close().catch(() => undefined);
+    },
+  };
+}
+
 /** Opens the CA, CT log (only for the companion log) and TSA keys and checks them against their certificates. */
 async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, clock: Clock) {
   const { issuing, opened: caOpened } = await openIssuingCa(o, keys, clock());
   const opened: ClosableSigner[] = [];
   try {
     let ctSigner: ClosableSigner | undefined;
-    if (!o.ctLogUrl) {
-      if (!keys.ctKey)
-        throw new KeyError(`missing ${join(o.keysDir, KEY_FILES.ctKey)} (the companion CT log's key; or give --ct-log-key URI, or --ct-log-url for an external log)`);
-      ctSigner = await openKey(keys.ctKey, 'CT log', keyOpeningOf(o));
+    if (!o.ctLogUrl && !o.sharedLog) {
+      ctSigner = await openCtSigner(o, keys);
       opened.push(ctSigner);
-      checkPublicKeyMatches(ctSigner, keys.ctPublicKey, join(o.keysDir, KEY_FILES.ctPub), 'CT log');
     }
     const tsa = keys.tsa ? await openTimestampAuthority(o.keysDir, keys.tsa, { ...keyOpeningOf(o), clock }) : undefined;
     if (tsa) opened.push(tsa.signer);
@@ -302,12 +362,16 @@ async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, clock: Clock)
   }
 }
 
-export async function serve(o: ServeOptions): Promise<RunningFulgor> {
-  const clock = o.clock ?? systemClock;
+/** What serve() refuses before it opens anything (the cluster primary checks it too, before it forks). */
+export function checkServeOptions(o: ServeOptions): void {
   if (o.ctLogUrl && !o.ctLogPublicKey) throw new Error(missingCtLogKeyMessage(o.ctLogUrl));
   if (!o.identity && !o.configPath && !o.dev) throw new Error('give --config-path with the OIDC issuers to trust (or --dev for development)');
-  const created = o.dev ? await createMissingDevKeys(o.keysDir) : [];
-  if (created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: created });
+}
+
+export async function serve(o: ServeOptions): Promise<RunningFulgor> {
+  const clock = o.clock ?? systemClock;
+  checkServeOptions(o);
+  await createDevKeysIfMissing(o);
   const keys = readKeys(o);
   const devOidcKey = keys.devOidcKey;
   if (o.dev && !devOidcKey) throw new Error(`missing ${join(o.keysDir, KEY_FILES.devOidcKey)} (create development keys with "fulgor keys init")`);
@@ -316,16 +380,16 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
 
   const { issuing, caOpened, ctSigner, tsa, opened } = await openServiceKeys(o, keys, clock);
   if (caOpened) opened.push(caOpened);
-  const ctRoots = o.ctRoots ?? rootsOf(keys);
-  const ctKeySpki = o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : (ctSigner as ClosableSigner).spki;
+  const ctRoots = o.sharedLog?.roots ?? o.ctRoots ?? rootsOf(keys);
+  const ctKeySpki = o.ctLogUrl ? (o.ctLogPublicKey as Buffer) : o.sharedLog ? o.sharedLog.spki : (ctSigner as ClosableSigner).spki;
   let companion: Awaited<ReturnType<typeof startCompanionLog>> | undefined;
   try {
-    if (!o.ctLogUrl) companion = await startCompanionLog(o, ctSigner as ClosableSigner, ctRoots, clock);
+    if (!o.ctLogUrl && !o.sharedLog) companion = await startCompanionLog(o, ctSigner as ClosableSigner, ctRoots, clock);
   } catch (e) {
     await closeAll(opened);
     throw e;
   }
-  const ctUrl = o.ctLogUrl ?? (companion?.url as string);
+  const ctUrl = o.ctLogUrl ?? o.sharedLog?.url ?? (companion?.url as string);
   const caListening = await listenHttp(o.host, o.port, undefined, o.tls ? { tls: o.tls } : {}).catch(async (e: unknown) => {
     await companion?.close();
     await closeAll(opened);
@@ -341,7 +405,9 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   }
   // Relative JWKSPath files are found next to the config file.
   const baseDir = o.configPath ? dirname(resolve(o.configPath)) : undefined;
-  const metrics = createMetrics();
+  const ownMetrics = createMetrics();
+  o.clusterMetrics?.share(ownMetrics.registry);
+  const metrics: Metrics = o.clusterMetrics ? { ...ownMetrics, render: o.clusterMetrics.render } : ownMetrics;
   const build = (cfg: IdentityConfig | undefined): IdentityState => {
     if (!o.dev && cfg) warnPlainHttpIssuers(cfg, o.logger);
     const identity = o.dev ? withDevIssuers(cfg, caUrl) : (cfg as IdentityConfig);
@@ -379,7 +445,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     const now = cas.current();
     if (next.caChain[0]!.equals(now.ca.chain[0] as Buffer) && next.retired.length === now.trustChains.length - 1) return false;
     const missingRoot = rootsOf(next).find((r) => !ctRoots.some((c) => c.equals(r)));
-    if (companion && missingRoot)
+    if ((companion || o.sharedLog) && missingRoot)
       throw new KeyError(`the new CA chain ends in a root the companion CT log does not accept (${new X509Certificate(missingRoot).subject.replace(/\n/g, ', ')}): restart the server to accept it`);
     const { issuing: nextIssuing, opened: nextKey } = await openIssuingCa(o, next, clock());
     await cas.swap(generation(nextIssuing, next, nextKey));
@@ -404,7 +470,8 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   });
   let audit: AuditLog | undefined;
   try {
-    if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger, observer: metrics });
+    if (o.sharedAudit) audit = o.sharedAudit;
+    else if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger, observer: metrics });
   } catch (e) {
     await caListening.close();
     await companion?.close();
@@ -420,7 +487,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
     ca: cas,
     // The companion log in this process is handed the chain directly (and gives the entry's index; its key was checked
     // against ctlog.pub.pem at start). An external log is reached over HTTP and its SCTs are verified with the key given.
-    ct: companion ? companionSctSource(companion.log, metrics) : sctSource(createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki, ...(o.ctLogOrigin ? { host: o.ctLogOrigin } : {}) }), metrics),
+    ct: companion ? companionSctSource(companion.log, metrics) : o.sharedLog ? companionSctSource(o.sharedLog, metrics) : sctSource(createCtClient({ url: ctUrl, logPublicKeySpki: ctKeySpki, ...(o.ctLogOrigin ? { host: o.ctLogOrigin } : {}) }), metrics),
     logger: o.logger,
     ...(audit ? { audit } : {}),
   });

@@ -93,7 +93,9 @@ describe('cli: fulgor serve --audit-log and /metrics on both ports', function ()
 
     before(async () => {
       auditPath = join(work, 'audit.log');
-      const p = spawnServe(['--keys-dir', keys, '--allow-dev-keys', '--config-path', config, '--audit-log', auditPath]);
+      // One process (--workers 1): the counts below are one CA's (each worker fetches discovery itself, and with workers
+      // the primary writes the audit batches, which the CA port's metrics do not count); test/cli/workers.spec.ts covers workers.
+      const p = spawnServe(['--keys-dir', keys, '--allow-dev-keys', '--config-path', config, '--audit-log', auditPath, '--workers', '1']);
       child = p.child;
       output = p.output;
       caUrl = await p.ready;

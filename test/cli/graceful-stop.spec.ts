@@ -3,7 +3,7 @@
 // the certificates that were returned.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,11 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import express from 'express';
-import { openFileStore } from '../../ct/file-store.js';
-import { parseMerkleTreeLeaf } from '../../ct/structures.js';
-import { children, parse } from '../../lib/der.js';
 import { issuerRouter, mintToken } from '../../oidc/dev-issuer.js';
 import { clientKey, v2Request } from '../helpers/fulgor.js';
+import { certificateSerial, loggedSerials } from '../helpers/logged-serials.js';
 import type { CaBody } from '../helpers/response-body.js';
 import { BIN, exited, startServe } from '../helpers/serve-process.js';
 
@@ -54,13 +52,6 @@ const get = (url: string, agent: http.Agent) =>
     http.get(url, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject);
   });
 
-/** The serial number of a logged precertificate, from its TBS. */
-const loggedSerial = (leafInput: Buffer): bigint => {
-  const { entry } = parseMerkleTreeLeaf(leafInput);
-  assert.equal(entry.type, 'precert');
-  return BigInt(`0x${children(parse(entry.type === 'precert' ? entry.tbsCertificate : Buffer.alloc(0)))[1]!.content.toString('hex')}`);
-};
-
 describe('cli: graceful stop (SIGTERM)', function () {
   this.timeout(60_000);
   let dir: string;
@@ -69,17 +60,22 @@ describe('cli: graceful stop (SIGTERM)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(`SIGTERM during ${CONCURRENT} concurrent issuances: all answered, exit 0, the log closed after the last one`, async () => {
+  // One process, and a primary with two CA workers (server/cluster.ts: the workers drain first, then the log).
+  for (const workers of [1, 2])
+  it(`SIGTERM during ${CONCURRENT} concurrent issuances (--workers ${workers}): all answered, exit 0, the log closed after the last one`, async () => {
     const keysDir = join(dir, 'keys');
-    const ctDir = join(dir, 'ct');
-    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`]);
+    const ctDir = join(dir, `ct-${workers}`);
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`, '--workers', String(workers)]);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT });
     let answers: Answer[];
     try {
       const token = (await run(process.execPath, [BIN, 'dev-token', '--type', 'github', '--keys-dir', keysDir, '--ca-url', caUrl])).stdout.trim();
       // Warm up: the dev issuer's discovery and keys are cached, and CONCURRENT keep-alive connections are open, so
       // every issuance below is sent on a connection the server has already accepted.
-      assert.equal((await post(`${caUrl}/api/v2/signingCert`, JSON.stringify(v2Request(token, clientKey(), SUB)), agent)).status, 200);
+      // With workers, every one of them fetches the development issuer's keys (served on the CA port, which closes on
+      // SIGTERM) before the stop: warm-up issuances on fresh connections, which the cluster hands out in turn.
+      for (let i = 0; i < 2 * workers; i++)
+        assert.equal((await post(`${caUrl}/api/v2/signingCert`, JSON.stringify(v2Request(token, clientKey(), SUB)), new http.Agent())).status, 200);
       const warm = await Promise.all(Array.from({ length: CONCURRENT }, () => get(`${caUrl}/healthz`, agent)));
       assert.ok(warm.every((s) => s === 200));
       const bodies = Array.from({ length: CONCURRENT }, () => JSON.stringify(v2Request(token, clientKey(), SUB)));
@@ -103,16 +99,10 @@ describe('cli: graceful stop (SIGTERM)', function () {
 
     // Every precertificate in the log belongs to a returned certificate (the warm-up's plus the CONCURRENT ones):
     // the log was not closed under an issuance.
-    const returned = answers.map((a) => BigInt(`0x${new X509Certificate(a.json.signedCertificateEmbeddedSct.chain.certificates[0]).serialNumber}`));
-    const store = await openFileStore(ctDir);
-    try {
-      const size = await store.size();
-      assert.equal(size, CONCURRENT + 1);
-      const logged = new Set((await store.getEntries(0, size)).map((e) => loggedSerial(e.leafInput)));
-      for (const serial of returned) assert.ok(logged.has(serial), `certificate ${serial.toString(16)} was logged`);
-    } finally {
-      await store.close();
-    }
+    const returned = answers.map((a) => certificateSerial(a.json.signedCertificateEmbeddedSct.chain.certificates[0]!));
+    const logged = await loggedSerials(ctDir);
+    assert.equal(logged.size, CONCURRENT + 2 * workers);
+    for (const serial of returned) assert.ok(logged.serials.has(serial), `certificate ${serial.toString(16)} was logged`);
   });
 
   it('with --drain-timeout 0, requests still running when SIGTERM arrives get 503 SHUTTING_DOWN, none are dropped', async () => {

@@ -241,7 +241,8 @@ describe('cli: fulgor serve on production keys (start-up checks, chains of any d
     try {
       rmSync(join(keys.dir, KEY_URI_FILES.caKey));
       // The child process finds the token through SOFTHSM2_CONF, which moveKeysIntoSoftHsm set in this process's env.
-      const { child, caUrl, output } = await startServe(['--config-path', config, '--keys-dir', keys.dir, '--ca-key', token.caKeyUri]);
+      // One process (--workers 1): its one "keys" line names both keys (with workers, the primary opens the CT key).
+      const { child, caUrl, output } = await startServe(['--config-path', config, '--keys-dir', keys.dir, '--ca-key', token.caKeyUri, '--workers', '1']);
       try {
         const certs = await issue(caUrl);
         assert.ok(new X509Certificate(certs[0]!).verify(new X509Certificate(keys.chain.issuing).publicKey));

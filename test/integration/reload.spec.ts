@@ -119,7 +119,8 @@ describe('integration: identity config hot reload', function () {
     });
 
     const startServe = (configPath: string, extra: string[] = []) =>
-      spawnServe(['--keys-dir', keysDir, '--allow-dev-keys', '--config-path', configPath, ...extra]);
+      // One process (--workers 1): one "reloaded" line per reload (test/cli/workers.spec.ts: every worker's).
+      spawnServe(['--keys-dir', keysDir, '--allow-dev-keys', '--config-path', configPath, '--workers', '1', ...extra]);
     const count = (text: string, msg: string) => text.split('\n').filter((l) => l.includes(`"msg":"${msg}`)).length;
 
     it('reloads on SIGHUP, and keeps serving the old config after a bad file', async () => {
