@@ -272,6 +272,14 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
       const keep = (a: { status: number; json: CaBody }) => {
         if (a.status === 200) returned.push(leafOf(a));
       };
+      // Warm both workers first (round-robin): each discovers the development issuer, whose JWKS is served on this same
+      // port. A discovery fetch handed to the worker being killed would time out and put the issuer in its failure
+      // backoff, refusing the requests after the kill for a reason that has nothing to do with what is tested here.
+      for (let i = 0; i < 6; i++) {
+        const warm = await issue(caUrl, token);
+        assert.equal(warm.status, 200, output());
+        keep(warm);
+      }
       const inFlight = Array.from({ length: 60 }, () => issue(caUrl, token, 5_000).then(keep, () => undefined)); // the killed worker's connections fail
       await new Promise((r) => setTimeout(r, 50));
       process.kill(pids[0]!, 'SIGKILL');
