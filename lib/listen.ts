@@ -5,7 +5,7 @@
 // being served stays.
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import { readTlsFiles, type TlsFiles, type TlsMaterial } from './tls-files.js';
 
 /** How long `close()` lets in-flight requests run by default. */
@@ -33,7 +33,8 @@ export interface Listening {
   /** The certificate served now (DER), with TLS. */
   certificate(): Buffer | undefined;
   /**
-   * Stops accepting connections at once and closes idle keep-alive ones; resolves when every in-flight request has
+   * Stops accepting connections at once and closes idle keep-alive ones after IDLE_GRACE_MS (or drainMs, if shorter);
+   * resolves when every in-flight request has
    * been answered (or answered by `atDeadline` once `drainMs` has passed) and every connection is closed.
    */
   close(options?: CloseOptions): Promise<void>;
@@ -46,6 +47,11 @@ export const urlHost = (host: string): string => (host.includes(':') ? `[${host}
 const serviceUnavailable = (res: ServerResponse): void => {
   res.writeHead(503, { 'content-type': 'text/plain' }).end('server is shutting down\n');
 };
+
+/** How long close() leaves keep-alive connections that look idle open, for requests already sent on them. */
+export const IDLE_GRACE_MS = 500;
+
+const netClose = NetServer.prototype.close;
 
 /** After the deadline answers, connections that still do not close (a client not reading) are cut after this. */
 const FORCE_AFTER_DEADLINE_MS = 2_000;
@@ -89,12 +95,19 @@ export async function listenHttp(host: string, port: number, handler?: RequestLi
         }
         force = setTimeout(() => server.closeAllConnections(), FORCE_AFTER_DEADLINE_MS);
       }, o.drainMs ?? DEFAULT_DRAIN_MS);
-      // Stops listening and closes idle connections now; calls back once the last connection has closed.
-      server.close(() => {
+      // Stops listening now (net.Server's close: http.Server's would also close every idle connection at once); calls
+      // back once the last connection has closed.
+      netClose.call(server, () => {
         clearTimeout(deadline);
+        clearTimeout(idle);
         clearTimeout(force);
         resolve();
       });
+      // A keep-alive connection looks idle until its next request is parsed, and under load a request the client has
+      // already sent may still sit unread in the socket (or, with workers, in flight from the cluster primary): closing
+      // it would drop that request without an answer. So idle connections are closed after a short grace, by which
+      // time such requests are in flight (and answered with Connection: close).
+      const idle = setTimeout(() => server.closeIdleConnections(), Math.min(IDLE_GRACE_MS, o.drainMs ?? DEFAULT_DRAIN_MS));
     }));
   const reloadTls = (): boolean => {
     if (!options.tls || !material) return false;

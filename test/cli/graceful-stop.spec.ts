@@ -60,40 +60,84 @@ describe('cli: graceful stop (SIGTERM)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  /**
+   * An OIDC issuer on a port of its own whose discovery document is held until `release()`: issuances with its tokens
+   * wait in the server, certainly in flight, for as long as the test wants.
+   */
+  async function gatedIssuer(name: string) {
+    const app = express();
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${name}`;
+    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    let asked!: () => void;
+    const discoveryAsked = new Promise<void>((r) => (asked = r));
+    let open = false;
+    const held: Array<() => void> = [];
+    app.use(`/${name}/.well-known/openid-configuration`, (_req, _res, next) => {
+      asked();
+      if (open) next();
+      else held.push(next);
+    });
+    app.use(`/${name}`, issuerRouter(url, () => [key]));
+    const config = join(dir, `${name}.json`);
+    writeFileSync(config, JSON.stringify({ OIDCIssuers: { [url]: { IssuerURL: url, ClientID: 'sigstore', Type: 'github-workflow' } } }));
+    return {
+      url,
+      config,
+      discoveryAsked,
+      token: () => mintToken({ issuer: url, privateKey: key, type: 'github' }),
+      release() {
+        open = true;
+        for (const next of held.splice(0)) next();
+      },
+      close() {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+
   // One process, and a primary with two CA workers (server/cluster.ts: the workers drain first, then the log).
   for (const workers of [1, 2])
   it(`SIGTERM during ${CONCURRENT} concurrent issuances (--workers ${workers}): all answered, exit 0, the log closed after the last one`, async () => {
     const keysDir = join(dir, 'keys');
     const ctDir = join(dir, `ct-${workers}`);
-    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`, '--workers', String(workers)]);
+    // The issuances are held in the server for certain when SIGTERM arrives: their issuer's discovery is answered only
+    // once the stop has begun (an issuance alone is too quick to be caught in flight by timing: the log's group commit
+    // answers a hundred at once).
+    const gated = await gatedIssuer(`gated-${workers}`);
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`, '--workers', String(workers), '--config-path', gated.config]);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT });
     let answers: Answer[];
     try {
       const token = (await run(process.execPath, [BIN, 'dev-token', '--type', 'github', '--keys-dir', keysDir, '--ca-url', caUrl])).stdout.trim();
-      // Warm up: the dev issuer's discovery and keys are cached, and CONCURRENT keep-alive connections are open, so
-      // every issuance below is sent on a connection the server has already accepted.
-      // With workers, every one of them fetches the development issuer's keys (served on the CA port, which closes on
-      // SIGTERM) before the stop: warm-up issuances on fresh connections, which the cluster hands out in turn.
+      // Warm up: every worker has issued (the cluster hands fresh connections out in turn) and CONCURRENT keep-alive
+      // connections are open, so every issuance below is sent on a connection the server has already accepted.
       for (let i = 0; i < 2 * workers; i++)
         assert.equal((await post(`${caUrl}/api/v2/signingCert`, JSON.stringify(v2Request(token, clientKey(), SUB)), new http.Agent())).status, 200);
       const warm = await Promise.all(Array.from({ length: CONCURRENT }, () => get(`${caUrl}/healthz`, agent)));
       assert.ok(warm.every((s) => s === 200));
-      const bodies = Array.from({ length: CONCURRENT }, () => JSON.stringify(v2Request(token, clientKey(), SUB)));
+      const gatedToken = await gated.token();
+      const bodies = Array.from({ length: CONCURRENT }, () => JSON.stringify(v2Request(gatedToken, clientKey(), SUB)));
 
       const inFlight = bodies.map((b) => post(`${caUrl}/api/v2/signingCert`, b, agent));
-      // Stop as soon as the first answer is back: the others are being worked on.
-      await Promise.race(inFlight);
+      await gated.discoveryAsked;
       const stopped = exited(child);
       child.kill('SIGTERM');
+      // Let the stop begin (listeners closed, every worker told), then let the held issuances go on.
+      await new Promise((r) => setTimeout(r, 200));
+      gated.release();
       answers = await Promise.all(inFlight); // rejects if any connection was dropped without an answer
       assert.deepEqual(await stopped, { code: 0, signal: null }, output());
     } finally {
       agent.destroy();
+      gated.close();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
 
     assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200), 'all finished within the drain timeout');
-    assert.ok(answers.some((a) => a.connection === 'close'), 'some were answered while stopping, with Connection: close');
+    assert.deepEqual(answers.map((a) => a.connection), answers.map(() => 'close'), 'all were answered while stopping, with Connection: close');
     assert.match(output(), /"msg":"stopping: no new connections/);
     assert.match(output(), /"msg":"stopped"/);
 
@@ -107,30 +151,19 @@ describe('cli: graceful stop (SIGTERM)', function () {
 
   it('with --drain-timeout 0, requests still running when SIGTERM arrives get 503 SHUTTING_DOWN, none are dropped', async () => {
     const keysDir = join(dir, 'keys');
-    // The requests are held in the server for certain: their tokens come from an issuer whose discovery does not
-    // answer until the test is over (the issuance itself is too quick to be caught in flight by timing).
-    const gated = express();
-    const gatedServer = gated.listen(0, '127.0.0.1');
-    await new Promise<void>((r) => gatedServer.once('listening', () => r()));
-    const issuerUrl = `http://127.0.0.1:${(gatedServer.address() as AddressInfo).port}/gated`;
-    const issuerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    let discoveryAsked!: () => void;
-    const asked = new Promise<void>((r) => (discoveryAsked = r));
-    gated.use('/gated/.well-known/openid-configuration', () => discoveryAsked()); // never answered
-    gated.use('/gated', issuerRouter(issuerUrl, () => [issuerKey]));
-    const config = join(dir, 'gated.json');
-    writeFileSync(config, JSON.stringify({ OIDCIssuers: { [issuerUrl]: { IssuerURL: issuerUrl, ClientID: 'sigstore', Type: 'github-workflow' } } }));
-    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', 'memory', '--drain-timeout', '0', '--config-path', config]);
+    // The requests are held in the server for certain: their issuer's discovery is not answered until the test is over.
+    const gated = await gatedIssuer('gated');
+    const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--ct-storage', 'memory', '--drain-timeout', '0', '--config-path', gated.config]);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT });
     let answers: Answer[];
     try {
       const token = (await run(process.execPath, [BIN, 'dev-token', '--type', 'github', '--keys-dir', keysDir, '--ca-url', caUrl])).stdout.trim();
       assert.equal((await post(`${caUrl}/api/v2/signingCert`, JSON.stringify(v2Request(token, clientKey(), SUB)), agent)).status, 200);
       await Promise.all(Array.from({ length: CONCURRENT }, () => get(`${caUrl}/healthz`, agent)));
-      const gatedToken = await mintToken({ issuer: issuerUrl, privateKey: issuerKey, type: 'github' });
+      const gatedToken = await gated.token();
       const bodies = Array.from({ length: CONCURRENT }, () => JSON.stringify(v2Request(gatedToken, clientKey(), SUB)));
       const inFlight = bodies.map((b) => post(`${caUrl}/api/v2/signingCert`, b, agent));
-      await asked;
+      await gated.discoveryAsked;
       const stopped = exited(child);
       child.kill('SIGTERM');
       answers = await Promise.all(inFlight);
@@ -138,8 +171,7 @@ describe('cli: graceful stop (SIGTERM)', function () {
     } finally {
       agent.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      gatedServer.closeAllConnections();
-      gatedServer.close();
+      gated.close();
     }
     const refused = answers.filter((a) => a.status !== 200);
     assert.ok(refused.length > 0, 'some were still running at the deadline');

@@ -72,7 +72,7 @@ describe('lib/listen: graceful close', () => {
     }
   });
 
-  it('closes idle keep-alive connections at once instead of waiting for their timeout', async () => {
+  it('closes idle keep-alive connections after a short grace (IDLE_GRACE_MS), not after their timeout', async () => {
     const held = heldHandler();
     const listening = await listenHttp('127.0.0.1', 0, held.handler);
     const agent = new http.Agent({ keepAlive: true });
@@ -84,6 +84,28 @@ describe('lib/listen: graceful close', () => {
       assert.equal((await first).connection, 'keep-alive');
       // The client keeps the socket; close() must not wait for the 30 s keep-alive timeout (nor for the drain timeout).
       await listening.close({ drainMs: 60_000 });
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('answers a request already sent on an idle keep-alive connection when close() is called, instead of dropping it', async () => {
+    const listening = await listenHttp('127.0.0.1', 0, (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('done'));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      assert.equal((await get(`${listening.url}/warm`, agent)).connection, 'keep-alive');
+      // The second request goes out on the same connection; close() is called as soon as its bytes are in the socket,
+      // before the server (same event loop) has read them: the connection still looks idle then.
+      const answered = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+        const req = http.get(`${listening.url}/sent`, { agent }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+        });
+        req.on('error', reject);
+        req.on('finish', () => void listening.close());
+      });
+      assert.deepEqual(await answered, { status: 200, connection: 'close', body: 'done' });
     } finally {
       agent.destroy();
     }
