@@ -11,7 +11,7 @@ import { cleanup } from './util.js';
 const BIN = fileURLToPath(new URL('../bin/fulgor.js', import.meta.url));
 
 /** Starts the cluster with `args` (keys, identity config, storage); resolves once it listens. */
-export async function startClusterServer(workers: number, workDir: string, args: readonly string[]): Promise<{ caUrl: string; close: () => Promise<void> }> {
+export async function startClusterServer(workers: number, workDir: string, args: readonly string[]): Promise<{ caUrl: string; pid: number; close: () => Promise<void> }> {
   const logPath = join(workDir, 'serve.log');
   const logFd = openSync(logPath, 'a');
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--ct-port', '0', '--allow-dev-keys', '--workers', String(workers), ...args], {
@@ -40,5 +40,5 @@ export async function startClusterServer(workers: number, workDir: string, args:
     await close();
     throw e;
   });
-  return { caUrl, close };
+  return { caUrl, pid: child.pid as number, close };
 }

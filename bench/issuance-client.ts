@@ -3,7 +3,9 @@
 // many in flight as it takes), whose latencies count from each request's scheduled start (no coordinated omission).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { now, runConcurrent, type RunResult } from './util.js';
+import { threadCpuMs } from './cpu-time.js';
+import { httpPoster } from './http-post.js';
+import { now, runConcurrent, TIMED, type RunResult } from './util.js';
 
 export interface ClientJob {
   readonly url: string;
@@ -16,6 +18,8 @@ export interface ClientJob {
 }
 
 export interface ClientResult {
+  /** This thread's CPU time during the timed phase (ms; undefined without /proc): the load generator's share. */
+  readonly clientCpuMs?: number;
   readonly done: number;
   readonly ms: number;
   readonly latencies: number[];
@@ -25,10 +29,12 @@ export interface ClientResult {
 
 const job = workerData as ClientJob;
 
+const poster = httpPoster(job.url, { 'content-type': 'application/json' }, job.rate === undefined ? job.concurrency : Infinity);
+
 async function post(body: string): Promise<void> {
-  const res = await fetch(job.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  const text = await res.text();
-  if (res.status !== 200 || !text.includes('signedCertificateEmbeddedSct')) throw new Error(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+  const { status, body: reply } = await poster.post(Buffer.from(body));
+  const text = reply.toString();
+  if (status !== 200 || !text.includes('signedCertificateEmbeddedSct')) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
 }
 
 async function runPaced(bodies: readonly string[], rate: number, maxMs: number): Promise<RunResult> {
@@ -36,6 +42,7 @@ async function runPaced(bodies: readonly string[], rate: number, maxMs: number):
   const inFlight = new Set<Promise<void>>();
   let errors = 0;
   let firstError: unknown;
+  onTimed();
   const t0 = now();
   for (let i = 0; i < bodies.length && (i * 1000) / rate < maxMs; i++) {
     const due = t0 + (i * 1000) / rate;
@@ -55,15 +62,24 @@ async function runPaced(bodies: readonly string[], rate: number, maxMs: number):
   return { done: latencies.length, ms: now() - t0, latencies, errors, ...(firstError !== undefined ? { firstError } : {}) };
 }
 
+let cpuAtStart: number | undefined;
+function onTimed(): void {
+  cpuAtStart = threadCpuMs();
+  parentPort!.postMessage(TIMED);
+}
+
 const r =
   job.rate === undefined
-    ? await runConcurrent(job.bodies, { concurrency: job.concurrency, maxMs: job.maxMs, warmup: job.warmup }, post)
+    ? await runConcurrent(job.bodies, { concurrency: job.concurrency, maxMs: job.maxMs, warmup: job.warmup, onTimed }, post)
     : await runPaced(job.bodies, job.rate, job.maxMs);
+const cpuAtEnd = threadCpuMs();
 const result: ClientResult = {
+  ...(cpuAtStart !== undefined && cpuAtEnd !== undefined ? { clientCpuMs: cpuAtEnd - cpuAtStart } : {}),
   done: r.done,
   ms: r.ms,
   latencies: r.latencies,
   errors: r.errors,
   ...(r.firstError !== undefined ? { firstError: String(r.firstError) } : {}),
 };
+poster.close();
 parentPort!.postMessage(result);

@@ -16,9 +16,10 @@ import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm
 import { memoryLogger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
 import type { ClientJob, ClientResult } from './issuance-client.js';
+import { processCpuMs, processTreeCpuMs } from './cpu-time.js';
 import { startClusterServer } from './cluster-server.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
-import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
+import { cleanup, log, now, summarize, tempDir, TIMED, type Summary } from './util.js';
 
 const SUB = 'repo:acme/app:ref:refs/heads/main';
 
@@ -35,6 +36,8 @@ export interface IssuanceResult {
   /** The open-loop row: requests offered per second (half the variant's peak certificates/s). */
   readonly offeredPerSecond?: number;
   readonly perSecond: number;
+  /** The server's CPU time per certificate in the timed phase (µs), without the load generator's; undefined without /proc. */
+  readonly serverCpuUs?: number;
   readonly latency: Summary;
   readonly count: number;
   readonly errors: number;
@@ -65,10 +68,24 @@ export interface IssuanceOptions {
   readonly workers?: readonly number[];
 }
 
-function drive(job: ClientJob): Promise<ClientResult> {
+/**
+ * Runs the load generator; `serverCpuMs` reads the server's CPU time (ms), sampled when the timed phase starts and
+ * when it ends. With `inProcess` the reading includes the load generator's own thread, which is taken out.
+ */
+function drive(job: ClientJob, server: Pick<StartedServer, 'cpuMs' | 'inProcess'>): Promise<ClientResult & { serverCpuMs?: number }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./issuance-client.js', import.meta.url), { workerData: job });
-    worker.once('message', (m: ClientResult) => resolve(m));
+    let atStart: number | undefined;
+    worker.on('message', (m: ClientResult | typeof TIMED) => {
+      if (m === TIMED) {
+        atStart = server.cpuMs();
+        return;
+      }
+      const atEnd = server.cpuMs();
+      const own = server.inProcess ? m.clientCpuMs : 0;
+      const serverCpuMs = atStart !== undefined && atEnd !== undefined && own !== undefined ? atEnd - atStart - own : undefined;
+      resolve({ ...m, ...(serverCpuMs !== undefined ? { serverCpuMs } : {}) });
+    });
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`issuance client exited with ${code}`));
@@ -100,8 +117,17 @@ async function caKeyInSoftHsm(keysDir: string): Promise<{ uri: string; close: ()
   }
 }
 
+interface StartedServer {
+  readonly caUrl: string;
+  /** The server's CPU time so far (ms): this process (in process), or the cluster's process tree. */
+  cpuMs(): number | undefined;
+  /** The server shares this process with the load generator's thread. */
+  readonly inProcess: boolean;
+  close(): Promise<void>;
+}
+
 /** `fulgor serve` in-process on port 0 with fresh keys and an identity file trusting `issuerUrl`. */
-async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerUrl: string, workers = 1): Promise<{ caUrl: string; close: () => Promise<void> }> {
+async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerUrl: string, workers = 1): Promise<StartedServer> {
   const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;
   try {
@@ -115,6 +141,8 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
       const cluster = await startClusterServer(workers, work.dir, ['--keys-dir', keysDir, '--config-path', configPath, '--ct-storage', ctStorage]);
       return {
         caUrl: cluster.caUrl,
+        cpuMs: () => processTreeCpuMs(cluster.pid),
+        inProcess: false,
         close: async () => {
           await cluster.close();
           await work.remove();
@@ -137,6 +165,8 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
     const stop = cleanup.add(`stop CA (${storage} CT store, CA key ${caKey})`, () => running.close());
     return {
       caUrl: running.caUrl,
+      cpuMs: processCpuMs,
+      inProcess: true,
       close: async () => {
         await stop();
         await token?.close();
@@ -149,6 +179,9 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
     throw e;
   }
 }
+
+const cpuPerCert = (r: { serverCpuMs?: number; done: number }): { serverCpuUs?: number } =>
+  r.serverCpuMs !== undefined && r.done > 0 ? { serverCpuUs: (r.serverCpuMs * 1000) / r.done } : {};
 
 export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> {
   const issuer: BenchIssuer = await startBenchIssuer();
@@ -186,9 +219,9 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
         for (const [k, concurrency] of o.concurrencies.entries()) {
           const slice = bodies.slice(offset, offset + perRun[k]!);
           offset += perRun[k]!;
-          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup });
+          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, server);
           if (r.errors > 0) log(`issuance ${storage}/${caKey} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), count: r.done, errors: r.errors };
           results.push(res);
           log(`issuance (CT ${storage}, CA key ${caKey}, ${workers} worker(s)) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
         }
@@ -197,9 +230,9 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
         if (o.pacedRequests > 0 && Number.isFinite(peak) && peak > 0) {
           const rate = peak / 2;
           const slice = bodies.slice(offset, offset + o.pacedRequests);
-          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: o.seconds * 1000, warmup: 0, rate });
+          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: o.seconds * 1000, warmup: 0, rate }, server);
           if (r.errors > 0) log(`issuance ${storage}/${caKey} at ${rate.toFixed(0)}/s: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), count: r.done, errors: r.errors };
           results.push(res);
           log(`issuance (CT ${storage}, CA key ${caKey}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms`);
         }

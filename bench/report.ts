@@ -133,7 +133,7 @@ export function report(r: Results): string {
       );
       out.push(
         table(
-          ['CT store', 'CA key', 'CA workers', 'in flight', 'certificates/s', '/ floor per core', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
+          ['CT store', 'CA key', 'CA workers', 'in flight', 'certificates/s', '/ floor per core', 'server CPU per certificate (µs)', 'floor / server CPU', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
           [
             ...iss.results.map((x) => [
               x.ctStorage,
@@ -142,12 +142,14 @@ export function report(r: Results): string {
               x.offeredPerSecond === undefined ? String(x.concurrency) : `open loop, ${fmtInt(x.offeredPerSecond)}/s offered (½ peak)`,
               fmtInt(x.perSecond),
               floor ? ratio(x.perSecond, (x.caKey === 'file-p384' ? floor.perCorePerSecondP384 : floor.perCorePerSecond) * x.workers) : 'n/a',
+              x.serverCpuUs === undefined ? '–' : fmtInt(x.serverCpuUs),
+              floor ? ratio(x.caKey === 'file-p384' ? floor.perCertP384Us : floor.perCertUs, x.serverCpuUs) : 'n/a',
               fmt(x.latency.median),
               fmt(x.latency.p99),
               fmtInt(x.count),
               String(x.errors),
             ]),
-            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '1', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '', '']] : []),
+            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '1', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '', '', '', '']] : []),
           ],
         ),
       );
@@ -157,7 +159,12 @@ export function report(r: Results): string {
           `\`file-p384\` is a P-384 root and issuing CA in files (Sigstore's public intermediate is P-384; the client keys stay P-256); ` +
           `its floor counts two P-384 signatures instead of two P-256. The CT log key stays a P-256 file in all. ` +
           `\`serve --workers N\` is the command run as a separate process (node:cluster: N CA workers sharing the port, the log in ` +
-          `the primary, precertificates handed to it over IPC); the load generator still runs here; its floor is per core × N.\n`,
+          `the primary, precertificates handed to it over IPC); the load generator still runs here; its floor is per core × N. ` +
+          `Server CPU per certificate is the server's CPU time (user + system, every thread: libuv's pool, GC; Linux /proc) in ` +
+          `the timed phase over the certificates issued, without the load generator's thread (in process) or of the whole process ` +
+          `tree (\`serve --workers N\`: the primary and its workers); "floor / server CPU" is the share of a core's time the five ` +
+          `floor operations take, i.e. the throughput per core the server would reach against the floor on cores of its own, ` +
+          `whatever else runs on this machine.\n`,
       );
     }
     if (floor) {
@@ -216,6 +223,8 @@ export function report(r: Results): string {
         ratios.push([`issuance latency (CT ${x.ctStorage}${which}, 1 in flight) / crypto floor`, ratio(x.latency.median * 1000, us)]);
       else
         ratios.push([`issuance certificates/s (CT ${x.ctStorage}${which}, ${x.concurrency} in flight) / crypto floor per core`, ratio(x.perSecond, perSecond)]);
+      if (x.offeredPerSecond === undefined && x.concurrency > 1)
+        ratios.push([`crypto floor / server CPU per certificate (CT ${x.ctStorage}${which}, ${x.workers > 1 ? `serve --workers ${x.workers}, ` : ''}${x.concurrency} in flight)`, ratio(us, x.serverCpuUs)]);
     }
     for (const x of iss.results.filter((y) => y.caKey === 'file-p384' && y.offeredPerSecond === undefined)) {
       const p256 = iss.results.find((y) => y.caKey === 'file' && y.ctStorage === x.ctStorage && y.concurrency === x.concurrency);

@@ -63,6 +63,9 @@ export function fmt(x: number, digits = 3): string {
 
 export const fmtInt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
+/** A load generator's message to its parent: the timed phase starts now (after the warm-up). */
+export const TIMED = 'timed';
+
 export interface RunResult {
   /** Operations completed inside the timed window. */
   readonly done: number;
@@ -74,11 +77,12 @@ export interface RunResult {
 
 /**
  * Runs `fn` over `items` with `concurrency` calls in flight until the items run out or `maxMs` have passed (a call
- * started before the deadline is waited for and counted). The first `warmup` items are run the same way, untimed.
+ * started before the deadline is waited for and counted). The first `warmup` items are run the same way, untimed;
+ * `onTimed` is called between the two.
  */
 export async function runConcurrent<T>(
   items: readonly T[],
-  opts: { concurrency: number; maxMs: number; warmup: number },
+  opts: { concurrency: number; maxMs: number; warmup: number; onTimed?: () => void },
   fn: (item: T) => Promise<unknown>,
 ): Promise<RunResult> {
   let next = 0;
@@ -103,6 +107,7 @@ export async function runConcurrent<T>(
   };
   await phase(Math.min(opts.warmup, items.length), Infinity);
   const latencies: number[] = [];
+  opts.onTimed?.();
   const t0 = now();
   const { errors, firstError } = await phase(items.length, t0 + opts.maxMs, latencies);
   const ms = now() - t0;

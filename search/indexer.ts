@@ -20,8 +20,15 @@ export interface EntrySource {
 }
 
 const CHUNK = 1000;
-/** Entries decoded and written per synchronous step: the event loop (the CA in the same process) waits no longer. */
-const SLICE = 250;
+/**
+ * How long one synchronous step (decode, then one transaction) may take before the indexer yields to the event loop:
+ * the CA in the same process waits no longer for it. At ~0.1 ms per entry a step of the former fixed 250 entries
+ * held the loop for 25–40 ms, which is what the issuances arriving meanwhile had added to their latency.
+ */
+const STEP_MS = 5;
+/** The first step's size; later steps are sized from the measured time per entry. */
+const FIRST_STEP = 8;
+const MAX_STEP = 1000;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function storeSource(store: LogStore, logId: string): EntrySource {
@@ -75,6 +82,7 @@ export function createIndexer(index: SearchIndex, source: EntrySource, o: { logg
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
+  let step = FIRST_STEP;
   async function run(target: number | undefined): Promise<number> {
     const logSize = await source.size();
     const end = Math.min(target ?? logSize, logSize);
@@ -86,9 +94,14 @@ export function createIndexer(index: SearchIndex, source: EntrySource, o: { logg
     while (index.size() < end && !stopped) {
       const start = index.size();
       const leaves = await source.getLeaves(start, end);
-      for (let at = 0; at < leaves.length && !stopped; at += SLICE) {
+      for (let at = 0; at < leaves.length && !stopped; ) {
         if (at > 0) await yieldToEventLoop();
-        index.add(leaves.slice(at, at + SLICE).map((leaf, i) => indexedEntry(start + at + i, leaf)));
+        const t0 = performance.now();
+        const n = Math.min(step, leaves.length - at);
+        index.add(leaves.slice(at, at + n).map((leaf, i) => indexedEntry(start + at + i, leaf)));
+        at += n;
+        const perEntry = (performance.now() - t0) / n;
+        step = Math.max(1, Math.min(MAX_STEP, Math.floor(STEP_MS / Math.max(perEntry, 1e-3))));
       }
     }
     return index.size();
