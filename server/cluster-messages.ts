@@ -87,10 +87,16 @@ export type ControlMessage = { readonly fulgor: 'reload' } | { readonly fulgor: 
 export type ToWorker = InitMessage | SctMessage | AuditedMessage | MetricsTextMessage | RatedMessage | ControlMessage;
 export type ToPrimary = HelloMessage | SubmitMessage | AuditMessage | MetricsMessage | RateMessage | ReadyMessage;
 
+/** Several messages sent during one turn of the sender's event loop, in order (server/cluster-mailbox.ts). */
+export interface BatchMessage {
+  readonly fulgor: 'batch';
+  readonly messages: ReadonlyArray<ToWorker | ToPrimary>;
+}
+
 /** A Buffer over the bytes of a Uint8Array that came through IPC (no copy). */
 export const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
 /** `m` is one of Fulgor's cluster messages of kind `kind`. */
-export function isMessage<K extends (ToWorker | ToPrimary)['fulgor']>(m: unknown, kind: K): m is Extract<ToWorker | ToPrimary, { fulgor: K }> {
+export function isMessage<K extends (ToWorker | ToPrimary | BatchMessage)['fulgor']>(m: unknown, kind: K): m is Extract<ToWorker | ToPrimary | BatchMessage, { fulgor: K }> {
   return typeof m === 'object' && m !== null && (m as { fulgor?: unknown }).fulgor === kind;
 }

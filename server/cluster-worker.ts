@@ -10,13 +10,21 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import { CtError, type LoggedSct } from '../ct/index.js';
 import type { AuditLog } from './audit-log.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { mailbox, unpack } from './cluster-mailbox.js';
 import { asBuffer, isMessage, type InitMessage, type ToPrimary, type ToWorker } from './cluster-messages.js';
 import { serve, type RunningFulgor, type ServeOptions } from './serve.js';
 
-const send = (m: ToPrimary, sent?: (e: Error | null) => void): void => {
+/** Messages to the primary, coalesced per turn of the event loop; `sent` hears whether the channel took them. */
+const send = mailbox<ToPrimary>((m, sent) => {
   if (process.send && process.connected) process.send(m, undefined, undefined, sent);
-  else sent?.(new Error('the IPC channel is closed'));
-};
+  else sent(new Error('the IPC channel is closed'));
+});
+
+/** Calls `hear` with each of Fulgor's messages from the primary (a batch's in order). */
+const onPrimaryMessages = (hear: (m: unknown) => void): void =>
+  void process.on('message', (message: unknown) => {
+    for (const m of unpack(message)) hear(m);
+  });
 
 /** The primary is gone or cannot be told: the log cannot be reached (CT_LOG_UNAVAILABLE). */
 const primaryGone = () => new CtError(503, 'the cluster primary, which runs the CT log, cannot be reached');
@@ -84,7 +92,7 @@ function sharedAuditLog(target: string, calls: ReturnType<typeof primaryCalls>):
 export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> {
   const calls = primaryCalls();
   const init = new Promise<InitMessage>((resolve) => {
-    process.on('message', (m: unknown) => {
+    onPrimaryMessages((m) => {
       if (isMessage(m, 'init')) resolve(m);
       else if (isMessage(m, 'sct') || isMessage(m, 'audited') || isMessage(m, 'metricsText') || isMessage(m, 'rated')) calls.answered(m);
     });
@@ -129,7 +137,7 @@ export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> 
       },
     );
   };
-  process.on('message', (m: unknown) => {
+  onPrimaryMessages((m) => {
     if (isMessage(m, 'reload')) void running.reload().catch(() => undefined); // reload() logs every problem itself
     else if (isMessage(m, 'stop')) stop(m.drainMs);
   });

@@ -21,6 +21,7 @@ import { KeyError } from '../signer/index.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
 import { memoryRateLimiter } from './rate-limiter.js';
 import { systemClock } from '../lib/clock.js';
+import { mailbox, unpack } from './cluster-mailbox.js';
 import { asBuffer, isMessage, type AuditMessage, type RateMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
 import { checkServeOptions, startPrimaryLog, type ServeOptions } from './serve.js';
 import { reloadTls } from './tls-reload.js';
@@ -39,9 +40,19 @@ export interface RunningCluster {
   close(options?: { drainMs?: number }): Promise<void>;
 }
 
+/** Each worker's mailbox: messages to it, coalesced per turn of the event loop. */
+const mailboxes = new WeakMap<Worker, (m: ToWorker) => void>();
+
 /** Sends `m` to `w` if it can still hear it (a dead worker's answer is dropped, not thrown). */
 function tell(w: Worker, m: ToWorker): void {
-  if (w.isConnected()) w.send(m, undefined, () => undefined);
+  let post = mailboxes.get(w);
+  if (!post) {
+    post = mailbox<ToWorker>((message, done) => {
+      if (w.isConnected()) w.send(message, undefined, done);
+    });
+    mailboxes.set(w, post);
+  }
+  post(m);
 }
 
 export async function serveCluster(o: ServeOptions, workers: number): Promise<RunningCluster> {
@@ -104,7 +115,10 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
   const fork = (): Worker => {
     const w = cluster.fork();
     live.add(w);
-    w.on('message', (m: unknown) => {
+    w.on('message', (message: unknown) => {
+      for (const m of unpack(message)) hear(w, m);
+    });
+    const hear = (w: Worker, m: unknown): void => {
       if (isMessage(m, 'submit')) void submit(w, m);
       else if (isMessage(m, 'audit')) writeAudit(w, m);
       else if (isMessage(m, 'metrics')) gatherMetrics(w, m.id);
@@ -117,7 +131,7 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
         readyWorkers.add(w);
         if (readyWorkers.size === workers) allReady();
       }
-    });
+    };
     w.once('exit', (code, signal) => {
       live.delete(w);
       readyWorkers.delete(w);
