@@ -211,7 +211,7 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
     });
   });
 
-  it('--audit-log FILE has one writer, the primary: exactly one issued line per certificate, SIGUSR1 rotation loses none', async () => {
+  it('--audit-log FILE has one writer, the primary: exactly one issued line per certificate, SIGUSR1 rotation loses none, /metrics counts its batches', async () => {
     const keysDir = join(dir, 'keys');
     const auditPath = join(dir, 'audit.log');
     const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--workers', '2', '--audit-log', auditPath]);
@@ -242,6 +242,17 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
         assert.equal(all.filter((l) => l['event'] === 'issued' && BigInt(`0x${String(l['serial'])}`).toString(16).padStart(2, '0') === serial).length, 1);
       }
       assert.ok(lines(auditPath).length > 0, 'lines after the signal went to the new file');
+      // The primary writes the batches: its audit metrics are in the sum /metrics gives, whichever worker answers.
+      for (let i = 0; i < 3; i++) {
+        const samples = await scrape(caUrl);
+        assert.equal(sum(samples, 'fulgor_audit_lines_total'), all.length, 'every line written, counted once');
+        assert.equal(sum(samples, 'fulgor_certificates_issued_total'), answers.length);
+        const batches = sum(samples, 'fulgor_audit_batch_duration_seconds_count');
+        assert.ok(batches >= 1 && batches <= all.length, `${batches} batches for ${all.length} lines`);
+        assert.equal(sum(samples, 'fulgor_audit_batch_duration_seconds_bucket', { le: '+Inf' }), batches);
+        assert.equal(sum(samples, 'fulgor_audit_failures_total'), 0);
+        assert.equal(sum(samples, 'fulgor_build_info'), 1);
+      }
     } finally {
       await stopProcess(child);
     }
