@@ -6,9 +6,9 @@
 // primary opens no log and the workers reach the log over HTTP themselves. The audit log (--audit-log) has one
 // writer, the primary: a worker's line is appended and fsynced here before the worker returns the certificate.
 // GET /metrics on the CA port, whichever worker answers it, gives every worker's metrics and the primary's (the
-// audit-log batches it writes) summed (server/cluster-metrics.ts: counters and histograms add up, fulgor_build_info is one). Rate limits kept in memory are the
-// primary's buckets (one budget for the server, as with one process); with --rate-limit-redis every worker shares
-// Redis directly, and the primary's buckets are the fallback.
+// audit-log batches it writes) summed (server/cluster-metrics.ts: counters and histograms add up, fulgor_build_info
+// is one). Rate limits kept in memory are the primary's buckets (one budget for the server, as with one process);
+// with --rate-limit-redis every worker shares Redis directly, and the primary's buckets are the fallback.
 // reload() (SIGHUP) re-reads the log's TLS files and tells every worker to reload (TLS, keys directory, identity
 // config). close() (SIGTERM) tells every worker to drain and waits for them to exit, answering their submissions all
 // the while; only then is the log drained and closed. A worker that dies is replaced; a chain it submitted is
