@@ -131,6 +131,7 @@ export async function openAuditLog(target: string, o: AuditLogOptions): Promise<
   const flush = batcher<string, void>(async (lines) => {
     const started = process.hrtime.bigint();
     const data = lines.join('');
+    const written = lines.filter((l) => l !== '').length; // reopen()'s empty batch entry is no line
     try {
       if (closed) throw new Error('the audit log is closed');
       await rotateIfAsked();
@@ -141,11 +142,11 @@ export async function openAuditLog(target: string, o: AuditLogOptions): Promise<
         await file.datasync();
       }
     } catch (e) {
-      o.observer?.auditBatch(lines.length, 0, true);
-      o.logger.log('error', 'audit log write failed', { path: target, lines: lines.length, error: e instanceof Error ? e.message : String(e) });
+      o.observer?.auditBatch(written, 0, true);
+      o.logger.log('error', 'audit log write failed', { path: target, lines: written, error: e instanceof Error ? e.message : String(e) });
       throw e;
     }
-    o.observer?.auditBatch(lines.length, Number(process.hrtime.bigint() - started) / 1e9, false);
+    o.observer?.auditBatch(written, Number(process.hrtime.bigint() - started) / 1e9, false);
     return lines.map(() => undefined);
   });
 

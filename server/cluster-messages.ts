@@ -1,6 +1,7 @@
 // The messages between the cluster primary (server/cluster.ts), which owns the companion CT log, and its CA workers
 // (server/cluster-worker.ts). They travel over cluster's IPC channel with `serialization: 'advanced'` (structured
 // clone: Buffers arrive as Uint8Arrays). Every message carries `fulgor` (its kind) so that others are ignored.
+import type { Registry } from 'prom-client';
 import type { AuditRecord } from './audit-log.js';
 import type { BucketCheck, LimitResult } from './rate-limiter.js';
 
@@ -46,7 +47,7 @@ export interface AuditedMessage {
   readonly error?: string;
 }
 
-/** A worker's GET /metrics: the primary gathers every worker's (prom-client's AggregatorRegistry) and answers. */
+/** A worker's GET /metrics: the primary gathers every worker's and its own, sums them (prom-client's AggregatorRegistry.aggregate) and answers. */
 export interface MetricsMessage {
   readonly fulgor: 'metrics';
   readonly id: number;
@@ -58,6 +59,19 @@ export interface MetricsTextMessage {
   readonly id: number;
   readonly text?: string;
   readonly error?: string;
+}
+
+/** The primary asks each worker for its own metrics (to sum them with its own, the audit log's). */
+export interface GatherMessage {
+  readonly fulgor: 'gather';
+  readonly id: number;
+}
+
+/** A worker's own metrics, as prom-client's Registry.getMetricsAsJSON() gives them. */
+export interface GatheredMessage {
+  readonly fulgor: 'gathered';
+  readonly id: number;
+  readonly metrics: Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 }
 
 /** A worker's rate-limit check, against the primary's memory buckets (one budget for the whole server). */
@@ -84,8 +98,8 @@ export interface ReadyMessage {
 /** The primary's orders: reload (SIGHUP), or drain and exit (SIGTERM). */
 export type ControlMessage = { readonly fulgor: 'reload' } | { readonly fulgor: 'stop'; readonly drainMs: number };
 
-export type ToWorker = InitMessage | SctMessage | AuditedMessage | MetricsTextMessage | RatedMessage | ControlMessage;
-export type ToPrimary = HelloMessage | SubmitMessage | AuditMessage | MetricsMessage | RateMessage | ReadyMessage;
+export type ToWorker = InitMessage | SctMessage | AuditedMessage | MetricsTextMessage | GatherMessage | RatedMessage | ControlMessage;
+export type ToPrimary = HelloMessage | SubmitMessage | AuditMessage | MetricsMessage | GatheredMessage | RateMessage | ReadyMessage;
 
 /** Several messages sent during one turn of the sender's event loop, in order (server/cluster-mailbox.ts). */
 export interface BatchMessage {

@@ -6,7 +6,7 @@
 // It obeys the primary's orders: reload (SIGHUP at the primary) and stop (drain, then exit 0). SIGINT, SIGTERM and
 // SIGHUP are ignored here: sent to the whole process group (Ctrl-C, a closed terminal, systemd's default KillMode)
 // they are the primary's to act on. If the primary goes away, the worker drains and exits.
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { CtError, type LoggedSct } from '../ct/index.js';
 import type { AuditLog } from './audit-log.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -91,9 +91,11 @@ function sharedAuditLog(target: string, calls: ReturnType<typeof primaryCalls>):
 /** Runs one CA worker until the primary says stop; resolves once it listens (and has told the primary). */
 export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> {
   const calls = primaryCalls();
+  let own: Registry | undefined; // this worker's metrics (once serve() has made them), which the primary gathers to sum them
   const init = new Promise<InitMessage>((resolve) => {
     onPrimaryMessages((m) => {
       if (isMessage(m, 'init')) resolve(m);
+      else if (isMessage(m, 'gather')) void (own?.getMetricsAsJSON() ?? Promise.resolve([])).then((metrics) => send({ fulgor: 'gathered', id: m.id, metrics }));
       else if (isMessage(m, 'sct') || isMessage(m, 'audited') || isMessage(m, 'metricsText') || isMessage(m, 'rated')) calls.answered(m);
     });
   });
@@ -101,7 +103,7 @@ export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> 
   const { log } = await init;
   const submitPreChain = async (chain: readonly Buffer[]): Promise<LoggedSct> => loggedSct(await calls.call((id) => ({ fulgor: 'submit', id, chain: [...chain] })));
   const clusterMetrics = {
-    share: (registry: Registry) => AggregatorRegistry.setRegistries([registry]),
+    share: (registry: Registry) => void (own = registry),
     async render() {
       const a = await calls.call((id) => ({ fulgor: 'metrics', id }));
       if (a.fulgor !== 'metricsText' || a.text === undefined) throw new Error(`the cluster metrics could not be gathered: ${a.fulgor === 'metricsText' ? a.error : a.fulgor}`);
@@ -116,7 +118,6 @@ export async function runClusterWorker(o: ServeOptions): Promise<RunningFulgor> 
     },
     close: async () => undefined,
   };
-  new AggregatorRegistry(); // answers the primary's requests for this worker's metrics
   const running = await serve({
     ...o,
     clusterMetrics,

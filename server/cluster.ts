@@ -5,20 +5,22 @@
 // the entry is durable (the same submitPreChain as in one process). With an external log (--ct-log-url) the
 // primary opens no log and the workers reach the log over HTTP themselves. The audit log (--audit-log) has one
 // writer, the primary: a worker's line is appended and fsynced here before the worker returns the certificate.
-// GET /metrics on the CA port, whichever worker answers it, gives every worker's metrics summed (prom-client's
-// AggregatorRegistry: counters and histograms add up, fulgor_build_info is one). Rate limits kept in memory are the
-// primary's buckets (one budget for the server, as with one process); with --rate-limit-redis every worker shares
-// Redis directly, and the primary's buckets are the fallback.
+// GET /metrics on the CA port, whichever worker answers it, gives every worker's metrics and the primary's (the
+// audit-log batches it writes) summed (server/cluster-metrics.ts: counters and histograms add up, fulgor_build_info
+// is one). Rate limits kept in memory are the primary's buckets (one budget for the server, as with one process);
+// with --rate-limit-redis every worker shares Redis directly, and the primary's buckets are the fallback.
 // reload() (SIGHUP) re-reads the log's TLS files and tells every worker to reload (TLS, keys directory, identity
 // config). close() (SIGTERM) tells every worker to drain and waits for them to exit, answering their submissions all
 // the while; only then is the log drained and closed. A worker that dies is replaced; a chain it submitted is
 // still logged (its SCT answer goes nowhere), so no SCT that was returned lacks its entry.
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { isCtError } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS } from '../lib/listen.js';
 import { KeyError } from '../signer/index.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
+import { metricsGatherer } from './cluster-metrics.js';
+import { auditMetrics } from './metrics.js';
 import { memoryRateLimiter } from './rate-limiter.js';
 import { systemClock } from '../lib/clock.js';
 import { mailbox, unpack } from './cluster-mailbox.js';
@@ -59,9 +61,12 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
   if (!cluster.isPrimary) throw new Error('serveCluster runs in the cluster primary');
   checkServeOptions(o);
   const primaryLog = o.ctLogUrl ? undefined : await startPrimaryLog(o);
+  // The primary's own metrics: the audit-log batches it writes for every worker (summed with theirs on GET /metrics).
+  const primaryMetrics = new Registry();
+  const auditObserver = auditMetrics([primaryMetrics]);
   let audit: AuditLog | undefined;
   try {
-    if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger });
+    if (o.auditLog !== undefined) audit = await openAuditLog(o.auditLog, { logger: o.logger, observer: auditObserver });
   } catch (e) {
     await primaryLog?.close();
     throw new Error(`--audit-log ${o.auditLog}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -83,9 +88,9 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
     }
     tell(w, answer);
   };
-  const metrics = new AggregatorRegistry();
+  const metrics = metricsGatherer(primaryMetrics);
   const gatherMetrics = (w: Worker, id: number): void => {
-    metrics.clusterMetrics().then(
+    metrics.render(readyWorkers).then(
       (text) => tell(w, { fulgor: 'metricsText', id, text }),
       (e: unknown) => tell(w, { fulgor: 'metricsText', id, error: e instanceof Error ? e.message : String(e) }),
     );
@@ -122,6 +127,7 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
       if (isMessage(m, 'submit')) void submit(w, m);
       else if (isMessage(m, 'audit')) writeAudit(w, m);
       else if (isMessage(m, 'metrics')) gatherMetrics(w, m.id);
+      else if (isMessage(m, 'gathered')) metrics.answered(m);
       else if (isMessage(m, 'rate')) rate(w, m);
       else if (isMessage(m, 'hello'))
         tell(w, { fulgor: 'init', ...(primaryLog ? { log: { url: ctUrl, spki: primaryLog.spki, roots: primaryLog.roots } } : {}) });

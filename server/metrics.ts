@@ -10,7 +10,7 @@ import type { IssuerFetchObserver } from '../oidc/discovery.js';
 import { KNOWN_PATHS } from './routes.js';
 import type { IssuanceMetrics } from './signing-service.js';
 
-export interface Metrics extends IssuanceMetrics, IssuerFetchObserver {
+export interface Metrics extends IssuanceMetrics, IssuerFetchObserver, AuditObserver {
   readonly registry: Registry;
   /** Counts and times every request of the CA's app. */
   readonly http: RequestHandler;
@@ -20,8 +20,6 @@ export interface Metrics extends IssuanceMetrics, IssuerFetchObserver {
   ctSubmission(seconds: number, failure?: ReasonCode): void;
   /** A rate-limit check the shared store failed (the process's own buckets answered it). */
   rateLimitStoreFailed(): void;
-  /** One audit-log batch written (and fsynced) in `seconds`, or failed. */
-  auditBatch(lines: number, seconds: number, failed: boolean): void;
   render(): Promise<string>;
   readonly contentType: string;
 }
@@ -83,14 +81,7 @@ export function createMetrics(build: BuildInfo = { version: fulgorVersion() }): 
     labelNames: ['reason'],
     registers,
   });
-  const auditLatency = new Histogram({
-    name: 'fulgor_audit_batch_duration_seconds',
-    help: 'Audit-log batches: write and fsync time in seconds.',
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const auditLines = new Counter({ name: 'fulgor_audit_lines_total', help: 'Audit lines written (fsynced).', registers });
-  const auditFailures = new Counter({ name: 'fulgor_audit_failures_total', help: 'Audit-log batches that could not be written.', registers });
+  const audit = auditMetrics(registers);
   return {
     registry,
     http: httpMetrics(registry, 'fulgor', KNOWN_PATHS),
@@ -104,14 +95,38 @@ export function createMetrics(build: BuildInfo = { version: fulgorVersion() }): 
       ctLatency.observe({ outcome: failure ?? 'ok' }, seconds);
       if (failure !== undefined) ctFailures.inc({ reason: failure });
     },
-    auditBatch(lines, seconds, failed) {
-      if (failed) auditFailures.inc();
-      else {
-        auditLines.inc(lines);
-        auditLatency.observe(seconds);
-      }
-    },
+    auditBatch: audit.auditBatch,
     render: () => registry.metrics(),
     contentType: registry.contentType,
+  };
+}
+
+/** What an audit log reports (server/audit-log.ts's observer). */
+export interface AuditObserver {
+  /** One audit-log batch written (and fsynced) in `seconds`, or failed. */
+  auditBatch(lines: number, seconds: number, failed: boolean): void;
+}
+
+/**
+ * The audit-log metrics, in `registers`: part of every CA's metrics, and alone in the registry of a cluster primary
+ * (server/cluster.ts), which writes the audit log for its workers and adds these to their sum.
+ */
+export function auditMetrics(registers: Registry[]): AuditObserver {
+  const latency = new Histogram({
+    name: 'fulgor_audit_batch_duration_seconds',
+    help: 'Audit-log batches: write and fsync time in seconds.',
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const lines = new Counter({ name: 'fulgor_audit_lines_total', help: 'Audit lines written (fsynced).', registers });
+  const failures = new Counter({ name: 'fulgor_audit_failures_total', help: 'Audit-log batches that could not be written.', registers });
+  return {
+    auditBatch(n, seconds, failed) {
+      if (failed) failures.inc();
+      else {
+        lines.inc(n);
+        latency.observe(seconds);
+      }
+    },
   };
 }

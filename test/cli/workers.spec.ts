@@ -1,7 +1,8 @@
 // `fulgor serve --workers 2` as a real process (server/cluster.ts): a primary owning the companion log (file store)
 // and two CA workers sharing the CA port. Every certificate returned has its precertificate in the one log; sigstore-js
 // signs through it and verifies with the SCT required; /metrics sums the workers; the audit log has one writer; SIGHUP reloads every worker; a worker killed with SIGKILL in
-// the middle of issuances loses no returned SCT and is replaced. (SIGTERM with requests in flight: graceful-stop.spec.ts.)
+// the middle of issuances loses no returned SCT and is replaced. (SIGTERM with requests in flight: graceful-stop.spec.ts;
+// the primary or the whole group killed with SIGKILL under load: test/integration/ct-crash-workers.spec.ts.)
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,58 +10,18 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { clientKey, v2Request } from '../helpers/fulgor.js';
 import { certificateSerial, loggedSerials } from '../helpers/logged-serials.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import { scrape, sum } from '../helpers/prometheus.js';
 import type { CaBody } from '../helpers/response-body.js';
 import { BIN, exited, startServe, stopProcess, until } from '../helpers/serve-process.js';
+import { devToken, issue, leafOf, workerPids } from '../helpers/workers-process.js';
 import { exactly, signBlobThrough, verifierFor } from '../helpers/sigstore-js.js';
 
 const run = promisify(execFile);
-const SUB = 'repo:acme/app:ref:refs/heads/main';
 const GITHUB_SAN = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
 
-/**
- * One issuance on a connection of its own (so that the cluster spreads them over the workers). A connection the
- * primary was handing to a worker as it was killed is never answered (node:cluster leaves it open): like any client,
- * give up after `timeoutMs`.
- */
-function issue(caUrl: string, token: string, timeoutMs = 20_000, agent: http.Agent | false = false): Promise<{ status: number; json: CaBody }> {
-  const body = JSON.stringify(v2Request(token, clientKey(), SUB));
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${caUrl}/api/v2/signingCert`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
-        } catch (e) {
-          reject(e);
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.setTimeout(timeoutMs, () => req.destroy(new Error('no answer')));
-    req.end(body);
-  });
-}
-
-/** `pid` is still running (signal 0 checks without sending). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const leafOf = (a: { json: CaBody }) => a.json.signedCertificateEmbeddedSct.chain.certificates[0]!;
 const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
-const devToken = async (keysDir: string, caUrl: string) =>
-  (await run(process.execPath, [BIN, 'dev-token', '--type', 'github', '--keys-dir', keysDir, '--ca-url', caUrl])).stdout.trim();
 
 describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', function () {
   this.timeout(90_000);
@@ -107,40 +68,6 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
     const logged = await loggedSerials(ctDir);
     assert.equal(logged.size, answers.length + 1, 'the 40 certificates and the sigstore-js one, nothing else');
     for (const a of answers) assert.ok(logged.serials.has(certificateSerial(leafOf(a))), 'each returned certificate is logged');
-  });
-
-  it('the primary killed (SIGKILL) during issuances: its workers exit, and every returned certificate is in the reopened log', async () => {
-    const keysDir = join(dir, 'keys');
-    const ctDir = join(dir, 'ct-crash');
-    const args = ['--dev', '--keys-dir', keysDir, '--ct-storage', `file:${ctDir}`, '--workers', '2'];
-    const first = await startServe(args);
-    const returned: string[] = [];
-    let workerPids: number[] = [];
-    try {
-      const token = await devToken(keysDir, first.caUrl);
-      workerPids = [...first.output().matchAll(/"msg":"CA worker ready","pid":(\d+)/g)].map((m) => Number(m[1]));
-      const inFlight = Array.from({ length: 60 }, () =>
-        issue(first.caUrl, token, 5_000).then((a) => void (a.status === 200 && returned.push(leafOf(a))), () => undefined),
-      );
-      // Killed once certificates are coming back, with the others in flight.
-      await until('a first certificate', () => (returned.length > 0 ? true : undefined), 20_000);
-      first.child.kill('SIGKILL');
-      await Promise.all(inFlight);
-    } finally {
-      await stopProcess(first.child);
-    }
-    // Without their primary the workers stop (the CA port is freed, the log lock was the primary's).
-    await until('the workers to exit', () => (workerPids.every((pid) => !alive(pid)) ? true : undefined));
-    // A new server opens the same log (its start-up self-check proves the stored root) and issues on.
-    const second = await startServe(args);
-    try {
-      const token = await devToken(keysDir, second.caUrl);
-      assert.equal((await issue(second.caUrl, token)).status, 200);
-    } finally {
-      await stopProcess(second.child);
-    }
-    const logged = await loggedSerials(ctDir);
-    for (const pem of returned) assert.ok(logged.serials.has(certificateSerial(pem)), 'every certificate returned before the crash is logged');
   });
 
   it('SIGTERM to the whole process group (systemd\'s KillMode=control-group): the primary drains the workers, none is replaced, exit 0', async () => {
@@ -211,7 +138,7 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
     });
   });
 
-  it('--audit-log FILE has one writer, the primary: exactly one issued line per certificate, SIGUSR1 rotation loses none', async () => {
+  it('--audit-log FILE has one writer, the primary: exactly one issued line per certificate, SIGUSR1 rotation loses none, /metrics counts its batches', async () => {
     const keysDir = join(dir, 'keys');
     const auditPath = join(dir, 'audit.log');
     const { child, caUrl, output } = await startServe(['--dev', '--keys-dir', keysDir, '--workers', '2', '--audit-log', auditPath]);
@@ -242,6 +169,17 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
         assert.equal(all.filter((l) => l['event'] === 'issued' && BigInt(`0x${String(l['serial'])}`).toString(16).padStart(2, '0') === serial).length, 1);
       }
       assert.ok(lines(auditPath).length > 0, 'lines after the signal went to the new file');
+      // The primary writes the batches: its audit metrics are in the sum /metrics gives, whichever worker answers.
+      for (let i = 0; i < 3; i++) {
+        const samples = await scrape(caUrl);
+        assert.equal(sum(samples, 'fulgor_audit_lines_total'), all.length, 'every line written, counted once');
+        assert.equal(sum(samples, 'fulgor_certificates_issued_total'), answers.length);
+        const batches = sum(samples, 'fulgor_audit_batch_duration_seconds_count');
+        assert.ok(batches >= 1 && batches <= all.length, `${batches} batches for ${all.length} lines`);
+        assert.equal(sum(samples, 'fulgor_audit_batch_duration_seconds_bucket', { le: '+Inf' }), batches);
+        assert.equal(sum(samples, 'fulgor_audit_failures_total'), 0);
+        assert.equal(sum(samples, 'fulgor_build_info'), 1);
+      }
     } finally {
       await stopProcess(child);
     }
@@ -267,7 +205,7 @@ describe('cli: serve --workers 2 (one CT log in the primary, CA workers)', funct
     const returned: string[] = [];
     try {
       const token = await devToken(keysDir, caUrl);
-      const pids = [...output().matchAll(/"msg":"CA worker ready","pid":(\d+)/g)].map((m) => Number(m[1]));
+      const pids = workerPids(output());
       assert.equal(pids.length, 2);
       const keep = (a: { status: number; json: CaBody }) => {
         if (a.status === 200) returned.push(leafOf(a));

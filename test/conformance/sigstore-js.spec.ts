@@ -4,15 +4,18 @@
 // Fulgor's chain, CT log key and TSA chain, requiring the embedded SCT (ctlogThreshold 1) and the timestamp
 // (timestampThreshold 1, tlogThreshold 0), also after the certificate has expired, and also from the trusted root that `fulgor trust export`'s TUF repository delivers through @sigstore/tuf. Nothing is mocked. The whole flow
 // runs twice: with the keys in files, and with the issuing CA key and the CT log key in a SoftHSM2 token (pkcs11: URIs
-// in .key.uri files, PIN from a file; skipped, saying why, without softhsm2 or pkcs11js).
+// in .key.uri files, PIN from a file; skipped, saying why, without softhsm2 or pkcs11js); and against a real
+// `fulgor serve --workers 2` process (file-backed companion log in the primary, two CA workers signing and stamping),
+// its trust material read from what `fulgor trust export` writes. (Servers the flow starts besides — another CA,
+// one on a clock an hour back — run in this process.)
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import { RFC3161Timestamp } from '@sigstore/core';
 import { DSSEBundleBuilder, FulcioSigner, TSAWitness } from '@sigstore/sign';
 import { PolicyError, toSignedEntity, toTrustMaterial, VerificationError, Verifier, type VerificationPolicy } from '@sigstore/verify';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -25,7 +28,7 @@ import { softhsmMissing } from '../../signer/softhsm.js';
 import { trustedRoot } from '../../trust/trusted-root.js';
 import { logIdFor } from '../../ct/index.js';
 import { startFulgor, type TestFulgor } from '../helpers/fulgor.js';
-import { BIN } from '../helpers/serve-process.js';
+import { BIN, exited, startServe, stopProcess } from '../helpers/serve-process.js';
 import { exactly, signBlobThrough, verifierFor, VERIFY_OPTIONS, viaJson } from '../helpers/sigstore-js.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
 import { moveKeysIntoSoftHsm } from '../helpers/softhsm-keys.js';
@@ -41,11 +44,14 @@ const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 type RootJson = ReturnType<typeof trustedRoot>;
 
+/** What the flow needs of a server under test: where it listens, its trust material, and how to stop it. */
+type SuiteFulgor = Pick<TestFulgor, 'caUrl' | 'ctUrl' | 'caChain' | 'ctLogSpki' | 'tsaChain' | 'close'>;
+
 interface KeySetup {
   readonly title: string;
   /** Why the setup cannot run here, if it cannot. */
   readonly missing?: () => string | undefined;
-  start(identity: unknown): Promise<TestFulgor>;
+  start(identity: unknown): Promise<SuiteFulgor>;
 }
 
 /** Development keys, with the issuing CA key and the CT log key moved into a SoftHSM2 token. */
@@ -73,16 +79,60 @@ async function startFulgorWithKeysInSoftHsm(identity: unknown): Promise<TestFulg
   }
 }
 
+/**
+ * `fulgor serve --workers 2` as a process (development keys in files, the identity config in a file, the companion
+ * log on the file store); the CA chain, CT log key and TSA chain are those `fulgor trust export` writes for it.
+ */
+async function startWorkersProcess(identity: unknown): Promise<SuiteFulgor> {
+  const dir = mkdtempSync(join(tmpdir(), 'fulgor-conformance-workers-'));
+  const keysDir = join(dir, 'keys');
+  let child: ChildProcess | undefined;
+  try {
+    await createMissingDevKeys(keysDir);
+    writeFileSync(join(dir, 'identity.json'), JSON.stringify(identity));
+    const started = await startServe(['--allow-dev-keys', '--keys-dir', keysDir, '--config-path', join(dir, 'identity.json'), '--ct-storage', `file:${join(dir, 'ct')}`, '--workers', '2']);
+    child = started.child;
+    const { caUrl } = started;
+    const ctUrl = /\(CT log (\S+)\), 2 workers/.exec(started.output())?.[1];
+    assert.ok(ctUrl, started.output());
+    await promisify(execFile)(process.execPath, [BIN, 'trust', 'export', '--keys-dir', keysDir, '--out', join(dir, 'trust'), '--ca-url', caUrl, '--ct-log-url', ctUrl, '--ct-log-public-key', join(keysDir, KEY_FILES.ctPub), '--tsa-url', `${caUrl}/api/v1/timestamp`]);
+    const exported = JSON.parse(readFileSync(join(dir, 'trust', 'trusted_root.json'), 'utf8')) as RootJson;
+    const der = (chain: { certificates: Array<{ rawBytes: string }> }) => chain.certificates.map((c) => Buffer.from(c.rawBytes, 'base64'));
+    const caChain = der(exported.certificateAuthorities[0]!.certChain);
+    const root = caChain[caChain.length - 1]!;
+    const running = child;
+    return {
+      caUrl,
+      ctUrl,
+      caChain,
+      ctLogSpki: Buffer.from(exported.ctlogs[0]!.publicKey.rawBytes, 'base64'),
+      tsaChain: der(exported.timestampAuthorities[0]!.certChain).filter((c) => !c.equals(root)),
+      async close() {
+        const stopped = exited(running);
+        running.kill('SIGTERM');
+        const { code } = await stopped;
+        rmSync(dir, { recursive: true, force: true });
+        assert.equal(code, 0, started.output());
+      },
+    };
+  } catch (e) {
+    if (child) await stopProcess(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
 const KEY_SETUPS: readonly KeySetup[] = [
   { title: 'keys in files', start: (identity) => startFulgor(identity) },
   { title: 'issuing CA and CT log keys in SoftHSM2', missing: softhsmMissing, start: startFulgorWithKeysInSoftHsm },
+  { title: 'a `fulgor serve --workers 2` process', start: startWorkersProcess },
 ];
 
 for (const setup of KEY_SETUPS)
 describe(`conformance: sigstore-js signs through Fulgor and verifies what it issued (embedded SCT required; ${setup.title})`, function () {
   this.timeout(30000);
   let github: TestIssuer, email: TestIssuer;
-  let fulgor: TestFulgor;
+  let fulgor: SuiteFulgor;
 
   before(async function () {
     const missing = setup.missing?.();
@@ -104,24 +154,24 @@ describe(`conformance: sigstore-js signs through Fulgor and verifies what it iss
   });
 
   /** The trusted root for `f`, with its timestamp authority in timestampAuthorities. */
-  function rootFor(f: TestFulgor): RootJson {
+  function rootFor(f: SuiteFulgor): RootJson {
     const json = trustedRoot({ caChain: f.caChain, caUrl: f.caUrl, ctLogSpki: f.ctLogSpki, ctLogUrl: f.ctUrl });
     return { ...json, timestampAuthorities: [timestampAuthorityFor(f)] } as RootJson;
   }
 
 
 
-  function signer(token: string, f: TestFulgor = fulgor) {
+  function signer(token: string, f: SuiteFulgor = fulgor) {
     return new FulcioSigner({ fulcioBaseURL: f.caUrl, identityProvider: { getToken: async () => token } });
   }
 
   /** A message-signature bundle: certificate from `ca`, timestamp from `tsa`'s TSA (base URL: the client adds the path). */
-  const signBlob = (token: string, blob: Buffer, ca: TestFulgor = fulgor, tsa: TestFulgor = ca) => signBlobThrough(token, blob, ca.caUrl, tsa.caUrl);
+  const signBlob = (token: string, blob: Buffer, ca: SuiteFulgor = fulgor, tsa: SuiteFulgor = ca) => signBlobThrough(token, blob, ca.caUrl, tsa.caUrl);
   const verifier = verifierFor;
 
 
   /** A DSSE bundle, the TSA given by its full URL as a signing config lists it. */
-  async function signAttestation(token: string, payload: Buffer, ca: TestFulgor = fulgor): Promise<Bundle> {
+  async function signAttestation(token: string, payload: Buffer, ca: SuiteFulgor = fulgor): Promise<Bundle> {
     const builder = new DSSEBundleBuilder({
       signer: signer(token, ca),
       witnesses: [new TSAWitness({ tsaBaseURL: `${ca.caUrl}/api/v1/timestamp` })],

@@ -35,7 +35,8 @@ export function spawnServe(args: string[]): ServeProcess {
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const output = () => out;
-  const ready = until('serve to listen', () => /Fulgor CA listening on (\S+)/.exec(out)?.[1]);
+  // Generous: a start is a few hundred ms alone, and many seconds on a shared machine under load (--workers forks N).
+  const ready = until('serve to listen', () => /Fulgor CA listening on (\S+)/.exec(out)?.[1], 30_000);
   return { child, output, ready };
 }
 
