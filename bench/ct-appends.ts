@@ -1,7 +1,10 @@
 // CT append throughput: (1) through the log (createLog + addPreChain with real precertificate chains built before
-// timing), with 1 and many submissions in flight so that group commit shows; (2) raw store.sequence() with batches of
-// 1 and 100 synthetic entries. Every run starts from an empty store.
+// timing), with 1 and many submissions in flight so that group commit shows, each row next to the log's own floor
+// (bench/floor.ts measureLogFloor: one P-256 verify + one P-256 SCT signature) measured just before and after it;
+// (2) raw store.sequence() with batches of 1 and 100 synthetic entries. Every run starts from an empty store.
+import { parseCertificate, precertTbs } from '../ct/certificate.js';
 import { createLog } from '../ct/log.js';
+import { measureLogFloor, type LogFloor, type LogFloorSample } from './floor.js';
 import { benchPki, newLogSigner } from './pki.js';
 import { fileFootprint, openBenchStore, redisFootprint, type Footprint, type StoreKind } from './stores.js';
 import { syntheticBatch } from './synthetic.js';
@@ -16,6 +19,10 @@ export interface AppendResult {
   readonly avgBatch: number;
   readonly count: number;
   readonly errors: number;
+  /** The log's floor, measured just before and just after the row (the mean of the two per-entry costs). */
+  readonly floor: LogFloor;
+  /** perSecond / floor.perSecond. */
+  readonly floorRatio: number;
 }
 
 export interface RawResult {
@@ -55,6 +62,7 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
   for (let i = 0; i < o.chains; i++) chains.push(await pki.precertChain());
   const chainBuildMs = now() - t0;
   const avgChainBytes = chains.reduce((s, c) => s + c.reduce((a, b) => a + b.length, 0), 0) / chains.length;
+  const floorSample = logFloorSample(chains[0]!);
 
   const throughLog: AppendResult[] = [];
   const realFootprint: Partial<Record<StoreKind, Footprint>> = {};
@@ -63,7 +71,9 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
       const b = await openBenchStore(kind, o.redisUrl, `append-${kind}-${concurrency}`);
       try {
         const ctLog = createLog({ signer: newLogSigner(), roots: [pki.root], store: b.store });
+        const before = measureLogFloor(floorSample);
         const r = await runConcurrent(chains, { concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, (chain) => ctLog.addPreChain(chain));
+        const floor = meanFloor(before, measureLogFloor(floorSample));
         if (r.errors > 0) log(`${kind} c=${concurrency}: ${r.errors} errors, first: ${String(r.firstError)}`);
         const size = await b.store.size();
         if (size !== r.done + Math.min(o.warmup, chains.length)) throw new Error(`${kind}: ${size} entries after ${r.done} timed appends`);
@@ -75,9 +85,14 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
           avgBatch: b.calls.entries / b.calls.sequence,
           count: r.done,
           errors: r.errors,
+          floor,
+          floorRatio: (r.done / r.ms) * 1000 / floor.perSecond,
         };
         throughLog.push(res);
-        log(`log append ${kind} c=${concurrency}: ${res.perSecond.toFixed(0)}/s (${r.done} in ${r.ms.toFixed(0)} ms, batch ${res.avgBatch.toFixed(1)})`);
+        log(
+          `log append ${kind} c=${concurrency}: ${res.perSecond.toFixed(0)}/s (${r.done} in ${r.ms.toFixed(0)} ms, batch ${res.avgBatch.toFixed(1)}), ` +
+            `${res.floorRatio.toFixed(3)} × the log floor of ${floor.perSecond.toFixed(0)}/s`,
+        );
         if (concurrency === Math.max(...o.concurrencies)) {
           if (kind === 'file') realFootprint.file = await fileFootprint(b);
           if (kind === 'redis') realFootprint.redis = await redisFootprint(o.redisUrl, b);
@@ -125,4 +140,18 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
     }
   }
   return { chains: chains.length, chainBuildMs, avgChainBytes, throughLog, raw, realFootprint };
+}
+
+/** The floor's inputs from a real chain: the precertificate's TBS and signature, its issuer's key, the leaf's size. */
+function logFloorSample(chain: readonly Buffer[]): LogFloorSample {
+  const precert = parseCertificate(chain[0]!);
+  const issuer = parseCertificate(chain[1]!);
+  // MerkleTreeLeaf: version, leaf type, timestamp (8), entry type (2), issuer key hash (32), u24 TBS, extensions (2).
+  return { tbs: precert.tbs, signature: precert.signature, issuerSpki: issuer.spki, leafBytes: 2 + 8 + 2 + 32 + 3 + precertTbs(precert).length + 2 };
+}
+
+function meanFloor(a: LogFloor, b: LogFloor): LogFloor {
+  const verifyUs = (a.verifyUs + b.verifyUs) / 2;
+  const sctSignUs = (a.sctSignUs + b.sctSignUs) / 2;
+  return { verifyUs, sctSignUs, perEntryUs: verifyUs + sctSignUs, perSecond: 1e6 / (verifyUs + sctSignUs) };
 }
