@@ -3,7 +3,10 @@
 // (bench/floor.ts measureLogFloor: one P-256 verify + one P-256 SCT signature) measured just before and after it;
 // (2) raw store.sequence() with batches of 1 and 100 synthetic entries. Every run starts from an empty store.
 import { parseCertificate, precertTbs } from '../ct/certificate.js';
+import { listenLog } from '../ct/listen.js';
 import { createLog } from '../ct/log.js';
+import { silentLogger } from '../lib/log.js';
+import { drive } from './http-load.js';
 import { measureLogFloor, type LogFloor, type LogFloorSample } from './floor.js';
 import { benchPki, newLogSigner } from './pki.js';
 import { fileFootprint, openBenchStore, redisFootprint, type Footprint, type StoreKind } from './stores.js';
@@ -12,6 +15,8 @@ import { log, now, runConcurrent, summarize, type Summary } from './util.js';
 
 export interface AppendResult {
   readonly kind: StoreKind;
+  /** addPreChain called in process, or POST add-pre-chain to the log's own HTTP server (`ct serve`'s app). */
+  readonly via: 'call' | 'http';
   readonly concurrency: number;
   readonly perSecond: number;
   readonly latency: Summary;
@@ -23,6 +28,11 @@ export interface AppendResult {
   readonly floor: LogFloor;
   /** perSecond / floor.perSecond. */
   readonly floorRatio: number;
+  /**
+   * CPU time of the whole process (every thread) per append, µs; over HTTP, where the load generator is a thread of
+   * the same process, the main thread's busy time (event-loop utilisation) per append instead.
+   */
+  readonly cpuUsPerAppend: number;
 }
 
 export interface RawResult {
@@ -52,6 +62,8 @@ export interface AppendOptions {
   readonly rawBatches: readonly number[];
   readonly rawKinds: readonly StoreKind[];
   readonly redisUrl: string;
+  /** Stores for the HTTP add-pre-chain row (at the highest concurrency); none by default. */
+  readonly httpKinds?: readonly StoreKind[];
 }
 
 export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
@@ -72,13 +84,16 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
       try {
         const ctLog = createLog({ signer: newLogSigner(), roots: [pki.root], store: b.store });
         const before = measureLogFloor(floorSample);
+        const cpu0 = process.cpuUsage();
         const r = await runConcurrent(chains, { concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, (chain) => ctLog.addPreChain(chain));
+        const cpu = process.cpuUsage(cpu0);
         const floor = meanFloor(before, measureLogFloor(floorSample));
         if (r.errors > 0) log(`${kind} c=${concurrency}: ${r.errors} errors, first: ${String(r.firstError)}`);
         const size = await b.store.size();
         if (size !== r.done + Math.min(o.warmup, chains.length)) throw new Error(`${kind}: ${size} entries after ${r.done} timed appends`);
         const res: AppendResult = {
           kind,
+          via: 'call',
           concurrency,
           perSecond: (r.done / r.ms) * 1000,
           latency: summarize(r.latencies),
@@ -87,6 +102,8 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
           errors: r.errors,
           floor,
           floorRatio: (r.done / r.ms) * 1000 / floor.perSecond,
+          // The warm-up's appends are in this CPU time too, and are counted.
+          cpuUsPerAppend: (cpu.user + cpu.system) / (r.done + Math.min(o.warmup, chains.length)),
         };
         throughLog.push(res);
         log(
@@ -102,6 +119,8 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
       }
     }
   }
+
+  for (const kind of o.httpKinds ?? []) throughLog.push(await httpRow(kind, Math.max(...o.concurrencies), chains, floorSample, pki.root, o));
 
   const raw: RawResult[] = [];
   for (const kind of o.rawKinds) {
@@ -153,5 +172,53 @@ function logFloorSample(chain: readonly Buffer[]): LogFloorSample {
 function meanFloor(a: LogFloor, b: LogFloor): LogFloor {
   const verifyUs = (a.verifyUs + b.verifyUs) / 2;
   const sctSignUs = (a.sctSignUs + b.sctSignUs) / 2;
-  return { verifyUs, sctSignUs, perEntryUs: verifyUs + sctSignUs, perSecond: 1e6 / (verifyUs + sctSignUs) };
+  return { verifyUs, sctSignUs, perEntryUs: verifyUs + sctSignUs, perSecond: 1e6 / (verifyUs + sctSignUs), perEntryCpuUs: (a.perEntryCpuUs + b.perEntryCpuUs) / 2 };
+}
+
+/**
+ * add-pre-chain through the log's HTTP server (createCtServer via listenLog, as `ct serve` runs it) on a port of its
+ * own, driven by a worker thread with the chains' JSON bodies built before timing.
+ */
+async function httpRow(
+  kind: StoreKind,
+  concurrency: number,
+  chains: readonly Buffer[][],
+  floorSample: LogFloorSample,
+  root: Buffer,
+  o: AppendOptions,
+): Promise<AppendResult> {
+  const bodies = chains.map((c) => JSON.stringify({ chain: c.map((der) => der.toString('base64')) }));
+  const b = await openBenchStore(kind, o.redisUrl, `append-http-${kind}`);
+  try {
+    const ctLog = createLog({ signer: newLogSigner(), roots: [root], store: b.store });
+    const served = await listenLog(ctLog, { host: '127.0.0.1', port: 0, logger: silentLogger });
+    try {
+      const before = measureLogFloor(floorSample);
+      const elu0 = performance.eventLoopUtilization();
+      const r = await drive({ url: `${served.url}/ct/v1/add-pre-chain`, bodies, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup, expect: '"signature"' });
+      const elu = performance.eventLoopUtilization(elu0);
+      const floor = meanFloor(before, measureLogFloor(floorSample));
+      if (r.errors > 0) log(`http ${kind} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
+      const perSecond = (r.done / r.ms) * 1000;
+      const res: AppendResult = {
+        kind,
+        via: 'http',
+        concurrency,
+        perSecond,
+        latency: summarize(r.latencies),
+        avgBatch: b.calls.entries / b.calls.sequence,
+        count: r.done,
+        errors: r.errors,
+        floor,
+        floorRatio: perSecond / floor.perSecond,
+        cpuUsPerAppend: (elu.active * 1000) / (r.done + Math.min(o.warmup, bodies.length)),
+      };
+      log(`http add-pre-chain ${kind} c=${concurrency}: ${perSecond.toFixed(0)}/s, ${res.floorRatio.toFixed(3)} × the log floor of ${floor.perSecond.toFixed(0)}/s`);
+      return res;
+    } finally {
+      await served.close();
+    }
+  } finally {
+    await b.dispose();
+  }
 }

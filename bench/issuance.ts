@@ -9,13 +9,12 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm.js';
 import { memoryLogger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
-import type { ClientJob, ClientResult } from './issuance-client.js';
+import { drive } from './http-load.js';
 import { startClusterServer } from './cluster-server.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
 import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
@@ -63,17 +62,6 @@ export interface IssuanceOptions {
   readonly caKeys: readonly CaKeyKind[];
   /** `fulgor serve --workers N` rows (file store, CA key in a file), one per N. */
   readonly workers?: readonly number[];
-}
-
-function drive(job: ClientJob): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./issuance-client.js', import.meta.url), { workerData: job });
-    worker.once('message', (m: ClientResult) => resolve(m));
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`issuance client exited with ${code}`));
-    });
-  });
 }
 
 /** A P-256 client key: its public key PEM and its proof of possession over `name`. */
