@@ -1,4 +1,5 @@
-// Worker thread that drives POST /api/v2/signingCert, so the load generator does not share the server's event loop:
+// Worker thread that drives POST /api/v2/signingCert (or, given `expect`, another JSON POST route: the CT log's
+// add-pre-chain), so the load generator does not share the server's event loop:
 // a closed loop (`concurrency` requests in flight), or an open loop at a fixed arrival rate (`rate` requests/s, as
 // many in flight as it takes), whose latencies count from each request's scheduled start (no coordinated omission).
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,8 @@ export interface ClientJob {
   readonly warmup: number;
   /** Open loop: requests per second, started on schedule whatever is in flight (`concurrency` is then ignored). */
   readonly rate?: number;
+  /** A 200 answer must contain this; default the signing route's signedCertificateEmbeddedSct. */
+  readonly expect?: string;
 }
 
 export interface ClientResult {
@@ -34,7 +37,7 @@ const poster = httpPoster(job.url, { 'content-type': 'application/json' }, job.r
 async function post(body: string): Promise<void> {
   const { status, body: reply } = await poster.post(Buffer.from(body));
   const text = reply.toString();
-  if (status !== 200 || !text.includes('signedCertificateEmbeddedSct')) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
+  if (status !== 200 || !text.includes(job.expect ?? 'signedCertificateEmbeddedSct')) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
 }
 
 async function runPaced(bodies: readonly string[], rate: number, maxMs: number): Promise<RunResult> {

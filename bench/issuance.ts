@@ -9,17 +9,16 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm.js';
 import { memoryLogger } from '../lib/log.js';
 import { serve } from '../server/serve.js';
-import type { ClientJob, ClientResult } from './issuance-client.js';
+import { drive, type ServerCpu } from './http-load.js';
 import { processCpuMs, processTreeCpuMs } from './cpu-time.js';
 import { startClusterServer } from './cluster-server.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
-import { cleanup, log, now, summarize, tempDir, TIMED, type Summary } from './util.js';
+import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
 const SUB = 'repo:acme/app:ref:refs/heads/main';
 
@@ -68,31 +67,6 @@ export interface IssuanceOptions {
   readonly workers?: readonly number[];
 }
 
-/**
- * Runs the load generator; `serverCpuMs` reads the server's CPU time (ms), sampled when the timed phase starts and
- * when it ends. With `inProcess` the reading includes the load generator's own thread, which is taken out.
- */
-function drive(job: ClientJob, server: Pick<StartedServer, 'cpuMs' | 'inProcess'>): Promise<ClientResult & { serverCpuMs?: number }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./issuance-client.js', import.meta.url), { workerData: job });
-    let atStart: number | undefined;
-    worker.on('message', (m: ClientResult | typeof TIMED) => {
-      if (m === TIMED) {
-        atStart = server.cpuMs();
-        return;
-      }
-      const atEnd = server.cpuMs();
-      const own = server.inProcess ? m.clientCpuMs : 0;
-      const serverCpuMs = atStart !== undefined && atEnd !== undefined && own !== undefined ? atEnd - atStart - own : undefined;
-      resolve({ ...m, ...(serverCpuMs !== undefined ? { serverCpuMs } : {}) });
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`issuance client exited with ${code}`));
-    });
-  });
-}
-
 /** A P-256 client key: its public key PEM and its proof of possession over `name`. */
 function clientKey(name: string): { pem: string; proof: string } {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -117,12 +91,8 @@ async function caKeyInSoftHsm(keysDir: string): Promise<{ uri: string; close: ()
   }
 }
 
-interface StartedServer {
+interface StartedServer extends ServerCpu {
   readonly caUrl: string;
-  /** The server's CPU time so far (ms): this process (in process), or the cluster's process tree. */
-  cpuMs(): number | undefined;
-  /** The server shares this process with the load generator's thread. */
-  readonly inProcess: boolean;
   close(): Promise<void>;
 }
 

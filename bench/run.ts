@@ -49,6 +49,7 @@ async function main(): Promise<number> {
           rawBatches: s.rawBatches,
           rawKinds: kinds.filter((k) => k !== 'memory'),
           redisUrl: s.redisUrl,
+          httpKinds: s.skip.has('ct-http') || !kinds.includes('file') ? [] : ['file'],
         }),
       );
   // Issuance runs before the big proof fills so that it does not inherit their heap.

@@ -2,7 +2,7 @@
 // submitted chain must carry (RFC 5280 §4.2.1.9 basicConstraints, §4.2.1.3 keyUsage: read by lib/x509.ts), and
 // issuer-signature checks with node:crypto. Certificate parsing itself lives in lib/x509.ts.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { children, parse, sequence, Tag, tlv } from '../lib/der.js';
+import { children, parse, Tag, tlvHeader } from '../lib/der.js';
 import { findExtension, type Certificate } from '../lib/x509.js';
 
 export {
@@ -36,14 +36,21 @@ export function isPrecertificate(cert: Certificate): boolean {
  * and the extension order are kept; only the enclosing lengths change. An emptied extension list is dropped.
  */
 export function precertTbs(cert: Certificate): Buffer {
-  const fields = children(parse(cert.tbs));
-  const rebuilt = fields.map((field) => {
-    if (field.tag !== EXTENSIONS_TAG) return field.raw;
-    const kept = cert.extensions.filter((e) => e.oid !== POISON_OID);
-    if (kept.length === cert.extensions.length) throw new Error('certificate has no poison extension');
-    return kept.length === 0 ? Buffer.alloc(0) : tlv(EXTENSIONS_TAG, sequence(...kept.map((e) => e.raw)));
-  });
-  return tlv(Tag.SEQUENCE, rebuilt);
+  const kept = cert.extensions.filter((e) => e.oid !== POISON_OID);
+  if (kept.length === cert.extensions.length) throw new Error('certificate has no poison extension');
+  // The new TBS is written once: its header, the fields before the extensions as they are, then the extensions
+  // under new headers (one copy of the bytes, not one per enclosing level).
+  const parts: Buffer[] = [];
+  for (const field of children(parse(cert.tbs))) {
+    if (field.tag !== EXTENSIONS_TAG) parts.push(field.raw);
+    else if (kept.length > 0) {
+      const keptLength = kept.reduce((n, e) => n + e.raw.length, 0);
+      const list = tlvHeader(Tag.SEQUENCE, keptLength);
+      parts.push(tlvHeader(EXTENSIONS_TAG, list.length + keptLength), list, ...kept.map((e) => e.raw));
+    }
+  }
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  return Buffer.concat([tlvHeader(Tag.SEQUENCE, length), ...parts]);
 }
 
 const HASH_BY_SIGNATURE_OID: Readonly<Record<string, string | null>> = {

@@ -125,8 +125,9 @@ function verifiedPath(certs: readonly Certificate[], roots: readonly Certificate
 /**
  * Issuers already verified: the part of a submission above the leaf (intermediates up to the root), by its DER bytes,
  * per set of accepted roots. A CA submits the same chain above every precertificate, so its signatures, CA constraints
- * and parsing are checked once; only the validity periods are checked again (they depend on the time), and the leaf
- * and its signature every time. Only chains that passed in full are kept, at most ISSUER_CACHE_LIMIT per root set.
+ * (chain[1]'s at depth 1, the only depth it can have) and parsing are checked once; only the validity periods are
+ * checked again (they depend on the time), and the leaf and its signature by chain[1] every time. Only chains that
+ * passed in full are kept, at most ISSUER_CACHE_LIMIT per root set.
  */
 interface VerifiedIssuers {
   /** chainDer[1..], parsed. */
@@ -136,12 +137,23 @@ interface VerifiedIssuers {
 }
 const ISSUER_CACHE_LIMIT = 32;
 const issuerCache = new WeakMap<readonly Certificate[], Map<string, VerifiedIssuers>>();
-const issuersKey = (chainDer: readonly Buffer[]): string => Buffer.concat(chainDer.slice(1)).toString('latin1');
+/**
+ * The cache slot of a chain above the leaf: the lengths and the last 32 bytes of chain[1] (its signature). A hit is
+ * confirmed byte for byte, so a collision costs a full verification, never a wrong answer.
+ */
+const issuersKey = (chainDer: readonly Buffer[]): string => {
+  const first = chainDer[1]!;
+  let key = first.subarray(-32).toString('latin1');
+  for (let i = 1; i < chainDer.length; i++) key += `:${chainDer[i]!.length}`;
+  return key;
+};
+const sameIssuers = (hit: VerifiedIssuers, chainDer: readonly Buffer[]): boolean =>
+  hit.certs.length === chainDer.length - 1 && hit.certs.every((c, i) => c.der.equals(chainDer[i + 1]!));
 
 function cachedIssuers(chainDer: readonly Buffer[], roots: readonly Certificate[], now: Date, skewMs: number): VerifiedIssuers | undefined {
   if (chainDer.length < 2) return undefined;
   const hit = issuerCache.get(roots)?.get(issuersKey(chainDer));
-  if (hit === undefined) return undefined;
+  if (hit === undefined || !sameIssuers(hit, chainDer)) return undefined;
   try {
     hit.path.forEach((cert, i) => checkValidity(cert, `chain[${i + 1}]`, now, skewMs));
   } catch {
@@ -154,8 +166,10 @@ function rememberIssuers(chainDer: readonly Buffer[], roots: readonly Certificat
   if (chainDer.length < 2 || path.length < 2 || path[1] !== certs[1]) return;
   let byChain = issuerCache.get(roots);
   if (byChain === undefined) issuerCache.set(roots, (byChain = new Map()));
+  const key = issuersKey(chainDer);
+  byChain.delete(key);
   if (byChain.size >= ISSUER_CACHE_LIMIT) byChain.delete(byChain.keys().next().value as string);
-  byChain.set(issuersKey(chainDer), { certs: certs.slice(1), path: path.slice(1) });
+  byChain.set(key, { certs: certs.slice(1), path: path.slice(1) });
 }
 
 function checkPoison(leaf: Certificate, submission: Submission): void {
@@ -172,6 +186,14 @@ function checkPoison(leaf: Certificate, submission: Submission): void {
 
 const ekusOf = (cert: Certificate, what: string): string[] | null =>
   read(`extended key usage extension in the ${what}`, () => extendedKeyUsages(cert));
+
+/** Whether an issuer is a Precertificate Signing Certificate, remembered per parsed issuer (cached chains reuse theirs). */
+const precertSigners = new WeakMap<Certificate, boolean>();
+function isPrecertSigner(issuer: Certificate): boolean {
+  let known = precertSigners.get(issuer);
+  if (known === undefined) precertSigners.set(issuer, (known = ekusOf(issuer, 'issuer')?.includes(PRECERT_SIGNING_EKU) ?? false));
+  return known;
+}
 
 function checkEku(leaf: Certificate, wanted: readonly string[] | null): void {
   if (wanted === null || wanted.length === 0) return;
@@ -195,8 +217,9 @@ export function validateChain(
   checkEku(leaf, policy.extKeyUsages === undefined ? DEFAULT_EXT_KEY_USAGES : policy.extKeyUsages);
   let chain: Certificate[];
   if (cached) {
-    // The leaf's own step (signed by chain[1], which is a CA allowed to issue it) is checked on every submission.
-    chain = [...verifiedPath(certs.slice(0, 2), [certs[1]!], now, skewMs), ...cached.path.slice(1)];
+    // The leaf's own step: signed by chain[1], whose right to issue it was checked with the cached chain.
+    if (!issues(cached.certs[0]!, leaf)) throw badRequest('chain[0] is not signed by chain[1]');
+    chain = [leaf, ...cached.path];
   } else {
     chain = verifiedPath(certs, policy.roots, now, skewMs);
     rememberIssuers(chainDer, policy.roots, certs, chain);
@@ -205,7 +228,7 @@ export function validateChain(
   if (submission === 'add-pre-chain') {
     const issuer = chain[1];
     if (!issuer) throw badRequest('a precertificate cannot be its own root');
-    if (ekusOf(issuer, 'issuer')?.includes(PRECERT_SIGNING_EKU))
+    if (isPrecertSigner(issuer))
       throw badRequest('precertificates issued by a Precertificate Signing Certificate are not accepted by this log');
   }
   return { chain, leaf };

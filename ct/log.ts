@@ -6,7 +6,7 @@ import { systemClock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import type { Signer } from '../lib/signer.js';
-import { parseCertificate, precertTbs } from './certificate.js';
+import { parseCertificate, precertTbs, type Certificate } from './certificate.js';
 import { validateChain, type Submission } from './chain.js';
 import { badRequest, CtError } from './errors.js';
 import { consistencyProof, hashLeaf, inclusionProof, rootHash } from './merkle.js';
@@ -114,6 +114,26 @@ export function dedupKey(entry: SignedEntry): Buffer {
   return h.update(u24(body.length)).update(body).digest();
 }
 
+/**
+ * dedupKey of the entry a v1 MerkleTreeLeaf holds, read off the leaf: the hashed bytes are the leaf's own, after
+ * version, leaf type and timestamp and before the extensions (one hash update, no copies).
+ */
+export function dedupKeyOfLeaf(leafInput: Buffer, entry: SignedEntry): Buffer {
+  const body = entry.type === 'x509' ? entry.certificate : entry.tbsCertificate;
+  const length = 2 + (entry.type === 'precert' ? 32 : 0) + 3 + body.length;
+  return createHash('sha256').update(leafInput.subarray(LEAF_ENTRY_OFFSET, LEAF_ENTRY_OFFSET + length)).digest();
+}
+/** version (1) + leaf type (1) + timestamp (8). */
+const LEAF_ENTRY_OFFSET = 10;
+
+/** issuer_key_hash per parsed issuer: the verified chain above the leaf is reused (ct/chain.ts), and so is this. */
+const issuerKeyHashes = new WeakMap<Certificate, Buffer>();
+function issuerKeyHashOf(issuer: Certificate): Buffer {
+  let hash = issuerKeyHashes.get(issuer);
+  if (hash === undefined) issuerKeyHashes.set(issuer, (hash = issuerKeyHash(issuer.spki)));
+  return hash;
+}
+
 /** One-at-a-time execution: sequencing and STH signing never interleave. */
 function serializer(): <T>(fn: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
@@ -167,15 +187,15 @@ export function createLog(options: LogOptions): CtLog {
     const entry: SignedEntry =
       submission === 'add-chain'
         ? { type: 'x509', certificate: leaf.der }
-        : { type: 'precert', issuerKeyHash: issuerKeyHash(chain[1]!.spki), tbsCertificate: precertTbs(leaf) };
+        : { type: 'precert', issuerKeyHash: issuerKeyHashOf(chain[1]!), tbsCertificate: precertTbs(leaf) };
     const timestamp = clock().getTime();
     const leafInput = merkleTreeLeaf({ timestamp, entry, extensions: NO_EXTENSIONS });
     const extraData = submission === 'add-chain' ? x509ExtraData(above) : precertExtraData(leaf.der, above);
-    const stored = await sequence({ leafInput, extraData, leafHash: hashLeaf(leafInput), dedupKey: dedupKey(entry), timestamp });
+    const stored = await sequence({ leafInput, extraData, leafHash: hashLeaf(leafInput), dedupKey: dedupKeyOfLeaf(leafInput, entry), timestamp });
     logger.log('debug', 'ct log entry sequenced', { index: stored.index, entryType: entry.type, duplicate: stored.duplicate });
     // The SCT carries exactly the stored leaf's timestamp and extensions, and signs the leaf bytes themselves: a
-    // duplicate gets an SCT for the original entry.
-    const leafFields = parseMerkleTreeLeaf(stored.leafInput);
+    // duplicate gets an SCT for the original entry (read back from its leaf; our own leaf's fields are known).
+    const leafFields = stored.leafInput === leafInput ? { timestamp, extensions: NO_EXTENSIONS } : parseMerkleTreeLeaf(stored.leafInput);
     const sct: Sct = { version: 0, logId, timestamp: leafFields.timestamp, extensions: leafFields.extensions, signature: await sign(stored.leafInput) };
     observer?.appended(Number(process.hrtime.bigint() - started) / 1e9);
     return { sct, index: stored.index };

@@ -30,24 +30,30 @@ export interface Sct {
 }
 
 export const u8 = (n: number): Buffer => Buffer.from([n]);
+/** n, if it fits an unsigned field of `width` bytes (8: a safe integer, as every u64 here is); throws otherwise. */
+function checked(n: number, width: 2 | 3 | 8): number {
+  if (width === 8) {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a valid u64 here`);
+  } else if (!Number.isInteger(n) || n < 0 || n >= 2 ** (8 * width)) {
+    throw new RangeError(`${n} does not fit in ${8 * width} bits`);
+  }
+  return n;
+}
 export const u16 = (n: number): Buffer => {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new RangeError(`${n} does not fit in 16 bits`);
   const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
+  b.writeUInt16BE(checked(n, 2));
   return b;
 };
 export const u24 = (n: number): Buffer => {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffff) throw new RangeError(`${n} does not fit in 24 bits`);
+  checked(n, 3);
   return Buffer.from([n >>> 16, (n >>> 8) & 0xff, n & 0xff]);
 };
 export const u64 = (n: number): Buffer => {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a valid u64 here`);
   const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
+  b.writeBigUInt64BE(BigInt(checked(n, 8)));
   return b;
 };
 const vec16 = (b: Buffer): Buffer => Buffer.concat([u16(b.length), b]);
-const vec24 = (b: Buffer): Buffer => Buffer.concat([u24(b.length), b]);
 
 /** Log ID = SHA-256 of the log key's DER SubjectPublicKeyInfo. */
 export const logIdFor = (spki: Uint8Array): Buffer => createHash('sha256').update(spki).digest();
@@ -55,18 +61,42 @@ export const logIdFor = (spki: Uint8Array): Buffer => createHash('sha256').updat
 /** issuer_key_hash = SHA-256 of the issuing CA's DER SubjectPublicKeyInfo. */
 export const issuerKeyHash = (issuerSpki: Uint8Array): Buffer => createHash('sha256').update(issuerSpki).digest();
 
-function signedEntryBytes(entry: SignedEntry): Buffer {
-  if (entry.type === 'x509') return Buffer.concat([u16(EntryType.x509), vec24(entry.certificate)]);
-  if (entry.issuerKeyHash.length !== 32) throw new RangeError('issuer_key_hash must be 32 bytes');
-  return Buffer.concat([u16(EntryType.precert), entry.issuerKeyHash, vec24(entry.tbsCertificate)]);
+/** Writes n as a big-endian unsigned integer of `width` bytes; throws when it does not fit. */
+function writeUint(out: Buffer, offset: number, width: 2 | 3 | 8, n: number): number {
+  checked(n, width);
+  if (width === 8) {
+    out.writeUInt32BE(Math.floor(n / 2 ** 32), offset);
+    out.writeUInt32BE(n >>> 0, offset + 4);
+  } else {
+    out.writeUIntBE(n, offset, width);
+  }
+  return offset + width;
 }
 
 /**
  * MerkleTreeLeaf (version v1, leaf_type timestamped_entry) = leaf_input. For v1 this is byte-identical to the SCT
  * signature input (version v1, signature_type certificate_timestamp), so the log signs exactly what it stores.
+ * Written into one allocation (the log builds one per submission).
  */
-export const merkleTreeLeaf = (e: TimestampedEntry): Buffer =>
-  Buffer.concat([u8(0), u8(0), u64(e.timestamp), signedEntryBytes(e.entry), vec16(e.extensions)]);
+export function merkleTreeLeaf(e: TimestampedEntry): Buffer {
+  const { entry } = e;
+  const body = entry.type === 'x509' ? entry.certificate : entry.tbsCertificate;
+  if (entry.type === 'precert' && entry.issuerKeyHash.length !== 32) throw new RangeError('issuer_key_hash must be 32 bytes');
+  checked(e.timestamp, 8);
+  checked(body.length, 3);
+  checked(e.extensions.length, 2);
+  const out = Buffer.allocUnsafe(2 + 8 + 2 + (entry.type === 'precert' ? 32 : 0) + 3 + body.length + 2 + e.extensions.length);
+  out[0] = 0; // version v1
+  out[1] = 0; // leaf_type timestamped_entry
+  let at = writeUint(out, 2, 8, e.timestamp);
+  at = writeUint(out, at, 2, EntryType[entry.type]);
+  if (entry.type === 'precert') at += entry.issuerKeyHash.copy(out, at);
+  at = writeUint(out, at, 3, body.length);
+  at += body.copy(out, at);
+  at = writeUint(out, at, 2, e.extensions.length);
+  e.extensions.copy(out, at);
+  return out;
+}
 
 export const sctSignatureInput = merkleTreeLeaf;
 
@@ -176,12 +206,31 @@ export function parseSctList(buf: Buffer): Sct[] {
   return out;
 }
 
+/** u24-length-prefixed DER certificates, one after the other, after `head` bytes left for the caller. */
+function chainBytes(head: number, chain: readonly Buffer[]): { out: Buffer; at: number } {
+  let total = 0;
+  for (const der of chain) total += 3 + checked(der.length, 3);
+  checked(total, 3);
+  const out = Buffer.allocUnsafe(head + 3 + total);
+  let at = writeUint(out, head, 3, total);
+  for (const der of chain) {
+    at = writeUint(out, at, 3, der.length);
+    at += der.copy(out, at);
+  }
+  return { out, at };
+}
+
 /** certificate_chain / precertificate_chain: u24 total ‖ (u24 len ‖ DER)*. */
-export const certificateChain = (chain: readonly Buffer[]): Buffer => vec24(Buffer.concat(chain.map(vec24)));
+export const certificateChain = (chain: readonly Buffer[]): Buffer => chainBytes(0, chain).out;
 
 /** extra_data of an x509_entry: the chain above the leaf (issuer first, root last). */
 export const x509ExtraData = (chainAboveLeaf: readonly Buffer[]): Buffer => certificateChain(chainAboveLeaf);
 
 /** extra_data of a precert_entry: PrecertChainEntry = u24 len ‖ precert as submitted ‖ precertificate_chain. */
-export const precertExtraData = (precertificate: Buffer, chainAboveLeaf: readonly Buffer[]): Buffer =>
-  Buffer.concat([vec24(precertificate), certificateChain(chainAboveLeaf)]);
+export function precertExtraData(precertificate: Buffer, chainAboveLeaf: readonly Buffer[]): Buffer {
+  const head = 3 + checked(precertificate.length, 3);
+  const { out } = chainBytes(head, chainAboveLeaf);
+  writeUint(out, 0, 3, precertificate.length);
+  precertificate.copy(out, 3);
+  return out;
+}

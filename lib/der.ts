@@ -21,14 +21,10 @@ export class DerError extends Error {
   override readonly name = 'DerError';
 }
 
-/** One TLV. `content` may be a list of already-encoded children. Written into one allocation (the hot path of
- * every certificate, SCT and timestamp). */
-export function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): Buffer {
-  const parts: readonly Uint8Array[] = content instanceof Uint8Array ? [content] : content;
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const lenBytes = len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4;
-  const out = Buffer.allocUnsafe(2 + lenBytes + len);
+const lengthBytes = (len: number): number => (len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4);
+
+/** Writes tag and definite length at the start of `out`; returns where the value starts. */
+function writeHeader(out: Buffer, tag: number, len: number, lenBytes: number): number {
   out[0] = tag;
   let off = 1;
   if (lenBytes === 0) out[off++] = len;
@@ -36,10 +32,30 @@ export function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): B
     out[off++] = 0x80 | lenBytes;
     for (let i = lenBytes - 1; i >= 0; i--) out[off++] = Math.floor(len / 2 ** (8 * i)) & 0xff;
   }
+  return off;
+}
+
+/** One TLV. `content` may be a list of already-encoded children. Written into one allocation (the hot path of
+ * every certificate, SCT and timestamp). */
+export function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): Buffer {
+  const parts: readonly Uint8Array[] = content instanceof Uint8Array ? [content] : content;
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const lenBytes = lengthBytes(len);
+  const out = Buffer.allocUnsafe(2 + lenBytes + len);
+  let off = writeHeader(out, tag, len, lenBytes);
   for (const p of parts) {
     out.set(p, off);
     off += p.length;
   }
+  return out;
+}
+
+/** The tag and length octets of a TLV whose value, `length` bytes, the caller writes after them. */
+export function tlvHeader(tag: number, length: number): Buffer {
+  const lenBytes = lengthBytes(length);
+  const out = Buffer.allocUnsafe(2 + lenBytes);
+  writeHeader(out, tag, length, lenBytes);
   return out;
 }
 
@@ -95,24 +111,35 @@ export function encodeOid(oid: string): Buffer {
   return tlv(Tag.OID, Buffer.from(out));
 }
 
+/** Arcs are read as numbers while they stay exact (below 2^53), as BigInt beyond (e.g. 2.25 UUID arcs). */
+const EXACT_LIMIT = 2 ** 46; // v * 128 + 127 stays below 2^53
+
 export function decodeOid(content: Uint8Array): string {
-  const arcs: bigint[] = [];
-  let v = 0n;
+  const arcs: Array<number | bigint> = [];
+  let v = 0;
+  let big: bigint | undefined;
   for (let i = 0; i < content.length; i++) {
     const b = content[i] as number;
-    if (v === 0n && b === 0x80) throw new DerError('non-minimal OID arc');
-    v = (v << 7n) | BigInt(b & 0x7f);
+    if (v === 0 && big === undefined && b === 0x80) throw new DerError('non-minimal OID arc');
+    if (big !== undefined) big = (big << 7n) | BigInt(b & 0x7f);
+    else if (v >= EXACT_LIMIT) big = (BigInt(v) << 7n) | BigInt(b & 0x7f);
+    else v = v * 128 + (b & 0x7f);
     if ((b & 0x80) === 0) {
-      arcs.push(v);
-      v = 0n;
+      arcs.push(big ?? v);
+      v = 0;
+      big = undefined;
     } else if (i === content.length - 1) {
       throw new DerError('truncated OID');
     }
   }
   if (arcs.length === 0) throw new DerError('empty OID');
   const first = arcs[0]!;
-  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
-  return [...head, ...arcs.slice(1)].join('.');
+  let head: string;
+  if (typeof first === 'bigint') head = `2.${first - 80n}`;
+  else head = first < 40 ? `0.${first}` : first < 80 ? `1.${first - 40}` : `2.${first - 80}`;
+  let out = head;
+  for (let i = 1; i < arcs.length; i++) out += `.${arcs[i]}`;
+  return out;
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -154,8 +181,32 @@ export interface Node {
   readonly content: Buffer;
 }
 
+/** A Node whose views are made when first read: a parse touches most nodes' bytes through only one of the two. */
+class DerNode implements Node {
+  private rawView: Buffer | undefined;
+  private contentView: Buffer | undefined;
+  constructor(
+    readonly tag: number,
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly valueStart: number,
+    /** Offset just past the TLV in `buf`. */
+    readonly end: number,
+  ) {}
+  get raw(): Buffer {
+    return (this.rawView ??= this.buf.subarray(this.start, this.end));
+  }
+  get content(): Buffer {
+    return (this.contentView ??= this.buf.subarray(this.valueStart, this.end));
+  }
+}
+
 /** Reads one strict-DER TLV at `offset`. Rejects indefinite, non-minimal and overlong lengths. */
 export function readNode(buf: Buffer, offset = 0): Node {
+  return readDerNode(buf, offset);
+}
+
+function readDerNode(buf: Buffer, offset: number): DerNode {
   if (offset + 2 > buf.length) throw new DerError('truncated DER');
   const tag = buf[offset] as number;
   if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not supported');
@@ -173,26 +224,27 @@ export function readNode(buf: Buffer, offset = 0): Node {
   }
   const end = offset + header + len;
   if (end > buf.length) throw new DerError('DER value runs past the end of its input');
-  return { tag, raw: buf.subarray(offset, end), content: buf.subarray(offset + header, end) };
+  return new DerNode(tag, buf, offset, offset + header, end);
 }
 
 /** Parses `buf` as exactly one TLV, with no trailing bytes. */
 export function parse(buf: Uint8Array): Node {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const node = readNode(b, 0);
-  if (node.raw.length !== b.length) throw new DerError('trailing bytes after DER value');
+  const node = readDerNode(b, 0);
+  if (node.end !== b.length) throw new DerError('trailing bytes after DER value');
   return node;
 }
 
 /** The children of a constructed node. */
 export function children(node: Node): Node[] {
   if ((node.tag & 0x20) === 0) throw new DerError('not a constructed value');
+  const content = node.content;
   const out: Node[] = [];
   let off = 0;
-  while (off < node.content.length) {
-    const child = readNode(node.content, off);
+  while (off < content.length) {
+    const child = readDerNode(content, off);
     out.push(child);
-    off += child.raw.length;
+    off = child.end;
   }
   return out;
 }

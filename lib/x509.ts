@@ -73,7 +73,8 @@ function readTbs(tbsNode: Node | undefined): TbsCertificate {
   const subject = expectTag(tbsFields[i++], Tag.SEQUENCE, 'subject');
   const spki = expectTag(tbsFields[i++], Tag.SEQUENCE, 'subjectPublicKeyInfo');
   let extensions: Extension[] = [];
-  for (const field of tbsFields.slice(i)) {
+  for (; i < tbsFields.length; i++) {
+    const field = tbsFields[i]!;
     if (field.tag === EXTENSIONS_TAG) {
       const [list, more] = children(field);
       if (more !== undefined) throw new Error('malformed extensions');
@@ -114,9 +115,15 @@ export function parseCertificate(der: Buffer): Certificate {
   if (!alg.raw.equals(tbs.innerAlgorithm)) throw new Error('signature algorithm differs from the TBS signature field');
   const sigBits = expectTag(sigNode, Tag.BIT_STRING, 'signature').content;
   if (sigBits[0] !== 0) throw new Error('signature BIT STRING has unused bits');
-  const { innerAlgorithm: _inner, ...fields } = tbs;
   return {
-    ...fields,
+    tbs: tbs.tbs,
+    serial: tbs.serial,
+    issuer: tbs.issuer,
+    subject: tbs.subject,
+    notBefore: tbs.notBefore,
+    notAfter: tbs.notAfter,
+    spki: tbs.spki,
+    extensions: tbs.extensions,
     der,
     signatureAlgorithm: decodeOid(expectTag(children(alg)[0], Tag.OID, 'algorithm OID').content),
     signature: sigBits.subarray(1),

@@ -7,6 +7,13 @@ describe('lib/der', () => {
     assert.equal(encodeOid('1.3.6.1.4.1.11129.2.4.3').toString('hex'), '060a2b06010401d679020403');
     assert.equal(decodeOid(encodeOid('2.5.29.17').subarray(2)), '2.5.29.17');
   });
+  it('reads OID arcs beyond 2^53 exactly (a 2.25 UUID OID) and refuses non-minimal, truncated and empty OIDs', () => {
+    for (const oid of ['0.9.2342', '1.39.5', '2.25.329800735698586629295641978511506172918', '2.999.3', '1.2.9007199254740993', '1.2.9007199254740991'])
+      assert.equal(decodeOid(encodeOid(oid).subarray(2)), oid);
+    assert.throws(() => decodeOid(Buffer.from([0x2a, 0x80, 0x01])), /non-minimal/);
+    assert.throws(() => decodeOid(Buffer.from([0x2a, 0x81])), /truncated/);
+    assert.throws(() => decodeOid(Buffer.alloc(0)), /empty/);
+  });
   it('writes minimal positive integers', () => {
     assert.equal(smallInteger(2).toString('hex'), '020102');
     assert.equal(unsignedInteger(Buffer.from([0, 0, 0x80])).toString('hex'), '02020080');
