@@ -107,6 +107,8 @@ export interface ServeOptions {
   readonly rateLimit?: RateLimitOptions;
   /** --trust-proxy HOPS: how many reverse proxies' X-Forwarded-For entries to believe for the client address (default 0: the socket's). */
   readonly trustProxy?: number;
+  /** Who answers the two signing routes: plain node:http (default) or express (benchmarks compare them; no CLI flag). */
+  readonly signingRoutes?: 'node' | 'express';
   /** --audit-log: a file (appended, fsynced per batch) or `-` (stdout) for one JSON line per signing decision. */
   readonly auditLog?: string;
   /**
@@ -504,7 +506,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const serving = () => !caListening.closing;
   caListening.server.on(
     'request',
-    createApp({ signing, metrics, serving, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, trustProxy: o.trustProxy ?? 0, ...(audit ? { audit } : {}) }),
+    createApp({ signing, metrics, serving, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, trustProxy: o.trustProxy ?? 0, ...(audit ? { audit } : {}), ...(o.signingRoutes ? { signingRoutes: o.signingRoutes } : {}) }),
   );
   o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev, ...(audit ? { auditLog: audit.target } : {}) });
   return {
