@@ -1,0 +1,130 @@
+// The signing routes in node:http against the same routes in express (server/signing-http.ts, issue 12): two CAs in
+// this process (serve(), companion log on a memory store, CA key in a file), one answering POST /api/v2/signingCert
+// through express and one through node:http, driven in alternating rows (E N N E E N ...: a trend in the machine's
+// load falls on both) with distinct tokens, 16 in flight from a worker thread. Per row: certificates/s and the main
+// thread's CPU time per request (Linux: the thread's utime + stime from /proc, 10 ms ticks; warm-up requests counted),
+// which holds everything the CA, its log and the issuer do on that thread: the difference between the variants is
+// the HTTP layer. Event-loop utilisation × elapsed / requests is printed too, but on a loaded machine it counts the
+// time the thread waited for a core while busy.
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { clientKey, drive, startServer, SUB } from './issuance.js';
+import { startBenchIssuer } from './oidc-issuer.js';
+import { cleanup, fmt, log, now } from './util.js';
+
+export type SigningRoutes = 'express' | 'node';
+
+export interface SigningRoutesRow {
+  readonly routes: SigningRoutes;
+  readonly perSecond: number;
+  /** Main-thread CPU µs per request (warm-up requests counted); undefined where /proc is not there. */
+  readonly cpuMicros: number | undefined;
+  /** Main-thread busy µs per request by event-loop utilisation (wall-clock: includes waiting for a core). */
+  readonly busyMicros: number;
+  readonly count: number;
+  readonly errors: number;
+}
+
+export interface SigningRoutesBench {
+  readonly rows: SigningRoutesRow[];
+  readonly concurrency: number;
+  readonly seconds: number;
+  readonly loadAtStart: number;
+  readonly loadAtEnd: number;
+}
+
+export interface SigningRoutesOptions {
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly concurrency: number;
+  /** Tokens per row (the row stops at `seconds` or when they run out). */
+  readonly requests: number;
+  readonly warmup: number;
+}
+
+/** The main thread's CPU time in µs (utime + stime of /proc/self/task/<pid>/stat), or undefined off Linux. */
+function mainThreadCpuMicros(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+export async function benchSigningRoutes(o: SigningRoutesOptions): Promise<SigningRoutesBench> {
+  const loadAtStart = loadavg()[0]!;
+  const issuer = await startBenchIssuer();
+  const stopIssuer = cleanup.add('stop OIDC issuer (signing routes)', () => issuer.close());
+  try {
+    const order: SigningRoutes[] = [];
+    for (let i = 0; i < o.rounds; i++) order.push(...(i % 2 === 0 ? (['express', 'node'] as const) : (['node', 'express'] as const)));
+    const perRow = o.warmup + o.requests;
+    log(`signing routes: minting ${order.length * perRow} tokens`);
+    const keys = Array.from({ length: 32 }, () => clientKey(SUB));
+    const bodies: string[] = [];
+    for (let i = 0; i < order.length * perRow; i++) {
+      const key = keys[i % keys.length]!;
+      const token = await issuer.mint();
+      bodies.push(JSON.stringify({ credentials: { oidcIdentityToken: token }, publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: key.pem }, proofOfPossession: key.proof } }));
+    }
+    const servers = {
+      express: await startServer('memory', 'file', issuer.url, 1, 'express'),
+      node: await startServer('memory', 'file', issuer.url, 1, 'node'),
+    };
+    const rows: SigningRoutesRow[] = [];
+    try {
+      for (const [i, routes] of order.entries()) {
+        const slice = bodies.slice(i * perRow, (i + 1) * perRow);
+        const elu0 = performance.eventLoopUtilization();
+        const cpu0 = mainThreadCpuMicros();
+        const t0 = now();
+        const r = await drive({ url: `${servers[routes].caUrl}/api/v2/signingCert`, bodies: slice, concurrency: o.concurrency, maxMs: o.seconds * 1000, warmup: o.warmup });
+        const elu = performance.eventLoopUtilization(elu0);
+        const cpu1 = mainThreadCpuMicros();
+        const requests = r.done + r.errors + o.warmup;
+        const cpuMicros = cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / requests;
+        const row: SigningRoutesRow = { routes, perSecond: (r.done / r.ms) * 1000, cpuMicros, busyMicros: (elu.active * 1000) / requests, count: r.done, errors: r.errors };
+        if (r.errors > 0) log(`signing routes (${routes}): ${r.errors} errors, first: ${r.firstError}`);
+        log(`signing routes (${routes}) row ${i + 1}: ${row.perSecond.toFixed(0)} certs/s, main thread ${cpuMicros?.toFixed(0) ?? '?'} µs CPU, ${row.busyMicros.toFixed(0)} µs busy per request (${fmt(elu.utilization * 100)} % busy over ${((now() - t0) / 1000).toFixed(1)} s)`);
+        rows.push(row);
+      }
+    } finally {
+      await servers.express.close();
+      await servers.node.close();
+    }
+    return { rows, concurrency: o.concurrency, seconds: o.seconds, loadAtStart, loadAtEnd: loadavg()[0]! };
+  } finally {
+    await stopIssuer();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export function signingRoutesReport(b: SigningRoutesBench): string {
+  const out = [
+    `\n## Signing routes: express against node:http (alternating rows of ${b.seconds} s, ${b.concurrency} in flight, distinct tokens; load ${fmt(b.loadAtStart)} / ${fmt(b.loadAtEnd)} at start / end)\n\n`,
+    '| row | signing routes in | certificates/s | main-thread CPU µs per request | main-thread busy µs per request (ELU) | timed requests | errors |\n|---|---|---|---|---|---|---|\n',
+    ...b.rows.map((r, i) => `| ${i + 1} | ${r.routes} | ${r.perSecond.toFixed(0)} | ${r.cpuMicros?.toFixed(0) ?? 'n/a'} | ${r.busyMicros.toFixed(0)} | ${r.count} | ${r.errors} |\n`),
+  ];
+  const of = (routes: SigningRoutes) => b.rows.filter((r) => r.routes === routes);
+  const [e, n] = [of('express'), of('node')];
+  if (e.length > 0 && n.length > 0) {
+    const [eRate, nRate] = [median(e.map((r) => r.perSecond)), median(n.map((r) => r.perSecond))];
+    const cost = (rows: SigningRoutesRow[]) => median(rows.map((r) => r.cpuMicros ?? r.busyMicros));
+    const [eCpu, nCpu] = [cost(e), cost(n)];
+    const what = e[0]!.cpuMicros === undefined ? 'busy (ELU)' : 'CPU';
+    out.push(
+      `\nMedians: express ${eRate.toFixed(0)} certificates/s, ${eCpu.toFixed(0)} µs main-thread ${what} per request; node:http ${nRate.toFixed(0)} certificates/s, ${nCpu.toFixed(0)} µs: ` +
+        `${fmt(nRate / eRate)}× the certificates/s, ${(eCpu - nCpu).toFixed(0)} µs (${fmt((100 * (eCpu - nCpu)) / eCpu)} %) less main-thread ${what} per request.\n`,
+    );
+  }
+  return out.join('');
+}
