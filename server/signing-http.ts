@@ -35,6 +35,8 @@ export type SigningHttpHandler = (req: IncomingMessage, res: ServerResponse) => 
 export function signingHttpHandler(deps: SigningHttpDeps): SigningHttpHandler {
   const hops = deps.trustProxy ?? 0;
   const trust = (_addr: string, i: number) => i < hops;
+  // With no proxy believed, proxy-addr's answer is the socket's address: X-Forwarded-For is not parsed at all.
+  const ip = (req: IncomingMessage) => (hops === 0 ? req.socket.remoteAddress : proxyaddr(req, trust));
   // Fulcio does not enforce a content type; neither do we (the express app's reader is built the same way).
   const readBody = jsonBodyReader({ limitBytes: deps.limitBytes, strict: false, logger: deps.logger });
   return (req, res) => {
@@ -54,7 +56,7 @@ export function signingHttpHandler(deps: SigningHttpDeps): SigningHttpHandler {
       if (err !== undefined) return fail(err);
       const answer = async () => {
         const parsed = route.parse(body, req.headers.authorization);
-        const issued = await deps.signing.issue({ ...parsed, ...clientAddress(proxyaddr(req, trust)) }, context);
+        const issued = await deps.signing.issue({ ...parsed, ...clientAddress(ip(req)) }, context);
         const a = route.answer(issued);
         sendText(res, a.status, a.type, a.text);
       };

@@ -122,7 +122,9 @@ describe('server/signing-http: the signing routes in node:http answer as the exp
   let express: Side;
   let node: Side;
 
-  async function side(dev: Awaited<ReturnType<typeof createDevCa>>, signingRoutes: 'express' | 'node'): Promise<Side> {
+  let dev: Awaited<ReturnType<typeof createDevCa>>;
+
+  async function side(signingRoutes: 'express' | 'node', trustProxy = 1): Promise<Side> {
     const chain = [dev.intermediate, dev.root];
     const seen: SigningRequest[] = [];
     const audit: AuditRecord[] = [];
@@ -147,7 +149,7 @@ describe('server/signing-http: the signing routes in node:http answer as the exp
       identity,
       metrics,
       logger,
-      trustProxy: 1,
+      trustProxy,
       audit: { write: async (r) => void audit.push(r) },
       signingRoutes,
     });
@@ -155,8 +157,8 @@ describe('server/signing-http: the signing routes in node:http answer as the exp
   }
 
   before(async () => {
-    const dev = await createDevCa();
-    [express, node] = await Promise.all([side(dev, 'express'), side(dev, 'node')]);
+    dev = await createDevCa();
+    [express, node] = await Promise.all([side('express'), side('node')]);
   });
   after(async () => {
     await express.server.close();
@@ -175,6 +177,19 @@ describe('server/signing-http: the signing routes in node:http answer as the exp
     assert.deepEqual(node.seen, express.seen);
     assert.ok(node.seen.some((r) => r.clientAddress === '198.51.100.2'));
     assert.ok(node.seen.some((r) => r.clientAddress === '127.0.0.1'));
+  });
+
+  it('with no proxy believed (trust proxy 0), X-Forwarded-For is ignored by both: the socket’s address', async () => {
+    const [e, n] = await Promise.all([side('express', 0), side('node', 0)]);
+    try {
+      const { head, body } = post(V2, `${json}X-Forwarded-For: 203.0.113.7\n`, v2('ok'));
+      const [a, b] = await Promise.all([raw(e.server, head, body), raw(n.server, head, body)]);
+      assert.equal(blank(b), blank(a));
+      assert.deepEqual(n.seen, e.seen);
+      assert.equal(n.seen[0]?.clientAddress, '127.0.0.1');
+    } finally {
+      await Promise.all([e.server.close(), n.server.close()]);
+    }
   });
 
   it('the same refusal counts and HTTP metrics (by route, method and status)', async () => {
