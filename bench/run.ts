@@ -67,12 +67,15 @@ async function main(): Promise<number> {
           workers: s.caWorkers,
         }),
       );
-  // BENCH_SKIP=routes leaves it out.
-  const routes = s.skip.has('routes')
-    ? undefined
-    : await attempt('signing routes', () =>
-        benchSigningRoutes({ rounds: envInt('BENCH_ROUTES_ROUNDS', 3), seconds: envNum('BENCH_ROUTES_SECONDS', 3), concurrency: 16, requests: envInt('BENCH_ROUTES_REQUESTS', 2000), warmup: 50 }),
-      );
+  // The signing routes in express against node:http: the HTTP layer alone, then issuance end to end (BENCH_SKIP=routes: neither).
+  const routes = [];
+  for (const layer of ['http', 'issuance'] as const) {
+    if (s.skip.has('routes')) break;
+    const r = await attempt(`signing routes (${layer})`, () =>
+      benchSigningRoutes({ layer, rounds: envInt('BENCH_ROUTES_ROUNDS', 3), seconds: envNum('BENCH_ROUTES_SECONDS', 3), concurrency: 16, requests: layer === 'http' ? 20_000 : envInt('BENCH_ROUTES_REQUESTS', 2000), warmup: 50 }),
+    );
+    if (r) routes.push(r);
+  }
   const timestamps = s.skip.has('timestamps')
     ? undefined
     : await attempt('timestamps', () => benchTimestamps({ seconds: s.caSeconds, concurrencies: s.caConcurrency }));
@@ -120,7 +123,7 @@ async function main(): Promise<number> {
     errors,
   };
   process.stdout.write(report(results) + (signatures ? signaturesReport(signatures, s.seconds) : ''));
-  if (routes) process.stdout.write(signingRoutesReport(routes));
+  for (const r of routes) process.stdout.write(signingRoutesReport(r));
   if (timestamps) process.stdout.write(timestampReport(timestamps));
   if (searchResult) process.stdout.write(searchReport(searchResult));
   if (s.json) await writeFile(s.json, JSON.stringify({ ...results, ...(searchResult ? { search: searchResult } : {}) }, null, 2) + '\n');
