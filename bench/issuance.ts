@@ -14,6 +14,7 @@ import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm.js';
 import { memoryLogger } from '../lib/log.js';
+import type { SigningRoutesIn } from '../server/app.js';
 import { serve } from '../server/serve.js';
 import type { ClientJob, ClientResult } from './issuance-client.js';
 import { startClusterServer } from './cluster-server.js';
@@ -109,7 +110,7 @@ export async function startServer(
   caKey: CaKeyKind,
   issuerUrl: string,
   workers = 1,
-  signingRoutes: 'node' | 'express' = 'node',
+  signingRoutes: SigningRoutesIn = 'node',
 ): Promise<{ caUrl: string; close: () => Promise<void> }> {
   const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;

@@ -14,14 +14,12 @@ import { createDevCa } from '../ca/dev-ca.js';
 import { listenHttp } from '../lib/listen.js';
 import { memoryLogger } from '../lib/log.js';
 import { parseIdentityConfig } from '../oidc/identity-compile.js';
-import { createApp } from '../server/app.js';
+import { createApp, type SigningRoutesIn as SigningRoutes } from '../server/app.js';
 import { createMetrics } from '../server/metrics.js';
 import type { SigningService } from '../server/signing-service.js';
 import { clientKey, drive, startServer, SUB } from './issuance.js';
 import { startBenchIssuer } from './oidc-issuer.js';
 import { cleanup, fmt, log, now } from './util.js';
-
-export type SigningRoutes = 'express' | 'node';
 
 export interface SigningRoutesRow {
   readonly routes: SigningRoutes;

@@ -1,9 +1,9 @@
-// HTTP request metrics for an express app (the CA's and the CT log's) and the CA's node:http signing routes: a count and a latency histogram by route,
-// method and status, in the caller's prom-client registry (never the global default one: tests run several servers
-// in one process). The route label is the matched route's path, or "unmatched": an unknown path never becomes a label,
-// so a client cannot grow the series without bound. Our routes have no path parameters, so the matched path is the
-// request's path (trailing slash removed); since a case-insensitive router matches several spellings, at most
-// MAX_ROUTE_LABELS distinct ones are kept and any further one is counted as "other".
+// HTTP request metrics for an express app (the CA's and the CT log's) and the CA's node:http signing routes: a count
+// and a latency histogram by route, method and status, in the caller's prom-client registry (never the global default
+// one: tests run several servers in one process). The route label is the matched route's path, or "unmatched": an
+// unknown path never becomes a label, so a client cannot grow the series without bound. Our routes have no path
+// parameters, so the matched path is the request's path (trailing slash removed); since a case-insensitive router
+// matches several spellings, at most MAX_ROUTE_LABELS distinct ones are kept and any further one is counted as "other".
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';

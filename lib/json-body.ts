@@ -1,7 +1,7 @@
-// JSON request bodies for the CA's and the CT log's express apps (and the CA's node:http signing routes): express.json for any content type, with its
-// failures sorted into the client's mistakes (a FulgorError: BAD_REQUEST, MALFORMED_JSON or BODY_TOO_LARGE) and our
-// own (passed on untouched). A client that goes away mid-body gets no answer: there is nobody to send it to, so it
-// is logged at debug level, not as a failure.
+// JSON request bodies for the CA's and the CT log's express apps and the CA's node:http signing routes: express.json
+// for any content type, with its failures sorted into the client's mistakes (a FulgorError: BAD_REQUEST, MALFORMED_JSON
+// or BODY_TOO_LARGE) and our own (passed on untouched). A client that goes away mid-body gets no answer: there is
+// nobody to send it to, so it is logged at debug level, not as a failure.
 //
 // Content-Encoding gzip, deflate and br bodies are inflated (body-parser does it); a body that does not decode as
 // its label says, or an encoding body-parser does not know, is the client's mistake (400).
@@ -79,8 +79,7 @@ export function jsonBodyReader(o: JsonBodyOptions): (req: IncomingMessage, res: 
         o.logger.log('debug', 'client went away before sending the whole request body', { method: req.method, path: (req.url ?? '').split('?')[0] });
         return;
       }
-      const encoding = req.headers['content-encoding'];
-      done(bodyReadError(err, Array.isArray(encoding) ? encoding.join(', ') : encoding, o.limitBytes) ?? err);
+      done(bodyReadError(err, req.headers['content-encoding'], o.limitBytes) ?? err);
     });
   };
 }

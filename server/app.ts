@@ -15,6 +15,9 @@ import { signingHttpHandler } from './signing-http.js';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/** Who answers the two signing routes: plain node:http (the default) or the express app (to compare them). */
+export type SigningRoutesIn = 'node' | 'express';
+
 export interface AppDeps extends RouteDeps {
   readonly logger: Logger;
   /** Extra routers mounted before the Fulcio routes (the development OIDC issuer in --dev mode). */
@@ -26,8 +29,7 @@ export interface AppDeps extends RouteDeps {
   readonly trustProxy?: number;
   /** Where refused signing requests' audit lines go (issued ones are the signing service's). */
   readonly audit?: AuditSink;
-  /** Who answers the two signing routes: plain node:http (default) or the express app (to compare them). */
-  readonly signingRoutes?: 'node' | 'express';
+  readonly signingRoutes?: SigningRoutesIn;
 }
 
 /** Every refused signing request the express app answers (server/refusal.ts). */

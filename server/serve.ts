@@ -27,7 +27,7 @@ import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { TIMESTAMP_PATH, timestampOffRouter, timestampRouter } from '../tsa/index.js';
-import { createApp } from './app.js';
+import { createApp, type SigningRoutesIn } from './app.js';
 import { createCaHolder, type CaGeneration } from './ca-holder.js';
 import { explainRouter } from './explain-route.js';
 import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey, type KeyOpening } from './open-keys.js';
@@ -108,7 +108,7 @@ export interface ServeOptions {
   /** --trust-proxy HOPS: how many reverse proxies' X-Forwarded-For entries to believe for the client address (default 0: the socket's). */
   readonly trustProxy?: number;
   /** Who answers the two signing routes: plain node:http (default) or express (benchmarks compare them; no CLI flag). */
-  readonly signingRoutes?: 'node' | 'express';
+  readonly signingRoutes?: SigningRoutesIn;
   /** --audit-log: a file (appended, fsynced per batch) or `-` (stdout) for one JSON line per signing decision. */
   readonly auditLog?: string;
   /**
