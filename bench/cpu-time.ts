@@ -22,6 +22,9 @@ function statCpuMs(path: string): number | undefined {
 /** Every thread of this process. */
 export const processCpuMs = (): number | undefined => statCpuMs('/proc/self/stat');
 
+/** This process's main thread (the event loop of a server running here). */
+export const mainThreadCpuMs = (): number | undefined => statCpuMs(`/proc/self/task/${process.pid}/stat`);
+
 /** The calling thread only (a worker thread measures itself). */
 export const threadCpuMs = (): number | undefined => statCpuMs('/proc/thread-self/stat');
 

@@ -13,6 +13,7 @@ import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm.js';
 import { memoryLogger } from '../lib/log.js';
+import type { SigningRoutesIn } from '../server/app.js';
 import { serve } from '../server/serve.js';
 import { drive, type ServerCpu } from './http-load.js';
 import { processCpuMs, processTreeCpuMs } from './cpu-time.js';
@@ -20,7 +21,7 @@ import { startClusterServer } from './cluster-server.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
 import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
-const SUB = 'repo:acme/app:ref:refs/heads/main';
+export const SUB = 'repo:acme/app:ref:refs/heads/main';
 
 /** Where the issuing CA key is: a PKCS#8 file, or a SoftHSM2 token (PKCS#11); `file-p384`: a P-384 CA (root and issuing key) in files. */
 export type CaKeyKind = 'file' | 'softhsm2' | 'file-p384';
@@ -68,7 +69,7 @@ export interface IssuanceOptions {
 }
 
 /** A P-256 client key: its public key PEM and its proof of possession over `name`. */
-function clientKey(name: string): { pem: string; proof: string } {
+export function clientKey(name: string): { pem: string; proof: string } {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   return { pem: publicKey.export({ type: 'spki', format: 'pem' }) as string, proof: sign('sha256', Buffer.from(name), privateKey).toString('base64') };
 }
@@ -91,13 +92,22 @@ async function caKeyInSoftHsm(keysDir: string): Promise<{ uri: string; close: ()
   }
 }
 
-interface StartedServer extends ServerCpu {
+export interface StartedServer extends ServerCpu {
   readonly caUrl: string;
   close(): Promise<void>;
 }
 
-/** `fulgor serve` in-process on port 0 with fresh keys and an identity file trusting `issuerUrl`. */
-async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerUrl: string, workers = 1): Promise<StartedServer> {
+/**
+ * `fulgor serve` in-process on port 0 with fresh keys and an identity file trusting `issuerUrl` (the signing routes in
+ * node:http, or in express for bench/signing-routes.ts's comparison).
+ */
+export async function startServer(
+  storage: 'memory' | 'file',
+  caKey: CaKeyKind,
+  issuerUrl: string,
+  workers = 1,
+  signingRoutes: SigningRoutesIn = 'node',
+): Promise<StartedServer> {
   const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;
   try {
@@ -129,6 +139,7 @@ async function startServer(storage: 'memory' | 'file', caKey: CaKeyKind, issuerU
       ...(token ? { caKey: token.uri } : {}),
       ctStorage,
       configPath,
+      signingRoutes,
       // Each request's log line is formatted as in production, but kept in memory instead of flooding stderr.
       logger: memoryLogger(),
     });

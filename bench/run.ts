@@ -13,10 +13,11 @@ import { benchProofs, type ProofResult } from './proofs.js';
 import { benchSearch, searchReport } from './search.js';
 import { report } from './report.js';
 import { settings, type Results } from './settings.js';
+import { benchSigningRoutes, signingRoutesReport } from './signing-routes.js';
 import { benchSignatures, signaturesReport } from './signatures.js';
 import type { StoreKind } from './stores.js';
 import { benchTimestamps, timestampReport } from './timestamps.js';
-import { cleanup, envInt, log, message, now } from './util.js';
+import { cleanup, envInt, envNum, log, message, now } from './util.js';
 
 async function main(): Promise<number> {
   const s = settings();
@@ -67,6 +68,15 @@ async function main(): Promise<number> {
           workers: s.caWorkers,
         }),
       );
+  // The signing routes in express against node:http: the HTTP layer alone, then issuance end to end (BENCH_SKIP=routes: neither).
+  const routes = [];
+  for (const layer of ['http', 'issuance'] as const) {
+    if (s.skip.has('routes')) break;
+    const r = await attempt(`signing routes (${layer})`, () =>
+      benchSigningRoutes({ layer, rounds: envInt('BENCH_ROUTES_ROUNDS', 3), seconds: envNum('BENCH_ROUTES_SECONDS', 3), concurrency: 16, requests: layer === 'http' ? 20_000 : envInt('BENCH_ROUTES_REQUESTS', 2000), warmup: 50 }),
+    );
+    if (r) routes.push(r);
+  }
   const timestamps = s.skip.has('timestamps')
     ? undefined
     : await attempt('timestamps', () => benchTimestamps({ seconds: s.caSeconds, concurrencies: s.caConcurrency }));
@@ -114,6 +124,7 @@ async function main(): Promise<number> {
     errors,
   };
   process.stdout.write(report(results) + (signatures ? signaturesReport(signatures, s.seconds) : ''));
+  for (const r of routes) process.stdout.write(signingRoutesReport(r));
   if (timestamps) process.stdout.write(timestampReport(timestamps));
   if (searchResult) process.stdout.write(searchReport(searchResult));
   if (s.json) await writeFile(s.json, JSON.stringify({ ...results, ...(searchResult ? { search: searchResult } : {}) }, null, 2) + '\n');

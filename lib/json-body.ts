@@ -1,10 +1,11 @@
-// JSON request bodies for the CA's and the CT log's express apps: express.json for any content type, with its
-// failures sorted into the client's mistakes (a FulgorError: BAD_REQUEST, MALFORMED_JSON or BODY_TOO_LARGE) and our
-// own (passed on untouched). A client that goes away mid-body gets no answer: there is nobody to send it to, so it
-// is logged at debug level, not as a failure.
+// JSON request bodies for the CA's and the CT log's express apps and the CA's node:http signing routes: express.json
+// for any content type, with its failures sorted into the client's mistakes (a FulgorError: BAD_REQUEST, MALFORMED_JSON
+// or BODY_TOO_LARGE) and our own (passed on untouched). A client that goes away mid-body gets no answer: there is
+// nobody to send it to, so it is logged at debug level, not as a failure.
 //
 // Content-Encoding gzip, deflate and br bodies are inflated (body-parser does it); a body that does not decode as
 // its label says, or an encoding body-parser does not know, is the client's mistake (400).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { FulgorError } from './errors.js';
 import type { Logger } from './log.js';
@@ -58,19 +59,33 @@ export interface JsonBodyOptions {
   readonly logger: Logger;
 }
 
-/** express.json whose client mistakes reach `next` as FulgorErrors and whose aborted requests end quietly. */
-export function jsonBody(o: JsonBodyOptions): RequestHandler {
+/** A body read: the parsed JSON (undefined for a request with no body), or the error to answer with. */
+export type JsonBodyDone = (err: unknown, body?: unknown) => void;
+
+/**
+ * express.json's reading and parsing (the same package, so the same limits, charsets, encodings and JSON rules) for a
+ * plain node:http request: `done` gets the body, or a FulgorError for the client's mistakes and any other error
+ * untouched; it is not called when the client went away.
+ */
+export function jsonBodyReader(o: JsonBodyOptions): (req: IncomingMessage, res: ServerResponse, done: JsonBodyDone) => void {
   const parse = express.json({ limit: o.limitBytes, type: () => true, strict: o.strict ?? true });
-  return (req: Request, res: Response, next: NextFunction): void => {
-    void parse(req, res, (err?: unknown) => {
-      if (err === undefined || err === null) return next();
+  return (req, res, done) => {
+    const withBody = req as IncomingMessage & { body?: unknown };
+    void parse(withBody as Request, res as Response, (err?: unknown) => {
+      if (err === undefined || err === null) return done(undefined, withBody.body);
       // raw-body says 'request.aborted'; an error from the socket itself shows as an incomplete request on a closed
       // socket. (req.destroyed is no sign: a request is destroyed once its body has been read.)
       if ((err as BodyParserError).type === 'request.aborted' || (!req.complete && req.socket.destroyed)) {
-        o.logger.log('debug', 'client went away before sending the whole request body', { method: req.method, path: req.path });
+        o.logger.log('debug', 'client went away before sending the whole request body', { method: req.method, path: (req.url ?? '').split('?')[0] });
         return;
       }
-      next(bodyReadError(err, req.get('content-encoding'), o.limitBytes) ?? err);
+      done(bodyReadError(err, req.headers['content-encoding'], o.limitBytes) ?? err);
     });
   };
+}
+
+/** express.json whose client mistakes reach `next` as FulgorErrors and whose aborted requests end quietly. */
+export function jsonBody(o: JsonBodyOptions): RequestHandler {
+  const read = jsonBodyReader(o);
+  return (req: Request, res: Response, next: NextFunction): void => read(req, res, (err) => next(err));
 }

@@ -1,16 +1,22 @@
-// The CA's express app: request ids and metrics, body limit, JSON parsing that never crashes, Fulcio routes,
-// Fulcio-shaped 404/501/errors, and an audit line and a refusal count for every refused signing request. It never
-// listens by itself; the caller does.
+// The CA's request listener: the two signing routes in plain node:http (server/signing-http.ts), in front of the
+// express app for everything else: request ids and metrics, body limit, JSON parsing that never crashes, Fulcio
+// routes, Fulcio-shaped 404/501/errors, and an audit line and a refusal count for every refused signing request. It
+// never listens by itself; the caller does.
+import type { RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
-import { isFulgorError } from '../lib/errors.js';
 import { jsonBody } from '../lib/json-body.js';
 import type { Logger } from '../lib/log.js';
-import { auditRecord, type AuditSink } from './audit-log.js';
+import type { AuditSink } from './audit-log.js';
 import { errorHandler } from './error-response.js';
+import { recordRefusal } from './refusal.js';
 import { contextOf, requestContext } from './request-context.js';
 import { fulcioRoutes, KNOWN_PATHS, SIGNING_PATHS, type RouteDeps } from './routes.js';
+import { signingHttpHandler } from './signing-http.js';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Who answers the two signing routes: plain node:http (the default) or the express app (to compare them). */
+export type SigningRoutesIn = 'node' | 'express';
 
 export interface AppDeps extends RouteDeps {
   readonly logger: Logger;
@@ -23,28 +29,31 @@ export interface AppDeps extends RouteDeps {
   readonly trustProxy?: number;
   /** Where refused signing requests' audit lines go (issued ones are the signing service's). */
   readonly audit?: AuditSink;
+  readonly signingRoutes?: SigningRoutesIn;
 }
 
-/**
- * A refused signing request, from any stage (body, request shape, token, policy, key, CT, rate limit): its audit
- * line, with what its context knew, and its count by reason. The line is not waited for; a failure is logged.
- */
+/** Every refused signing request the express app answers (server/refusal.ts). */
 function refusals(deps: AppDeps): ErrorRequestHandler {
   return (err, req, res, next) => {
-    if (req.method !== 'POST' || !SIGNING_PATHS.has(req.path)) return next(err);
-    const reason = isFulgorError(err) ? err.code : 'INTERNAL';
-    deps.metrics.refused?.(reason);
-    if (deps.audit) {
-      const context = contextOf(res);
-      deps.audit.write(auditRecord({ ...context, reason })).catch((e: unknown) =>
-        deps.logger.log('error', 'audit line for a refusal was not written', { request_id: context.requestId, reason, error: String(e) }),
-      );
-    }
+    if (req.method === 'POST' && SIGNING_PATHS.has(req.path)) recordRefusal(deps, err, contextOf(res));
     next(err);
   };
 }
 
-export function createApp(deps: AppDeps): express.Express {
+/**
+ * The CA's request listener: the signing routes answered by plain node:http (server/signing-http.ts), everything
+ * else by the express app. `signingRoutes: 'express'` leaves the signing routes to express too (A/B benchmarks).
+ */
+export function createApp(deps: AppDeps): RequestListener {
+  const app = createExpressApp(deps);
+  if (deps.signingRoutes === 'express') return app;
+  const signing = signingHttpHandler({ ...deps, limitBytes: MAX_BODY_BYTES });
+  return (req, res) => {
+    if (!signing(req, res)) app(req, res);
+  };
+}
+
+function createExpressApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

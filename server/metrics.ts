@@ -3,8 +3,7 @@
 // pattern, not each URL it matches), reasons are reason codes, routes are matched routes.
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { httpMetrics, LATENCY_BUCKETS } from '../lib/http-metrics.js';
-import type { RequestHandler } from 'express';
+import { httpMetrics, LATENCY_BUCKETS, type HttpMetrics } from '../lib/http-metrics.js';
 import type { ReasonCode } from '../lib/errors.js';
 import type { IssuerFetchObserver } from '../oidc/discovery.js';
 import { KNOWN_PATHS } from './routes.js';
@@ -12,8 +11,8 @@ import type { IssuanceMetrics } from './signing-service.js';
 
 export interface Metrics extends IssuanceMetrics, IssuerFetchObserver, AuditObserver {
   readonly registry: Registry;
-  /** Counts and times every request of the CA's app. */
-  readonly http: RequestHandler;
+  /** Counts and times every request of the CA's app (express and the node:http signing routes). */
+  readonly http: HttpMetrics;
   /** Every refused signing request, by reason code (policy denials and rate limits included). */
   refused(reason: ReasonCode): void;
   /** One CT submission: its latency, and `failure` (a reason code) when it failed. */

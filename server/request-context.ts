@@ -2,6 +2,7 @@
 // and the audit line for that request), the client's address, and the facts a signing request establishes as it
 // goes (server/audit-log.ts AuditFacts), which its audit line reports whatever stage it ends at.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import type { AuditFacts } from './audit-log.js';
 
@@ -13,12 +14,17 @@ export interface RequestContext {
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
-/** Gives every request its context (res.locals.context) and its X-Request-Id header. */
-export const requestContext: RequestHandler = (req, res, next) => {
+/** A new request's context, its id already set as the response's X-Request-Id header. */
+export function startContext(req: IncomingMessage, res: ServerResponse): RequestContext {
   const remoteAddress = req.socket.remoteAddress;
   const context: RequestContext = { requestId: randomUUID(), ...(remoteAddress ? { remoteAddress } : {}), facts: {} };
-  res.locals['context'] = context;
   res.setHeader(REQUEST_ID_HEADER, context.requestId);
+  return context;
+}
+
+/** Gives every request of an express app its context (res.locals.context) and its X-Request-Id header. */
+export const requestContext: RequestHandler = (req, res, next) => {
+  res.locals['context'] = startContext(req, res);
   next();
 };
 

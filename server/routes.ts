@@ -1,18 +1,19 @@
 // Fulcio's REST surface: v2 JSON routes, the legacy v1 routes cosign v2 uses, and /healthz.
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import express, { type Response } from 'express';
 import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { challengeClaimFor } from '../oidc/issuer-routing.js';
 import type { ReasonCode } from '../lib/errors.js';
+import type { HttpMetrics } from '../lib/http-metrics.js';
 import { certToPem } from '../lib/pem.js';
 import { contextOf } from './request-context.js';
-import { parseV1Request, parseV2Request } from './request.js';
-import type { SigningService } from './signing-service.js';
+import { parseV1Request, parseV2Request, type SigningRequest } from './request.js';
+import type { IssuedCertificate, SigningService } from './signing-service.js';
 
 /** What the app needs of the metrics (server/metrics.ts): /metrics, request counting, refusals by reason. */
 export interface RouteMetrics {
   render(): Promise<string> | string;
   readonly contentType?: string;
-  readonly http?: RequestHandler;
+  readonly http?: HttpMetrics;
   refused?(reason: ReasonCode): void;
 }
 
@@ -54,14 +55,12 @@ function configuration(identity: IdentityConfig) {
 export function fulcioRoutes(deps: RouteDeps): express.Router {
   // Paths match exactly, as grpc-gateway's do (and as KNOWN_PATHS decides 404 against 501): no other case, no trailing slash.
   const r = express.Router({ caseSensitive: true, strict: true });
-  const auth = (req: Request) => req.get('authorization');
-  /** The socket's address, or X-Forwarded-For's as far as the app's `trust proxy` hops allow (app.ts). */
-  const from = (req: Request) => (req.ip === undefined ? {} : { clientAddress: req.ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') });
-
-  r.post('/api/v2/signingCert', async (req, res) => {
-    const issued = await deps.signing.issue({ ...parseV2Request(req.body, auth(req)), ...from(req) }, contextOf(res));
-    sendJson(res, 200, { signedCertificateEmbeddedSct: { chain: { certificates: issued.chain.map(trimmedPem) } } });
-  });
+  for (const [path, route] of SIGNING_ROUTES)
+    r.post(path, async (req, res) => {
+      const issued = await deps.signing.issue({ ...route.parse(req.body, req.get('authorization')), ...clientAddress(req.ip) }, contextOf(res));
+      const answer = route.answer(issued);
+      res.status(answer.status).type(answer.type).send(answer.text);
+    });
   const chains = () => (typeof deps.caChain === 'function' ? deps.caChain() : [deps.caChain]);
   r.get('/api/v2/trustBundle', (_req, res) => {
     sendJson(res, 200, { chains: chains().map((chain) => ({ certificates: chain.map((c) => certToPem(c)) })) });
@@ -69,10 +68,6 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
   const identity = () => (typeof deps.identity === 'function' ? deps.identity() : deps.identity);
   r.get('/api/v2/configuration', (_req, res) => sendJson(res, 200, configuration(identity())));
 
-  r.post('/api/v1/signingCert', async (req, res) => {
-    const issued = await deps.signing.issue({ ...parseV1Request(req.body, auth(req)), ...from(req) }, contextOf(res));
-    res.status(201).type('application/pem-certificate-chain').send(issued.chain.map(trimmedPem).join('\n'));
-  });
   r.get('/api/v1/rootCert', (_req, res) => {
     res.status(200).type('application/pem-certificate-chain').send((chains()[0] ?? []).map((c) => certToPem(c)).join('\n').trim());
   });
@@ -86,8 +81,46 @@ export function fulcioRoutes(deps: RouteDeps): express.Router {
   return r;
 }
 
+/** A signing route's answer; the express routes and the node:http ones (server/signing-http.ts) send the same. */
+export interface SigningAnswer {
+  readonly status: number;
+  readonly type: string;
+  readonly text: string;
+}
+
+/** A signing route: how its body reads as a request, and how an issued chain is answered. */
+export interface SigningRoute {
+  parse(body: unknown, authorization: string | undefined): SigningRequest;
+  answer(issued: IssuedCertificate): SigningAnswer;
+}
+
 /** The signing routes (POST): every request to them is a decision with an audit line. */
-export const SIGNING_PATHS = new Set(['/api/v2/signingCert', '/api/v1/signingCert']);
+export const SIGNING_ROUTES: ReadonlyMap<string, SigningRoute> = new Map([
+  [
+    '/api/v2/signingCert',
+    {
+      parse: parseV2Request,
+      answer: (issued: IssuedCertificate) => ({
+        status: 200,
+        type: 'application/json',
+        text: JSON.stringify({ signedCertificateEmbeddedSct: { chain: { certificates: issued.chain.map(trimmedPem) } } }),
+      }),
+    },
+  ],
+  [
+    '/api/v1/signingCert',
+    {
+      parse: parseV1Request,
+      answer: (issued: IssuedCertificate) => ({ status: 201, type: 'application/pem-certificate-chain', text: issued.chain.map(trimmedPem).join('\n') }),
+    },
+  ],
+]);
+
+export const SIGNING_PATHS: ReadonlySet<string> = new Set(SIGNING_ROUTES.keys());
+
+/** The client's address for rate limits: the socket's, or X-Forwarded-For's as far as `trust proxy` hops allow (app.ts). */
+export const clientAddress = (ip: string | undefined): { clientAddress?: string } =>
+  ip === undefined ? {} : { clientAddress: ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') };
 
 /** Paths the router owns, for answering a wrong method with Fulcio's 501 rather than 404. */
 export const KNOWN_PATHS = new Set([

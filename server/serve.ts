@@ -27,7 +27,7 @@ import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
 import { createTokenVerifier } from '../oidc/token-verifier.js';
 import { TIMESTAMP_PATH, timestampOffRouter, timestampRouter } from '../tsa/index.js';
-import { createApp } from './app.js';
+import { createApp, type SigningRoutesIn } from './app.js';
 import { createCaHolder, type CaGeneration } from './ca-holder.js';
 import { explainRouter } from './explain-route.js';
 import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey, type KeyOpening } from './open-keys.js';
@@ -107,6 +107,8 @@ export interface ServeOptions {
   readonly rateLimit?: RateLimitOptions;
   /** --trust-proxy HOPS: how many reverse proxies' X-Forwarded-For entries to believe for the client address (default 0: the socket's). */
   readonly trustProxy?: number;
+  /** Who answers the two signing routes: plain node:http (default) or express (benchmarks compare them; no CLI flag). */
+  readonly signingRoutes?: SigningRoutesIn;
   /** --audit-log: a file (appended, fsynced per batch) or `-` (stdout) for one JSON line per signing decision. */
   readonly auditLog?: string;
   /**
@@ -504,7 +506,7 @@ export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   const serving = () => !caListening.closing;
   caListening.server.on(
     'request',
-    createApp({ signing, metrics, serving, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, trustProxy: o.trustProxy ?? 0, ...(audit ? { audit } : {}) }),
+    createApp({ signing, metrics, serving, caChain: () => cas.current().trustChains, identity, logger: o.logger, extraRouters, trustProxy: o.trustProxy ?? 0, ...(audit ? { audit } : {}), ...(o.signingRoutes ? { signingRoutes: o.signingRoutes } : {}) }),
   );
   o.logger.log('info', 'listening', { ca: caUrl, ct: ctUrl, dev: o.dev, ...(audit ? { auditLog: audit.target } : {}) });
   return {
