@@ -4,9 +4,9 @@
 // stops (entry count, byte offset), the newest timestamp and the CRC-32 of entries.log up to there.
 //
 // checkpoint.bin = MAGIC ‖ header ‖ level 0 … level L-1 ‖ dedup keys ‖ offsets ‖ leaf-hash run ‖ dedup run ‖ u32 crc
-// header         = f64 size ‖ f64 end ‖ f64 newest ‖ u32 entriesCrc ‖ u32 L                         (little-endian)
+// header         = f64 size ‖ f64 end ‖ f64 newest ‖ u32 entriesCrc ‖ u32 L ‖ zeros to 64 bytes     (little-endian)
 // level l holds floor(size / 2^l) digests (L = floor(log2 size) + 1); offsets are f64; each run holds `size` 8-byte
-// records; the final crc covers every byte before it.
+// records; the final crc covers every byte before it. Every digest lies at a multiple of 32 bytes.
 //
 // A new checkpoint is the old one with the entries after it merged in (levels, keys and offsets appended, runs merged),
 // streamed to checkpoint.bin.tmp, fsynced, renamed over checkpoint.bin, directory fsynced: a crash leaves the old
@@ -19,11 +19,11 @@ import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { fsyncDirectory } from '../lib/atomic-file.js';
 import { DIGEST_BYTES } from './compact-tree.js';
-import { RUN_BLOCK, RUN_RECORD_BYTES, RunReader } from './file-index.js';
+import { DigestFilter, RUN_BLOCK, RUN_RECORD_BYTES, RunReader } from './file-index.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = Buffer.from('FGCTCKP2');
-const HEADER = MAGIC.length + 3 * 8 + 2 * 4;
+const HEADER = 64;
 const CHUNK = 8 << 20;
 const readAsync = promisify(read);
 
@@ -72,12 +72,13 @@ export class CheckpointFile implements CheckpointHeader {
     private readonly fd: number,
     header: CheckpointHeader,
     fences: { leaf: Uint32Array; dedup: Uint32Array },
+    dedupFilter: DigestFilter,
   ) {
     ({ size: this.size, end: this.end, newest: this.newest, entriesCrc: this.entriesCrc } = header);
     this.at = layout(this.size);
     const readInto = (into: Buffer, position: number): void => this.readInto(into, position);
     this.leafRun = new RunReader(this.at.leafRunAt, this.size, fences.leaf, readInto, (i) => this.node(0, i));
-    this.dedupRun = new RunReader(this.at.dedupRunAt, this.size, fences.dedup, readInto, (i) => this.dedupKey(i));
+    this.dedupRun = new RunReader(this.at.dedupRunAt, this.size, fences.dedup, readInto, (i) => this.dedupKey(i), dedupFilter);
   }
 
   private readInto(into: Buffer, position: number): void {
@@ -184,6 +185,7 @@ export async function openCheckpoint(dir: string, onHeader?: (end: number) => vo
 
     const leaf: number[] = [];
     const dedup: number[] = [];
+    const filter = new DigestFilter(size);
     let crc = 0;
     const chunk = Buffer.allocUnsafe(Math.min(CHUNK, at.crcAt));
     for (let pos = 0; pos < at.crcAt; pos += chunk.length) {
@@ -196,11 +198,14 @@ export async function openCheckpoint(dir: string, onHeader?: (end: number) => vo
       crc = crc32(part, crc);
       collectFence(leaf, part, pos, at.leafRunAt, size);
       collectFence(dedup, part, pos, at.dedupRunAt, size);
+      const from = Math.max(pos, at.dedupAt);
+      const to = Math.min(pos + part.length, at.offsetsAt);
+      if (from < to) filter.addAll(part.subarray(from - pos, to - pos));
     }
     const tail = Buffer.alloc(4);
     readSync(fd, tail, 0, 4, at.crcAt);
     if (tail.readUInt32LE() !== crc) throw new Error('damaged (checksum mismatch)');
-    return new CheckpointFile(fd, { size, end, newest, entriesCrc }, { leaf: Uint32Array.from(leaf), dedup: Uint32Array.from(dedup) });
+    return new CheckpointFile(fd, { size, end, newest, entriesCrc }, { leaf: Uint32Array.from(leaf), dedup: Uint32Array.from(dedup) }, filter);
   } catch (e) {
     closeSync(fd);
     throw e;
@@ -244,12 +249,13 @@ class Writer {
   }
 }
 
-/** Copies `bytes` bytes of `base` from `position` into `w`. */
-async function copyFrom(base: CheckpointFile, position: number, bytes: number, w: Writer): Promise<void> {
+/** Copies `bytes` bytes of `base` from `position` into `w`, showing each chunk (whole digests) to `onChunk`. */
+async function copyFrom(base: CheckpointFile, position: number, bytes: number, w: Writer, onChunk?: (b: Buffer) => void): Promise<void> {
   const chunk = Buffer.allocUnsafe(Math.min(CHUNK, bytes));
   for (let done = 0; done < bytes; done += chunk.length) {
     const part = chunk.subarray(0, Math.min(chunk.length, bytes - done));
     await base.copyOut(part, position + done);
+    onChunk?.(part);
     await w.put(part);
   }
 }
@@ -309,6 +315,7 @@ export async function writeCheckpoint(dir: string, base: CheckpointFile | undefi
   const tmp = join(dir, `${CHECKPOINT_FILE}.tmp`);
   const fh = await open(tmp, 'w', 0o644);
   let fences: { leaf: Uint32Array; dedup: Uint32Array };
+  const filter = new DigestFilter(tail.size);
   try {
     const w = new Writer(fh);
     await w.put(head);
@@ -318,8 +325,10 @@ export async function writeCheckpoint(dir: string, base: CheckpointFile | undefi
       if (first > 0) await copyFrom(base!, base!.sections.levelAt[l]!, first * DIGEST_BYTES, w);
       await w.put(buffer.subarray(0, (Math.floor(tail.size / 2 ** l) - first) * DIGEST_BYTES));
     }
-    if (base) await copyFrom(base, base.sections.dedupAt, baseSize * DIGEST_BYTES, w);
-    await w.put(tail.dedupKeys.subarray(0, count * DIGEST_BYTES));
+    if (base) await copyFrom(base, base.sections.dedupAt, baseSize * DIGEST_BYTES, w, (b) => filter.addAll(b));
+    const tailKeys = tail.dedupKeys.subarray(0, count * DIGEST_BYTES);
+    filter.addAll(tailKeys);
+    await w.put(tailKeys);
     if (base) await copyFrom(base, base.sections.offsetsAt, baseSize * 8, w);
     await w.put(Buffer.from(tail.offsets.buffer, tail.offsets.byteOffset, count * 8));
     const leaf = await mergeRuns(base, base?.sections.leafRunAt ?? 0, baseSize, tail.leafRun, w);
@@ -336,5 +345,5 @@ export async function writeCheckpoint(dir: string, base: CheckpointFile | undefi
   }
   await rename(tmp, join(dir, CHECKPOINT_FILE));
   await fsyncDirectory(dir);
-  return new CheckpointFile(openSync(join(dir, CHECKPOINT_FILE), 'r'), tail, fences);
+  return new CheckpointFile(openSync(join(dir, CHECKPOINT_FILE), 'r'), tail, fences, filter);
 }

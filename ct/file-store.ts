@@ -245,7 +245,7 @@ async function loadStore(
         recordsParsed++;
       },
       end,
-      () => state.tailSize >= Math.max(checkpointEvery, maxTail),
+      () => state.tailSize >= maxTail,
     );
     if (scan.torn) {
       logger.log('warn', 'CT log entries file ends in a torn write (crash during an append); truncating it', {
