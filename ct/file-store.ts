@@ -2,15 +2,16 @@
 //   entries.log — append-only, checksummed entry records (file-records.ts); one write + one fdatasync per sequence()
 //                 call (group commit), and nothing is indexed or acknowledged before that fdatasync returns;
 //   sth.json    — the latest published STH, replaced atomically (temp file, fsync, rename, fsync directory);
-//   checkpoint.bin — a snapshot of the in-memory state below up to some entry (file-checkpoint.ts), rewritten in the
-//                 background once `checkpointEvery` entries and 1/16 of the log follow it, and on close;
+//   checkpoint.bin — everything derived from the records up to some entry (tree levels, dedup keys, offsets, both
+//                 lookups; file-checkpoint.ts), read by position; rewritten (merged with the entries after it) in the
+//                 background once `checkpointEvery` entries and 1/16 of the log (or maxTail / 2) follow it, and on close;
 //   LOCK        — locked by the one process that owns the directory, naming it (file-lock.ts).
-// On open the checkpoint is loaded and checked against entries.log (the CRC-32 of the bytes it covers, the last record
-// and a random sample of records with their inclusion paths); only the records after it are parsed. Without a usable
-// checkpoint (none, torn, damaged, or covering more than the file holds) the whole file is scanned as before. Either
-// way a torn final commit is logged and truncated away and corruption before intact data is a hard error. Memory
-// holds only hashes and offsets (tree ~64 B, dedup key 32 B, indexes ~16 B, offset 8 B per entry); entry bytes are
-// read from the file on demand.
+// On open the checkpoint is checked against entries.log (the CRC-32 of the bytes it covers, the last record and a
+// random sample of records with their inclusion paths); only the records after it are parsed. Without a usable
+// checkpoint (none, torn, damaged, or covering more than the file holds) the whole file is scanned, writing a
+// checkpoint every maxTail records. Either way a torn final commit is logged and truncated away and corruption before
+// intact data is a hard error. Memory holds the entries after the checkpoint (~130 B each; file-state.ts) and a few
+// bytes per older entry; entry bytes are read from the file on demand.
 import { createHash, randomInt } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
