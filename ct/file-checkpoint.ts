@@ -24,7 +24,7 @@ import { DigestFilter, RUN_BLOCK, RUN_RECORD_BYTES, RunReader } from './file-ind
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = Buffer.from('FGCTCKP2');
 const HEADER = 64;
-const CHUNK = 8 << 20;
+const CHUNK = 4 << 20;
 const readAsync = promisify(read);
 
 if (endianness() !== 'LE') throw new Error('the CT file store checkpoint needs a little-endian platform');
@@ -228,6 +228,8 @@ export interface CheckpointTail extends CheckpointHeader {
 /** Streams bytes to a file through one buffer, with the CRC of everything written. */
 class Writer {
   private readonly buf = Buffer.allocUnsafe(CHUNK);
+  /** For reading what is copied in (one buffer per checkpoint write, not one per section). */
+  readonly scratch = Buffer.allocUnsafe(CHUNK);
   private used = 0;
   position = 0;
   crc = 0;
@@ -251,7 +253,7 @@ class Writer {
 
 /** Copies `bytes` bytes of `base` from `position` into `w`, showing each chunk (whole digests) to `onChunk`. */
 async function copyFrom(base: CheckpointFile, position: number, bytes: number, w: Writer, onChunk?: (b: Buffer) => void): Promise<void> {
-  const chunk = Buffer.allocUnsafe(Math.min(CHUNK, bytes));
+  const chunk = w.scratch;
   for (let done = 0; done < bytes; done += chunk.length) {
     const part = chunk.subarray(0, Math.min(chunk.length, bytes - done));
     await base.copyOut(part, position + done);
