@@ -65,7 +65,8 @@ export class DigestArray {
 
 /** 0x01 ‖ left ‖ right, reused: one-shot crypto.hash over it is ~30% faster than hashChildren's streaming hash. */
 const scratch = Buffer.alloc(65, 0x01);
-function hashPair(row: DigestArray, left: number): Buffer {
+/** SHA-256(0x01 ‖ digest left ‖ digest left+1) of `row` (merkle.ts hashChildren). */
+export function hashPair(row: DigestArray, left: number): Buffer {
   const b = row.buffer;
   b.copy(scratch, 1, left * DIGEST_BYTES, (left + 2) * DIGEST_BYTES);
   return hash('sha256', scratch, 'buffer');
@@ -80,27 +81,8 @@ export class CompactHashTree implements HashSource {
     this.levels = [new DigestArray(expectedLeaves)];
   }
 
-  /**
-   * A tree from stored levels (levels[l] must hold floor(size / 2^l) digests, level 0 the leaf hashes), e.g. a file
-   * store's checkpoint; the digests are adopted, not copied or rehashed.
-   */
-  static fromLevels(levels: DigestArray[]): CompactHashTree {
-    const size = levels[0]?.length ?? 0;
-    const height = size === 0 ? 1 : Math.floor(Math.log2(size)) + 1;
-    if (levels.length !== height || levels.some((l, i) => l.length !== Math.floor(size / 2 ** i)))
-      throw new RangeError(`stored tree levels do not describe a tree of ${size} leaves`);
-    const tree = new CompactHashTree(1);
-    tree.levels.splice(0, 1, ...levels);
-    return tree;
-  }
-
   get size(): number {
     return this.levels[0]!.length;
-  }
-
-  /** The stored levels as (buffer, count) pairs: the first count·32 bytes of each buffer never change afterwards. */
-  get storedLevels(): readonly { readonly buffer: Buffer; readonly length: number }[] {
-    return this.levels.map((l) => ({ buffer: l.buffer, length: l.length }));
   }
 
   /** Bytes held by the node buffers (including spare capacity). */

@@ -136,18 +136,22 @@ export interface ScanResult {
   readonly end: number;
   /** Set when a bad tail (partial write at a crash) follows `end`; it must be truncated away. */
   readonly torn?: { readonly bytes: number; readonly reason: string };
+  /** Set when `pause` stopped the scan at `end` (a commit boundary): scan again from there. */
+  readonly paused?: boolean;
 }
 
 /**
  * Reads every record from `from` (HEADER_BYTES, or the end of a known-good commit) to `fileSize`, calling `onRecord` with views valid only during the call.
  * A bad record that reaches the end of the file (or is followed only by zeros) is a torn tail; any other bad record
- * throws, naming its offset.
+ * throws, naming its offset. `pause`, asked at each commit boundary, may stop the scan there (e.g. to write a
+ * checkpoint before reading on).
  */
 export async function scanRecords(
   fh: FileHandle,
   fileSize: number,
   onRecord: (record: EntryRecord, start: number, end: number) => void,
   from = HEADER_BYTES,
+  pause?: () => boolean,
 ): Promise<ScanResult> {
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = from;
@@ -176,6 +180,7 @@ export async function scanRecords(
           if (pos >= commitEnd) commitEnd = pos + decoded.commitRest;
           onRecord(decoded.record, pos, claimedEnd);
           pos = claimedEnd;
+          if (pos === commitEnd && pos < fileSize && pause?.()) return { end: pos, paused: true };
           continue;
         }
       }

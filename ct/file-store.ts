@@ -2,15 +2,16 @@
 //   entries.log — append-only, checksummed entry records (file-records.ts); one write + one fdatasync per sequence()
 //                 call (group commit), and nothing is indexed or acknowledged before that fdatasync returns;
 //   sth.json    — the latest published STH, replaced atomically (temp file, fsync, rename, fsync directory);
-//   checkpoint.bin — a snapshot of the in-memory state below up to some entry (file-checkpoint.ts), rewritten in the
-//                 background once `checkpointEvery` entries and 1/16 of the log follow it, and on close;
+//   checkpoint.bin — everything derived from the records up to some entry (tree levels, dedup keys, offsets, both
+//                 lookups; file-checkpoint.ts), read by position; rewritten (merged with the entries after it) in the
+//                 background once `checkpointEvery` entries and 1/16 of the log (or maxTail / 2) follow it, and on close;
 //   LOCK        — locked by the one process that owns the directory, naming it (file-lock.ts).
-// On open the checkpoint is loaded and checked against entries.log (the CRC-32 of the bytes it covers, the last record
-// and a random sample of records with their inclusion paths); only the records after it are parsed. Without a usable
-// checkpoint (none, torn, damaged, or covering more than the file holds) the whole file is scanned as before. Either
-// way a torn final commit is logged and truncated away and corruption before intact data is a hard error. Memory
-// holds only hashes and offsets (tree ~64 B, dedup key 32 B, indexes ~16 B, offset 8 B per entry); entry bytes are
-// read from the file on demand.
+// On open the checkpoint is checked against entries.log (the CRC-32 of the bytes it covers, the last record and a
+// random sample of records with their inclusion paths); only the records after it are parsed. Without a usable
+// checkpoint (none, torn, damaged, or covering more than the file holds) the whole file is scanned, writing a
+// checkpoint every maxTail records. Either way a torn final commit is logged and truncated away and corruption before
+// intact data is a hard error. Memory holds the entries after the checkpoint (~130 B each; file-state.ts) and a few
+// bytes per older entry; entry bytes are read from the file on demand.
 import { createHash, randomInt } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
@@ -19,9 +20,9 @@ import { crc32 } from 'node:zlib';
 import { fsyncDirectory, writeFileAtomically } from '../lib/atomic-file.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
-import { CompactHashTree, DIGEST_BYTES, DigestArray } from './compact-tree.js';
-import { readCheckpoint, writeCheckpoint, type Checkpoint, type LoadedCheckpoint } from './file-checkpoint.js';
-import { DigestIndex } from './file-index.js';
+import { DIGEST_BYTES } from './compact-tree.js';
+import { openCheckpoint, writeCheckpoint, type CheckpointFile } from './file-checkpoint.js';
+import { FileState } from './file-state.js';
 import { lockDirectory } from './file-lock.js';
 import { crc32Range, decodeRecord, encodeRecord, HEADER_BYTES, MAGIC, readAt, recordBytes, scanRecords } from './file-records.js';
 import { inclusionProof, verifyInclusion, type NodeId } from './merkle.js';
@@ -34,6 +35,11 @@ export interface FileStoreOptions {
    * default 65,536.
    */
   readonly checkpointEvery?: number;
+  /**
+   * Entries held in memory after the checkpoint at most (about 130 B each): a checkpoint is written in the background
+   * once half as many follow it, and a rebuild from entries.log writes one every this many; default 1,048,576.
+   */
+  readonly maxTail?: number;
 }
 
 /** Records checked against a checkpoint on open besides the last one (random, with their inclusion paths). */
@@ -45,33 +51,6 @@ const STH_FILE = 'sth.json';
 /** Dedup keys are indexed as 32-byte digests: SHA-256 keys as they are, any other key hashed. */
 const dedupDigest = (key: Buffer): Buffer =>
   key.length === DIGEST_BYTES ? key : createHash('sha256').update('fulgor ct dedup key\0').update(key).digest();
-
-/** Record start offsets, growable, as float64 (files may exceed 4 GiB). */
-class OffsetTable {
-  private table: Float64Array = new Float64Array(1024);
-  length = 0;
-  static adopt(table: Float64Array, length: number): OffsetTable {
-    const t = new OffsetTable();
-    t.table = table;
-    t.length = length;
-    return t;
-  }
-  /** The backing array: its first `length` offsets never change afterwards. */
-  get array(): Float64Array {
-    return this.table;
-  }
-  push(offset: number): void {
-    if (this.length === this.table.length) {
-      const grown = new Float64Array(this.table.length * 2);
-      grown.set(this.table);
-      this.table = grown;
-    }
-    this.table[this.length++] = offset;
-  }
-  at(i: number): number {
-    return this.table[i]!;
-  }
-}
 
 async function openEntriesFile(dir: string): Promise<{ fh: FileHandle; size: number }> {
   const path = join(dir, ENTRIES_FILE);
@@ -135,7 +114,7 @@ export async function openFileStore(dir: string, opts: FileStoreOptions = {}): P
   try {
     const opened = await openEntriesFile(dir);
     fh = opened.fh;
-    const { store, stats } = await loadStore(dir, fh, opened.size, logger, opts.checkpointEvery ?? 65_536);
+    const { store, stats } = await loadStore(dir, fh, opened.size, logger, opts.checkpointEvery ?? 65_536, opts.maxTail ?? 1 << 20);
     logger.log('info', 'CT log file store opened', { dir, entries: await store.size(), bytes: opened.size, ms: Date.now() - started, ...stats });
     let closing: Promise<void> | undefined;
     return { ...store, close: () => (closing ??= store.close().finally(unlock)) };
@@ -156,13 +135,13 @@ export interface OpenStats {
 /**
  * Why checkpoint `ck` does not describe the first ck.size records of the entries file (undefined: it does), checking
  * the CRC of the bytes it covers, the last record (which must end its commit at ck.end) and a random sample, each
- * against the leaf hash, dedup key and both indexes, with an inclusion path through the stored levels.
+ * against the leaf hash, dedup key and both lookups, with an inclusion path through the stored levels.
  */
 async function checkpointMismatch(
-  ck: LoadedCheckpoint,
+  ck: CheckpointFile,
+  state: FileState,
   fh: FileHandle,
   fileSize: number,
-  parts: { tree: CompactHashTree; byLeafHash: DigestIndex; byDedupKey: DigestIndex },
   prefixCrc: Promise<number | Error> | undefined,
   onRead: () => void,
 ): Promise<string | undefined> {
@@ -172,24 +151,23 @@ async function checkpointMismatch(
   if (crc instanceof Error) throw crc;
   if (crc !== ck.entriesCrc) return 'entries.log differs from the bytes it covers';
   if (ck.size === 0) return undefined;
-  const { tree, byLeafHash, byDedupKey } = parts;
-  const root = tree.root();
+  const root = state.root();
   const samples = new Set([ck.size - 1, ...Array.from({ length: CHECKPOINT_SAMPLES }, () => randomInt(ck.size))]);
   for (const i of samples) {
     onRead();
-    const start = ck.offsets[i]!;
-    const stop = i + 1 < ck.size ? ck.offsets[i + 1]! : ck.end;
+    const start = state.offset(i);
+    const stop = i + 1 < ck.size ? state.offset(i + 1) : ck.end;
     if (!(start >= HEADER_BYTES && stop > start && stop <= ck.end)) return `its offset of entry ${i} is out of range`;
     const decoded = decodeRecord(await readAt(fh, start, stop - start), 0);
     if (!decoded || decoded.end !== stop - start) return `entry ${i} is not a whole record at its offset`;
     const { leafHash, dedupKey } = decoded.record;
     if (i === ck.size - 1 && start + decoded.commitRest !== ck.end) return 'its last entry does not end a commit at its end';
-    if (!leafHash.equals(tree.leafHash(i))) return `entry ${i}'s leaf hash differs`;
-    if (!ck.dedupKeys.view(i).equals(dedupDigest(dedupKey))) return `entry ${i}'s dedup key differs`;
-    if (byDedupKey.get(dedupDigest(dedupKey)) !== i) return `its dedup index misplaces entry ${i}`;
-    const first = byLeafHash.get(leafHash);
-    if (first === undefined || first > i || !tree.leafHash(first).equals(leafHash)) return `its leaf-hash index misplaces entry ${i}`;
-    if (!verifyInclusion(i, ck.size, leafHash, await inclusionProof(tree, i, ck.size), root))
+    if (!leafHash.equals(state.leafHash(i))) return `entry ${i}'s leaf hash differs`;
+    if (!state.dedupKey(i).equals(dedupDigest(dedupKey))) return `entry ${i}'s dedup key differs`;
+    if (state.findDedup(dedupDigest(dedupKey)) !== i) return `its dedup run misplaces entry ${i}`;
+    const first = state.findLeaf(leafHash);
+    if (first === undefined || first > i || !state.leafHash(first).equals(leafHash)) return `its leaf-hash run misplaces entry ${i}`;
+    if (!verifyInclusion(i, ck.size, leafHash, await inclusionProof(state, i, ck.size), root))
       return `entry ${i}'s inclusion path through its tree levels does not reach its root`;
   }
   return undefined;
@@ -201,18 +179,14 @@ async function loadStore(
   fileSize: number,
   logger: Logger,
   checkpointEvery: number,
+  maxTail: number,
 ): Promise<{ store: LogStore; stats: OpenStats }> {
-  let tree = new CompactHashTree(1024);
-  let dedupKeys = new DigestArray(1024);
-  let byLeafHash = new DigestIndex(tree.leafHashes);
-  let byDedupKey = new DigestIndex(dedupKeys);
-  let offsets = new OffsetTable();
+  let state = new FileState();
   let end = HEADER_BYTES; // the committed end of the entries file
   let newest = 0;
-  /** CRC-32 of the entries file's bytes [0, end). */
+  /** CRC-32 of the entries file's bytes [0, crcEnd). */
   let entriesCrc = 0;
-  /** Entries covered by the checkpoint on disk (-1: none usable). */
-  let checkpointed = -1;
+  let crcEnd = 0;
   let recordsChecked = 0;
 
   /** CRC-32 of the bytes the checkpoint covers, computed while the checkpoint loads. */
@@ -220,77 +194,78 @@ async function loadStore(
   const startPrefixCrc = (ckEnd: number): void => {
     if (ckEnd <= fileSize) prefixCrc = crc32Range(fh, 0, ckEnd, 0).catch((e: Error) => e);
   };
-  let ck = await readCheckpoint(dir, startPrefixCrc).catch((e: Error) => {
+  let ck = await openCheckpoint(dir, startPrefixCrc).catch((e: Error) => {
     logger.log('warn', 'CT log checkpoint is unusable; rebuilding from the entries file', { dir, reason: e.message });
     return undefined;
   });
   if (ck) {
     let why: string | undefined;
     try {
-      const t = CompactHashTree.fromLevels(ck.levels);
-      const parts = {
-        tree: t,
-        byLeafHash: DigestIndex.fromSlots(t.leafHashes, ck.leafSlots, ck.leafCount),
-        byDedupKey: DigestIndex.fromSlots(ck.dedupKeys, ck.dedupSlots, ck.dedupCount),
-      };
-      if (ck.dedupKeys.length !== ck.size || ck.leafCount > ck.size || ck.dedupCount !== ck.size) why = 'its tables disagree on the entry count';
-      else why = await checkpointMismatch(ck, fh, fileSize, parts, prefixCrc, () => recordsChecked++);
+      const candidate = new FileState(ck);
+      why = await checkpointMismatch(ck, candidate, fh, fileSize, prefixCrc, () => recordsChecked++);
       if (!why) {
-        ({ tree, byLeafHash, byDedupKey } = parts);
-        dedupKeys = ck.dedupKeys;
-        offsets = OffsetTable.adopt(ck.offsets, ck.size);
-        end = ck.end;
+        state = candidate;
+        end = crcEnd = ck.end;
         newest = ck.newest;
         entriesCrc = ck.entriesCrc;
-        checkpointed = ck.size;
       }
     } catch (e) {
       why = (e as Error).message;
     }
     if (why) {
       logger.log('warn', 'CT log checkpoint does not match the entries file; rebuilding from the entries file', { dir, reason: why });
+      ck.close();
       ck = undefined;
     }
   }
   await prefixCrc; // settled (it never rejects) before the scan below may truncate the file
-
-  const index = (leafHash: Buffer, dedupKey: Buffer, timestamp: number, offset: number): void => {
-    const i = tree.append(leafHash);
-    byLeafHash.addIfAbsent(i);
-    dedupKeys.push(dedupDigest(dedupKey));
-    byDedupKey.addIfAbsent(i);
-    offsets.push(offset);
-    newest = Math.max(newest, timestamp);
-  };
-
-  const scannedFrom = end;
-  let recordsParsed = 0;
-  const scan = await scanRecords(
-    fh,
-    fileSize,
-    (r, start, recordEnd) => {
-      index(r.leafHash, r.dedupKey, r.timestamp, start);
-      end = recordEnd;
-      recordsParsed++;
-    },
-    scannedFrom,
-  );
-  if (scan.torn) {
-    logger.log('warn', 'CT log entries file ends in a torn write (crash during an append); truncating it', {
-      file: join(dir, ENTRIES_FILE),
-      offset: scan.end,
-      bytes: scan.torn.bytes,
-      reason: scan.torn.reason,
-    });
-    await fh.truncate(scan.end);
-    await fh.sync();
-  }
-  entriesCrc = await crc32Range(fh, ck ? scannedFrom : 0, end, ck ? entriesCrc : 0);
-  let latest = await readSth(dir);
+  const openedFrom = ck?.size ?? null;
 
   let closed = false;
   /** Set when a write or fdatasync failed: the file's state past `end` is unknown until a reopen rescans it. */
   let broken: Error | undefined;
+  let checkpointing: Promise<void> | undefined;
+  /** Writes a checkpoint of the state now (captured synchronously: later appends do not change what it covers). */
+  const checkpoint = (): Promise<void> => {
+    const tail = state.tail({ end, newest, entriesCrc });
+    return writeCheckpoint(dir, state.base, tail).then(
+      (next) => state.rebase(next),
+      (e: unknown) => logger.log('warn', 'CT log checkpoint write failed; the next reopen parses more records', { dir, error: String(e) }),
+    );
+  };
+
+  let recordsParsed = 0;
+  for (;;) {
+    const scan = await scanRecords(
+      fh,
+      fileSize,
+      (r, start, recordEnd) => {
+        state.append(r.leafHash, dedupDigest(r.dedupKey), start);
+        newest = Math.max(newest, r.timestamp);
+        end = recordEnd;
+        recordsParsed++;
+      },
+      end,
+      () => state.tailSize >= maxTail,
+    );
+    if (scan.torn) {
+      logger.log('warn', 'CT log entries file ends in a torn write (crash during an append); truncating it', {
+        file: join(dir, ENTRIES_FILE),
+        offset: scan.end,
+        bytes: scan.torn.bytes,
+        reason: scan.torn.reason,
+      });
+      await fh.truncate(scan.end);
+      await fh.sync();
+    }
+    entriesCrc = await crc32Range(fh, crcEnd, end, entriesCrc);
+    crcEnd = end;
+    if (!scan.paused) break;
+    // A long rebuild: checkpoint what is parsed so far, so memory holds at most maxTail entries.
+    await checkpoint();
+  }
+  let latest = await readSth(dir);
+
   let closing: Promise<void> | undefined;
   let tail: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -302,27 +277,6 @@ async function loadStore(
     return run;
   };
 
-  let checkpointing: Promise<void> | undefined;
-  /** Writes a checkpoint of the state now (captured synchronously: later appends do not change what it covers). */
-  const checkpoint = (): Promise<void> => {
-    const c: Checkpoint = {
-      size: tree.size,
-      end,
-      newest,
-      entriesCrc,
-      levels: tree.storedLevels,
-      dedupKeys: dedupKeys.buffer,
-      offsets: offsets.array,
-      leafSlots: byLeafHash.slotsCopy(),
-      leafCount: byLeafHash.size,
-      dedupSlots: byDedupKey.slotsCopy(),
-      dedupCount: byDedupKey.size,
-    };
-    return writeCheckpoint(dir, c).then(
-      () => void (checkpointed = c.size),
-      (e: unknown) => logger.log('warn', 'CT log checkpoint write failed; the next reopen parses more records', { dir, error: String(e) }),
-    );
-  };
   const checkpointInBackground = (): void => {
     if (checkpointing || broken || closed) return;
     checkpointing = checkpoint().finally(() => (checkpointing = undefined));
@@ -331,8 +285,8 @@ async function loadStore(
 
   async function readEntries(start: number, stop: number): Promise<StoredEntry[]> {
     if (start === stop) return [];
-    const from = offsets.at(start);
-    const buf = await readAt(fh, from, (stop < offsets.length ? offsets.at(stop) : end) - from);
+    const from = state.offset(start);
+    const buf = await readAt(fh, from, (stop < state.size ? state.offset(stop) : end) - from);
     const out: StoredEntry[] = [];
     for (let at = 0, i = start; i < stop; i++) {
       const decoded = decodeRecord(buf, at);
@@ -352,7 +306,7 @@ async function loadStore(
       if (entry.leafHash.length !== DIGEST_BYTES) throw new RangeError('leafHash must be 32 bytes');
       if (!Number.isSafeInteger(entry.timestamp) || entry.timestamp < 0) throw new RangeError('bad entry timestamp');
       const key = dedupDigest(entry.dedupKey);
-      const stored = byDedupKey.get(key);
+      const stored = state.findDedup(key);
       if (stored !== undefined) {
         const [original] = await readEntries(stored, stored + 1);
         results.push({ index: stored, leafInput: original!.leafInput, duplicate: true });
@@ -360,11 +314,11 @@ async function loadStore(
       }
       const earlier = inBatch.get(key.toString('hex'));
       if (earlier !== undefined) {
-        results.push({ index: tree.size + earlier, leafInput: fresh[earlier]!.entry.leafInput, duplicate: true });
+        results.push({ index: state.size + earlier, leafInput: fresh[earlier]!.entry.leafInput, duplicate: true });
         continue;
       }
       inBatch.set(key.toString('hex'), fresh.length);
-      results.push({ index: tree.size + fresh.length, leafInput: entry.leafInput, duplicate: false });
+      results.push({ index: state.size + fresh.length, leafInput: entry.leafInput, duplicate: false });
       fresh.push({ entry, key });
     }
     if (fresh.length === 0) return results;
@@ -388,27 +342,31 @@ async function loadStore(
       logger.log('error', 'CT log entries file write failed; refusing further writes until reopened', { error: String(e) });
       throw e;
     }
-    fresh.forEach((f, i) => index(f.entry.leafHash, f.entry.dedupKey, f.entry.timestamp, starts[i]!));
+    fresh.forEach((f, i) => {
+      state.append(f.entry.leafHash, f.key, starts[i]!);
+      newest = Math.max(newest, f.entry.timestamp);
+    });
     end += total;
     entriesCrc = crc32(buf, entriesCrc);
-    // Each checkpoint writes the whole state (~120 B per entry), so the interval grows with the log (at most 1/16 of it
-    // parsed after a crash, a bounded write cost per entry).
-    const since = tree.size - Math.max(checkpointed, 0);
-    if (since >= checkpointEvery && since * 16 >= tree.size) checkpointInBackground();
+    crcEnd = end;
+    // Each checkpoint rewrites the whole checkpoint (~150 B per entry), so the interval grows with the log (at most 1/16
+    // of it parsed after a crash, a bounded write cost per entry) until the tail held in memory reaches maxTail / 2.
+    const since = state.tailSize;
+    if (since >= checkpointEvery && (since * 16 >= state.size || since * 2 >= maxTail)) checkpointInBackground();
     return results;
   }
 
   const store: LogStore = {
-    size: async () => tree.size,
+    size: async () => state.size,
     sequence: (batch) => exclusive(() => sequence(batch)),
     async getEntries(start, stop) {
       if (closed) throw new Error('the CT log file store is closed');
-      const size = tree.size;
+      const size = state.size;
       if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || start < 0 || stop > size || start > stop)
         throw new RangeError(`no entries [${start}, ${stop}) in a log of ${size}`);
       return readEntries(start, stop);
     },
-    indexByLeafHash: async (leafHash) => byLeafHash.get(leafHash),
+    indexByLeafHash: async (leafHash) => state.findLeaf(leafHash),
     newestTimestamp: async () => newest,
     latestSth: async () => latest,
     publishSth: (sth) =>
@@ -420,14 +378,15 @@ async function loadStore(
         latest = { treeSize: sth.treeSize, timestamp: sth.timestamp, rootHash: Buffer.from(sth.rootHash), signature: Buffer.from(sth.signature) };
         return latest;
       }),
-    getNodes: async (ids: readonly NodeId[]) => tree.getNodes(ids),
+    getNodes: (ids: readonly NodeId[]) => state.getNodes(ids),
     close: () =>
       (closing ??= exclusive(async () => {
         closed = true;
         await checkpointing;
-        if (!broken && tree.size !== checkpointed) await checkpoint();
+        if (!broken && state.size !== state.checkpointed) await checkpoint();
+        state.base?.close();
         await fh.close();
       })),
   };
-  return { store, stats: { checkpoint: ck ? ck.size : null, recordsParsed, recordsChecked } };
+  return { store, stats: { checkpoint: openedFrom, recordsParsed, recordsChecked } };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { CompactHashTree, DigestArray } from '../../../ct/compact-tree.js';
-import { DigestIndex } from '../../../ct/file-index.js';
+import { DigestIndex, RUN_BLOCK, RunReader, sortedRun } from '../../../ct/file-index.js';
 import { MemoryHashTree } from '../../../ct/hash-tree.js';
 import {
   EMPTY_ROOT,
@@ -157,37 +157,37 @@ describe('DigestIndex', () => {
     assert.equal(index.get(Buffer.alloc(5)), undefined);
   });
 
-  it('is rebuilt from a copy of its slots over the same keys (a checkpoint), and refuses a malformed table', () => {
+  it('also has an on-disk form: a sorted run, found through its fence and block reads, lowest index first', () => {
     const keys = new DigestArray(1);
-    const index = new DigestIndex(keys);
-    for (let i = 0; i < 700; i++) index.addIfAbsent(keys.push(digest(i)));
-    const copy = DigestIndex.fromSlots(keys, index.slotsCopy(), index.size);
-    keys.push(digest(700));
-    assert.equal(copy.addIfAbsent(700), true);
-    assert.equal(index.get(digest(700)), undefined, 'the copy does not share its table');
-    for (const i of [0, 350, 699, 700]) assert.equal(copy.get(digest(i)), i);
-    assert.throws(() => DigestIndex.fromSlots(keys, new Uint32Array(1000), 0), /bad digest index table/);
-    assert.throws(() => DigestIndex.fromSlots(keys, new Uint32Array(1024), 600), /bad digest index table/);
+    for (let i = 0; i < 1000; i++) keys.push(digest(i % 700));
+    // Same 4-byte prefix, different keys: the run must compare the full key.
+    keys.push(Buffer.concat([digest(5).subarray(0, 4), Buffer.alloc(28, 0xee)]));
+    const count = keys.length;
+    const run = sortedRun(keys.buffer, 0, 0, count);
+    for (let j = 1; j < count; j++) {
+      const [p0, i0, p1, i1] = [run[2 * j - 2]!, run[2 * j - 1]!, run[2 * j]!, run[2 * j + 1]!];
+      assert.ok(p0 < p1 || (p0 === p1 && i0 < i1), `run order at ${j}`);
+    }
+    const bytes = Buffer.from(run.buffer);
+    const fence = Uint32Array.from({ length: Math.ceil(count / RUN_BLOCK) }, (_, b) => run[2 * b * RUN_BLOCK]!);
+    let reads = 0;
+    const reader = new RunReader(0, count, fence, (into, at) => { reads++; bytes.copy(into, 0, at, at + into.length); }, (i) => keys.at(i));
+    for (const i of [0, 5, 350, 699]) assert.equal(reader.find(digest(i)), i);
+    assert.equal(reader.find(keys.at(1000)), 1000);
+    assert.equal(reader.find(digest(700)), undefined);
+    assert.equal(reader.find(Buffer.alloc(5)), undefined);
+    assert.ok(reads <= 12, `block reads: ${reads}`);
   });
 });
 
-describe('CompactHashTree.fromLevels', () => {
-  it('adopts stored levels (same roots and nodes, keeps growing) and refuses levels of the wrong shape', () => {
-    const tree = new CompactHashTree();
-    for (let i = 0; i < 37; i++) tree.append(digest(i));
-    const copies = tree.storedLevels.map((l) => DigestArray.adopt(Buffer.from(l.buffer), l.length));
-    const loaded = CompactHashTree.fromLevels(copies);
-    assert.equal(loaded.size, 37);
-    for (let n = 0; n <= 37; n++) assert.ok(loaded.root(n).equals(tree.root(n)), `root ${n}`);
-    for (let i = 37; i < 80; i++) {
-      tree.append(digest(i));
-      loaded.append(digest(i));
-    }
-    assert.ok(loaded.root().equals(tree.root()));
-    assert.throws(() => CompactHashTree.fromLevels(copies.slice(0, 3)), /do not describe a tree of/);
-    const short = tree.storedLevels.map((l) => DigestArray.adopt(Buffer.from(l.buffer), l.length));
-    short[2] = DigestArray.adopt(Buffer.alloc(32 * 64), 3);
-    assert.throws(() => CompactHashTree.fromLevels(short), /do not describe a tree of 80 leaves/);
+describe('DigestArray.adopt', () => {
+  it('adopts a buffer without a copy and refuses one too small', () => {
+    const buf = Buffer.alloc(32 * 4);
+    digest(9).copy(buf, 32);
+    const a = DigestArray.adopt(buf, 2);
+    assert.ok(a.at(1).equals(digest(9)));
+    a.push(digest(3));
+    assert.ok(buf.subarray(64, 96).equals(digest(3)));
     assert.throws(() => DigestArray.adopt(Buffer.alloc(64), 3), /cannot adopt 3 digests/);
   });
 });

@@ -124,6 +124,7 @@ describe('file store checkpoint', function () {
 
   for (const [what, damage, reason] of [
     ['a flipped byte', (p: string) => flipByte(p, 200), /damaged/],
+    ['a flipped byte in its lookup runs', async (p: string) => flipByte(p, (await stat(p)).size - 20), /damaged/],
     ['a torn write', async (p: string) => truncate(p, (await stat(p)).size - 100), /torn/],
     ['another file', (p: string) => writeFile(p, 'not a checkpoint at all, just some bytes long enough to have a header......'), /bad magic/],
   ] as const) {
@@ -141,6 +142,30 @@ describe('file store checkpoint', function () {
       assert.deepEqual([again.stats.checkpoint, again.stats.recordsParsed], [60, 0]);
     });
   }
+
+  it('rebuilding a long log, checkpoints every maxTail entries so memory holds at most that many', async () => {
+    await fill(0, 1000, 10);
+    await rm(checkpointFile());
+    const logger = memoryLogger();
+    const s = await openFileStore(dir, { logger, maxTail: 100 });
+    store = s;
+    // What a crash right after the open would leave: the checkpoints written during the rebuild.
+    const copy = await mkdtemp(join(tmpdir(), 'fulgor-checkpoint-copy-'));
+    try {
+      await copyFile(checkpointFile(), join(copy, 'checkpoint.bin'));
+      await copyFile(join(dir, 'entries.log'), join(copy, 'entries.log'));
+      const { store: c, stats } = await openWithStats(copy);
+      try {
+        assert.ok(stats.checkpoint !== null && stats.checkpoint >= 900, JSON.stringify(stats));
+        await assertHolds(c, 1000);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+    await assertHolds(s, 1000);
+  });
 
   it('does not trust a checkpoint ahead of the records (torn tail truncated after it): rebuilds', async () => {
     await fill(0, 40, 1);
