@@ -93,7 +93,9 @@ describe('file store checkpoint', function () {
     await s.close();
     const again = await openWithStats(dir);
     store = again.store;
-    assert.deepEqual(again.stats.checkpoint, 151);
+    // The open rewrote the checkpoint at 150 (50 records had been parsed); one more entry is less than 1/16 of the log,
+    // so the stop did not rewrite it again: the next open parses that one record.
+    assert.deepEqual({ checkpoint: again.stats.checkpoint, recordsParsed: again.stats.recordsParsed }, { checkpoint: 150, recordsParsed: 1 });
     await assertHolds(again.store, 151);
   });
 
