@@ -33,8 +33,8 @@ export interface Listening {
   /** The certificate served now (DER), with TLS. */
   certificate(): Buffer | undefined;
   /**
-   * Stops accepting connections at once and closes idle keep-alive ones after IDLE_GRACE_MS (or drainMs, if shorter);
-   * resolves when every in-flight request has
+   * Stops accepting connections at once and closes idle keep-alive ones once the requests already in their sockets
+   * have been read (two turns of the event loop); resolves when every in-flight request has
    * been answered (or answered by `atDeadline` once `drainMs` has passed) and every connection is closed.
    */
   close(options?: CloseOptions): Promise<void>;
@@ -47,9 +47,6 @@ export const urlHost = (host: string): string => (host.includes(':') ? `[${host}
 const serviceUnavailable = (res: ServerResponse): void => {
   res.writeHead(503, { 'content-type': 'text/plain' }).end('server is shutting down\n');
 };
-
-/** How long close() leaves keep-alive connections that look idle open, for requests already sent on them. */
-export const IDLE_GRACE_MS = 500;
 
 const netClose = NetServer.prototype.close;
 
@@ -99,15 +96,17 @@ export async function listenHttp(host: string, port: number, handler?: RequestLi
       // back once the last connection has closed.
       netClose.call(server, () => {
         clearTimeout(deadline);
-        clearTimeout(idle);
+        clearImmediate(idle);
         clearTimeout(force);
         resolve();
       });
       // A keep-alive connection looks idle until its next request is parsed, and under load a request the client has
-      // already sent may still sit unread in the socket (or, with workers, in flight from the cluster primary): closing
-      // it would drop that request without an answer. So idle connections are closed after a short grace, by which
-      // time such requests are in flight (and answered with Connection: close).
-      const idle = setTimeout(() => server.closeIdleConnections(), Math.min(IDLE_GRACE_MS, o.drainMs ?? DEFAULT_DRAIN_MS));
+      // already sent may still sit unread in the socket: closing it would drop that request without an answer. So
+      // idle connections are closed two turns of the event loop later, once the sockets' pending bytes have been read
+      // (a request found there is in flight, and answered with Connection: close).
+      let idle: NodeJS.Immediate | undefined = setImmediate(() => {
+        idle = setImmediate(() => server.closeIdleConnections());
+      });
     }));
   const reloadTls = (): boolean => {
     if (!options.tls || !material) return false;

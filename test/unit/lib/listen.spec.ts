@@ -72,7 +72,7 @@ describe('lib/listen: graceful close', () => {
     }
   });
 
-  it('closes idle keep-alive connections after a short grace (IDLE_GRACE_MS), not after their timeout', async () => {
+  it('closes idle keep-alive connections at once (two turns of the event loop), not after their timeout', async () => {
     const held = heldHandler();
     const listening = await listenHttp('127.0.0.1', 0, held.handler);
     const agent = new http.Agent({ keepAlive: true });
