@@ -2,13 +2,18 @@
 // (timing the fill, and for a file store two reopens: one rebuilding from entries.log with checkpoint.bin deleted, as
 // every open did before the checkpoint, and one from the checkpoint), then time get-proof-by-hash and
 // get-sth-consistency at the full tree size for seeded random leaves / first sizes, through the log (createLog), and
-// verify a sample of the proofs against the signed root. Also the store's bytes per entry and the process RSS.
+// verify a sample of the proofs against the signed root. Also the store's bytes per entry, the process RSS, and (file
+// store, between the two reopens) the store opened alone in a fresh process (bench/store-process.ts): open, proofs, RSS.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createLog } from '../ct/log.js';
 import { rootHash, verifyConsistency, verifyInclusion } from '../ct/merkle.js';
 import { benchPki, newLogSigner } from './pki.js';
 import { fileFootprint, openBenchStore, redisFootprint, redisUsedMemory, type Footprint, type StoreKind } from './stores.js';
 import { syntheticBatch, syntheticEntry } from './synthetic.js';
 import { log, now, prng, summarize, type Summary } from './util.js';
+import type { StoreProcessResult } from './store-process.js';
 
 export interface ProofResult {
   readonly kind: StoreKind;
@@ -25,6 +30,8 @@ export interface ProofResult {
   readonly checkpointWriteMs?: number;
   /** Process RSS (MB) after the queries (the whole bench process, not the store alone). */
   readonly rssMb?: number;
+  /** The file store opened in a process of its own (bench/store-process.ts): open time, lookup + proof, RSS. */
+  readonly alone?: StoreProcessResult;
   readonly sthMs: number;
   readonly inclusion: Summary;
   readonly consistency: Summary;
@@ -48,6 +55,15 @@ export interface ProofOptions {
 
 let seriesCounter = 0;
 
+const execFileAsync = promisify(execFile);
+
+/** Opens the (closed) file store in `dir` in a fresh Node process and reads what it reports. */
+async function storeInItsOwnProcess(dir: string, queries: number): Promise<StoreProcessResult> {
+  const script = fileURLToPath(new URL('./store-process.js', import.meta.url));
+  const { stdout } = await execFileAsync(process.execPath, [script, dir, String(queries)], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as StoreProcessResult;
+}
+
 export async function benchProofs(o: ProofOptions): Promise<ProofResult> {
   const b = await openBenchStore(o.kind, o.redisUrl, `proof-${o.kind}-${o.size}`);
   try {
@@ -68,9 +84,10 @@ export async function benchProofs(o: ProofOptions): Promise<ProofResult> {
     if ((await b.store.size()) !== o.size) throw new Error(`${o.kind}: expected ${o.size} entries after the fill`);
     log(`filled in ${(fillMs / 1000).toFixed(1)} s`);
     let reopen: { reopenMs: number; reopenScanMs: number; checkpointWriteMs: number } | undefined;
+    let alone: StoreProcessResult | undefined;
     if (b.reopen) {
       const scan = await b.reopen({ dropCheckpoint: true });
-      const fromCheckpoint = await b.reopen();
+      const fromCheckpoint = await b.reopen({ whileClosed: async (dir) => void (alone = await storeInItsOwnProcess(dir, o.queries)) });
       reopen = { reopenMs: fromCheckpoint.openMs, reopenScanMs: scan.openMs, checkpointWriteMs: scan.closeMs };
       log(`checkpoint written in ${(scan.closeMs / 1000).toFixed(2)} s on close; reopened rebuilding from entries.log in ` +
         `${(scan.openMs / 1000).toFixed(2)} s, from the checkpoint in ${(fromCheckpoint.openMs / 1000).toFixed(2)} s`);
@@ -136,6 +153,7 @@ export async function benchProofs(o: ProofOptions): Promise<ProofResult> {
       fillBatch: o.fillBatch,
       ...(reopen ?? {}),
       rssMb: process.memoryUsage().rss / 2 ** 20,
+      ...(alone ? { alone } : {}),
       sthMs,
       inclusion: summarize(inclusion),
       consistency: summarize(consistency),

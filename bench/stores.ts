@@ -24,9 +24,10 @@ export interface BenchStore {
   dispose(): Promise<void>;
   /**
    * Closes and reopens a file store in place (same dir); resolves to the open and close times in ms. `dropCheckpoint`
-   * deletes checkpoint.bin between the two, so the open rebuilds from entries.log (as every open did before it).
+   * deletes checkpoint.bin between the two, so the open rebuilds from entries.log (as every open did before it);
+   * `whileClosed` runs between them (another process may open the directory then).
    */
-  reopen?(opts?: { dropCheckpoint?: boolean }): Promise<{ openMs: number; closeMs: number }>;
+  reopen?(opts?: { dropCheckpoint?: boolean; whileClosed?: (dir: string) => Promise<void> }): Promise<{ openMs: number; closeMs: number }>;
 }
 
 let counter = 0;
@@ -74,6 +75,7 @@ export async function openBenchStore(kind: StoreKind, redisUrl: string, label: s
         const closeMs = now() - c0;
         raw = undefined;
         if (opts.dropCheckpoint) await rm(join(dir, 'checkpoint.bin'));
+        await opts.whileClosed?.(dir);
         const t0 = now();
         raw = await openFileStore(dir);
         const openMs = now() - t0;
