@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLogKeys } from '../../config/keys-dir.js';
-import { createCtClient, hashLeaf, rootOfLeafHashes, verifyConsistency, type TreeHead } from '../../ct/index.js';
+import { createCtClient, hashLeaf, rootOfLeafHashes, type TreeHead } from '../../ct/index.js';
+import { assertSthHistoryConsistent } from '../helpers/sth-history.js';
 import { exited, until } from '../helpers/serve-process.js';
 import { alive, allEntries, assertEveryCertificateLogged, devToken, issue, leafOf, startServeGroup, type ServeGroup } from '../helpers/workers-process.js';
 
@@ -108,16 +109,7 @@ describe('serve --workers 2: crash safety (SIGKILL under load, file store)', fun
     assert.ok(rootOfLeafHashes(entries.map((e) => hashLeaf(e.leafInput))).equals(sth.rootHash), 'get-entries rebuilds the signed root');
     const unclaimed = assertEveryCertificateLogged(returned, entries, sth, spki);
     assert.ok(returned.length >= 2 * (4 + KILL_AFTER), `${returned.length} certificates returned`);
-    const seen = new Map<number, TreeHead>();
-    for (const old of sths) {
-      assert.ok(old.treeSize <= sth.treeSize && old.timestamp < sth.timestamp, 'the tree and STH time only move forward');
-      const same = seen.get(old.treeSize);
-      if (same) assert.ok(same.rootHash.equals(old.rootHash), `two different roots for size ${old.treeSize}`);
-      seen.set(old.treeSize, old);
-      if (old.treeSize === 0) continue;
-      const proof = await ct.getSthConsistency(old.treeSize, sth.treeSize);
-      assert.ok(verifyConsistency(old.treeSize, sth.treeSize, old.rootHash, sth.rootHash, proof), `consistent with the STH of size ${old.treeSize}`);
-    }
+    const sizes = await assertSthHistoryConsistent(sths, sth, (first, second) => ct.getSthConsistency(first, second));
     // ...and it issues on.
     const token = await devToken(keysDir, server.caUrl);
     assert.equal((await issue(server.caUrl, token)).status, 200);
@@ -128,7 +120,7 @@ describe('serve --workers 2: crash safety (SIGKILL under load, file store)', fun
     console.log(
       `      2 kills (group, primary): ${returned.length} certificates returned, all logged under their SCT (${tally.returnedAfterKill} ` +
         `returned after the primary was killed, ${tally.refusedAfterKill} refused with 503 after a kill, ${tally.cutOff} cut off); ` +
-        `${unclaimed} entries no client got; ${sths.length} STHs (${seen.size} sizes) consistent with the final one (size ${sth.treeSize}); ` +
+        `${unclaimed} entries no client got; ${sths.length} STHs (${sizes} sizes) consistent with the final one (size ${sth.treeSize}); ` +
         `${tally.tornRecoveries} restarts truncated a torn write`,
     );
   });

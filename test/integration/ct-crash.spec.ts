@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { loadLogKeys } from '../../config/keys-dir.js';
 import { createCtClient, type CtClient } from '../../ct/client.js';
-import { hashLeaf, verifyConsistency, verifyInclusion } from '../../ct/merkle.js';
+import { hashLeaf, verifyInclusion } from '../../ct/merkle.js';
 import { merkleTreeLeaf, type Sct } from '../../ct/structures.js';
 import { signedEntryForChain, type TreeHead } from '../../ct/verify.js';
 import { startLog, type LogProcess } from '../helpers/ct-process.js';
+import { assertSthHistoryConsistent } from '../helpers/sth-history.js';
 import { CODE_SIGNING, makePki, POISON } from '../unit/ct/helpers.js';
 
 const ROUNDS = 3;
@@ -110,20 +111,11 @@ describe('CT log crash safety (SIGKILL during concurrent submissions, file store
       const proof = await client.getProofByHash(leafHash, sth.treeSize);
       assert.ok(verifyInclusion(proof.leafIndex, sth.treeSize, leafHash, proof.auditPath, sth.rootHash), `SCT for chain ${n} is in the tree`);
     }
-    const seen = new Map<number, TreeHead>();
-    for (const old of sths) {
-      assert.ok(old.treeSize <= sth.treeSize && old.timestamp < sth.timestamp, 'the tree and STH time only move forward');
-      const same = seen.get(old.treeSize);
-      if (same) assert.ok(same.rootHash.equals(old.rootHash), `two different roots for size ${old.treeSize}`);
-      seen.set(old.treeSize, old);
-      if (old.treeSize === 0) continue;
-      const proof = await client.getSthConsistency(old.treeSize, sth.treeSize);
-      assert.ok(verifyConsistency(old.treeSize, sth.treeSize, old.rootHash, sth.rootHash, proof), `consistent with STH of size ${old.treeSize}`);
-    }
+    const sizes = await assertSthHistoryConsistent(sths, sth, (first, second) => client.getSthConsistency(first, second));
     console.log(
       `      ${ROUNDS} kills: ${acknowledged.size} SCTs returned and all included; ${resubmitted} resubmissions got the ` +
         `original SCT; ${failures} submissions cut off; ` +
-        `${sths.length} STHs (${seen.size} sizes) all consistent with the final one (size ${sth.treeSize}); ` +
+        `${sths.length} STHs (${sizes} sizes) all consistent with the final one (size ${sth.treeSize}); ` +
         `${tornRecoveries} restarts truncated a torn write`,
     );
     running.child.kill('SIGTERM');
