@@ -104,7 +104,7 @@ export async function listenHttp(host: string, port: number, handler?: RequestLi
       // already sent may still sit unread in the socket: closing it would drop that request without an answer. So
       // idle connections are closed two turns of the event loop later, once the sockets' pending bytes have been read
       // (a request found there is in flight, and answered with Connection: close).
-      let idle: NodeJS.Immediate | undefined = setImmediate(() => {
+      let idle = setImmediate(() => {
         idle = setImmediate(() => server.closeIdleConnections());
       });
     }));
