@@ -54,7 +54,9 @@ export function gitlabPipelinePrincipal(_issuer: IssuerConfig, claims: Claims): 
     name,
     san: { kind: 'uri', value: san },
     extensions: compactExtensions({
-      ...base,
+      // Named, not spread: a spread followed by this many fields makes V8 build the object the slow way (~10 KB of garbage).
+      issuer: base.issuer,
+      subject: base.subject,
       buildConfigUri: san,
       buildConfigDigest: c.ci_config_sha,
       buildSignerUri: san,
