@@ -196,7 +196,7 @@ async function httpRow(
     try {
       const before = measureLogFloor(floorSample);
       const elu0 = performance.eventLoopUtilization();
-      const r = await drive({ url: `${served.url}/ct/v1/add-pre-chain`, bodies, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup, expect: '"signature"' }, { cpuMs: processCpuMs, inProcess: true });
+      const r = await drive({ url: `${served.url}/ct/v1/add-pre-chain`, bodies, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup, expect: '"signature"' }, { cpuMs: processCpuMs });
       const elu = performance.eventLoopUtilization(elu0);
       const floor = meanFloor(before, measureLogFloor(floorSample));
       if (r.errors > 0) log(`http ${kind} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);

@@ -1,10 +1,9 @@
-// Worker thread that drives POST /api/v2/signingCert (or, given `expect`, another JSON POST route: the CT log's
+// Child process (bench/http-load.ts) that drives POST /api/v2/signingCert (or, given `expect`, another JSON POST route: the CT log's
 // add-pre-chain), so the load generator does not share the server's event loop:
 // a closed loop (`concurrency` requests in flight), or an open loop at a fixed arrival rate (`rate` requests/s, as
 // many in flight as it takes), whose latencies count from each request's scheduled start (no coordinated omission).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parentPort, workerData } from 'node:worker_threads';
-import { threadCpuMs } from './cpu-time.js';
+import { processCpuMs } from './cpu-time.js';
 import { httpPoster } from './http-post.js';
 import { now, runConcurrent, TIMED, type RunResult } from './util.js';
 
@@ -21,7 +20,7 @@ export interface ClientJob {
 }
 
 export interface ClientResult {
-  /** This thread's CPU time during the timed phase (ms; undefined without /proc): the load generator's share. */
+  /** This process's CPU time during the timed phase (ms; undefined without /proc): the load generator's own. */
   readonly clientCpuMs?: number;
   readonly done: number;
   readonly ms: number;
@@ -30,7 +29,9 @@ export interface ClientResult {
   readonly firstError?: string;
 }
 
-const job = workerData as ClientJob;
+/** The job arrives as the parent's first message. */
+const job = await new Promise<ClientJob>((resolve) => process.once('message', (m) => resolve(m as ClientJob)));
+const tell = (m: unknown): void => void process.send!(m);
 
 const poster = httpPoster(job.url, { 'content-type': 'application/json' }, job.rate === undefined ? job.concurrency : Infinity);
 
@@ -67,15 +68,15 @@ async function runPaced(bodies: readonly string[], rate: number, maxMs: number):
 
 let cpuAtStart: number | undefined;
 function onTimed(): void {
-  cpuAtStart = threadCpuMs();
-  parentPort!.postMessage(TIMED);
+  cpuAtStart = processCpuMs();
+  tell(TIMED);
 }
 
 const r =
   job.rate === undefined
     ? await runConcurrent(job.bodies, { concurrency: job.concurrency, maxMs: job.maxMs, warmup: job.warmup, onTimed }, post)
     : await runPaced(job.bodies, job.rate, job.maxMs);
-const cpuAtEnd = threadCpuMs();
+const cpuAtEnd = processCpuMs();
 const result: ClientResult = {
   ...(cpuAtStart !== undefined && cpuAtEnd !== undefined ? { clientCpuMs: cpuAtEnd - cpuAtStart } : {}),
   done: r.done,
@@ -85,4 +86,4 @@ const result: ClientResult = {
   ...(r.firstError !== undefined ? { firstError: String(r.firstError) } : {}),
 };
 poster.close();
-parentPort!.postMessage(result);
+tell(result);

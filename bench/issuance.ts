@@ -1,5 +1,5 @@
 // CA issuance end to end: the real HTTP server (server/serve.ts: CA + companion CT log in one process, the log reached by a function call; development keys
-// from ca/dev-keys.ts) trusting a real local OIDC issuer, driven from a worker thread with pre-minted tokens and
+// from ca/dev-keys.ts) trusting a real local OIDC issuer, driven from a child process (bench/http-load.ts) with pre-minted tokens and
 // pre-computed proofs of possession; certificates per second and per-certificate latency at 1 and 16 requests in
 // flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit); and the
 // issuing CA key in a SoftHSM2 token (pkcs11: URI, PIN from a file; memory store) next to the key file, or
@@ -122,7 +122,6 @@ export async function startServer(
       return {
         caUrl: cluster.caUrl,
         cpuMs: () => processTreeCpuMs(cluster.pid),
-        inProcess: false,
         close: async () => {
           await cluster.close();
           await work.remove();
@@ -147,7 +146,6 @@ export async function startServer(
     return {
       caUrl: running.caUrl,
       cpuMs: processCpuMs,
-      inProcess: true,
       close: async () => {
         await stop();
         await token?.close();

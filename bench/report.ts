@@ -149,7 +149,7 @@ export function report(r: Results): string {
     if (iss) {
       out.push(
         `POST /api/v2/signingCert through the real HTTP server (CA + companion CT log in one Node process, the log reached by a function call) trusting a local ` +
-          `OIDC issuer; the client runs in a worker thread with ${fmtInt(iss.tokens)} pre-minted RS256 tokens (one per request, minted in ` +
+          `OIDC issuer; the client runs in a child process of its own with ${fmtInt(iss.tokens)} pre-minted RS256 tokens (one per request, minted in ` +
           `${fmt(iss.mintMs / 1000)} s) and pre-computed P-256 proofs of possession; 50 warm-up requests, then ${fmt(r.settings.caSeconds)} s timed per row. ` +
           `The issuer served ${iss.jwksFetches} JWKS fetch(es) in all.\n\n`,
       );
@@ -183,7 +183,7 @@ export function report(r: Results): string {
           `\`serve --workers N\` is the command run as a separate process (node:cluster: N CA workers sharing the port, the log in ` +
           `the primary, precertificates handed to it over IPC); the load generator still runs here; its floor is per core × N. ` +
           `Server CPU per certificate is the server's CPU time (user + system, every thread: libuv's pool, GC; Linux /proc) in ` +
-          `the timed phase over the certificates issued, without the load generator's thread (in process) or of the whole process ` +
+          `the timed phase over the certificates issued (the load generator is a separate process): the server process, or the whole process ` +
           `tree (\`serve --workers N\`: the primary and its workers); "floor / server CPU" is the share of a core's time the five ` +
           `floor operations take, i.e. the throughput per core the server would reach against the floor on cores of its own, ` +
           `whatever else runs on this machine.\n`,
