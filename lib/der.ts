@@ -114,7 +114,28 @@ export function encodeOid(oid: string): Buffer {
 /** Arcs are read as numbers while they stay exact (below 2^53), as BigInt beyond (e.g. 2.25 UUID arcs). */
 const EXACT_LIMIT = 2 ** 46; // v * 128 + 127 stays below 2^53
 
+/**
+ * Decoded OIDs by their content bytes (as a latin1 string). A certificate names a few dozen OIDs drawn from a small
+ * set, and decoding builds a string arc by arc: the cache turns each repeat into one short key and a lookup. Only
+ * OIDs that decoded without error are kept, at most OID_CACHE_MAX of them (then it starts over), so hostile input
+ * cannot grow it without bound.
+ */
+const oidCache = new Map<string, string>();
+const OID_CACHE_MAX = 4096;
+const OID_CACHE_KEY_MAX = 32;
+
 export function decodeOid(content: Uint8Array): string {
+  if (content.length > OID_CACHE_KEY_MAX) return decodeOidArcs(content);
+  const key = (Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength)).toString('latin1');
+  const hit = oidCache.get(key);
+  if (hit !== undefined) return hit;
+  const oid = decodeOidArcs(content);
+  if (oidCache.size >= OID_CACHE_MAX) oidCache.clear();
+  oidCache.set(key, oid);
+  return oid;
+}
+
+function decodeOidArcs(content: Uint8Array): string {
   const arcs: Array<number | bigint> = [];
   let v = 0;
   let big: bigint | undefined;
