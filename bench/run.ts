@@ -9,6 +9,7 @@ import { benchAppends } from './ct-appends.js';
 import { measureCryptoFloor } from './floor.js';
 import { benchIssuance } from './issuance.js';
 import { describeMachine } from './machine.js';
+import { benchProfile, profileReport } from './profile.js';
 import { benchProofs, type ProofResult } from './proofs.js';
 import { benchSearch, searchReport } from './search.js';
 import { report } from './report.js';
@@ -68,6 +69,10 @@ async function main(): Promise<number> {
           workers: s.caWorkers,
         }),
       );
+  // Where the time goes: the main thread's profile of issuance at 16 in flight, by category (BENCH_SKIP=profile).
+  const profile = s.skip.has('profile')
+    ? undefined
+    : await attempt('issuance profile', () => benchProfile({ concurrency: 16, requests: envInt('BENCH_PROFILE_REQUESTS', 3000), warmup: 200 }));
   // The signing routes in express against node:http: the HTTP layer alone, then issuance end to end (BENCH_SKIP=routes: neither).
   const routes = [];
   for (const layer of ['http', 'issuance'] as const) {
@@ -124,6 +129,7 @@ async function main(): Promise<number> {
     errors,
   };
   process.stdout.write(report(results) + (signatures ? signaturesReport(signatures, s.seconds) : ''));
+  if (profile) process.stdout.write(profileReport(profile));
   for (const r of routes) process.stdout.write(signingRoutesReport(r));
   if (timestamps) process.stdout.write(timestampReport(timestamps));
   if (searchResult) process.stdout.write(searchReport(searchResult));
