@@ -56,9 +56,6 @@ function keyObjectOf(key: unknown): KeyObject {
   return k;
 }
 
-/** Whether `alg` is one this module verifies. */
-export const isVerifiableJwsAlgorithm = (alg: string): boolean => ALGORITHMS.has(alg);
-
 /**
  * Whether `signature` is `alg`'s signature over `signingInput` (the token's ASCII `header.payload`) by `key`.
  * False for any signature that does not verify, including one of the wrong length or encoding (a DER ECDSA
