@@ -178,6 +178,8 @@ export function createTokenVerifier(identity: IdentityConfig, opts: TokenVerifie
         checkRegisteredClaims(t.payload, { issuer: issuer.issuerUrl, clientId: issuer.clientId, now });
         return { issuer, claims: t.payload };
       } catch (e) {
+        // What is left is not the token's doing: a key the lookup returned that cannot serve its alg (an issuer's RSA
+        // key under 2048 bits is the one reachable case; jwtVerify's TypeError was INTERNAL too).
         throw e instanceof FulgorError ? e : tokenError('INTERNAL', 'token verification failed unexpectedly', e);
       }
     },
