@@ -36,7 +36,7 @@ const SHARED = /\/lib\/(der|x509|pem|base64|certificate-identity)\./;
 const CATEGORIES: readonly { readonly name: string; readonly test: (f: CallFrame) => boolean }[] = [
   { name: 'garbage collection (main thread)', test: (f) => f.functionName === '(garbage collector)' },
   { name: 'signatures and key import (node:crypto, OpenSSL)', test: (f) => f.url.startsWith('node:internal/crypto') },
-  { name: 'identity token check (jose, oidc/token-verifier)', test: (f) => /\/jose\/|\/oidc\/(token-verifier|provider-cache|discovery|static-jwks)\./.test(f.url) },
+  { name: 'identity token check (jose, oidc/token-verifier)', test: (f) => /\/jose\/|\/oidc\/(token-verifier|compact-jws|jws-signature|token-claims|provider-cache|discovery|static-jwks)\./.test(f.url) },
   { name: 'claim mapping and policy (oidc/issuers, decision)', test: (f) => /\/oidc\/|\/decision\//.test(f.url) },
   { name: 'companion search indexer (search/, SQLite)', test: (f) => /\/search\/|better-sqlite3/.test(f.url) },
   { name: 'CT log: chain check, entry, store (ct/)', test: (f) => /\/ct\//.test(f.url) },

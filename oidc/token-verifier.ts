@@ -6,7 +6,11 @@
 // unreachable issuer does not stop the CA); how providers are cached, how failures back off and how MetaIssuers
 // discoveries are limited is oidc/provider-cache.ts. An issuer with a JWKSPath is verified against that static key
 // set, read when the verifier is created, and never touches the network.
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+// The token is decoded once (oidc/compact-jws.ts). jose finds the key (its JWKS getters: kid, key type and curve for
+// the alg, refetch on an unknown kid); the signature is checked with node:crypto (oidc/jws-signature.ts) and the
+// registered claims here (oidc/token-claims.ts), in the order jose's jwtVerify checked them, so every refusal keeps
+// the reason it had when jwtVerify did all three.
+import { errors as joseErrors, type CompactJWSHeaderParameters, type FlattenedJWSInput, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import { FulgorError, type ReasonCode } from '../lib/errors.js';
 import { findOutbound } from '../lib/outbound-error.js';
@@ -15,9 +19,12 @@ import { findIssuer, findMetaIssuer } from './issuer-routing.js';
 import { discover, type DiscoveryOptions, type Provider } from './discovery.js';
 import { createProviderCache, type ProviderCacheLimits } from './provider-cache.js';
 import { loadStaticKeySets, resolveJwksPath, staticProvider } from './static-jwks.js';
+import { decodeSegment, parseJsonObject } from './compact-jws.js';
+import { verifyJwsSignature } from './jws-signature.js';
+import { checkNumericDates, checkRegisteredClaims } from './token-claims.js';
 import type { Claims } from './principal.js';
 
-export const MAX_CLOCK_SKEW_SECONDS = 300;
+export { MAX_CLOCK_SKEW_SECONDS } from './token-claims.js';
 
 export interface VerifiedToken {
   readonly issuer: IssuerConfig;
@@ -31,17 +38,27 @@ export interface TokenVerifier {
 const tokenError = (code: ReasonCode, message: string, cause?: unknown) =>
   new FulgorError(code, message, cause === undefined ? {} : { cause });
 
-const NUMERIC_DATES = ['exp', 'nbf', 'iat'] as const;
+/** A compact JWS read once: its parsed header and payload, and the encoded parts the signature covers. */
+interface DecodedToken {
+  readonly alg: string;
+  readonly iss: string;
+  readonly header: Record<string, unknown>;
+  readonly payload: Record<string, unknown>;
+  /** The three encoded segments, as jose's key lookup receives them. */
+  readonly jws: { readonly protected: string; readonly payload: string; readonly signature: string };
+}
 
 /**
  * Reads the header's `alg` and the payload's `iss` without verifying anything (exactly three parts, JSON object
  * header and payload, as Fulcio's issuer pool does), and refuses NumericDates that are not finite numbers.
  */
-function unverifiedParts(token: string): { alg: string; iss: string } {
-  if (token.split('.').length !== 3) throw tokenError('MALFORMED_TOKEN', 'the identity token is not a compact JWS');
+function unverifiedParts(token: string): DecodedToken {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw tokenError('MALFORMED_TOKEN', 'the identity token is not a compact JWS');
+  const [encodedHeader, encodedPayload, signature] = parts as [string, string, string];
   let header: Record<string, unknown>;
   try {
-    header = decodeProtectedHeader(token);
+    header = parseJsonObject(decodeSegment(encodedHeader));
   } catch (e) {
     throw tokenError('MALFORMED_TOKEN', 'the identity token header is not base64url of a JSON object', e);
   }
@@ -49,18 +66,34 @@ function unverifiedParts(token: string): { alg: string; iss: string } {
   if (typeof alg !== 'string' || !alg) throw tokenError('MALFORMED_TOKEN', 'the identity token header names no "alg"');
   let payload: Record<string, unknown>;
   try {
-    payload = decodeJwt(token);
+    payload = parseJsonObject(decodeSegment(encodedPayload));
   } catch (e) {
     throw tokenError('MALFORMED_TOKEN', 'the identity token payload is not valid base64url JSON', e);
   }
-  for (const claim of NUMERIC_DATES) {
-    const v = payload[claim];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v)))
-      throw tokenError('INVALID_CLAIM', `the identity token claim "${claim}" is not a finite number of seconds`);
-  }
+  checkNumericDates(payload);
   const iss = payload['iss'];
   if (typeof iss !== 'string' || !iss) throw tokenError('MISSING_CLAIM', 'the identity token has no "iss" claim');
-  return { alg, iss };
+  return { alg, iss, header, payload, jws: { protected: encodedHeader, payload: encodedPayload, signature } };
+}
+
+/**
+ * The `crit` header (RFC 7515 §4.1.11) as jose applies it to a JWS, whose one understood extension is `b64`
+ * (RFC 7797); returns whether the payload is base64url-encoded. An extension this CA does not implement is refused
+ * as an unsupported algorithm would be (jose's JOSENotSupported, as before).
+ */
+function payloadIsEncoded(header: Record<string, unknown>): boolean {
+  const crit = header['crit'];
+  if (crit === undefined) return true;
+  if (!Array.isArray(crit) || crit.length === 0 || crit.some((c) => typeof c !== 'string' || c.length === 0))
+    throw tokenError('MALFORMED_TOKEN', 'the identity token header’s "crit" is not a list of parameter names');
+  for (const name of crit as string[]) {
+    if (name !== 'b64')
+      throw tokenError('UNSUPPORTED_TOKEN_ALGORITHM', `the identity token header marks ${JSON.stringify(name.slice(0, 40))} critical, an extension this CA does not implement`);
+    if (!Object.hasOwn(header, name)) throw tokenError('MALFORMED_TOKEN', `the identity token header marks "${name}" critical but has no "${name}"`);
+  }
+  const b64 = header['b64'];
+  if (typeof b64 !== 'boolean') throw tokenError('MALFORMED_TOKEN', 'the identity token header’s "b64" is not a boolean');
+  return b64;
 }
 
 const keysUnavailable = (e: unknown) => {
@@ -73,32 +106,29 @@ const keysUnavailable = (e: unknown) => {
  * jose's refetch) is the token's fault; anything else that goes wrong while fetching or reading the issuer's key set
  * is the issuer's, so only errors from here can become ISSUER_UNAVAILABLE.
  */
-const classifiedKeys = (keys: JWTVerifyGetKey): JWTVerifyGetKey => async (header, token) => {
+async function lookUpKey(keys: JWTVerifyGetKey, t: DecodedToken): Promise<unknown> {
   try {
-    return await keys(header, token);
+    return await keys(t.header as CompactJWSHeaderParameters, t.jws as FlattenedJWSInput);
   } catch (e) {
-    if (e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWKSMultipleMatchingKeys || e instanceof joseErrors.JOSENotSupported) throw e;
+    if (e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWKSMultipleMatchingKeys)
+      throw tokenError('INVALID_TOKEN_SIGNATURE', 'the identity token signature does not verify with the issuer’s keys', e);
+    if (e instanceof joseErrors.JOSENotSupported)
+      throw tokenError('UNSUPPORTED_TOKEN_ALGORITHM', 'the identity token is signed with an algorithm this issuer does not use', e);
     throw keysUnavailable(e);
   }
-};
+}
 
-function translate(e: unknown): FulgorError {
-  if (e instanceof FulgorError) return e;
-  if (e instanceof joseErrors.JWTExpired) return tokenError('TOKEN_EXPIRED', 'the identity token has expired', e);
-  if (e instanceof joseErrors.JWTClaimValidationFailed) {
-    if (e.reason === 'missing') return tokenError('MISSING_CLAIM', `the identity token has no "${e.claim}" claim`, e);
-    if (e.claim === 'aud') return tokenError('AUDIENCE_MISMATCH', 'the identity token audience does not include this CA’s client ID', e);
-    if (e.claim === 'iss') return tokenError('ISSUER_MISMATCH', 'the identity token issuer does not match', e);
-    if (e.claim === 'nbf' || e.claim === 'iat') return tokenError('TOKEN_NOT_YET_VALID', `the identity token is not valid yet (${e.claim})`, e);
-    return tokenError('INVALID_CLAIM', `the identity token claim "${e.claim}" is invalid`, e);
+/** The signature over the token's `header.payload` (ASCII: both segments decoded as base64url). */
+function checkSignature(t: DecodedToken, key: unknown): void {
+  let signature: Uint8Array;
+  try {
+    signature = decodeSegment(t.jws.signature);
+  } catch (e) {
+    throw tokenError('MALFORMED_TOKEN', 'the identity token signature is not base64url', e);
   }
-  if (e instanceof joseErrors.JOSEAlgNotAllowed || e instanceof joseErrors.JOSENotSupported)
-    return tokenError('UNSUPPORTED_TOKEN_ALGORITHM', 'the identity token is signed with an algorithm this issuer does not use', e);
-  if (e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWKSMultipleMatchingKeys)
-    return tokenError('INVALID_TOKEN_SIGNATURE', 'the identity token signature does not verify with the issuer’s keys', e);
-  // Key-set failures were classified in classifiedKeys: any other JOSE error is about the token itself.
-  if (e instanceof joseErrors.JOSEError) return tokenError('MALFORMED_TOKEN', 'the identity token could not be verified', e);
-  return tokenError('INTERNAL', 'token verification failed unexpectedly', e);
+  const signingInput = Buffer.from(`${t.jws.protected}.${t.jws.payload}`, 'latin1');
+  if (!verifyJwsSignature(t.alg, key, signingInput, signature))
+    throw tokenError('INVALID_TOKEN_SIGNATURE', 'the identity token signature does not verify with the issuer’s keys');
 }
 
 export interface TokenVerifierOptions extends Omit<DiscoveryOptions, 'caCert'> {
@@ -133,29 +163,24 @@ export function createTokenVerifier(identity: IdentityConfig, opts: TokenVerifie
 
   return {
     async verify(token) {
-      const { alg, iss } = unverifiedParts(token);
-      const issuer = findIssuer(identity, iss);
-      if (!issuer) throw new FulgorError('UNKNOWN_ISSUER', `the identity token issuer ${JSON.stringify(iss.slice(0, 200))} is not configured`);
+      const t = unverifiedParts(token);
+      const issuer = findIssuer(identity, t.iss);
+      if (!issuer) throw new FulgorError('UNKNOWN_ISSUER', `the identity token issuer ${JSON.stringify(t.iss.slice(0, 200))} is not configured`);
       try {
-        const p = await provider(issuer, iss);
-        if (!p.algorithms.includes(alg))
-          throw tokenError('UNSUPPORTED_TOKEN_ALGORITHM', `the identity token algorithm ${JSON.stringify(alg.slice(0, 20))} is not one the issuer advertises`);
+        const p = await provider(issuer, t.iss);
+        if (!p.algorithms.includes(t.alg))
+          throw tokenError('UNSUPPORTED_TOKEN_ALGORITHM', `the identity token algorithm ${JSON.stringify(t.alg.slice(0, 20))} is not one the issuer advertises`);
         const now = opts.clock();
-        const { payload } = await jwtVerify(token, classifiedKeys(p.keys), {
-          issuer: issuer.issuerUrl,
-          audience: issuer.clientId,
-          algorithms: [...p.algorithms],
-          currentDate: now,
-          clockTolerance: MAX_CLOCK_SKEW_SECONDS,
-          requiredClaims: ['exp'],
-        });
-        const nowSeconds = now.getTime() / 1000;
-        if ((payload.exp as number) <= nowSeconds) throw tokenError('TOKEN_EXPIRED', 'the identity token has expired');
-        if (typeof payload.iat === 'number' && payload.iat > nowSeconds + MAX_CLOCK_SKEW_SECONDS)
-          throw tokenError('TOKEN_NOT_YET_VALID', 'the identity token was issued in the future (iat)');
-        return { issuer, claims: payload };
+        const encoded = payloadIsEncoded(t.header);
+        checkSignature(t, await lookUpKey(p.keys, t));
+        // RFC 7519 §7.2: a JWT's payload is base64url; refused only once signed, as jose did.
+        if (!encoded) throw tokenError('MALFORMED_TOKEN', 'the identity token’s payload is not base64url-encoded ("b64": false)');
+        checkRegisteredClaims(t.payload, { issuer: issuer.issuerUrl, clientId: issuer.clientId, now });
+        return { issuer, claims: t.payload };
       } catch (e) {
-        throw translate(e);
+        // What is left is not the token's doing: a key the lookup returned that cannot serve its alg (an issuer's RSA
+        // key under 2048 bits is the one reachable case; jwtVerify's TypeError was INTERNAL too).
+        throw e instanceof FulgorError ? e : tokenError('INTERNAL', 'token verification failed unexpectedly', e);
       }
     },
   };
