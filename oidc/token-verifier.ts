@@ -178,9 +178,12 @@ export function createTokenVerifier(identity: IdentityConfig, opts: TokenVerifie
         checkRegisteredClaims(t.payload, { issuer: issuer.issuerUrl, clientId: issuer.clientId, now });
         return { issuer, claims: t.payload };
       } catch (e) {
-        // What is left is not the token's doing: a key the lookup returned that cannot serve its alg (an issuer's RSA
-        // key under 2048 bits is the one reachable case; jwtVerify's TypeError was INTERNAL too).
-        throw e instanceof FulgorError ? e : tokenError('INTERNAL', 'token verification failed unexpectedly', e);
+        if (e instanceof FulgorError) throw e;
+        // What is left is a key the lookup returned that cannot serve the token's alg (reachable: an issuer's RSA key
+        // under 2048 bits). No key of the issuer's that this CA accepts verifies the token: refused, with the reason
+        // (the key's fault, named without the key), never a 500.
+        if (e instanceof TypeError) throw tokenError('INVALID_TOKEN_SIGNATURE', `the identity token cannot be verified with the issuer’s key: ${e.message}`, e);
+        throw tokenError('INTERNAL', 'token verification failed unexpectedly', e);
       }
     },
   };

@@ -216,6 +216,18 @@ describe('oidc/token-verifier: JWS signatures and algorithms against a real loca
     for (const [alg, other] of others) await refused(compact(parts(alg), (input) => signature(alg, other, input)), 'INVALID_TOKEN_SIGNATURE');
   });
 
+  it('refuses a token whose issuer key is too weak for its alg (RSA under 2048 bits) with a 401 reason, not a 500', async () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    const jwk = await jwkOf(weak, 'RS256');
+    issuer.keys = [...issuer.keys, jwk];
+    try {
+      const t = compact(parts('RS256', { kid: jwk.kid! }), (input) => signature('RS256', weak, input));
+      await refused(t, 'INVALID_TOKEN_SIGNATURE', /at least 2048 bits/);
+    } finally {
+      issuer.keys = issuer.keys.filter((k) => k !== jwk);
+    }
+  });
+
   it('refuses signatures of the wrong length (one byte short or long, empty) for each key type', async () => {
     for (const alg of ['RS256', 'PS256', 'ES256', 'ES512', 'EdDSA']) {
       const sig = (mutate: (s: Buffer) => Buffer) => compact(parts(alg), (input) => mutate(signature(alg, keyFor[alg]!, input)));
