@@ -66,6 +66,7 @@ async function main(): Promise<number> {
           caKeys: ['softhsm2', 'file-p384'],
           pacedRequests: s.caPacedRequests,
           workers: s.caWorkers,
+          clusterWarmup: envInt('BENCH_CA_CLUSTER_WARMUP', 1500),
         }),
       );
   // The signing routes in express against node:http: the HTTP layer alone, then issuance end to end (BENCH_SKIP=routes: neither).
