@@ -66,6 +66,12 @@ export interface IssuanceOptions {
   readonly caKeys: readonly CaKeyKind[];
   /** `fulgor serve --workers N` rows (file store, CA key in a file), one per N. */
   readonly workers?: readonly number[];
+  /**
+   * Untimed requests per CA worker sent to a fresh `serve --workers N` before its rows (0: none). The in-process rows
+   * run in the benchmark's own isolate, whose code V8 has already optimized on the rows before them; each worker
+   * process starts cold, and without this its rows would charge its JIT warm-up to every certificate.
+   */
+  readonly clusterWarmup?: number;
 }
 
 /** A P-256 client key: its public key PEM and its proof of possession over `name`. */
@@ -169,7 +175,9 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     const keys = Array.from({ length: 32 }, () => clientKey(SUB));
     // One fresh token per request; each server sees each token once (the pool is reused across server variants).
     const perRun = o.concurrencies.map((c) => o.warmup + (o.requests[c] ?? 1000));
-    const tokenCount = perRun.reduce((a, b) => a + b, 0) + o.pacedRequests;
+    // The cluster warm-up's tokens come last; each cluster is a fresh server, so they serve every N.
+    const clusterWarmup = (o.clusterWarmup ?? 0) * Math.max(0, ...(o.workers ?? []));
+    const tokenCount = perRun.reduce((a, b) => a + b, 0) + o.pacedRequests + clusterWarmup;
     log(`minting ${tokenCount} tokens`);
     const m0 = now();
     const tokens: string[] = [];
@@ -194,6 +202,13 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     for (const { storage, caKey, workers } of variants) {
       const server = await startServer(storage, caKey, issuer.url, workers);
       try {
+        if (workers > 1 && clusterWarmup > 0) {
+          const warm = bodies.slice(tokenCount - (o.clusterWarmup ?? 0) * workers);
+          const concurrency = Math.max(...o.concurrencies);
+          const w = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: warm, concurrency, maxMs: 0, warmup: warm.length });
+          if (w.errors > 0) log(`issuance warm-up of serve --workers ${workers}: ${w.errors} errors, first: ${w.firstError}`);
+          log(`issuance: warmed serve --workers ${workers} with ${warm.length} requests at ${concurrency} in flight`);
+        }
         let offset = 0;
         for (const [k, concurrency] of o.concurrencies.entries()) {
           const slice = bodies.slice(offset, offset + perRun[k]!);

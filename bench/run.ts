@@ -67,6 +67,7 @@ async function main(): Promise<number> {
           caKeys: ['softhsm2', 'file-p384'],
           pacedRequests: s.caPacedRequests,
           workers: s.caWorkers,
+          clusterWarmup: envInt('BENCH_CA_CLUSTER_WARMUP', 1500),
         }),
       );
   // Where the time goes: the main thread's profile of issuance at 16 in flight, by category (BENCH_SKIP=profile).
