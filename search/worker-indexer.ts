@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/log.js';
 import type { IndexRow } from './index-db.js';
-import type { FromIndexWorker, IndexWorkerData, ToIndexWorker, WireError } from './index-worker.js';
+import type { FromIndexWorker, IndexWorkerData, PackedLeaves, ToIndexWorker, WireError } from './index-worker.js';
 import type { EntrySource, Indexer } from './indexer.js';
 
 /** The worker's indexing step: long enough for few, large transactions; short enough that a query waits little. */
@@ -16,6 +16,14 @@ const KEPT_SOURCE_ERRORS = 32;
 
 type Call = { type: 'catchUp'; target?: number } | { type: 'query'; q: Parameters<Indexer['query']>[0]; treeSize: number } | { type: 'stop' };
 
+function pack(leaves: readonly Buffer[]): PackedLeaves {
+  // Not from Buffer's shared pool: the whole ArrayBuffer moves to the worker.
+  const packed = Buffer.allocUnsafeSlow(leaves.reduce((n, l) => n + l.length, 0));
+  let at = 0;
+  for (const l of leaves) at += l.copy(packed, at);
+  return { packed: packed.buffer, lengths: leaves.map((l) => l.length) };
+}
+
 /** Starts the worker and resolves once it has opened the index (rejects with the reason it could not). */
 export function startWorkerIndexer(o: { location: string; source: EntrySource; logger: Logger; stepMs?: number }): Promise<Indexer> {
   const workerData: IndexWorkerData = { location: o.location, logId: o.source.logId, stepMs: o.stepMs ?? WORKER_STEP_MS };
@@ -26,7 +34,7 @@ export function startWorkerIndexer(o: { location: string; source: EntrySource; l
   let started = false;
   let exited: Error | undefined;
   let stopping: Promise<void> | undefined;
-  const post = (m: ToIndexWorker): void => worker.postMessage(m);
+  const post = (m: ToIndexWorker, transfer?: ArrayBuffer[]): void => worker.postMessage(m, transfer);
   const error = (e: WireError): unknown => {
     const original = e.sourceError !== undefined ? sourceErrors.get(e.sourceError) : undefined;
     if (e.sourceError !== undefined) sourceErrors.delete(e.sourceError);
@@ -49,8 +57,9 @@ export function startWorkerIndexer(o: { location: string; source: EntrySource; l
 
   async function answerSource(m: Extract<FromIndexWorker, { type: 'source' }>): Promise<void> {
     try {
-      const value = m.start === undefined ? await o.source.size() : await o.source.getLeaves(m.start, m.end ?? m.start + 1);
-      post({ type: 'source', id: m.id, value });
+      if (m.start === undefined) return post({ type: 'source', id: m.id, value: await o.source.size() });
+      const value = pack(await o.source.getLeaves(m.start, m.end ?? m.start + 1));
+      post({ type: 'source', id: m.id, value }, [value.packed]);
     } catch (e) {
       sourceErrors.set(m.id, e);
       for (const old of sourceErrors.keys()) {
