@@ -92,7 +92,11 @@ export function startWorkerIndexer(o: { location: string; source: EntrySource; l
         }
       }
     });
-    worker.on('error', (e) => o.logger.log('error', 'search index worker failed', { error: e.message }));
+    worker.on('error', (e) => {
+      // Before it is ready (e.g. its modules did not load) the start fails with this reason; later it is logged.
+      if (started) o.logger.log('error', 'search index worker failed', { error: e.message });
+      else rejectStart(e);
+    });
     worker.once('exit', (code) => {
       exited = new Error(`the search index worker has exited (code ${code})`);
       if (started && !stopping) o.logger.log('error', 'search index worker exited; searches fail until the server restarts', { code });
