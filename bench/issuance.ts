@@ -7,6 +7,7 @@
 // `fulgor serve --workers N` (bench/cluster-server.ts: a real process, the log in its primary on a file store), compared
 // with the floor per core × N.
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
@@ -39,6 +40,8 @@ export interface IssuanceResult {
   /** The server's CPU time per certificate in the timed phase (µs), without the load generator's; undefined without /proc. */
   readonly serverCpuUs?: number;
   readonly latency: Summary;
+  /** The open-loop row of an in-process server: how late the server's event loop ran (ms), p99 and max. */
+  readonly eventLoopDelay?: { readonly p99: number; readonly max: number };
   readonly count: number;
   readonly errors: number;
 }
@@ -224,11 +227,18 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
         if (o.pacedRequests > 0 && Number.isFinite(peak) && peak > 0) {
           const rate = peak / 2;
           const slice = bodies.slice(offset, offset + o.pacedRequests);
+          // The server shares this thread's event loop when in process: a stall there (synchronous work, a blocking
+          // system call) shows here as delay, and in the latency's tail.
+          const delay = server.inProcess ? monitorEventLoopDelay({ resolution: 5 }) : undefined;
+          delay?.enable();
           const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: o.seconds * 1000, warmup: 0, rate }, server);
+          delay?.disable();
+          const eventLoopDelay = delay ? { eventLoopDelay: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 } } : {};
           if (r.errors > 0) log(`issuance ${storage}/${caKey} at ${rate.toFixed(0)}/s: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), ...eventLoopDelay, count: r.done, errors: r.errors };
           results.push(res);
-          log(`issuance (CT ${storage}, CA key ${caKey}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms`);
+          const loop = res.eventLoopDelay ? `; event-loop delay p99 ${res.eventLoopDelay.p99.toFixed(1)} ms, max ${res.eventLoopDelay.max.toFixed(1)} ms` : '';
+          log(`issuance (CT ${storage}, CA key ${caKey}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms${loop}`);
         }
       } finally {
         await server.close();

@@ -1,14 +1,15 @@
 // Search for the log running in this process (`fulgor serve`'s companion log, `fulgor ct serve`): an index fed from
 // the log's own store (caught up before every search and polled in between; with several frontends on one Redis,
 // each indexes the shared store by log index), proofs from the log itself, and the router the log's server mounts.
+// The index and its indexer run in a worker thread (search/index-worker.ts): the process also answers the CA.
 import type { Router } from 'express';
 import type { CtLog } from '../ct/log.js';
 import { inclusionProof } from '../ct/merkle.js';
 import type { LogStore } from '../ct/store.js';
 import type { Logger } from '../lib/log.js';
 import { createSearchRouter } from './http.js';
-import { openSearchIndex } from './index-db.js';
-import { createIndexer, storeSource, type Indexer } from './indexer.js';
+import { storeSource, type Indexer } from './indexer.js';
+import { startWorkerIndexer } from './worker-indexer.js';
 
 /** `memory` (rebuilt at every start), `off`, or a database file. */
 export type SearchIndexSpec = string;
@@ -26,17 +27,15 @@ export interface CompanionSearch {
 
 export const DEFAULT_POLL_MS = 1_000;
 
-export function startCompanionSearch(o: { log: CtLog; store: LogStore; index: SearchIndexSpec; logger: Logger; pollMs?: number }): CompanionSearch {
-  const db = openSearchIndex(o.index === 'memory' ? ':memory:' : o.index);
-  const indexer = createIndexer(db, storeSource(o.store, o.log.logId.toString('base64')), { logger: o.logger });
+/** Resolves once the index is open (rejects if it cannot be: the server does not start without the index it was given). */
+export async function startCompanionSearch(o: { log: CtLog; store: LogStore; index: SearchIndexSpec; logger: Logger; pollMs?: number }): Promise<CompanionSearch> {
+  const location = o.index === 'memory' ? ':memory:' : o.index;
+  const indexer = await startWorkerIndexer({ location, source: storeSource(o.store, o.log.logId.toString('base64')), logger: o.logger });
   indexer.follow(o.pollMs ?? DEFAULT_POLL_MS);
   const router = createSearchRouter(indexer, { getSth: () => o.log.getSth(), inclusionProof: (i, size) => inclusionProof(o.store, i, size) }, { logger: o.logger });
   return {
     router,
     indexer,
-    async close() {
-      await indexer.stop();
-      db.close();
-    },
+    close: () => indexer.stop(),
   };
 }

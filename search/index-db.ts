@@ -8,7 +8,7 @@
 // entries held: catch-up resumes there.
 import Database from 'better-sqlite3';
 import type { EntryIdentity } from '../ct/entry-identity.js';
-import type { PolicyPattern } from '../config/policy.js';
+import { compilePattern, type PolicyPattern } from '../config/policy.js';
 import { FULCIO_ARC, FULCIO_EXTENSIONS } from '../lib/fulcio-extensions.js';
 import { matchSql, type ValueMatch } from './match.js';
 import { serialHex, type SearchQuery } from './query.js';
@@ -176,7 +176,7 @@ export function openSearchIndex(location: string): SearchIndex {
   });
 
   /** The string ids a term condition matches (the distinct values of its kinds, never every entry). */
-  function termIds(c: TermCondition, register: (p: PolicyPattern) => string): number[] {
+  function termIds(c: TermCondition, register: (source: string) => string): number[] {
     const m = matchSql('text', c.match, register);
     const sql = `SELECT id FROM strings WHERE kind IN (${c.kinds.map(() => '?').join(', ')}) AND ${m.sql}`;
     return db.prepare(sql).pluck().all(...c.kinds, ...m.params) as number[];
@@ -190,9 +190,9 @@ export function openSearchIndex(location: string): SearchIndex {
 
   function query(q: SearchQuery, treeSize: number): IndexRow[] {
     const ids: string[] = [];
-    const register = (p: PolicyPattern): string => {
+    const register = (source: string): string => {
       const id = String(nextPattern++);
-      patterns.set(id, p);
+      patterns.set(id, compilePattern(source));
       ids.push(id);
       return id;
     };

@@ -2,13 +2,16 @@
 // transaction. Sources: the log's own store (the companion log, in process; with Redis, every frontend reads the
 // shared store, so each frontend's index sees every entry whoever sequenced it) or any RFC 6962 log over HTTP
 // (get-sth + get-entries, ct/client.ts). Catch-ups never overlap; a poll timer keeps the index fresh between searches.
+// The companion log's indexer runs in a worker thread of its own (search/index-worker.ts), so that none of this
+// (decoding, SQLite transactions, WAL checkpoints and their fsyncs) holds the event loop the CA answers on.
 import { entryIdentity } from '../ct/entry-identity.js';
 import { parseMerkleTreeLeaf } from '../ct/structures.js';
 import type { CtClient } from '../ct/client.js';
 import type { LogStore } from '../ct/store.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
-import type { IndexedEntry, SearchIndex } from './index-db.js';
+import type { IndexedEntry, IndexRow, SearchIndex } from './index-db.js';
+import type { SearchQuery } from './query.js';
 
 /** Where entries come from. */
 export interface EntrySource {
@@ -21,9 +24,10 @@ export interface EntrySource {
 
 const CHUNK = 1000;
 /**
- * How long one synchronous step (decode, then one transaction) may take before the indexer yields to the event loop:
- * the CA in the same process waits no longer for it. At ~0.1 ms per entry a step of the former fixed 250 entries
- * held the loop for 25–40 ms, which is what the issuances arriving meanwhile had added to their latency.
+ * How long one synchronous step (decode, then one transaction) may take before the indexer yields to the event loop
+ * (default): whatever shares the thread waits no longer for it. At ~0.1 ms per entry a step of the former fixed 250
+ * entries held the loop for 25–40 ms. In a thread of its own the indexer takes longer steps (fewer, larger
+ * transactions: each one rewrites every page it touches into the WAL) and yields only so that queries get their turn.
  */
 const STEP_MS = 5;
 /** The first step's size; later steps are sized from the measured time per entry. */
@@ -68,16 +72,18 @@ export function indexedEntry(index: number, leafInput: Buffer): IndexedEntry {
 }
 
 export interface Indexer {
-  readonly index: SearchIndex;
   /** Indexes up to `target` entries (default: the log's current size). Resolves to the index's size. */
   catchUp(target?: number): Promise<number>;
+  /** SearchIndex.query: matching entries below `treeSize`. */
+  query(q: SearchQuery, treeSize: number): Promise<IndexRow[]>;
   /** Starts polling the source every `intervalMs`; stop() ends it. */
   follow(intervalMs: number): void;
   stop(): Promise<void>;
 }
 
-export function createIndexer(index: SearchIndex, source: EntrySource, o: { logger?: Logger } = {}): Indexer {
+export function createIndexer(index: SearchIndex, source: EntrySource, o: { logger?: Logger; stepMs?: number } = {}): Indexer {
   const logger = o.logger ?? silentLogger;
+  const stepMs = o.stepMs ?? STEP_MS;
   let running: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -101,7 +107,7 @@ export function createIndexer(index: SearchIndex, source: EntrySource, o: { logg
         index.add(leaves.slice(at, at + n).map((leaf, i) => indexedEntry(start + at + i, leaf)));
         at += n;
         const perEntry = (performance.now() - t0) / n;
-        step = Math.max(1, Math.min(MAX_STEP, Math.floor(STEP_MS / Math.max(perEntry, 1e-3))));
+        step = Math.max(1, Math.min(MAX_STEP, Math.floor(stepMs / Math.max(perEntry, 1e-3))));
       }
     }
     return index.size();
@@ -123,8 +129,8 @@ export function createIndexer(index: SearchIndex, source: EntrySource, o: { logg
   }
 
   return {
-    index,
     catchUp,
+    query: async (q, treeSize) => index.query(q, treeSize),
     follow(intervalMs) {
       const tick = () => {
         timer = undefined;

@@ -1,8 +1,9 @@
 // How a query value matches a text column: exact, prefix or glob/regex, in the issuance policy's pattern language
 // (config/policy.ts compilePattern: anchored, RE2, `*` stops at `/`, `**` crosses it). Each becomes an SQL condition
 // that an index can serve: equality, or a range on the literal prefix (every match starts with it) narrowed by the
-// compiled matcher registered as an SQL function.
-import { compilePattern, type PolicyPattern } from '../config/policy.js';
+// compiled matcher registered as an SQL function. A match is plain data (a pattern travels as its source and is
+// compiled again where it runs): a query crosses to the search index's worker thread (search/index-worker.ts).
+import { compilePattern } from '../config/policy.js';
 
 /**
  * - a value with no unescaped `*` (and not `/^...$/`) is an exact match;
@@ -12,16 +13,16 @@ import { compilePattern, type PolicyPattern } from '../config/policy.js';
 export type ValueMatch =
   | { readonly kind: 'exact'; readonly value: string }
   | { readonly kind: 'prefix'; readonly prefix: string }
-  | { readonly kind: 'pattern'; readonly prefix: string; readonly pattern: PolicyPattern };
+  | { readonly kind: 'pattern'; readonly prefix: string; readonly source: string };
 
 const PREFIX_ONLY = /^(?:[^*\\]|\\.)*\*\*$/s;
 
-/** Parses a query value; throws Error saying why a pattern cannot be used. */
+/** Parses a query value (compiling it: a pattern that does not compile is refused here); throws Error saying why a pattern cannot be used. */
 export function parseValueMatch(source: string): ValueMatch {
   const pattern = compilePattern(source);
   if (pattern.literal !== undefined) return { kind: 'exact', value: pattern.literal };
   if (pattern.kind === 'glob' && PREFIX_ONLY.test(source)) return { kind: 'prefix', prefix: pattern.literalPrefix };
-  return { kind: 'pattern', prefix: pattern.literalPrefix, pattern };
+  return { kind: 'pattern', prefix: pattern.literalPrefix, source };
 }
 
 /**
@@ -40,8 +41,8 @@ export function prefixUpperBound(prefix: string): string | undefined {
   return undefined;
 }
 
-/** An SQL condition on `column` and its parameters; `register` hands a pattern to the `fulgor_match` SQL function. */
-export function matchSql(column: string, m: ValueMatch, register: (p: PolicyPattern) => string): { sql: string; params: unknown[] } {
+/** An SQL condition on `column` and its parameters; `register` hands a pattern's source to the `fulgor_match` SQL function. */
+export function matchSql(column: string, m: ValueMatch, register: (source: string) => string): { sql: string; params: unknown[] } {
   if (m.kind === 'exact') return { sql: `${column} = ?`, params: [m.value] };
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -56,7 +57,7 @@ export function matchSql(column: string, m: ValueMatch, register: (p: PolicyPatt
   }
   if (m.kind === 'pattern') {
     parts.push(`fulgor_match(?, ${column})`);
-    params.push(register(m.pattern));
+    params.push(register(m.source));
   }
   if (parts.length === 0) parts.push(`${column} IS NOT NULL`);
   return { sql: parts.join(' AND '), params };

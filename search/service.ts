@@ -61,7 +61,7 @@ export async function search(indexer: Indexer, proofs: ProofSource, q: SearchQue
   // Later pages read the entries the first page saw (a cursor carries its tree size): an entry logged meanwhile,
   // whatever its timestamp, is found by a new search, never skipped or shown twice by this one.
   const snapshot = Math.min(q.cursor?.treeSize ?? sth.treeSize, sth.treeSize);
-  const rows = snapshot === 0 ? [] : indexer.index.query(q, snapshot);
+  const rows = snapshot === 0 ? [] : await indexer.query(q, snapshot);
   const page = rows.slice(0, q.limit);
   const results = await Promise.all(page.map(async (row) => result(row, sth, await proofs.inclusionProof(row.index, sth.treeSize))));
   const last = page[page.length - 1];

@@ -194,7 +194,7 @@ export async function startCompanionLog(
     metrics.bind(() => log.status());
     await log.selfCheck();
     const index = o.searchIndex ?? defaultSearchIndex(storage);
-    search = index === 'off' ? undefined : startCompanionSearch({ log, store, index, logger: o.logger });
+    search = index === 'off' ? undefined : await startCompanionSearch({ log, store, index, logger: o.logger });
     // Beside the log's endpoints: search (unless off) and the web page (`<prefix>/ui/`).
     const routers = [...(search ? [search.router] : []), uiRouter({ logger: o.logger })];
     const listening = await listenLog(log, {

@@ -60,7 +60,7 @@ describe('search: two log frontends on one Redis, each indexing the shared store
     for (let k = 0; k < 2; k++) {
       const store = await openRedisStore(REDIS_URL, { prefix });
       const log = createLog({ signer, roots: [pki.root.der], store });
-      const search = startCompanionSearch({ log, store, index: 'memory', logger: silentLogger, pollMs: 50 });
+      const search = await startCompanionSearch({ log, store, index: 'memory', logger: silentLogger, pollMs: 50 });
       const http = await listenLog(log, { host: '127.0.0.1', port: 0, logger: silentLogger, routers: [search.router] });
       frontends.push({ store, log, search, http, client: createCtClient({ url: http.url, logPublicKeySpki: signer.spki }) });
     }
