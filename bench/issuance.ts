@@ -103,6 +103,8 @@ async function caKeyInSoftHsm(keysDir: string): Promise<{ uri: string; close: ()
 
 export interface StartedServer extends ServerCpu {
   readonly caUrl: string;
+  /** The server runs in this process (its event loop is this one); false for `serve --workers N`. */
+  readonly inProcess: boolean;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,7 @@ export async function startServer(
       return {
         caUrl: cluster.caUrl,
         cpuMs: () => processTreeCpuMs(cluster.pid),
+        inProcess: false,
         close: async () => {
           await cluster.close();
           await work.remove();
@@ -155,6 +158,7 @@ export async function startServer(
     return {
       caUrl: running.caUrl,
       cpuMs: processCpuMs,
+      inProcess: true,
       close: async () => {
         await stop();
         await token?.close();
