@@ -73,16 +73,21 @@ const HASH_BY_SIGNATURE_OID: Readonly<Record<string, string | null>> = {
 
 const keyCache = new Map<string, KeyObject>();
 const KEY_CACHE_LIMIT = 256;
+/** The same, by the SPKI's Buffer: a cached issuer's parse hands out the same one with every submission. */
+const keysBySpkiBuffer = new WeakMap<Buffer, KeyObject>();
 
 /** A public key object for a DER SPKI, cached: the same CA keys come back with every submission. */
 export function publicKeyFromSpki(spki: Buffer): KeyObject {
+  let key = keysBySpkiBuffer.get(spki);
+  if (key) return key;
   const id = spki.toString('base64');
-  let key = keyCache.get(id);
+  key = keyCache.get(id);
   if (!key) {
     key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
     keyCache.set(id, key);
   }
+  keysBySpkiBuffer.set(spki, key);
   return key;
 }
 

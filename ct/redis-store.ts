@@ -118,10 +118,13 @@ export async function dropRedisLog(url: string, prefix: string): Promise<number>
   }
 }
 
+/** u32 len(leaf_input) ‖ leaf_input ‖ extra_data, written into one allocation (one per entry sequenced). */
 const encodeEntry = (e: StoredEntry): Buffer => {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(e.leafInput.length);
-  return Buffer.concat([len, e.leafInput, e.extraData]);
+  const out = Buffer.allocUnsafe(4 + e.leafInput.length + e.extraData.length);
+  out.writeUInt32BE(e.leafInput.length, 0);
+  e.leafInput.copy(out, 4);
+  e.extraData.copy(out, 4 + e.leafInput.length);
+  return out;
 };
 
 function decodeEntry(b: Buffer): StoredEntry {

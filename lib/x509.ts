@@ -27,8 +27,11 @@ export interface Certificate extends Omit<TbsCertificate, 'innerAlgorithm'> {
   readonly signature: Buffer;
 }
 
-/** Offsets per extension in ExtensionList.at: the Extension's start and end, its OID's and its value's content. */
-const STRIDE = 6;
+/**
+ * Numbers per extension in ExtensionList.at: offsets of the Extension's start and end, of its OID's and its value's
+ * content, and its critical flag (1 or 0).
+ */
+const STRIDE = 7;
 
 /**
  * A certificate's extensions, checked in full when it is parsed but made into Extension objects only when read: a
@@ -36,26 +39,27 @@ const STRIDE = 6;
  * by their encoded OID. `at` holds STRIDE offsets into `list` (the Extensions SEQUENCE's content) per extension.
  */
 class ExtensionList {
-  private made: (Extension | undefined)[] = [];
+  private made: (Extension | undefined)[] | undefined;
   private every: readonly Extension[] | undefined;
   constructor(
     private readonly list: Buffer,
     private readonly at: readonly number[],
-    private readonly critical: readonly boolean[],
   ) {}
 
   get length(): number {
-    return this.critical.length;
+    return this.at.length / STRIDE;
   }
 
-  get(i: number): Extension {
-    let e = this.made[i];
+  /** Extension i; `oid`, when the caller knows it (found by its encoding, which DER makes unique), is not decoded again. */
+  get(i: number, oid?: string): Extension {
+    const made = (this.made ??= new Array<Extension | undefined>(this.length));
+    let e = made[i];
     if (e === undefined) {
       const { at, list } = this;
       const k = i * STRIDE;
-      e = this.made[i] = {
-        oid: decodeOid(list.subarray(at[k + 2], at[k + 3])),
-        critical: this.critical[i]!,
+      e = made[i] = {
+        oid: oid ?? decodeOid(list.subarray(at[k + 2], at[k + 3])),
+        critical: at[k + 6] === 1,
         value: list.subarray(at[k + 4], at[k + 5]),
         raw: list.subarray(at[k], at[k + 1]),
       };
@@ -97,7 +101,11 @@ function sameBytes(a: Buffer, aStart: number, aEnd: number, b: Buffer, bStart: n
   return true;
 }
 
-const NO_EXTENSIONS = new ExtensionList(Buffer.alloc(0), [], []);
+const NO_EXTENSIONS = new ExtensionList(Buffer.alloc(0), []);
+/** Where readExtensions collects offsets before copying them into a list of the right size. */
+const scratch: number[] = [];
+/** Tag, value start and end of an Extension's first three children. */
+const child = [0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 /**
  * Reads and checks the Extensions SEQUENCE's content `list` (RFC 5280 §4.1: extnID, critical DEFAULT FALSE in DER,
@@ -106,15 +114,17 @@ const NO_EXTENSIONS = new ExtensionList(Buffer.alloc(0), [], []);
  */
 function readExtensions(list: Buffer): ExtensionList {
   const p: TlvPosition = { tag: 0, valueStart: 0, end: 0 };
-  const at: number[] = [];
+  const at = scratch;
+  let n = 0;
   // First every Extension's TLV (a malformed one is refused before any content is looked at), then their contents.
-  for (let off = 0; off < list.length; off = p.end) {
+  for (let off = 0; off < list.length; off = p.end, n += STRIDE) {
     readTlv(list, off, p);
-    at.push(off, p.end, p.tag, p.valueStart, 0, 0);
+    at[n] = off;
+    at[n + 1] = p.end;
+    at[n + 2] = p.tag;
+    at[n + 3] = p.valueStart;
   }
-  const critical: boolean[] = [];
-  const child = [0, 0, 0, 0, 0, 0, 0, 0, 0]; // tag, valueStart, end of the first three children
-  for (let i = 0; i < at.length; i += STRIDE) {
+  for (let i = 0; i < n; i += STRIDE) {
     const end = at[i + 1]!;
     if (at[i + 2] !== Tag.SEQUENCE) throw new DerError('expected Extension');
     let count = 0;
@@ -147,9 +157,11 @@ function readExtensions(list: Buffer): ExtensionList {
     at[i + 3] = oidEnd;
     at[i + 4] = child[value * 3 + 1]!;
     at[i + 5] = child[value * 3 + 2]!;
-    critical.push(isCritical);
+    at[i + 6] = isCritical ? 1 : 0;
   }
-  return new ExtensionList(list, at, critical);
+  const extensions = new ExtensionList(list, at.slice(0, n));
+  if (n > 1024) scratch.length = 0; // an odd certificate's many extensions are not kept hold of
+  return extensions;
 }
 
 /** The fields of a TBSCertificate (RFC 5280 §4.1.2). */
@@ -298,7 +310,7 @@ export function findExtension(cert: Pick<Certificate, 'extensions'>, oid: string
   if (!(cert instanceof ParsedTbs)) return cert.extensions.find((e) => e.oid === oid);
   const bytes = oidContent(oid);
   const i = bytes === null ? -1 : cert.extensionList.indexOf(bytes);
-  return i < 0 ? undefined : cert.extensionList.get(i);
+  return i < 0 ? undefined : cert.extensionList.get(i, oid);
 }
 
 /**
