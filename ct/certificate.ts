@@ -91,45 +91,17 @@ export function publicKeyFromSpki(spki: Buffer): KeyObject {
   return key;
 }
 
-/** The hash and key that check `cert`'s signature by `issuerSpki`, or undefined when they cannot match. Throws on a bad key. */
-function verifier(cert: Certificate, issuerSpki: Buffer): { hash: string | null; key: KeyObject } | undefined {
-  const hash = HASH_BY_SIGNATURE_OID[cert.signatureAlgorithm];
-  if (hash === undefined) return undefined;
-  const key = publicKeyFromSpki(issuerSpki);
-  if (hash === null && key.asymmetricKeyType !== 'ed25519') return undefined;
-  if (cert.signatureAlgorithm.startsWith('1.2.840.10045.') && key.asymmetricKeyType !== 'ec') return undefined;
-  if (cert.signatureAlgorithm.startsWith('1.2.840.113549.') && key.asymmetricKeyType !== 'rsa') return undefined;
-  return { hash, key };
-}
-
 /** Whether `cert` carries a valid signature by the key in `issuerSpki`. Unknown algorithms and bad keys are false. */
 export function isSignedBy(cert: Certificate, issuerSpki: Buffer): boolean {
+  const hash = HASH_BY_SIGNATURE_OID[cert.signatureAlgorithm];
+  if (hash === undefined) return false;
   try {
-    const v = verifier(cert, issuerSpki);
-    return v !== undefined && verify(v.hash, cert.tbs, { key: v.key, dsaEncoding: 'der' }, cert.signature);
+    const key = publicKeyFromSpki(issuerSpki);
+    if (hash === null && key.asymmetricKeyType !== 'ed25519') return false;
+    if (cert.signatureAlgorithm.startsWith('1.2.840.10045.') && key.asymmetricKeyType !== 'ec') return false;
+    if (cert.signatureAlgorithm.startsWith('1.2.840.113549.') && key.asymmetricKeyType !== 'rsa') return false;
+    return verify(hash, cert.tbs, { key, dsaEncoding: 'der' }, cert.signature);
   } catch {
     return false;
   }
-}
-
-/**
- * isSignedBy, with the signature checked on libuv's thread pool instead of the calling thread: the CT log checks one
- * per submission, and on the pool it runs beside the log's own work on another core.
- */
-export function isSignedByOffThread(cert: Certificate, issuerSpki: Buffer): Promise<boolean> {
-  let v: ReturnType<typeof verifier>;
-  try {
-    v = verifier(cert, issuerSpki);
-  } catch {
-    return Promise.resolve(false);
-  }
-  if (v === undefined) return Promise.resolve(false);
-  const { hash, key } = v;
-  return new Promise((resolve) => {
-    try {
-      verify(hash, cert.tbs, { key, dsaEncoding: 'der' }, cert.signature, (e, ok) => resolve(e === null && ok));
-    } catch {
-      resolve(false);
-    }
-  });
 }

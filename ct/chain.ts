@@ -11,7 +11,6 @@ import {
   extendedKeyUsages,
   isPrecertificate,
   isSignedBy,
-  isSignedByOffThread,
   KEY_CERT_SIGN,
   keyUsageBits,
   parseCertificate,
@@ -209,52 +208,6 @@ export function validateChain(
   policy: ChainPolicy,
   now: Date,
 ): ValidatedChain {
-  return validate(chainDer, submission, policy, now, (issuer, leaf) => {
-    if (!issues(issuer, leaf)) throw notSignedByChain1();
-  });
-}
-
-/**
- * validateChain, with the leaf's signature by chain[1] (when the chain above it is a cached one: every submission
- * of a CA that logs) checked on libuv's thread pool while the rest is checked here; the same checks and, for a
- * submission failing several, the same refusal (the first in validateChain's order).
- */
-export async function validateChainOffThread(
-  chainDer: readonly Buffer[],
-  submission: Submission,
-  policy: ChainPolicy,
-  now: Date,
-): Promise<ValidatedChain> {
-  let signature: Promise<boolean> | undefined;
-  let result: ValidatedChain | undefined;
-  let refusal: unknown;
-  try {
-    result = validate(chainDer, submission, policy, now, (issuer, leaf) => {
-      if (!issuer.subject.equals(leaf.issuer)) throw notSignedByChain1();
-      signature = isSignedByOffThread(leaf, issuer.spki);
-    });
-  } catch (e) {
-    refusal = e;
-  }
-  // A check made after the signature's refuses only if the signature holds.
-  if (signature !== undefined && !(await signature)) throw notSignedByChain1();
-  if (result === undefined) throw refusal;
-  return result;
-}
-
-const notSignedByChain1 = (): Error => badRequest('chain[0] is not signed by chain[1]');
-
-/**
- * The checks of a submission, in order; `leafStep` checks that a cached chain's chain[1] issued the leaf (name and
- * signature), and throws if not.
- */
-function validate(
-  chainDer: readonly Buffer[],
-  submission: Submission,
-  policy: ChainPolicy,
-  now: Date,
-  leafStep: (issuer: Certificate, leaf: Certificate) => void,
-): ValidatedChain {
   checkSizes(chainDer);
   const skewMs = policy.notBeforeSkewMs ?? 60_000;
   const cached = cachedIssuers(chainDer, policy.roots, now, skewMs);
@@ -265,7 +218,7 @@ function validate(
   let chain: Certificate[];
   if (cached) {
     // The leaf's own step: signed by chain[1], whose right to issue it was checked with the cached chain.
-    leafStep(cached.certs[0]!, leaf);
+    if (!issues(cached.certs[0]!, leaf)) throw badRequest('chain[0] is not signed by chain[1]');
     chain = [leaf, ...cached.path];
   } else {
     chain = verifiedPath(certs, policy.roots, now, skewMs);

@@ -7,7 +7,7 @@ import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import type { Signer } from '../lib/signer.js';
 import { parseCertificate, precertTbs, type Certificate } from './certificate.js';
-import { validateChainOffThread, type Submission } from './chain.js';
+import { validateChain, type Submission } from './chain.js';
 import { badRequest, CtError } from './errors.js';
 import { consistencyProof, hashLeaf, inclusionProof, rootHash } from './merkle.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
@@ -181,7 +181,7 @@ export function createLog(options: LogOptions): CtLog {
 
   async function add(chainDer: readonly Buffer[], submission: Submission): Promise<LoggedSct> {
     const started = process.hrtime.bigint();
-    const { chain, leaf } = await validateChainOffThread(chainDer, submission, policy, clock());
+    const { chain, leaf } = validateChain(chainDer, submission, policy, clock());
     // extra_data holds the verified path (issuers up to the accepted root), never the submitted array as sent.
     const above = chain.slice(1).map((c) => c.der);
     const entry: SignedEntry =
