@@ -2,8 +2,8 @@
 // submitted chain must carry (RFC 5280 §4.2.1.9 basicConstraints, §4.2.1.3 keyUsage: read by lib/x509.ts), and
 // issuer-signature checks with node:crypto. Certificate parsing itself lives in lib/x509.ts.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { children, parse, Tag, tlvHeader } from '../lib/der.js';
-import { findExtension, type Certificate } from '../lib/x509.js';
+import { readTlv, Tag, tlvHeader, type TlvPosition } from '../lib/der.js';
+import { extensionsWithout, findExtension, type Certificate } from '../lib/x509.js';
 
 export {
   basicConstraints,
@@ -21,13 +21,14 @@ export const POISON_OID = '1.3.6.1.4.1.11129.2.4.3';
 export const PRECERT_SIGNING_EKU = '1.3.6.1.4.1.11129.2.4.4';
 export const CODE_SIGNING_EKU = '1.3.6.1.5.5.7.3.3';
 const EXTENSIONS_TAG = 0xa3;
+const ASN1_NULL = Buffer.from([0x05, 0x00]);
 
 /** Whether `cert` is a precertificate. A poison that is not critical or not exactly ASN.1 NULL is an error. */
 export function isPrecertificate(cert: Certificate): boolean {
   const poison = findExtension(cert, POISON_OID);
   if (!poison) return false;
   if (!poison.critical) throw new Error('precertificate poison extension must be critical');
-  if (!poison.value.equals(Buffer.from([0x05, 0x00]))) throw new Error('precertificate poison value must be ASN.1 NULL');
+  if (!poison.value.equals(ASN1_NULL)) throw new Error('precertificate poison value must be ASN.1 NULL');
   return true;
 }
 
@@ -36,20 +37,27 @@ export function isPrecertificate(cert: Certificate): boolean {
  * and the extension order are kept; only the enclosing lengths change. An emptied extension list is dropped.
  */
 export function precertTbs(cert: Certificate): Buffer {
-  const kept = cert.extensions.filter((e) => e.oid !== POISON_OID);
-  if (kept.length === cert.extensions.length) throw new Error('certificate has no poison extension');
+  const kept = extensionsWithout(cert, POISON_OID);
+  if (kept === undefined) throw new Error('certificate has no poison extension');
   // The new TBS is written once: its header, the fields before the extensions as they are, then the extensions
-  // under new headers (one copy of the bytes, not one per enclosing level).
+  // under new headers (one copy of the bytes, not one per enclosing level). The fields are walked by offset: the
+  // certificate's parse checked them.
+  const tbs = cert.tbs;
+  const p: TlvPosition = { tag: 0, valueStart: 0, end: 0 };
   const parts: Buffer[] = [];
-  for (const field of children(parse(cert.tbs))) {
-    if (field.tag !== EXTENSIONS_TAG) parts.push(field.raw);
-    else if (kept.length > 0) {
-      const keptLength = kept.reduce((n, e) => n + e.raw.length, 0);
+  let run = readTlv(tbs, 0, p).valueStart; // start of the fields copied as they are, up to the next extensions field
+  for (let at = run; at < tbs.length; at = p.end) {
+    if (readTlv(tbs, at, p).tag !== EXTENSIONS_TAG) continue;
+    if (at > run) parts.push(tbs.subarray(run, at));
+    run = p.end;
+    if (kept.length > 0) {
+      const keptLength = kept.reduce((n, e) => n + e.length, 0);
       const list = tlvHeader(Tag.SEQUENCE, keptLength);
-      parts.push(tlvHeader(EXTENSIONS_TAG, list.length + keptLength), list, ...kept.map((e) => e.raw));
+      parts.push(tlvHeader(EXTENSIONS_TAG, list.length + keptLength), list, ...kept);
     }
   }
-  const length = parts.reduce((n, p) => n + p.length, 0);
+  if (tbs.length > run) parts.push(tbs.subarray(run));
+  const length = parts.reduce((n, b) => n + b.length, 0);
   return Buffer.concat([tlvHeader(Tag.SEQUENCE, length), ...parts]);
 }
 
@@ -65,16 +73,21 @@ const HASH_BY_SIGNATURE_OID: Readonly<Record<string, string | null>> = {
 
 const keyCache = new Map<string, KeyObject>();
 const KEY_CACHE_LIMIT = 256;
+/** The same, by the SPKI's Buffer: a cached issuer's parse hands out the same one with every submission. */
+const keysBySpkiBuffer = new WeakMap<Buffer, KeyObject>();
 
 /** A public key object for a DER SPKI, cached: the same CA keys come back with every submission. */
 export function publicKeyFromSpki(spki: Buffer): KeyObject {
+  let key = keysBySpkiBuffer.get(spki);
+  if (key) return key;
   const id = spki.toString('base64');
-  let key = keyCache.get(id);
+  key = keyCache.get(id);
   if (!key) {
     key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value as string);
     keyCache.set(id, key);
   }
+  keysBySpkiBuffer.set(spki, key);
   return key;
 }
 

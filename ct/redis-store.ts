@@ -118,10 +118,13 @@ export async function dropRedisLog(url: string, prefix: string): Promise<number>
   }
 }
 
+/** u32 len(leaf_input) ‖ leaf_input ‖ extra_data, written into one allocation (one per entry sequenced). */
 const encodeEntry = (e: StoredEntry): Buffer => {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(e.leafInput.length);
-  return Buffer.concat([len, e.leafInput, e.extraData]);
+  const out = Buffer.allocUnsafe(4 + e.leafInput.length + e.extraData.length);
+  out.writeUInt32BE(e.leafInput.length, 0);
+  e.leafInput.copy(out, 4);
+  e.extraData.copy(out, 4 + e.leafInput.length);
+  return out;
 };
 
 function decodeEntry(b: Buffer): StoredEntry {
@@ -223,10 +226,18 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
     }
   };
 
+  /** Stores node hashes: one HSET per hash key (a level's nodes share a key per 256), all in one pipeline. */
   async function writeNodes(ids: readonly NodeId[], hashes: readonly Buffer[]): Promise<void> {
     if (ids.length === 0) return;
+    const byKey = new Map<string, (string | Buffer)[]>();
+    ids.forEach((id, k) => {
+      const [key, field] = nodeKey(id);
+      const fields = byKey.get(key);
+      if (fields) fields.push(field, hashes[k]!);
+      else byKey.set(key, [field, hashes[k]!]);
+    });
     const p = redis.pipeline();
-    ids.forEach((id, k) => p.hset(...nodeKey(id), hashes[k]!));
+    for (const [key, fields] of byKey) p.hset(key, ...fields);
     await run(p);
   }
 
@@ -251,8 +262,11 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
     return values.map((v) => v ?? computed[next++]!);
   }
 
-  /** Stores every perfect subtree that the new leaves [a, a + leafHashes.length) complete. */
-  async function storeCompleted(a: number, leafHashes: readonly Buffer[], borderValues: (Buffer | null)[]): Promise<void> {
+  /**
+   * The perfect subtrees that the new leaves [a, a + leafHashes.length) complete, computed from the leaves and the
+   * border nodes the script returned (border nodes not stored yet are read or computed first).
+   */
+  async function completedNodes(a: number, leafHashes: readonly Buffer[], borderValues: (Buffer | null)[]): Promise<{ ids: NodeId[]; hashes: Buffer[] }> {
     const b = a + leafHashes.length;
     const known = new Map<string, Buffer>();
     const key = (level: number, index: number): string => `${level}:${index}`;
@@ -273,16 +287,22 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
         hashes.push(h);
       }
     }
-    await writeNodes(ids, hashes);
+    return { ids, hashes };
   }
 
-  // One batch at a time per instance (script, then its nodes): a batch's border nodes are then never missing because
-  // of this instance's own batch in flight, only because of another frontend's (recomputed from below, see fill).
-  // The log's batcher issues one batch at a time anyway, so this costs it nothing.
+  // One batch at a time per instance: its script, then its nodes' writes are sent before the next batch's script, on
+  // the one connection, which Redis serves in order; so a batch's border nodes are never missing because of this
+  // instance's own previous batch, only because of another frontend's (recomputed from below, see fill). The nodes'
+  // replies are not waited for: an entry is durable once the script has run (its leaf hash with it), and a node lost
+  // with its write is computed again from the level below when read. With no batch running, the next one's script
+  // is sent at once (not a promise turn later), while the caller goes on with other work (ct/log.ts).
   let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
   const serially = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = tail.then(fn, fn);
-    tail = next.catch(() => undefined);
+    const next = queued === 0 ? fn() : tail.then(fn, fn);
+    queued++;
+    const settled = (): void => void queued--;
+    tail = next.then(settled, settled);
     return next;
   };
 
@@ -309,7 +329,12 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
           fresh.push(entries[k]!.leafHash);
           return { index, leafInput: entries[k]!.leafInput, duplicate: false };
         });
-        if (fresh.length > 0) await storeCompleted(n0, fresh, border);
+        if (fresh.length > 0) {
+          const { ids, hashes } = await completedNodes(n0, fresh, border);
+          writeNodes(ids, hashes).catch((e: unknown) =>
+            logger.log('warn', 'ct log redis node writes failed; the nodes are computed again when read', { url: where, error: message(e) }),
+          );
+        }
         return out;
       })),
 

@@ -148,8 +148,15 @@ export function parseMerkleTreeLeaf(buf: Buffer): TimestampedEntry {
 }
 
 /** TLS DigitallySigned for ECDSA with SHA-256: 04 03 ‖ u16 len ‖ DER signature. */
-export const encodeDigitallySigned = (derSignature: Buffer): Buffer =>
-  Buffer.concat([u8(HASH_SHA256), u8(SIG_ECDSA), vec16(derSignature)]);
+export function encodeDigitallySigned(derSignature: Buffer): Buffer {
+  // One allocation (one per SCT the log signs), not one per field.
+  const out = Buffer.allocUnsafe(4 + derSignature.length);
+  out[0] = HASH_SHA256;
+  out[1] = SIG_ECDSA;
+  writeUint(out, 2, 2, derSignature.length);
+  derSignature.copy(out, 4);
+  return out;
+}
 
 export interface DigitallySigned {
   readonly hashAlgorithm: number;

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   basicConstraints,
   extendedKeyUsages,
+  findExtension,
   isPrecertificate,
   isSignedBy,
   keyUsageBits,
@@ -10,6 +11,7 @@ import {
   precertTbs,
 } from '../../../ct/certificate.js';
 import { encodeOid, octetString, sequence } from '../../../lib/der.js';
+import { extensionsWithout } from '../../../lib/x509.js';
 import { keySigner } from '../../../lib/signer.js';
 import { createDevCa } from '../../../ca/dev-ca.js';
 import {
@@ -110,6 +112,48 @@ describe('ct/certificate', () => {
     const dup = extension('1.2.3.4', Buffer.from('0500', 'hex'));
     const duplicated = await pki.leaf({ exactExtensions: [dup, dup] });
     assert.throws(() => parseCertificate(duplicated), /duplicate/);
+  });
+
+  it('finds each extension by its encoded OID as the full list has it, and refuses malformed extensions with the same messages', async () => {
+    const pki = await makePki();
+    const exts = [
+      extension('1.3.6.1.4.1.57264.1.8', Buffer.from('0c0161', 'hex')),
+      POISON,
+      extension('1.3.6.1.4.1.57264.1.9', Buffer.from('0c0162', 'hex'), true),
+      extension('2.25.329800735698586629295641978511506172918', Buffer.from('0500', 'hex')),
+    ];
+    const cert = parseCertificate(await pki.leaf({ trailing: exts }));
+    // Looked up first (before anything made the whole list), then compared with the full list.
+    const oids = ['1.3.6.1.4.1.57264.1.9', '1.3.6.1.4.1.11129.2.4.3', '2.25.329800735698586629295641978511506172918', '2.5.29.37', '1.3.6.1.4.1.57264.1.8'];
+    const found = oids.map((oid) => findExtension(cert, oid));
+    assert.equal(findExtension(cert, '1.3.6.1.4.1.57264.1.10'), undefined);
+    assert.equal(findExtension(cert, 'not an oid'), undefined);
+    oids.forEach((oid, i) => assert.deepEqual(found[i], cert.extensions.find((e) => e.oid === oid), oid));
+    assert.ok(found.every((e) => e !== undefined));
+    assert.equal(found[0]!.critical, true);
+    assert.ok(found[0]!.value.equals(Buffer.from('0c0162', 'hex')));
+    // Without the poison: the other extensions' bytes, in order.
+    assert.ok(Buffer.concat(extensionsWithout(cert, '1.3.6.1.4.1.11129.2.4.3')!).equals(Buffer.concat(cert.extensions.filter((e) => e.oid !== '1.3.6.1.4.1.11129.2.4.3').map((e) => e.raw))));
+    assert.equal(extensionsWithout(cert, '1.2.3.4'), undefined);
+
+    const cases: [Buffer, RegExp][] = [
+      [sequence(encodeOid('1.2.3.4')), /expected extension 1\.2\.3\.4 value/],
+      [sequence(Buffer.from('0400', 'hex')), /expected extension OID/],
+      [sequence(Buffer.from('0601', 'hex')), /DER|truncated/],
+      [sequence(Buffer.from('0600', 'hex'), octetString(Buffer.from('05', 'hex'))), /empty OID/],
+      [sequence(Buffer.from('06028001', 'hex'), octetString(Buffer.from('05', 'hex'))), /non-minimal OID arc/],
+      [sequence(Buffer.from('060181', 'hex'), octetString(Buffer.from('05', 'hex'))), /truncated OID/],
+      [sequence(encodeOid('1.2.3.4'), Buffer.from('0101ff', 'hex')), /1\.2\.3\.4: malformed/],
+      [sequence(encodeOid('1.2.3.4'), Buffer.from('0500', 'hex'), Buffer.from('0500', 'hex')), /1\.2\.3\.4: unexpected field/],
+      [sequence(encodeOid('1.2.3.4'), Buffer.from('0101ff', 'hex'), octetString(Buffer.from('05', 'hex')), Buffer.from('0500', 'hex')), /1\.2\.3\.4: malformed/],
+      [sequence(encodeOid('1.2.3.4'), Buffer.from('010101', 'hex'), octetString(Buffer.from('05', 'hex'))), /DER TRUE/],
+      [sequence(encodeOid('1.2.3.4'), Buffer.from('0500', 'hex')), /expected extension 1\.2\.3\.4 value/],
+      [Buffer.from('0400', 'hex'), /expected Extension/],
+    ];
+    for (const [ext, message] of cases) {
+      const der = await pki.leaf({ exactExtensions: [ext] });
+      assert.throws(() => parseCertificate(der), message, ext.toString('hex'));
+    }
   });
 
   it('verifies Ed25519 and RSA signatures too', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileStore } from '../../../ct/file-store.js';
@@ -87,6 +88,10 @@ describe('file store', function () {
     const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => unknown; datasync: () => unknown };
     await probe.close();
     const { write, datasync } = proto;
+    // The store writes synchronously (fs.writeSync, so that its fdatasync starts in the same turn); either kind of
+    // write counts.
+    const fs = createRequire(import.meta.url)('node:fs') as { writeSync: (...a: unknown[]) => number };
+    const { writeSync } = fs;
     const calls = { write: 0, datasync: 0 };
     proto.write = function (this: unknown, ...a: unknown[]) {
       calls.write++;
@@ -96,17 +101,45 @@ describe('file store', function () {
       calls.datasync++;
       return datasync.apply(this);
     };
+    fs.writeSync = (...a: unknown[]) => {
+      calls.write++;
+      return writeSync(...a);
+    };
+    syncBuiltinESMExports();
     try {
       const results = await store.sequence(range(0, 500).map((i) => entry(i, 300)));
       assert.deepEqual(results.map((r) => r.index), range(0, 500));
     } finally {
       Object.assign(proto, { write, datasync });
+      fs.writeSync = writeSync;
+      syncBuiltinESMExports();
     }
     assert.deepEqual(calls, { write: 1, datasync: 1 });
     await store.close();
     store = await openFileStore(dir);
     assert.equal(await store.size(), 500);
     assert.ok((await store.getEntries(499, 500))[0]!.leafInput.equals(entry(499, 300).leafInput));
+  });
+
+  it('issues a batch’s fdatasync within the sequence() call, not a promise turn later', async () => {
+    store = await openFileStore(dir);
+    await store.sequence([entry(0)]);
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => unknown };
+    await probe.close();
+    const { datasync } = proto;
+    let syncs = 0;
+    proto.datasync = function (this: unknown) {
+      syncs++;
+      return datasync.apply(this);
+    };
+    try {
+      const done = store.sequence([entry(1), entry(2)]);
+      assert.equal(syncs, 1, 'the fdatasync is under way when sequence() returns');
+      assert.deepEqual((await done).map((r) => r.index), [1, 2]);
+    } finally {
+      Object.assign(proto, { datasync });
+    }
   });
 
   it('drops only a torn final record (cut short by the crash) and keeps working', async () => {
