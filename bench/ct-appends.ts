@@ -178,7 +178,7 @@ function meanFloor(a: LogFloor, b: LogFloor): LogFloor {
 
 /**
  * add-pre-chain through the log's HTTP server (createCtServer via listenLog, as `ct serve` runs it) on a port of its
- * own, driven by a worker thread with the chains' JSON bodies built before timing.
+ * own, driven by a child process (bench/http-load.ts) with the chains' JSON bodies built before timing.
  */
 async function httpRow(
   kind: StoreKind,
@@ -212,7 +212,7 @@ async function httpRow(
         errors: r.errors,
         floor,
         floorRatio: perSecond / floor.perSecond,
-        // The log's CPU time in the timed phase (this process without the load generator's thread), or without /proc its
+        // The log's CPU time in the timed phase (this process; the load generator is a child process), or without /proc its
         // main thread's busy time over the whole run (which on a shared core also counts time spent descheduled).
         cpuUsPerAppend: r.serverCpuMs !== undefined ? (r.serverCpuMs * 1000) / r.done : (elu.active * 1000) / (r.done + Math.min(o.warmup, bodies.length)),
       };

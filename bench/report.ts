@@ -78,8 +78,8 @@ export function report(r: Results): string {
       `\nThe log's floor: one P-256 verify of the precertificate's signature by its issuer plus one P-256 SCT signature per ` +
         `entry (node:crypto, pre-parsed keys, one thread), measured just before and just after each row (mean); "/ floor" is the row's appends/s over it. ` +
         `The CPU column is the whole process's CPU time (every thread) per append, and the floor's CPU time over it: on a ` +
-        `shared machine the steadier of the two ratios (the HTTP row: the main thread's busy time per append, its load ` +
-        `generator being a worker thread of the same process).\n`,
+        `shared machine the steadier of the two ratios (the HTTP row: the log's whole process; its load generator is a child ` +
+        `process).\n`,
     );
     out.push(`\n## Raw store.sequence()\n\n`);
     out.push(`Synthetic x509 entries, one call in flight, ${fmt(r.settings.seconds)} s timed per row after a 0.3 s warm-up.\n\n`);
