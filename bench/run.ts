@@ -61,7 +61,7 @@ async function main(): Promise<number> {
         benchIssuance({
           concurrencies: s.caConcurrency,
           requests: Object.fromEntries(s.caConcurrency.map((c, i) => [c, s.caRequests[i] ?? s.caRequests[s.caRequests.length - 1]!])),
-          warmup: 50,
+          warmup: s.caWarmup,
           seconds: s.caSeconds,
           storages: ['memory', 'file'],
           caKeys: ['softhsm2', 'file-p384'],

@@ -30,6 +30,8 @@ export const settings = () => ({
   fillBatch: envInt('BENCH_FILL_BATCH', 10_000),
   redisFillBatch: envInt('BENCH_REDIS_FILL_BATCH', 2_000),
   caSeconds: envNum('BENCH_CA_SECONDS', 2.5),
+  /** Untimed requests before each issuance row, so that every row measures code V8 has optimized. */
+  caWarmup: envInt('BENCH_CA_WARMUP', 300),
   caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16'),
   caRequests: list('BENCH_CA_REQUESTS', '1000,3000'),
   caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 2000),
