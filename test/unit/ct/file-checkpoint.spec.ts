@@ -46,6 +46,13 @@ describe('file store checkpoint', function () {
   let dir: string;
   let store: LogStore | undefined;
   const checkpointFile = (): string => join(dir, 'checkpoint.bin');
+  /** What a crash would leave, in a directory of its own: entries.log and the last renamed checkpoint, no close. */
+  const crashCopy = async (): Promise<string> => {
+    const copy = await mkdtemp(join(tmpdir(), 'fulgor-checkpoint-copy-'));
+    await copyFile(checkpointFile(), join(copy, 'checkpoint.bin'));
+    await copyFile(join(dir, 'entries.log'), join(copy, 'entries.log'));
+    return copy;
+  };
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fulgor-checkpoint-'));
   });
@@ -106,11 +113,8 @@ describe('file store checkpoint', function () {
     for (let t = 0; t < 200 && (await stat(checkpointFile()).catch(() => undefined)) === undefined; t++)
       await new Promise((r) => setTimeout(r, 25));
     await new Promise((r) => setTimeout(r, 200)); // let a write in flight finish its rename
-    const copy = await mkdtemp(join(tmpdir(), 'fulgor-checkpoint-copy-'));
+    const copy = await crashCopy();
     try {
-      // What a crash would leave: entries.log and the last renamed checkpoint, no close.
-      await copyFile(checkpointFile(), join(copy, 'checkpoint.bin'));
-      await copyFile(join(dir, 'entries.log'), join(copy, 'entries.log'));
       const { store: c, stats } = await openWithStats(copy);
       try {
         assert.ok(stats.checkpoint !== null && stats.checkpoint >= 10, JSON.stringify(stats));
@@ -152,10 +156,8 @@ describe('file store checkpoint', function () {
     const s = await openFileStore(dir, { logger, maxTail: 100 });
     store = s;
     // What a crash right after the open would leave: the checkpoints written during the rebuild.
-    const copy = await mkdtemp(join(tmpdir(), 'fulgor-checkpoint-copy-'));
+    const copy = await crashCopy();
     try {
-      await copyFile(checkpointFile(), join(copy, 'checkpoint.bin'));
-      await copyFile(join(dir, 'entries.log'), join(copy, 'entries.log'));
       const { store: c, stats } = await openWithStats(copy);
       try {
         assert.ok(stats.checkpoint !== null && stats.checkpoint >= 900, JSON.stringify(stats));
