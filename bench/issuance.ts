@@ -83,6 +83,12 @@ export function clientKey(name: string): { pem: string; proof: string } {
   return { pem: publicKey.export({ type: 'spki', format: 'pem' }) as string, proof: sign('sha256', Buffer.from(name), privateKey).toString('base64') };
 }
 
+/** A POST /api/v2/signingCert body: `token`, and one of `keys` (chosen by `i`) with its proof of possession. */
+export function signingBody(token: string, keys: readonly { pem: string; proof: string }[], i: number): string {
+  const key = keys[i % keys.length]!;
+  return JSON.stringify({ credentials: { oidcIdentityToken: token }, publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: key.pem }, proofOfPossession: key.proof } });
+}
+
 /** Moves the keys dir's issuing CA key into a fresh SoftHSM2 token; resolves to its pkcs11: URI and the token's cleanup. */
 async function caKeyInSoftHsm(keysDir: string): Promise<{ uri: string; close: () => Promise<void> }> {
   const hsm = await createSoftHsm();
@@ -190,13 +196,7 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     const tokens: string[] = [];
     for (let i = 0; i < tokenCount; i++) tokens.push(await issuer.mint());
     const mintMs = now() - m0;
-    const bodies = tokens.map((token, i) => {
-      const key = keys[i % keys.length]!;
-      return JSON.stringify({
-        credentials: { oidcIdentityToken: token },
-        publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: key.pem }, proofOfPossession: key.proof },
-      });
-    });
+    const bodies = tokens.map((token, i) => signingBody(token, keys, i));
 
     const results: IssuanceResult[] = [];
     const softhsmSkipped = o.caKeys.includes('softhsm2') ? softhsmMissing() : undefined;

@@ -10,7 +10,7 @@
 import { Session } from 'node:inspector/promises';
 import { mainThreadCpuMs, processCpuMs } from './cpu-time.js';
 import { drive } from './http-load.js';
-import { clientKey, startServer, SUB } from './issuance.js';
+import { clientKey, signingBody, startServer, SUB } from './issuance.js';
 import { startBenchIssuer } from './oidc-issuer.js';
 import { cleanup, fmt, fmtInt, log } from './util.js';
 
@@ -109,10 +109,7 @@ export async function benchProfile(o: { concurrency: number; requests: number; w
   try {
     const keys = Array.from({ length: 32 }, () => clientKey(SUB));
     const bodies: string[] = [];
-    for (let i = 0; i < o.warmup + o.requests; i++) {
-      const key = keys[i % keys.length]!;
-      bodies.push(JSON.stringify({ credentials: { oidcIdentityToken: await issuer.mint() }, publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: key.pem }, proofOfPossession: key.proof } }));
-    }
+    for (let i = 0; i < o.warmup + o.requests; i++) bodies.push(signingBody(await issuer.mint(), keys, i));
     const server = await startServer('memory', 'file', issuer.url);
     try {
       const url = `${server.caUrl}/api/v2/signingCert`;

@@ -18,7 +18,7 @@ import { createMetrics } from '../server/metrics.js';
 import type { SigningService } from '../server/signing-service.js';
 import { mainThreadCpuMs } from './cpu-time.js';
 import { drive } from './http-load.js';
-import { clientKey, startServer, SUB } from './issuance.js';
+import { clientKey, signingBody, startServer, SUB } from './issuance.js';
 import { startBenchIssuer } from './oidc-issuer.js';
 import { cleanup, fmt, log, now } from './util.js';
 
@@ -74,10 +74,7 @@ async function startHttpOnlyServer(signingRoutes: SigningRoutes): Promise<Server
 
 async function requestBodies(layer: Layer, count: number): Promise<{ bodies: string[]; issuerUrl?: string; close: () => Promise<void> }> {
   const keys = Array.from({ length: 32 }, () => clientKey(SUB));
-  const body = (token: string, i: number) => {
-    const key = keys[i % keys.length]!;
-    return JSON.stringify({ credentials: { oidcIdentityToken: token }, publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: key.pem }, proofOfPossession: key.proof } });
-  };
+  const body = (token: string, i: number) => signingBody(token, keys, i);
   // The HTTP layer alone verifies nothing: a token-sized string does.
   if (layer === 'http') return { bodies: Array.from({ length: count }, (_, i) => body(`${'x'.repeat(1000)}${i}`, i)), close: () => Promise.resolve() };
   const issuer = await startBenchIssuer();
