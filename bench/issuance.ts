@@ -39,6 +39,8 @@ export interface IssuanceResult {
   readonly perSecond: number;
   /** The server's CPU time per certificate in the timed phase (µs), without the load generator's; undefined without /proc. */
   readonly serverCpuUs?: number;
+  /** The load generator's CPU time per request in the timed phase (µs; it shares the machine's cores with the server). */
+  readonly clientCpuUs?: number;
   readonly latency: Summary;
   /** The open-loop row of an in-process server: how late the server's event loop ran (ms), p99 and max. */
   readonly eventLoopDelay?: { readonly p99: number; readonly max: number };
@@ -178,8 +180,13 @@ export async function startServer(
   }
 }
 
-const cpuPerCert = (r: { serverCpuMs?: number; done: number }): { serverCpuUs?: number } =>
-  r.serverCpuMs !== undefined && r.done > 0 ? { serverCpuUs: (r.serverCpuMs * 1000) / r.done } : {};
+const cpuPerCert = (r: { serverCpuMs?: number; clientCpuMs?: number; done: number }): { serverCpuUs?: number; clientCpuUs?: number } =>
+  r.done > 0
+    ? {
+        ...(r.serverCpuMs !== undefined ? { serverCpuUs: (r.serverCpuMs * 1000) / r.done } : {}),
+        ...(r.clientCpuMs !== undefined ? { clientCpuUs: (r.clientCpuMs * 1000) / r.done } : {}),
+      }
+    : {};
 
 export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> {
   const issuer: BenchIssuer = await startBenchIssuer();

@@ -155,7 +155,7 @@ export function report(r: Results): string {
       );
       out.push(
         table(
-          ['CT store', 'CA key', 'CA workers', 'in flight', 'certificates/s', '/ floor per core', 'server CPU per certificate (µs)', 'floor / server CPU', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
+          ['CT store', 'CA key', 'CA workers', 'in flight', 'certificates/s', '/ floor per core', 'server CPU per certificate (µs)', 'floor / server CPU', 'load generator CPU per request (µs)', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
           [
             ...iss.results.map((x) => [
               x.ctStorage,
@@ -166,12 +166,13 @@ export function report(r: Results): string {
               floor ? ratio(x.perSecond, (x.caKey === 'file-p384' ? floor.perCorePerSecondP384 : floor.perCorePerSecond) * x.workers) : 'n/a',
               x.serverCpuUs === undefined ? '–' : fmtInt(x.serverCpuUs),
               floor ? ratio(x.caKey === 'file-p384' ? floor.perCertP384Us : floor.perCertUs, x.serverCpuUs) : 'n/a',
+              x.clientCpuUs === undefined ? '–' : fmtInt(x.clientCpuUs),
               fmt(x.latency.median),
               fmt(x.latency.p99),
               fmtInt(x.count),
               String(x.errors),
             ]),
-            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '1', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '', '', '', '']] : []),
+            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '1', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '', '', '', '', '']] : []),
           ],
         ),
       );
@@ -186,7 +187,8 @@ export function report(r: Results): string {
           `the timed phase over the certificates issued (the load generator is a separate process): the server process, or the whole process ` +
           `tree (\`serve --workers N\`: the primary and its workers); "floor / server CPU" is the share of a core's time the five ` +
           `floor operations take, i.e. the throughput per core the server would reach against the floor on cores of its own, ` +
-          `whatever else runs on this machine.\n`,
+          `whatever else runs on this machine. The load generator's CPU per request is the client process's own CPU time over ` +
+          `the same phase: server and client together can use at most the machine's cores.\n`,
       );
     }
     if (floor) {
