@@ -8,7 +8,7 @@ import { KEY_FILES, loadLogKeys } from '../config/keys-dir.js';
 import { systemClock } from '../lib/clock.js';
 import { consoleLogger } from '../lib/log.js';
 import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey } from '../server/open-keys.js';
-import { startCompanionLog } from '../server/serve.js';
+import { startCompanionLog } from '../server/companion-log.js';
 import { reloadTls } from '../server/tls-reload.js';
 import { KeyError } from '../signer/index.js';
 import type { Command } from './command.js';

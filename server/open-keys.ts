@@ -65,3 +65,11 @@ export const developmentKeysRefusal = (keysDir: string, reason: string): KeyErro
 export async function closeAll(signers: readonly ClosableSigner[]): Promise<void> {
   await Promise.all(signers.map((s) => s.close().catch(() => undefined)));
 }
+
+/** The key-opening settings of `fulgor serve`'s options (--key-passphrase-file, --strict-key-permissions, the environment). */
+export const keyOpeningOf = (o: { readonly logger: Logger; readonly keyPassphraseFile?: string; readonly strictKeyPermissions?: boolean; readonly env?: NodeJS.ProcessEnv }): KeyOpening => ({
+  logger: o.logger,
+  ...(o.keyPassphraseFile ? { passphraseFile: o.keyPassphraseFile } : {}),
+  ...(o.strictKeyPermissions ? { strictPermissions: true } : {}),
+  ...(o.env ? { env: o.env } : {}),
+});

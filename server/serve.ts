@@ -11,15 +11,10 @@ import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { createIssuingCa, type IssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
-import { createCtClient, createLog, type CtLog } from '../ct/index.js';
-import { listenLog } from '../ct/listen.js';
-import { createLogMetrics } from '../ct/metrics.js';
+import { createCtClient, type CtLog } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import type { TlsFiles } from '../lib/tls-files.js';
-import { describeStorage, openStore } from '../ct/open-store.js';
-import { defaultSearchIndex, startCompanionSearch, type CompanionSearch } from '../search/index.js';
 import { systemClock, type Clock } from '../lib/clock.js';
-import type { Logger } from '../lib/log.js';
 import { FulgorError } from '../lib/errors.js';
 import type { Signer } from '../lib/signer.js';
 import { KeyError, type ClosableSigner } from '../signer/index.js';
@@ -30,7 +25,8 @@ import { TIMESTAMP_PATH, timestampOffRouter, timestampRouter } from '../tsa/inde
 import { createApp, type SigningRoutesIn } from './app.js';
 import { createCaHolder, type CaGeneration } from './ca-holder.js';
 import { explainRouter } from './explain-route.js';
-import { checkPublicKeyMatches, closeAll, developmentKeysRefusal, openKey, type KeyOpening } from './open-keys.js';
+import { closeAll, developmentKeysRefusal, keyOpeningOf, openKey } from './open-keys.js';
+import { openCompanionLog, openCtSigner, startCompanionLog, type CompanionLogOptions } from './companion-log.js';
 import { openTimestampAuthority } from './open-tsa.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
@@ -41,7 +37,6 @@ import { companionSctSource, sctSource } from './sct-source.js';
 import { createSigningService } from './signing-service.js';
 import { warnPlainHttpIssuers } from './plain-http-issuers.js';
 import { reloadTls } from './tls-reload.js';
-import { uiRouter } from '../ui/index.js';
 
 export const DEV_ISSUER_PATH = '/dev-oidc';
 const DEV_ISSUER_TYPES: Record<DevTokenType, IssuerConfig['type']> = {
@@ -52,11 +47,8 @@ const DEV_ISSUER_TYPES: Record<DevTokenType, IssuerConfig['type']> = {
 /** The development issuer of one token type: `{caUrl}/dev-oidc/{type}`. */
 export const devIssuerUrl = (caUrl: string, type: DevTokenType) => `${caUrl.replace(/\/+$/, '')}${DEV_ISSUER_PATH}/${type}`;
 
-export interface ServeOptions {
-  readonly host: string;
+export interface ServeOptions extends CompanionLogOptions {
   readonly port: number;
-  readonly ctPort: number;
-  readonly keysDir: string;
   readonly dev: boolean;
   readonly configPath?: string;
   /** Identity config given directly (tests); wins over configPath. */
@@ -67,13 +59,6 @@ export interface ServeOptions {
   readonly ctLogPublicKey?: Buffer;
   /** --ct-log-origin: the Host header sent to the external log when it differs from the URL's (Fulcio's flag). */
   readonly ctLogOrigin?: string;
-  /** Companion log storage: `memory`, `file:DIR` (default `file:ct-data`) or `redis://...`. */
-  readonly ctStorage?: string;
-  readonly ctRedisPrefix?: string;
-  /** Companion log URL prefix (`/<prefix>/ct/v1/...`). */
-  readonly ctPrefix?: string;
-  /** The companion log's search index (`GET /api/v1/search`): `memory`, `off` or a file; default search/companion.ts defaultSearchIndex. */
-  readonly searchIndex?: string;
   /** Serve POST /api/v2/explain (operators only: it reveals how tokens map). */
   readonly enableExplain?: boolean;
   /** Companion log roots (DER); default: the CA's root. */
@@ -82,9 +67,6 @@ export interface ServeOptions {
   readonly drainTimeoutMs?: number;
   /** --tls-cert-file / --tls-key-file: serve the CA over HTTPS (reloaded by reload()). */
   readonly tls?: TlsFiles;
-  /** --ct-tls-cert-file / --ct-tls-key-file: serve the companion CT log over HTTPS (reloaded by reload()). */
-  readonly ctTls?: TlsFiles;
-  readonly logger: Logger;
   readonly clock?: Clock;
   /** The issuing CA's signer (default: the keys dir's CA key, or caKey); its public key must match the CA certificate. */
   readonly caSigner?: Signer;
@@ -95,14 +77,8 @@ export interface ServeOptions {
   readonly ctLogKey?: string;
   /** --tsa-key: the timestamp authority's key URI in place of the keys dir's tsa.key.pem / tsa.key.uri. */
   readonly tsaKey?: string;
-  /** --key-passphrase-file: the passphrase of encrypted key files (else FULGOR_KEY_PASSPHRASE). */
-  readonly keyPassphraseFile?: string;
-  /** --strict-key-permissions: key files readable by others stop the start instead of a warning. */
-  readonly strictKeyPermissions?: boolean;
   /** --allow-dev-keys: serve development keys without --dev. */
   readonly allowDevKeys?: boolean;
-  /** Where FULGOR_KEY_PASSPHRASE and the PKCS#11 variables are read (default process.env). */
-  readonly env?: NodeJS.ProcessEnv;
   /** Rate limits: server-wide default rates, Redis sharing, metrics observer (README "Rate limits"). */
   readonly rateLimit?: RateLimitOptions;
   /** --trust-proxy HOPS: how many reverse proxies' X-Forwarded-For entries to believe for the client address (default 0: the socket's). */
@@ -178,55 +154,6 @@ function withDevIssuers(identity: IdentityConfig | undefined, caUrl: string): Id
   return { oidcIssuers: issuers, metaIssuers: identity?.metaIssuers ?? [], ciIssuerMetadata: identity?.ciIssuerMetadata ?? {} };
 }
 
-/** The companion CT log: its store (checked against the last STH), the log, and its HTTP listener. */
-export async function startCompanionLog(
-  o: Pick<ServeOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'searchIndex' | 'logger' | 'ctTls'>,
-  signer: Signer,
-  roots: Buffer[],
-  clock: Clock,
-) {
-  const storage = o.ctStorage ?? 'file:ct-data';
-  const store = await openStore({ storage, logger: o.logger, ...(o.ctRedisPrefix ? { redisPrefix: o.ctRedisPrefix } : {}) });
-  let search: CompanionSearch | undefined;
-  try {
-    const metrics = createLogMetrics(clock);
-    const log = createLog({ signer, roots, store, clock, logger: o.logger, observer: metrics.observer });
-    metrics.bind(() => log.status());
-    await log.selfCheck();
-    const index = o.searchIndex ?? defaultSearchIndex(storage);
-    search = index === 'off' ? undefined : await startCompanionSearch({ log, store, index, logger: o.logger });
-    // Beside the log's endpoints: search (unless off) and the web page (`<prefix>/ui/`).
-    const routers = [...(search ? [search.router] : []), uiRouter({ logger: o.logger })];
-    const listening = await listenLog(log, {
-      host: o.host,
-      port: o.ctPort,
-      logger: o.logger,
-      metrics,
-      routers,
-      ...(o.ctPrefix ? { prefix: o.ctPrefix } : {}),
-      ...(o.ctTls ? { tls: o.ctTls } : {}),
-    });
-    o.logger.log('info', 'CT log ready', { url: listening.url, storage: describeStorage(storage), size: await store.size(), searchIndex: index });
-    const searching = search;
-    return {
-      url: listening.url,
-      log,
-      reloadTls: listening.reloadTls,
-      certificate: listening.certificate,
-      /** Stops accepting, lets in-flight submissions finish (503 after drainMs), then closes the search index and the store. */
-      async close(options: { drainMs?: number } = {}) {
-        await listening.close(options);
-        await searching?.close();
-        await store.close();
-      },
-    };
-  } catch (e) {
-    await search?.close();
-    await store.close();
-    throw e;
-  }
-}
-
 /** The CA's answer to a request still running at the drain deadline, in Fulcio's error shape. */
 function shuttingDown(res: ServerResponse): void {
   const { status, body } = rpcStatus(new FulgorError('SHUTTING_DOWN', 'the server is shutting down; retry the request'));
@@ -254,13 +181,6 @@ function readKeys(o: ServeOptions): KeyMaterial {
     o.logger.log('warn', `${keys.rootKeyFile} is the root's private key: it does not belong in the serving keys directory; keep it offline`, { key: keys.rootKeyFile });
   return keys;
 }
-
-const keyOpeningOf = (o: ServeOptions): KeyOpening => ({
-  logger: o.logger,
-  ...(o.keyPassphraseFile ? { passphraseFile: o.keyPassphraseFile } : {}),
-  ...(o.strictKeyPermissions ? { strictPermissions: true } : {}),
-  ...(o.env ? { env: o.env } : {}),
-});
 
 /** Opens the issuing CA key (unless one was injected) and checks it and the chain: the CA a generation issues with. */
 async function openIssuingCa(o: ServeOptions, keys: KeyMaterial, now: Date): Promise<{ issuing: IssuingCa; opened?: ClosableSigner }> {
@@ -298,43 +218,14 @@ async function createDevKeysIfMissing(o: ServeOptions): Promise<void> {
   if (created.length) o.logger.log('info', 'created development keys', { dir: o.keysDir, files: created });
 }
 
-/** Opens the companion CT log's key and checks it against ctlog.pub.pem. */
-async function openCtSigner(o: ServeOptions, keys: KeyMaterial): Promise<ClosableSigner> {
-  if (!keys.ctKey)
-    throw new KeyError(`missing ${join(o.keysDir, KEY_FILES.ctKey)} (the companion CT log's key; or give --ct-log-key URI, or --ct-log-url for an external log)`);
-  const signer = await openKey(keys.ctKey, 'CT log', keyOpeningOf(o));
-  try {
-    checkPublicKeyMatches(signer, keys.ctPublicKey, join(o.keysDir, KEY_FILES.ctPub), 'CT log');
-  } catch (e) {
-    await signer.close().catch(() => undefined);
-    throw e;
-  }
-  return signer;
-}
-
 /**
  * The companion log alone, for the cluster primary (server/cluster.ts): development keys created if missing (--dev),
  * the keys directory read and checked, the CT key opened, and the log started with its listener, search index and /ui/.
  */
 export async function startPrimaryLog(o: ServeOptions) {
-  const clock = o.clock ?? systemClock;
   await createDevKeysIfMissing(o);
   const keys = readKeys(o);
-  const signer = await openCtSigner(o, keys);
-  const roots = o.ctRoots ?? rootsOf(keys);
-  const companion = await startCompanionLog(o, signer, roots, clock).catch(async (e: unknown) => {
-    await signer.close().catch(() => undefined);
-    throw e;
-  });
-  return {
-    companion,
-    roots,
-    spki: signer.spki,
-    async close(options: { drainMs?: number } = {}) {
-      await companion.close(options);
-      await signer.close().catch(() => undefined);
-    },
-  };
+  return openCompanionLog(o, keys, o.ctRoots ?? rootsOf(keys), o.clock ?? systemClock);
 }
 
 /** Opens the CA, CT log (only for the companion log) and TSA keys and checks them against their certificates. */
