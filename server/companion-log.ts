@@ -4,7 +4,7 @@
 // the cluster primary (server/cluster.ts). Nothing here reaches the CA.
 import { join } from 'node:path';
 import { KEY_FILES, type KeyMaterial } from '../config/keys-dir.js';
-import { createLog } from '../ct/index.js';
+import { createLog, type CtLog } from '../ct/index.js';
 import { listenLog } from '../ct/listen.js';
 import { createLogMetrics } from '../ct/metrics.js';
 import { describeStorage, openStore } from '../ct/open-store.js';
@@ -38,6 +38,17 @@ export interface CompanionLogOptions {
   readonly strictKeyPermissions?: boolean;
   /** Where FULGOR_KEY_PASSPHRASE and the PKCS#11 variables are read (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The companion log as the CA sees it when another thread (server/log-thread.ts) or process (the cluster primary, server/cluster-worker.ts) runs it. */
+export interface SharedLog extends Pick<CtLog, 'submitPreChain'> {
+  readonly url: string;
+  /** The log's public key (DER SPKI), checked by the primary against ctlog.pub.pem. */
+  readonly spki: Buffer;
+  /** How its key is held (for the start-up `keys` line), when the log's runner says. */
+  readonly keyDescription?: string;
+  /** The roots the log accepts: a CA reload to a chain ending elsewhere is refused, as with the in-process log. */
+  readonly roots: Buffer[];
 }
 
 /** The companion CT log: its store (checked against the last STH), the log, and its HTTP listener. */
@@ -114,6 +125,7 @@ export async function openCompanionLog(o: CompanionLogOptions, keys: Pick<KeyMat
     companion,
     roots,
     spki: signer.spki,
+    keyDescription: signer.description,
     async close(options: { drainMs?: number } = {}) {
       await companion.close(options);
       await signer.close().catch(() => undefined);

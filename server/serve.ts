@@ -11,7 +11,7 @@ import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { createIssuingCa, type IssuingCa } from '../ca/issuing-ca.js';
 import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
-import { createCtClient, type CtLog } from '../ct/index.js';
+import { createCtClient } from '../ct/index.js';
 import { DEFAULT_DRAIN_MS, listenHttp } from '../lib/listen.js';
 import type { TlsFiles } from '../lib/tls-files.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -26,8 +26,9 @@ import { createApp, type SigningRoutesIn } from './app.js';
 import { createCaHolder, type CaGeneration } from './ca-holder.js';
 import { explainRouter } from './explain-route.js';
 import { closeAll, developmentKeysRefusal, keyOpeningOf, openKey } from './open-keys.js';
-import { openCompanionLog, openCtSigner, startCompanionLog, type CompanionLogOptions } from './companion-log.js';
+import { openCompanionLog, openCtSigner, startCompanionLog, type CompanionLogOptions, type SharedLog } from './companion-log.js';
 import { openTimestampAuthority } from './open-tsa.js';
+import { startLogThread } from './log-thread.js';
 import { rpcStatus } from './error-response.js';
 import { createIdentityHolder, type IdentityState, type ReloadResult } from './identity-holder.js';
 import { openAuditLog, type AuditLog } from './audit-log.js';
@@ -92,20 +93,17 @@ export interface ServeOptions extends CompanionLogOptions {
    * and starts no log; it hands precertificate chains to `submitPreChain` (the SCT comes back once the entry is durable).
    */
   readonly sharedLog?: SharedLog;
+  /**
+   * The companion log on a thread of its own (server/log-thread.ts), so that its chain checks, SCT signatures, tree
+   * hashing and store do not share the CA's event loop. Not with an injected clock (it does not cross threads).
+   */
+  readonly logThread?: boolean;
   /** An audit log kept by another process (the cluster primary, its one writer); wins over auditLog. */
   readonly sharedAudit?: AuditLog;
   /** GET /metrics of a cluster: every worker's registry summed (server/cluster.ts); this process's is handed over. */
   readonly clusterMetrics?: { share(registry: Metrics['registry']): void; render(): Promise<string> };
 }
 
-/** The companion log as a CA worker sees it when the cluster primary owns it (server/cluster-worker.ts). */
-export interface SharedLog extends Pick<CtLog, 'submitPreChain'> {
-  readonly url: string;
-  /** The log's public key (DER SPKI), checked by the primary against ctlog.pub.pem. */
-  readonly spki: Buffer;
-  /** The roots the log accepts: a CA reload to a chain ending elsewhere is refused, as with the in-process log. */
-  readonly roots: Buffer[];
-}
 
 export interface RunningFulgor {
   readonly caUrl: string;
@@ -245,7 +243,7 @@ async function openServiceKeys(o: ServeOptions, keys: KeyMaterial, clock: Clock)
       caChain: keys.caChain.length,
       retiredCas: keys.retired.length,
       caKey: 'description' in issuing.signer ? (issuing.signer as ClosableSigner).description : 'injected signer',
-      ...(ctSigner ? { ctLogKey: ctSigner.description } : {}),
+      ...(ctSigner ? { ctLogKey: ctSigner.description } : o.sharedLog?.keyDescription ? { ctLogKey: o.sharedLog.keyDescription } : {}),
       ...(tsa ? { tsaKey: tsa.signer.description } : {}),
     });
     return { issuing, caOpened, ctSigner, tsa: tsa?.tsa, opened };
@@ -262,10 +260,41 @@ export function checkServeOptions(o: ServeOptions): void {
 }
 
 export async function serve(o: ServeOptions): Promise<RunningFulgor> {
-  const clock = o.clock ?? systemClock;
   checkServeOptions(o);
   await createDevKeysIfMissing(o);
   const keys = readKeys(o);
+  if (!(o.logThread ?? true) || o.ctLogUrl || o.sharedLog || o.clock) return serveCa(o, keys);
+  const thread = await startLogThread(o, keys, o.ctRoots ?? rootsOf(keys));
+  let running: RunningFulgor;
+  try {
+    running = await serveCa({ ...o, sharedLog: thread.log }, keys);
+  } catch (e) {
+    await thread.close();
+    throw e;
+  }
+  return {
+    ...running,
+    get caChain() {
+      return running.caChain;
+    },
+    async reload() {
+      const logTls = await thread.reloadTls();
+      const result = await running.reload();
+      return logTls ? { ...result, tlsReloaded: [...result.tlsReloaded, 'CT log'] } : result;
+    },
+    async close(options = {}) {
+      const drainMs = options.drainMs ?? o.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
+      const deadline = Date.now() + drainMs;
+      await running.close({ drainMs });
+      // The log's own listener gets what is left of the same deadline.
+      await thread.close({ drainMs: Math.max(0, deadline - Date.now()) });
+    },
+  };
+}
+
+/** The CA's part of serve(): with the companion log in this thread, or the one given as sharedLog, or an external log. */
+async function serveCa(o: ServeOptions, keys: KeyMaterial): Promise<RunningFulgor> {
+  const clock = o.clock ?? systemClock;
   const devOidcKey = keys.devOidcKey;
   if (o.dev && !devOidcKey) throw new Error(`missing ${join(o.keysDir, KEY_FILES.devOidcKey)} (create development keys with "fulgor keys init")`);
 

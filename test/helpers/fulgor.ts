@@ -19,7 +19,7 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: CaBody; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; ctRedisPrefix?: string; searchIndex?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string; rateLimit?: RateLimitOptions; trustProxy?: number; enableExplain?: boolean; /** --audit-log */ auditLog?: string } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; ctRedisPrefix?: string; searchIndex?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string; rateLimit?: RateLimitOptions; trustProxy?: number; enableExplain?: boolean; /** --audit-log */ auditLog?: string; /** false: the companion log in the serving thread */ logThread?: boolean } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await createMissingDevKeys(keysDir);
   const logger = memoryLogger();
@@ -47,6 +47,7 @@ export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: stri
     ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
     ...(opts.enableExplain ? { enableExplain: true } : {}),
     ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog } : {}),
+    ...(opts.logThread !== undefined ? { logThread: opts.logThread } : {}),
   });
   return {
     ...running,
