@@ -125,52 +125,59 @@ export function openSearchIndex(location: string): SearchIndex {
   const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   setMeta.run('schema', SCHEMA_VERSION);
   const insertEntry = db.prepare('INSERT OR IGNORE INTO entries (idx, ts, precert, decoded, san, serial, key_fp, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertTerm = db.prepare('INSERT OR IGNORE INTO terms (term, idx) VALUES (?, ?)');
+  // An entry's terms go in with one statement (its term ids as a JSON array): one call into SQLite per entry, not one per term.
+  const insertTerms = db.prepare('INSERT OR IGNORE INTO terms (term, idx) SELECT value, ? FROM json_each(?)');
   const findString = db.prepare<[string, string]>('SELECT id FROM strings WHERE kind = ? AND text = ?').pluck();
   const insertString = db.prepare('INSERT INTO strings (kind, text) VALUES (?, ?)');
   const insertKind = db.prepare('INSERT OR IGNORE INTO kinds (kind, field) VALUES (?, ?)');
   const hasIndex = db.prepare<[number]>('SELECT 1 FROM entries WHERE idx = ?').pluck();
-  const cache = new Map<string, number>();
-  const knownKinds = new Set<string>();
+  /** String ids by kind, then text: no key is built per lookup. */
+  const cache = new Map<string, Map<string, number>>();
+  let cached = 0;
 
   function stringId(kind: string, text: string): number {
-    const key = `${kind}\u0000${text}`;
-    const cached = cache.get(key);
-    if (cached !== undefined) return cached;
+    let ofKind = cache.get(kind);
+    const hit = ofKind?.get(text);
+    if (hit !== undefined) return hit;
     let id = findString.get(kind, text) as number | undefined;
     if (id === undefined) {
       id = Number(insertString.run(kind, text).lastInsertRowid);
-      if (!knownKinds.has(kind)) {
-        insertKind.run(kind, FIELD_OF_OID.get(kind) ?? null);
-        knownKinds.add(kind);
-      }
+      if (!ofKind) insertKind.run(kind, FIELD_OF_OID.get(kind) ?? null);
     }
-    if (cache.size >= STRING_CACHE_MAX) cache.clear();
-    cache.set(key, id);
+    if (cached >= STRING_CACHE_MAX) {
+      cache.clear();
+      cached = 0;
+      ofKind = undefined;
+    }
+    if (!ofKind) cache.set(kind, (ofKind = new Map()));
+    ofKind.set(text, id);
+    cached++;
     return id;
   }
 
   const size = (): number => Number(getMeta.get('size')?.value ?? '0');
 
   const add = db.transaction((entries: readonly IndexedEntry[]) => {
+    let next = size();
     for (const { index, timestamp, entry } of entries) {
       const id = entry?.identity;
-      const sanIds = id ? id.sans.map((s) => stringId(`san:${s.type}`, s.value)) : [];
+      const termIds = id ? id.sans.map((s) => stringId(`san:${s.type}`, s.value)) : [];
       const result = insertEntry.run(
         index,
         timestamp,
         entry?.precert ? 1 : 0,
         id ? 1 : 0,
-        sanIds[0] ?? null,
+        termIds[0] ?? null,
         id ? serialHex(id.serial) : null,
         id?.keyFingerprint ?? null,
         id ? id.notBefore.getTime() : null,
       );
+      // Held now (inserted, or there already): the run from `next` grows without looking the entry up again.
+      if (index === next) next++;
       if (result.changes === 0 || !id) continue;
-      for (const term of sanIds) insertTerm.run(term, index);
-      for (const [oid, value] of Object.entries(id.extensionsByOid)) insertTerm.run(stringId(oid, value), index);
+      for (const oid in id.extensionsByOid) termIds.push(stringId(oid, id.extensionsByOid[oid]!));
+      insertTerms.run(index, JSON.stringify(termIds));
     }
-    let next = size();
     while (hasIndex.get(next) !== undefined) next++;
     setMeta.run('size', String(next));
   });
@@ -281,7 +288,7 @@ export function openSearchIndex(location: string): SearchIndex {
     reset: db.transaction((logId: string) => {
       db.exec('DELETE FROM terms; DELETE FROM entries; DELETE FROM strings; DELETE FROM kinds;');
       cache.clear();
-      knownKinds.clear();
+      cached = 0;
       setMeta.run('size', '0');
       setMeta.run('log', logId);
     }),
