@@ -140,6 +140,10 @@ export function openSearchIndex(location: string): SearchIndex {
   /** String ids by kind, then text: no key is built per lookup. */
   const cache = new Map<string, Map<string, number>>();
   let cached = 0;
+  const forget = (): void => {
+    cache.clear();
+    cached = 0;
+  };
 
   function stringId(kind: string, text: string): number {
     let ofKind = cache.get(kind);
@@ -151,8 +155,7 @@ export function openSearchIndex(location: string): SearchIndex {
       if (!ofKind) insertKind.run(kind, FIELD_OF_OID.get(kind) ?? null);
     }
     if (cached >= STRING_CACHE_MAX) {
-      cache.clear();
-      cached = 0;
+      forget();
       ofKind = undefined;
     }
     if (!ofKind) cache.set(kind, (ofKind = new Map()));
@@ -290,12 +293,19 @@ export function openSearchIndex(location: string): SearchIndex {
     logId: () => getMeta.get('log')?.value,
     reset: db.transaction((logId: string) => {
       db.exec('DELETE FROM terms; DELETE FROM entries; DELETE FROM strings; DELETE FROM kinds;');
-      cache.clear();
-      cached = 0;
+      forget();
       setMeta.run('size', '0');
       setMeta.run('log', logId);
     }),
-    add: (entries) => add(entries),
+    add(entries) {
+      try {
+        add(entries);
+      } catch (e) {
+        // Rolled back: a string id cached during the transaction may name a row that is not there.
+        forget();
+        throw e;
+      }
+    },
     query,
     close: () => db.close(),
   };

@@ -141,6 +141,13 @@ describe('search index', () => {
     assert.equal(index.query(q({ issuer: 'https://v1.test', 'ext.1.3.6.1.4.1.57264.1.99': 'unnamed' }), 2)[0]?.index, 0);
   });
 
+  it('forgets the string ids a failed add cached: its transaction rolled their rows back', () => {
+    const failing = { ...entry(0, 'https://x/rolled-back'), timestamp: {} as unknown as number };
+    assert.throws(() => index.add([failing]), RangeError);
+    index.add([entry(0, 'https://x/rolled-back')]);
+    assert.deepEqual(index.query(q({ san: 'https://x/rolled-back' }), 1).map((r) => r.san), ['https://x/rolled-back']);
+  });
+
   it('rebuilds from the log an index that an earlier schema wrote', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fulgor-search-'));
     try {
