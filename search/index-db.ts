@@ -106,6 +106,10 @@ export function openSearchIndex(location: string): SearchIndex {
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // A checkpoint every 4,000 WAL pages (16 MiB), not SQLite's 1,000: a page rewritten by several transactions is copied
+    // into the database once per checkpoint, and each checkpoint fsyncs. With 1,000-entry steps this took the writes per
+    // indexed entry from 3.6 to 3.1 and the reads from 1.1 to 0.6 (20,000 real precertificates, strace).
+    db.pragma('wal_autocheckpoint = 4000');
     const version = (db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined) ?? undefined;
     if (version !== undefined && version !== SCHEMA_VERSION) {
       // An index written by another version is rebuilt from the log (it is only ever a cache of the log).
