@@ -138,7 +138,8 @@ export function openSearchIndex(location: string): SearchIndex {
   // An entry's terms go in with one statement (its term ids as a JSON array): one call into SQLite per entry, not one per term.
   const insertTerms = db.prepare('INSERT OR IGNORE INTO terms (term, idx) SELECT value, ? FROM json_each(?)');
   const findString = db.prepare<[string, string]>('SELECT id FROM strings WHERE kind = ? AND text = ?').pluck();
-  const insertString = db.prepare('INSERT INTO strings (kind, text) VALUES (?, ?)');
+  // A value not cached is most often a new one (a run's URI, a commit's digest): one statement inserts it and returns its id.
+  const insertString = db.prepare<[string, string]>('INSERT INTO strings (kind, text) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id').pluck();
   const insertKind = db.prepare('INSERT OR IGNORE INTO kinds (kind, field) VALUES (?, ?)');
   const hasIndex = db.prepare<[number]>('SELECT 1 FROM entries WHERE idx = ?').pluck();
   /** String ids by kind, then text: no key is built per lookup. */
@@ -153,11 +154,9 @@ export function openSearchIndex(location: string): SearchIndex {
     let ofKind = cache.get(kind);
     const hit = ofKind?.get(text);
     if (hit !== undefined) return hit;
-    let id = findString.get(kind, text) as number | undefined;
-    if (id === undefined) {
-      id = Number(insertString.run(kind, text).lastInsertRowid);
-      if (!ofKind) insertKind.run(kind, FIELD_OF_OID.get(kind) ?? null);
-    }
+    let id = insertString.get(kind, text) as number | undefined;
+    if (id === undefined) id = findString.get(kind, text) as number;
+    else if (!ofKind) insertKind.run(kind, FIELD_OF_OID.get(kind) ?? null);
     if (cached >= STRING_CACHE_MAX) {
       forget();
       ofKind = undefined;
