@@ -3,7 +3,7 @@
 // public-key fingerprint. Works on a whole certificate or on a bare TBSCertificate (what a CT precertificate entry
 // logs). Shared by everything that looks at issued certificates after the fact: search, the identity monitor, audits.
 import { createHash } from 'node:crypto';
-import { children, decodeOid, expectTag, parse, Tag, type Node } from './der.js';
+import { children, decodeOid, expectTag, parse, readTlv, Tag, type Node, type TlvPosition } from './der.js';
 import { FULCIO_ARC, FULCIO_EXTENSIONS, OTHERNAME_USERNAME_OID, type FulcioField } from './fulcio-extensions.js';
 import { findExtension, parseCertificate, parseTbsCertificate, type TbsCertificate } from './x509.js';
 
@@ -38,6 +38,7 @@ export interface CertificateIdentity {
 }
 
 const BY_OID = new Map(FULCIO_EXTENSIONS.map((e) => [e.oid, e]));
+const UNDER_FULCIO_ARC = `${FULCIO_ARC}.`;
 
 function ipText(b: Buffer): string {
   if (b.length === 4) return [...b].join('.');
@@ -75,16 +76,20 @@ function subjectAltNames(tbs: IdentityFields): SubjectAltNameValue[] {
     .filter((n): n is SubjectAltNameValue => n !== undefined);
 }
 
+const scratchTlv: TlvPosition = { tag: 0, valueStart: 0, end: 0 };
+
 /** .1-.6 hold the raw UTF-8 bytes; .8 and up a DER UTF8String (anything else is shown as its raw bytes). */
 function extensionText(oid: string, value: Buffer): string {
   const arc = Number(oid.slice(FULCIO_ARC.length + 1));
   if (arc < 8) return value.toString('utf8');
+  // One TLV read in place (no node, no view of its content): this runs for each of a certificate's dozen extensions.
   try {
-    const node = parse(value);
-    return node.tag === Tag.UTF8_STRING ? node.content.toString('utf8') : value.toString('utf8');
+    const tlv = readTlv(value, 0, scratchTlv);
+    if (tlv.end === value.length && tlv.tag === Tag.UTF8_STRING) return value.toString('utf8', tlv.valueStart, tlv.end);
   } catch {
-    return value.toString('utf8');
+    // not DER: its raw bytes
   }
+  return value.toString('utf8');
 }
 
 /** The fields of a certificate or a bare TBS that name the identity. */
@@ -94,7 +99,7 @@ function identityOf(tbs: IdentityFields): CertificateIdentity {
   const byOid: Record<string, string> = {};
   const byField: Partial<Record<FulcioField, string>> = {};
   for (const e of tbs.extensions) {
-    if (!e.oid.startsWith(`${FULCIO_ARC}.`)) continue;
+    if (!e.oid.startsWith(UNDER_FULCIO_ARC)) continue;
     const text = extensionText(e.oid, e.value);
     byOid[e.oid] = text;
     const row = BY_OID.get(e.oid);

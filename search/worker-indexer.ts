@@ -7,8 +7,13 @@ import type { IndexRow } from './index-db.js';
 import type { FromIndexWorker, IndexWorkerData, PackedLeaves, ToIndexWorker, WireError } from './index-worker.js';
 import type { EntrySource, Indexer } from './indexer.js';
 
-/** The worker's indexing step: long enough for few, large transactions; short enough that a query waits little. */
-const WORKER_STEP_MS = 50;
+/**
+ * The worker's indexing step: long enough for few, large transactions; short enough that a query waits little. A
+ * transaction rewrites every page it touches into the WAL, and the serial, key and term B-trees are touched at random
+ * places: at 1,000 entries (MAX_STEP; ~100 ms at ~0.1 ms per entry) a step writes 3.6 WAL pages per entry against 5.7
+ * at 500 and 7.3 at 250 (20,000 real precertificates, strace).
+ */
+const WORKER_STEP_MS = 100;
 /** How long stop() waits for the worker to finish its step and close the database before it terminates the thread. */
 const STOP_TIMEOUT_MS = 10_000;
 /** Source errors kept for the worker to refer to; the follow loop's are only logged, so old ones are dropped. */

@@ -1,7 +1,12 @@
 // The search index on its own: query values classified as exact / prefix / glob / regex, the prefix range bound
 // (no value starting with the prefix falls outside it, whatever code points follow), idempotent adds by log index in
-// any order, and the query parameters' checks.
+// any order, a result rendered from the entry's own terms, the rebuild of an index an earlier schema wrote, and the
+// query parameters' checks.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { EntryIdentity } from '../../../ct/entry-identity.js';
 import { openSearchIndex, parseSearchQuery, SearchQueryError, type SearchIndex } from '../../../search/index.js';
 import { parseValueMatch, prefixUpperBound } from '../../../search/match.js';
@@ -109,6 +114,61 @@ describe('search index', () => {
     }
     assert.equal(index.query(q({ issuer: 'https://issuer.test', limit: '1000' }), N).length, 1001, 'a dense condition alone: limit + 1 rows');
     assert.equal(index.query(q({ san: 'https://x/**', 'ext.sourceRepositoryUri': 'https://github.com/acme/**', limit: '1000' }), N).length, 1001);
+  });
+
+  it('renders a result from its own terms: every SAN once, in the order first indexed, and the V2 issuer over .1', () => {
+    const two = entry(0, 'https://x/two');
+    const sans = [
+      { type: 'uri' as const, value: 'https://x/two' },
+      { type: 'email' as const, value: 'two@x.test' },
+      { type: 'uri' as const, value: 'https://x/two' },
+    ];
+    const byOid = { '1.3.6.1.4.1.57264.1.1': 'https://v1.test', '1.3.6.1.4.1.57264.1.8': 'https://issuer.test', '1.3.6.1.4.1.57264.1.99': 'unnamed' };
+    index.add([entry(1, 'https://x/one'), { ...two, entry: { ...two.entry, identity: { ...two.entry.identity, sans, extensionsByOid: byOid } } }]);
+    const [row] = index.query(q({ san: 'two@x.test' }), 2);
+    assert.deepEqual(row, {
+      index: 0,
+      timestamp: two.timestamp,
+      precert: true,
+      san: 'https://x/two',
+      sans: sans.slice(0, 2),
+      issuer: 'https://issuer.test',
+      serial: '80',
+      keyFingerprint: '0'.repeat(64),
+      notBefore: two.entry.identity.notBefore.toISOString(),
+      extensions: { issuer: 'https://issuer.test', '1.3.6.1.4.1.57264.1.99': 'unnamed' },
+    });
+    assert.equal(index.query(q({ issuer: 'https://v1.test', 'ext.1.3.6.1.4.1.57264.1.99': 'unnamed' }), 2)[0]?.index, 0);
+  });
+
+  it('forgets the string ids a failed add cached: its transaction rolled their rows back', () => {
+    const failing = { ...entry(0, 'https://x/rolled-back'), timestamp: {} as unknown as number };
+    assert.throws(() => index.add([failing]), RangeError);
+    index.add([entry(0, 'https://x/rolled-back')]);
+    assert.deepEqual(index.query(q({ san: 'https://x/rolled-back' }), 1).map((r) => r.san), ['https://x/rolled-back']);
+  });
+
+  it('rebuilds from the log an index that an earlier schema wrote', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fulgor-search-'));
+    try {
+      const file = join(dir, 'search-index.sqlite');
+      const old = new Database(file);
+      old.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID; INSERT INTO meta VALUES ('schema', '2'), ('size', '7'), ('log', 'log-a');");
+      old.exec('CREATE TABLE entries (idx INTEGER PRIMARY KEY, ts INTEGER NOT NULL); CREATE TABLE terms (term INTEGER, idx INTEGER); CREATE INDEX terms_by_idx ON terms (idx);');
+      old.close();
+      const reopened = openSearchIndex(file);
+      try {
+        assert.equal(reopened.size(), 0);
+        assert.equal(reopened.logId(), undefined, 'the indexer resets it and catches up from entry 0');
+        reopened.reset('log-a');
+        reopened.add([entry(0, 'https://x/0')]);
+        assert.deepEqual(reopened.query(q({ san: 'https://x/0' }), 1).map((r) => r.index), [0]);
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks query parameters', () => {
