@@ -176,11 +176,14 @@ export class MerkleFrontier {
     return this.stack.map((n) => Buffer.from(n.hash));
   }
 
-  push(leafHash: Buffer): void {
+  /** Appends a leaf; `completed` is told of every perfect subtree the leaf completes, smallest first. */
+  push(leafHash: Buffer, completed?: (id: NodeId, hash: Buffer) => void): void {
+    const leaf = this.count;
     let node = { level: 0, hash: leafHash };
     while (this.stack.length > 0 && this.stack[this.stack.length - 1]!.level === node.level) {
       const left = this.stack.pop()!;
       node = { level: node.level + 1, hash: hashChildren(left.hash, node.hash) };
+      completed?.({ level: node.level, index: Math.floor(leaf / 2 ** node.level) }, node.hash);
     }
     this.stack.push(node);
     this.count++;
