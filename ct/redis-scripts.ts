@@ -10,6 +10,7 @@
 //   B..'e:'..(i//256)       hash    field i%256 -> u32 len(leaf_input) ‖ leaf_input ‖ extra_data
 //   B..'h:'..l..':'..(j//256) hash  field j%256 -> 32-byte hash of the perfect subtree (l, j); l = 0: leaf hashes
 //   B..'sth'                hash    size, ts, root, sig of the latest published STH
+//   B..'v'                  string  version of the tree: a token the frontend that appended last chose for its batch
 import type { NewEntry, StoredEntry } from './store.js';
 
 /** A stored entry (field of B..'e:'..): u32 len(leaf_input) ‖ leaf_input ‖ extra_data, as SEQUENCE_LUA writes it. */
@@ -22,20 +23,23 @@ export function decodeEntry(b: Buffer): StoredEntry {
  * Sequences a batch in one step, with a handful of commands per batch rather than per entry: the lookups are one
  * HMGET each, the writes one HSET per hash key. Nothing is written before every check has passed.
  *
- * KEYS: n, ts, dd, lh. ARGV: B; the tree size the caller expects (-1: unknown); the batch's metadata, per entry
- * u16 len(dedup key) ‖ dedup key ‖ 32-byte leaf hash ‖ timestamp (ms) as u32 high ‖ u32 low; the hashes of the
- * perfect subtrees the batch completes if it is appended whole at the expected size (32 bytes each, in the order
- * the leaves complete them: leaf by leaf, smallest first), or nothing; then per entry its leaf_input and extra_data.
+ * KEYS: n, ts, dd, lh. ARGV: B; the tree the caller expects, as its size (-1: unknown) and version ('' unknown);
+ * the version this batch gives the tree if it appends; the batch's metadata, per entry u16 len(dedup key) ‖ dedup
+ * key ‖ 32-byte leaf hash ‖ timestamp (ms) as u32 high ‖ u32 low; the hashes of the perfect subtrees the batch
+ * completes if it is appended whole to the expected tree (32 bytes each, in the order the leaves complete them: leaf
+ * by leaf, smallest first), or nothing; then per entry its leaf_input and extra_data.
  *
- * Returns { n0, duplicates, nodesWritten, border }. duplicates: {k, index, stored encoded entry} for each entry k
- * (0-based) whose dedup key is stored or earlier in the batch; every other entry is appended, in order, from n0.
- * nodesWritten is 1 when the expected size was n0 and no entry was a duplicate: the caller's subtree hashes are
- * stored with the leaves. Otherwise it is 0 and border holds the stored hashes (false when not yet written) of the
- * perfect subtrees that make up [0, n0), largest first, from which the caller computes and stores the new subtrees.
+ * Returns { n0, duplicates, nodesWritten, border, version }. duplicates: {k, index, stored encoded entry} for each
+ * entry k (0-based) whose dedup key is stored or earlier in the batch; every other entry is appended, in order, from
+ * n0. nodesWritten is 1 when the tree was the expected one (its size and its version: nobody appended since the
+ * caller's last batch, and that batch's writes were not lost, say by a failover to a lagging replica) and no entry
+ * was a duplicate: the caller's subtree hashes are stored with the leaves. Otherwise it is 0 and border holds the
+ * stored hashes (false when not yet written) of the perfect subtrees that make up [0, n0), largest first, from which
+ * the caller computes and stores the new subtrees. version is the tree's version after the script (false: none).
  */
 export const SEQUENCE_LUA = `
-local B, expected, meta, nodes = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local count = (#ARGV - 4) / 2
+local B, expected, expectedVersion, version, meta, nodes = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local count = (#ARGV - 6) / 2
 local function fmt(x) return string.format('%d', x) end
 local function chunk(p, i) return B .. p .. fmt(math.floor(i / 256)), fmt(i % 256) end
 -- A command over a long list of arguments, at most 1024 of them per call (Lua's stack is bounded).
@@ -102,8 +106,8 @@ for k = 1, count do
   elseif fresh[dk] then
     duplicates[#duplicates + 1] = { k - 1, fresh[dk][1], fresh[dk][2] }
   else
-    local leaf = ARGV[3 + 2 * k]
-    local enc = struct.pack('>I4', #leaf) .. leaf .. ARGV[4 + 2 * k]
+    local leaf = ARGV[5 + 2 * k]
+    local enc = struct.pack('>I4', #leaf) .. leaf .. ARGV[6 + 2 * k]
     fresh[dk] = { n, enc }
     local ek, ef = chunk('e:', n)
     entries.add(ek, ef, enc)
@@ -116,7 +120,7 @@ for k = 1, count do
   end
 end
 
-local writeNodes = #duplicates == 0 and expected == n0
+local writeNodes = #duplicates == 0 and expected == n0 and expectedVersion ~= '' and redis.call('GET', B .. 'v') == expectedVersion
 if writeNodes then
   local want = 0
   completed(n0, n, function() want = want + 1 end)
@@ -141,6 +145,7 @@ if n > n0 then
   if #lh > 0 then many('HSET', KEYS[4], lh) end
   redis.call('SET', KEYS[1], fmt(n))
   redis.call('SET', KEYS[2], fmt(newest))
+  redis.call('SET', B .. 'v', version)
 end
 
 local border = {}
@@ -163,17 +168,30 @@ else
     size = size / 2; level = level - 1
   end
 end
-return { n0, duplicates, writeNodes and 1 or 0, border }
+return { n0, duplicates, writeNodes and 1 or 0, border, redis.call('GET', B .. 'v') }
 `;
 
-/** SEQUENCE_LUA's reply: [n0, duplicates as [k, index, stored entry], nodesWritten, border]. */
-export type SequenceReply = [number, [number, number, Buffer][], 0 | 1, (Buffer | null)[]];
+/** SEQUENCE_LUA's reply: [n0, duplicates as [k, index, stored entry], nodesWritten, border, version]. */
+export type SequenceReply = [number, [number, number, Buffer][], 0 | 1, (Buffer | null)[], Buffer | null];
+
+/** The tree a frontend expects to append to: its size and version (SEQUENCE_LUA). */
+export interface ExpectedTree {
+  readonly size: number;
+  readonly version: string;
+}
 
 /**
- * SEQUENCE_LUA's ARGV for a batch: `expected` is the tree size the caller expects (-1: unknown) and `nodes` the
- * hashes of the subtrees the batch completes at that size, in the order the leaves complete them (or none).
+ * SEQUENCE_LUA's ARGV for a batch: `expected` is the tree the caller expects (undefined: unknown), `version` the
+ * tree's version if the batch appends, `nodes` the hashes of the subtrees the batch completes when appended to the
+ * expected tree, in the order the leaves complete them (or none).
  */
-export function sequenceArgv(base: string, expected: number, entries: readonly NewEntry[], nodes: readonly Buffer[]): (string | Buffer)[] {
+export function sequenceArgv(
+  base: string,
+  expected: ExpectedTree | undefined,
+  version: string,
+  entries: readonly NewEntry[],
+  nodes: readonly Buffer[],
+): (string | Buffer)[] {
   let bytes = 0;
   for (const e of entries) {
     if (e.leafHash.length !== 32) throw new RangeError(`a leaf hash is 32 bytes, not ${e.leafHash.length}`);
@@ -190,7 +208,7 @@ export function sequenceArgv(base: string, expected: number, entries: readonly N
     at = meta.writeUInt32BE(Math.floor(e.timestamp / 2 ** 32), at);
     at = meta.writeUInt32BE(e.timestamp >>> 0, at);
   }
-  const argv: (string | Buffer)[] = [base, String(expected), meta, Buffer.concat(nodes)];
+  const argv: (string | Buffer)[] = [base, String(expected?.size ?? -1), expected?.version ?? '', version, meta, Buffer.concat(nodes)];
   for (const e of entries) argv.push(e.leafInput, e.extraData);
   return argv;
 }

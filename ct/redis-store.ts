@@ -7,6 +7,7 @@
 // Durability: a write is as durable as the Redis server makes it; run it with `appendonly yes` + `appendfsync always`
 // (or replicas and WAIT) for a log whose SCTs are promises. At open, CONFIG GET says whether it does, and a warning
 // says when it does not (or when CONFIG is disabled, so that it could not be checked).
+import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
@@ -272,8 +273,10 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
 
   // One batch at a time per instance, and this instance's frontier of the tree as its last batch left it: a batch is
   // appended to it before it is sent, and the subtrees it completes travel with it, to be stored by the script with
-  // the leaves when the tree is still the size this instance last saw and no entry is a duplicate (the usual case
-  // with one frontend). Otherwise (another frontend appended, a duplicate, the first batch) the script returns the
+  // the leaves when the tree is still the one this instance last saw (its size, and the version token its last
+  // batch left: no other frontend appended since, and Redis did not lose that batch) and no entry is a duplicate
+  // (the usual case with one frontend). Otherwise (another frontend appended, a duplicate, the first batch, a
+  // failover that lost writes) the script returns the
   // border of the tree it appended to; the subtrees are computed from it and their writes sent before the next
   // batch's script, on the one connection, which Redis serves in order; so a batch's border nodes are never missing
   // because of this instance's own previous batch, only because of another frontend's (recomputed from below, see
@@ -281,7 +284,10 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
   // it), and a node lost with its write is computed again from the level below when read. With no batch running,
   // the next one's script is sent at once (not a promise turn later), while the caller goes on with other work
   // (ct/log.ts).
-  let frontier: MerkleFrontier | undefined;
+  let frontier: { tree: MerkleFrontier; version: string } | undefined;
+  // A batch's version of the tree: this instance's random id and the batch's number (unique across frontends).
+  const instance = randomBytes(12).toString('base64url');
+  let batches = 0;
   let tail: Promise<unknown> = Promise.resolve();
   let queued = 0;
   const serially = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -307,9 +313,11 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
         // The frontier is taken: it is this batch's guess, and comes back only if the guess was right.
         const guess = frontier;
         frontier = undefined;
-        const expected = guess ? guess.size : -1;
-        const planned = guess ? extend(guess, entries.map((e) => e.leafHash)).hashes : [];
-        const [n0, duplicates, nodesWritten, border] = await scripts.ctSequenceBuffer(K.n, K.ts, K.dd, K.lh, ...sequenceArgv(base, expected, entries, planned));
+        const expected = guess && { size: guess.tree.size, version: guess.version };
+        const planned = guess ? extend(guess.tree, entries.map((e) => e.leafHash)).hashes : [];
+        const version = `${instance}.${++batches}`;
+        const argv = sequenceArgv(base, expected, version, entries, planned);
+        const [n0, duplicates, nodesWritten, border, after] = await scripts.ctSequenceBuffer(K.n, K.ts, K.dd, K.lh, ...argv);
         const out: Sequenced[] = new Array<Sequenced>(entries.length);
         for (const [k, index, stored] of duplicates) out[k] = { index, leafInput: decodeEntry(stored).leafInput, duplicate: true };
         const fresh: Buffer[] = [];
@@ -319,15 +327,16 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
             fresh.push(entries[k]!.leafHash);
           }
         if (nodesWritten === 1) {
-          if (!guess || n0 !== expected || fresh.length !== entries.length) throw new Error('sequencing stored subtrees that were not planned for it');
-          frontier = guess;
+          if (!guess || n0 !== expected?.size || fresh.length !== entries.length) throw new Error('sequencing stored subtrees that were not planned for it');
+          frontier = { tree: guess.tree, version };
         } else {
           const next = await frontierAt(n0, border);
           const { ids, hashes } = extend(next, fresh);
           writeNodes(ids, hashes).catch((e: unknown) =>
             logger.log('warn', 'ct log redis node writes failed; the nodes are computed again when read', { url: where, error: message(e) }),
           );
-          frontier = next;
+          // The tree as the script left it: these leaves on the border it read, under the version it returned.
+          if (after) frontier = { tree: next, version: after.toString() };
         }
         return out;
       })),

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { hashChildren, hashLeaf, MerkleFrontier } from '../../../ct/merkle.js';
 import { dropRedisLog, probeRedis } from '../../../ct/redis-store.js';
-import { decodeEntry, SEQUENCE_LUA, sequenceArgv, type SequenceReply } from '../../../ct/redis-scripts.js';
+import { decodeEntry, SEQUENCE_LUA, sequenceArgv, type ExpectedTree, type SequenceReply } from '../../../ct/redis-scripts.js';
 import type { NewEntry } from '../../../ct/store.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -28,7 +28,7 @@ describe('Redis sequencing script', function () {
   let redis: Redis;
   let prefix: string;
   let base: string;
-  let sequence: (expected: number, entries: readonly NewEntry[], nodes: readonly Buffer[]) => Promise<SequenceReply>;
+  let sequence: (expected: ExpectedTree | undefined, version: string, entries: readonly NewEntry[], nodes: readonly Buffer[]) => Promise<SequenceReply>;
   const hget = (key: string, field: string): Promise<Buffer | null> => redis.hgetBuffer(`${base}${key}`, field);
 
   before(async function () {
@@ -46,16 +46,19 @@ describe('Redis sequencing script', function () {
     prefix = `fulgor-test-${randomBytes(6).toString('hex')}`;
     base = `{${prefix}}:`;
     const run = (redis as unknown as { ctSequenceBuffer(...args: (string | Buffer)[]): Promise<SequenceReply> }).ctSequenceBuffer.bind(redis);
-    sequence = (expected, entries, nodes) => run(`${base}n`, `${base}ts`, `${base}dd`, `${base}lh`, ...sequenceArgv(base, expected, entries, nodes));
+    sequence = (expected, version, entries, nodes) => run(`${base}n`, `${base}ts`, `${base}dd`, `${base}lh`, ...sequenceArgv(base, expected, version, entries, nodes));
   });
   afterEach(async () => void (await dropRedisLog(REDIS_URL, prefix)));
 
-  it('stores the subtrees a batch completes with its leaves when the tree is the size the caller expected', async () => {
+  it('stores the subtrees a batch completes with its leaves when the tree is the one the caller expected', async () => {
     const frontier = new MerkleFrontier();
     const all = Array.from({ length: 11 }, (_, i) => entry(i));
-    const [n0, duplicates, nodesWritten, border] = await sequence(0, all.slice(0, 6), completed(frontier, all.slice(0, 6)));
-    assert.deepEqual([n0, duplicates, nodesWritten, border], [0, [], 1, []]);
-    const second = await sequence(6, all.slice(6), completed(frontier, all.slice(6)));
+    // The empty tree has no version: the first batch cannot be planned for.
+    assert.deepEqual(await sequence(undefined, 'v1', all.slice(0, 1), []), [0, [], 0, [], Buffer.from('v1')]);
+    frontier.push(all[0]!.leafHash);
+    const [n0, duplicates, nodesWritten, border, version] = await sequence({ size: 1, version: 'v1' }, 'v2', all.slice(1, 6), completed(frontier, all.slice(1, 6)));
+    assert.deepEqual([n0, duplicates, nodesWritten, border, version], [1, [], 1, [], Buffer.from('v2')]);
+    const second = await sequence({ size: 6, version: 'v2' }, 'v3', all.slice(6), completed(frontier, all.slice(6)));
     assert.deepEqual([second[0], second[2], second[3]], [6, 1, []]);
     const h = all.map((e) => e.leafHash);
     const n01 = hashChildren(h[0]!, h[1]!);
@@ -73,38 +76,59 @@ describe('Redis sequencing script', function () {
     assert.deepEqual([stored.leafInput.toString(), stored.extraData.toString()], ['leaf-7', 'extra-7']);
   });
 
-  it('ignores the caller’s subtrees and returns the border when the tree is not the size it expected', async () => {
+  it('ignores the caller’s subtrees and returns the border when the tree is not the one it expected', async () => {
     const frontier = new MerkleFrontier();
-    const all = Array.from({ length: 5 }, (_, i) => entry(i));
-    await sequence(-1, all.slice(0, 3), []);
-    const [n0, , nodesWritten, border] = await sequence(1, all.slice(3), completed(frontier, [all[0]!, ...all.slice(3)]));
-    assert.deepEqual([n0, nodesWritten], [3, 0]);
+    const all = Array.from({ length: 9 }, (_, i) => entry(i));
+    await sequence(undefined, 'a1', all.slice(0, 3), []);
+    // Another size than expected (another frontend appended since).
+    const [n0, , nodesWritten, border, version] = await sequence({ size: 1, version: 'a1' }, 'b1', all.slice(3, 5), completed(frontier, [all[0]!, ...all.slice(3, 5)]));
+    assert.deepEqual([n0, nodesWritten, version], [3, 0, Buffer.from('b1')]);
     // [0, 3) is the subtrees (1, 0), never written here, and the leaf (0, 2).
     assert.deepEqual(border, [null, all[2]!.leafHash]);
-    assert.equal(await hget('h:1:1', '0'), null, 'no subtree hash stored from a wrong guess');
+    assert.equal(await hget('h:1:0', '1'), null, 'no subtree hash stored from a wrong guess');
     assert.equal(await redis.get(`${base}n`), '5', 'the entries are appended all the same');
+    // The expected size but another version: this tree is not the one the caller's frontier describes (its last
+    // batch was lost, say, and another frontend appended as many entries).
+    const stale = new MerkleFrontier();
+    [0, 1, 2, 3].forEach((i) => stale.push(entry(100 + i).leafHash));
+    const again = await sequence({ size: 5, version: 'a2' }, 'a3', all.slice(5), completed(stale, [entry(104), ...all.slice(5)]).slice(0, 2));
+    assert.deepEqual([again[0], again[2], again[4]], [5, 0, Buffer.from('a3')]);
+    assert.equal(await hget('h:1:0', '2'), null, 'nothing stored from the stale frontier');
+    assert.equal(await hget('h:2:0', '1'), null);
+    // The right size and a version the tree had before: not the tree as it is.
+    const earlier = new MerkleFrontier();
+    all.forEach((e) => earlier.push(e.leafHash));
+    const last = await sequence({ size: 9, version: 'b1' }, 'b2', [entry(59)], completed(earlier, [entry(59)]));
+    assert.deepEqual([last[0], last[2]], [9, 0]);
   });
 
   it('hands the subtrees back when the batch holds a duplicate (its leaves are not the ones planned for)', async () => {
     const frontier = new MerkleFrontier();
     const batch = [entry(0), entry(1), entry(2, 'k0')];
-    const [n0, duplicates, nodesWritten, border] = await sequence(0, batch, completed(frontier, batch));
-    assert.deepEqual([n0, nodesWritten, border], [0, 0, []]);
-    assert.deepEqual(duplicates, [[2, 0, Buffer.concat([Buffer.from([0, 0, 0, 6]), Buffer.from('leaf-0extra-0')])]]);
-    assert.equal(await redis.get(`${base}n`), '2');
-    assert.equal(await hget('h:1:0', '0'), null);
+    await sequence(undefined, 'v1', [entry(9)], []);
+    frontier.push(entry(9).leafHash);
+    const [n0, duplicates, nodesWritten, border] = await sequence({ size: 1, version: 'v1' }, 'v2', batch, completed(frontier, batch));
+    assert.deepEqual([n0, nodesWritten, border], [1, 0, [entry(9).leafHash]]);
+    assert.deepEqual(duplicates, [[2, 1, Buffer.concat([Buffer.from([0, 0, 0, 6]), Buffer.from('leaf-0extra-0')])]]);
+    assert.equal(await redis.get(`${base}n`), '3');
+    assert.equal(await hget('h:1:0', '1'), null);
   });
 
   it('refuses a batch whose subtree hashes do not fit, or whose metadata is cut, before writing anything', async () => {
+    await sequence(undefined, 'v1', [entry(9)], []);
+    const before = await redis.keys(`${base}*`);
     const batch = [entry(0), entry(1)];
-    await assert.rejects(sequence(0, batch, []), /carries 0 subtree hashes, expected 1/);
-    await assert.rejects(sequence(0, batch, [Buffer.alloc(32), Buffer.alloc(32)]), /carries 2 subtree hashes, expected 1/);
-    const argv = sequenceArgv(base, 0, batch, [Buffer.alloc(32)]);
-    const meta = argv[2] as Buffer;
+    const tree = { size: 1, version: 'v1' };
+    await assert.rejects(sequence(tree, 'v2', batch, []), /carries 0 subtree hashes, expected 1/);
+    await assert.rejects(sequence(tree, 'v2', batch, [Buffer.alloc(32), Buffer.alloc(32)]), /carries 2 subtree hashes, expected 1/);
+    const argv = sequenceArgv(base, tree, 'v2', batch, [Buffer.alloc(32)]);
+    const meta = argv[4] as Buffer;
     for (const cut of [meta.subarray(0, meta.length - 1), meta.subarray(0, 1), Buffer.concat([meta, Buffer.alloc(1)])]) {
-      argv[2] = cut;
+      argv[4] = cut;
       await assert.rejects(redis.eval(SEQUENCE_LUA, 4, `${base}n`, `${base}ts`, `${base}dd`, `${base}lh`, ...argv), /malformed batch/);
     }
-    assert.deepEqual(await redis.keys(`${base}*`), [], 'nothing was written');
+    assert.deepEqual((await redis.keys(`${base}*`)).sort(), before.sort(), 'no key was written');
+    assert.equal(await redis.get(`${base}n`), '1');
+    assert.equal(await redis.get(`${base}v`), 'v1');
   });
 });
