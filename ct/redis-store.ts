@@ -7,12 +7,13 @@
 // Durability: a write is as durable as the Redis server makes it; run it with `appendonly yes` + `appendfsync always`
 // (or replicas and WAIT) for a log whose SCTs are promises. At open, CONFIG GET says whether it does, and a warning
 // says when it does not (or when CONFIG is disabled, so that it could not be checked).
+import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import { unavailable } from './errors.js';
-import { hashChildren, perfectSubtrees, type NodeId } from './merkle.js';
-import { PUBLISH_STH_LUA, SEQUENCE_LUA } from './redis-scripts.js';
+import { hashChildren, MerkleFrontier, perfectSubtrees, type NodeId } from './merkle.js';
+import { decodeEntry, PUBLISH_STH_LUA, SEQUENCE_LUA, sequenceArgv, type SequenceReply } from './redis-scripts.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
 
 export interface RedisStoreOptions {
@@ -43,7 +44,7 @@ const CONNECTION_OPTIONS: RedisOptions = {
 };
 
 interface ScriptCommands {
-  ctSequenceBuffer(...args: (string | Buffer)[]): Promise<[number, ([number] | [number, Buffer])[], (Buffer | null)[]]>;
+  ctSequenceBuffer(...args: (string | Buffer)[]): Promise<SequenceReply>;
   ctPublishSthBuffer(...args: (string | Buffer)[]): Promise<(Buffer | null)[]>;
 }
 
@@ -116,20 +117,6 @@ export async function dropRedisLog(url: string, prefix: string): Promise<number>
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }
-}
-
-/** u32 len(leaf_input) ‖ leaf_input ‖ extra_data, written into one allocation (one per entry sequenced). */
-const encodeEntry = (e: StoredEntry): Buffer => {
-  const out = Buffer.allocUnsafe(4 + e.leafInput.length + e.extraData.length);
-  out.writeUInt32BE(e.leafInput.length, 0);
-  e.leafInput.copy(out, 4);
-  e.extraData.copy(out, 4 + e.leafInput.length);
-  return out;
-};
-
-function decodeEntry(b: Buffer): StoredEntry {
-  const len = b.readUInt32BE(0);
-  return { leafInput: b.subarray(4, 4 + len), extraData: b.subarray(4 + len) };
 }
 
 type Pipeline = ReturnType<Redis['pipeline']>;
@@ -263,39 +250,44 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
   }
 
   /**
-   * The perfect subtrees that the new leaves [a, a + leafHashes.length) complete, computed from the leaves and the
-   * border nodes the script returned (border nodes not stored yet are read or computed first).
+   * Appends `leafHashes` to `frontier`; resolves to the perfect subtrees they complete, in the order they complete
+   * them (the sequencing script's order).
    */
-  async function completedNodes(a: number, leafHashes: readonly Buffer[], borderValues: (Buffer | null)[]): Promise<{ ids: NodeId[]; hashes: Buffer[] }> {
-    const b = a + leafHashes.length;
-    const known = new Map<string, Buffer>();
-    const key = (level: number, index: number): string => `${level}:${index}`;
-    leafHashes.forEach((h, k) => known.set(key(0, a + k), h));
-    const border = perfectSubtrees({ start: 0, end: a });
-    if (borderValues.length !== border.length) throw new Error(`sequencing returned ${borderValues.length} border nodes, expected ${border.length}`);
-    (await fill(border, borderValues)).forEach((h, k) => known.set(key(border[k]!.level, border[k]!.index), h));
+  function extend(frontier: MerkleFrontier, leafHashes: readonly Buffer[]): { ids: NodeId[]; hashes: Buffer[] } {
     const ids: NodeId[] = [];
     const hashes: Buffer[] = [];
-    for (let level = 1, size = 2; size <= b; level++, size *= 2) {
-      for (let index = Math.floor(a / size); index < Math.floor(b / size); index++) {
-        const left = known.get(key(level - 1, 2 * index));
-        const right = known.get(key(level - 1, 2 * index + 1));
-        if (!left || !right) throw new Error(`internal: children of node (${level}, ${index}) unknown`);
-        const h = hashChildren(left, right);
-        known.set(key(level, index), h);
-        ids.push({ level, index });
-        hashes.push(h);
-      }
-    }
+    for (const h of leafHashes)
+      frontier.push(h, (id, hash) => {
+        ids.push(id);
+        hashes.push(hash);
+      });
     return { ids, hashes };
   }
 
-  // One batch at a time per instance: its script, then its nodes' writes are sent before the next batch's script, on
-  // the one connection, which Redis serves in order; so a batch's border nodes are never missing because of this
-  // instance's own previous batch, only because of another frontend's (recomputed from below, see fill). The nodes'
-  // replies are not waited for: an entry is durable once the script has run (its leaf hash with it), and a node lost
-  // with its write is computed again from the level below when read. With no batch running, the next one's script
-  // is sent at once (not a promise turn later), while the caller goes on with other work (ct/log.ts).
+  /** The frontier of [0, size) from the border the script returned (border nodes not stored yet are read or computed). */
+  async function frontierAt(size: number, borderValues: (Buffer | null)[]): Promise<MerkleFrontier> {
+    const border = perfectSubtrees({ start: 0, end: size });
+    if (borderValues.length !== border.length) throw new Error(`sequencing returned ${borderValues.length} border nodes, expected ${border.length}`);
+    return new MerkleFrontier(size, await fill(border, borderValues));
+  }
+
+  // One batch at a time per instance, and this instance's frontier of the tree as its last batch left it: a batch is
+  // appended to it before it is sent, and the subtrees it completes travel with it, to be stored by the script with
+  // the leaves when the tree is still the one this instance last saw (its size, and the version token its last
+  // batch left: no other frontend appended since, and Redis did not lose that batch) and no entry is a duplicate
+  // (the usual case with one frontend). Otherwise (another frontend appended, a duplicate, the first batch, a
+  // failover that lost writes) the script returns the
+  // border of the tree it appended to; the subtrees are computed from it and their writes sent before the next
+  // batch's script, on the one connection, which Redis serves in order; so a batch's border nodes are never missing
+  // because of this instance's own previous batch, only because of another frontend's (recomputed from below, see
+  // fill). Those writes' replies are not waited for: an entry is durable once the script has run (its leaf hash with
+  // it), and a node lost with its write is computed again from the level below when read. With no batch running,
+  // the next one's script is sent at once (not a promise turn later), while the caller goes on with other work
+  // (ct/log.ts).
+  let frontier: { tree: MerkleFrontier; version: string } | undefined;
+  // A batch's version of the tree: this instance's random id and the batch's number (unique across frontends).
+  const instance = randomBytes(12).toString('base64url');
+  let batches = 0;
   let tail: Promise<unknown> = Promise.resolve();
   let queued = 0;
   const serially = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -318,22 +310,33 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
     sequence: (entries: readonly NewEntry[]): Promise<Sequenced[]> =>
       serially(() => op('sequence', async () => {
         if (entries.length === 0) return [];
-        const args: (string | Buffer)[] = [K.n, K.ts, K.dd, K.lh, base];
-        for (const e of entries) args.push(e.dedupKey, e.leafHash, encodeEntry(e), String(e.timestamp));
-        const [n0, results, border] = await scripts.ctSequenceBuffer(...args);
-        if (results.length !== entries.length) throw new Error(`sequencing returned ${results.length} results for ${entries.length} entries`);
+        // The frontier is taken: it is this batch's guess, and comes back only if the guess was right.
+        const guess = frontier;
+        frontier = undefined;
+        const expected = guess && { size: guess.tree.size, version: guess.version };
+        const planned = guess ? extend(guess.tree, entries.map((e) => e.leafHash)).hashes : [];
+        const version = `${instance}.${++batches}`;
+        const argv = sequenceArgv(base, expected, version, entries, planned);
+        const [n0, duplicates, nodesWritten, border, after] = await scripts.ctSequenceBuffer(K.n, K.ts, K.dd, K.lh, ...argv);
+        const out: Sequenced[] = new Array<Sequenced>(entries.length);
+        for (const [k, index, stored] of duplicates) out[k] = { index, leafInput: decodeEntry(stored).leafInput, duplicate: true };
         const fresh: Buffer[] = [];
-        const out = results.map(([index, stored], k): Sequenced => {
-          if (stored) return { index, leafInput: decodeEntry(stored).leafInput, duplicate: true };
-          if (index !== n0 + fresh.length) throw new Error(`sequencing assigned index ${index}, expected ${n0 + fresh.length}`);
-          fresh.push(entries[k]!.leafHash);
-          return { index, leafInput: entries[k]!.leafInput, duplicate: false };
-        });
-        if (fresh.length > 0) {
-          const { ids, hashes } = await completedNodes(n0, fresh, border);
+        for (let k = 0; k < entries.length; k++)
+          if (!out[k]) {
+            out[k] = { index: n0 + fresh.length, leafInput: entries[k]!.leafInput, duplicate: false };
+            fresh.push(entries[k]!.leafHash);
+          }
+        if (nodesWritten === 1) {
+          if (!guess || n0 !== expected?.size || fresh.length !== entries.length) throw new Error('sequencing stored subtrees that were not planned for it');
+          frontier = { tree: guess.tree, version };
+        } else {
+          const next = await frontierAt(n0, border);
+          const { ids, hashes } = extend(next, fresh);
           writeNodes(ids, hashes).catch((e: unknown) =>
             logger.log('warn', 'ct log redis node writes failed; the nodes are computed again when read', { url: where, error: message(e) }),
           );
+          // The tree as the script left it: these leaves on the border it read, under the version it returned.
+          if (after) frontier = { tree: next, version: after.toString() };
         }
         return out;
       })),

@@ -200,6 +200,24 @@ describe('ct/merkle', () => {
       }
     });
 
+    it('names every perfect subtree a leaf completes, with its hash, smallest first', async () => {
+      const hashes = leafHashes(37);
+      const t = treeOf(hashes);
+      for (const start of [0, 1, 5, 8, 13]) {
+        const f = new MerkleFrontier();
+        hashes.slice(0, start).forEach((h) => f.push(h));
+        const seen: { level: number; index: number; hash: Buffer }[] = [];
+        for (const h of hashes.slice(start)) f.push(h, (id, hash) => seen.push({ ...id, hash }));
+        // Every node (level ≥ 1) lying inside [0, 37) and ending after `start`, each once.
+        const want: string[] = [];
+        for (const leaf of hashes.keys())
+          for (let level = 1; (leaf + 1) % 2 ** level === 0; level++) if (leaf >= start) want.push(`${level}:${(leaf + 1) / 2 ** level - 1}`);
+        assert.deepEqual(seen.map((n) => `${n.level}:${n.index}`), want, `from ${start}`);
+        const stored = await t.getNodes(seen);
+        seen.forEach((n, k) => assert.ok(n.hash.equals(stored[k]!), `node ${n.level}:${n.index}`));
+      }
+    });
+
     it('refuses hashes that do not fit the size', () => {
       assert.throws(() => new MerkleFrontier(3, [hashLeaf(Buffer.from('a'))]), /3 leaves is 2 hashes/);
       assert.throws(() => new MerkleFrontier(1, [Buffer.alloc(31)]), /32 bytes/);

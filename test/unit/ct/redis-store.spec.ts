@@ -167,6 +167,20 @@ describe('Redis log store', function () {
       await assert.rejects(a.getNodes([{ level: 5, index: 0 }]), RangeError, 'a node beyond the tree is refused');
     });
 
+    it('builds the right tree when Redis lost a frontend’s batches and another frontend appended as many entries', async () => {
+      const all = Array.from({ length: 12 }, (_, i) => entry(i));
+      await a.sequence(all.slice(0, 2));
+      await a.sequence(all.slice(2, 4));
+      // Redis comes back without those entries (a failover to a replica that had none of them), and b appends four
+      // others: the tree has the size a's frontier has, but not its leaves.
+      await dropRedisLog(REDIS_URL, prefix);
+      await b.sequence(all.slice(4, 8));
+      await a.sequence(all.slice(8, 12));
+      const leaves = (await b.getEntries(0, 8)).map((e) => hashLeaf(e.leafInput));
+      assert.deepEqual(leaves, [...all.slice(4, 8), ...all.slice(8, 12)].map((e) => e.leafHash));
+      for (let n = 1; n <= 8; n++) assert.ok((await rootHash(n % 2 ? a : b, n)).equals(rootOfLeafHashes(leaves.slice(0, n))), `size ${n}`);
+    });
+
     it('publishes STHs with a compare-and-set across instances: an older STH never replaces a newer one', async () => {
       const sth = (treeSize: number, timestamp: number): StoredSth => ({
         treeSize,
