@@ -4,7 +4,7 @@
 // then every range is decomposed into perfect subtrees and all of those node hashes are fetched from a HashSource
 // in one call. Every range in an RFC 6962 proof starts at a multiple of a power of two that is at least its length,
 // so it splits into at most log2(n) perfect subtrees: a proof or root costs O(log n) node reads in one batch.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
@@ -14,6 +14,12 @@ export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
 
 /** SHA-256(0x00 ‖ leaf). */
 export const hashLeaf = (leaf: Uint8Array): Buffer => createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
+
+/**
+ * hashLeaf of a leaf already written after its prefix (structures.ts prefixedMerkleTreeLeaf's hashInput): one one-shot
+ * SHA-256, no hash object and no copy (the log computes one per submission).
+ */
+export const hashPrefixedLeaf = (hashInput: Buffer): Buffer => hash('sha256', hashInput, 'buffer');
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export const hashChildren = (left: Uint8Array, right: Uint8Array): Buffer =>
