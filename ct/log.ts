@@ -183,7 +183,9 @@ export function createLog(options: LogOptions): CtLog {
 
   async function add(chainDer: readonly Buffer[], submission: Submission): Promise<LoggedSct> {
     const started = observer ? performance.now() : 0;
-    const { chain, leaf } = validateChain(chainDer, submission, policy, clock());
+    // One reading of the clock: the chain is checked at the leaf's timestamp.
+    const now = clock();
+    const { chain, leaf } = validateChain(chainDer, submission, policy, now);
     // extra_data holds the verified path (issuers up to the accepted root), never the submitted array as sent.
     const above = chain.slice(1).map((c) => c.der);
     // The leaf is written once, the precertificate's TBS re-encoded straight into it; its hash and the dedup key are
@@ -192,7 +194,7 @@ export function createLog(options: LogOptions): CtLog {
       submission === 'add-chain'
         ? { type: 'x509', parts: [leaf.der] }
         : { type: 'precert', issuerKeyHash: issuerKeyHashOf(chain[1]!), parts: precertTbsParts(leaf) };
-    const timestamp = clock().getTime();
+    const timestamp = now.getTime();
     const { leafInput, hashInput } = prefixedMerkleTreeLeaf(timestamp, body, NO_EXTENSIONS);
     const extraData = submission === 'add-chain' ? x509ExtraData(above) : precertExtraData(leaf.der, above);
     const stored = await sequence({ leafInput, extraData, leafHash: hashPrefixedLeaf(hashInput), dedupKey: dedupKeyOfLeaf(leafInput), timestamp });
