@@ -34,7 +34,7 @@ export const u8 = (n: number): Buffer => Buffer.from([n]);
 function checked(n: number, width: 2 | 3 | 8): number {
   if (width === 8) {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a valid u64 here`);
-  } else if (!Number.isInteger(n) || n < 0 || n >= 2 ** (8 * width)) {
+  } else if (!Number.isInteger(n) || n < 0 || n >= (width === 2 ? 0x10000 : 0x1000000)) {
     throw new RangeError(`${n} does not fit in ${8 * width} bits`);
   }
   return n;
