@@ -22,6 +22,7 @@ export const PRECERT_SIGNING_EKU = '1.3.6.1.4.1.11129.2.4.4';
 export const CODE_SIGNING_EKU = '1.3.6.1.5.5.7.3.3';
 const EXTENSIONS_TAG = 0xa3;
 const ASN1_NULL = Buffer.from([0x05, 0x00]);
+const EMPTY = Buffer.alloc(0);
 
 /** Whether `cert` is a precertificate. A poison that is not critical or not exactly ASN.1 NULL is an error. */
 export function isPrecertificate(cert: Certificate): boolean {
@@ -36,31 +37,43 @@ export function isPrecertificate(cert: Certificate): boolean {
  * The TBSCertificate with the poison extension removed (RFC 6962 §3.2), spliced on the raw DER: every other byte
  * and the extension order are kept; only the enclosing lengths change. An emptied extension list is dropped.
  */
-export function precertTbs(cert: Certificate): Buffer {
+export const precertTbs = (cert: Certificate): Buffer => Buffer.concat(precertTbsParts(cert));
+
+/**
+ * precertTbs as consecutive byte runs, for a caller that writes them once where they go (the log writes them straight
+ * into the MerkleTreeLeaf): the new TBS header, the fields before the extensions as they are (views of the submitted
+ * bytes), then the kept extensions under new headers. No byte is copied here.
+ */
+export function precertTbsParts(cert: Certificate): Buffer[] {
   const kept = extensionsWithout(cert, POISON_OID);
   if (kept === undefined) throw new Error('certificate has no poison extension');
-  // The new TBS is written once: its header, the fields before the extensions as they are, then the extensions
-  // under new headers (one copy of the bytes, not one per enclosing level). The fields are walked by offset: the
-  // certificate's parse checked them.
+  // The fields are walked by offset: the certificate's parse checked them.
   const tbs = cert.tbs;
   const p: TlvPosition = { tag: 0, valueStart: 0, end: 0 };
-  const parts: Buffer[] = [];
+  const parts: Buffer[] = [EMPTY];
+  let length = 0;
+  const push = (b: Buffer): void => {
+    parts.push(b);
+    length += b.length;
+  };
   let run = readTlv(tbs, 0, p).valueStart; // start of the fields copied as they are, up to the next extensions field
   for (let at = run; at < tbs.length; at = p.end) {
     if (readTlv(tbs, at, p).tag !== EXTENSIONS_TAG) continue;
-    if (at > run) parts.push(tbs.subarray(run, at));
+    if (at > run) push(tbs.subarray(run, at));
     run = p.end;
     if (kept.length > 0) {
-      const keptLength = kept.reduce((n, e) => n + e.length, 0);
+      let keptLength = 0;
+      for (const e of kept) keptLength += e.length;
       const list = tlvHeader(Tag.SEQUENCE, keptLength);
-      parts.push(tlvHeader(EXTENSIONS_TAG, list.length + keptLength), list, ...kept);
+      push(tlvHeader(EXTENSIONS_TAG, list.length + keptLength));
+      push(list);
+      for (const e of kept) push(e);
     }
   }
-  if (tbs.length > run) parts.push(tbs.subarray(run));
-  const length = parts.reduce((n, b) => n + b.length, 0);
-  return Buffer.concat([tlvHeader(Tag.SEQUENCE, length), ...parts]);
+  if (tbs.length > run) push(tbs.subarray(run));
+  parts[0] = tlvHeader(Tag.SEQUENCE, length);
+  return parts;
 }
-
 const HASH_BY_SIGNATURE_OID: Readonly<Record<string, string | null>> = {
   '1.2.840.10045.4.3.2': 'sha256', // ecdsa-with-SHA256
   '1.2.840.10045.4.3.3': 'sha384',

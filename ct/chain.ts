@@ -136,24 +136,20 @@ interface VerifiedIssuers {
   readonly path: readonly Certificate[];
 }
 const ISSUER_CACHE_LIMIT = 32;
-const issuerCache = new WeakMap<readonly Certificate[], Map<string, VerifiedIssuers>>();
-/**
- * The cache slot of a chain above the leaf: the lengths and the last 32 bytes of chain[1] (its signature). A hit is
- * confirmed byte for byte, so a collision costs a full verification, never a wrong answer.
- */
-const issuersKey = (chainDer: readonly Buffer[]): string => {
-  const first = chainDer[1]!;
-  let key = first.subarray(-32).toString('latin1');
-  for (let i = 1; i < chainDer.length; i++) key += `:${chainDer[i]!.length}`;
-  return key;
-};
+/** Per set of roots, the verified chains above a leaf, the most recently verified last. */
+const issuerCache = new WeakMap<readonly Certificate[], VerifiedIssuers[]>();
 const sameIssuers = (hit: VerifiedIssuers, chainDer: readonly Buffer[]): boolean =>
-  hit.certs.length === chainDer.length - 1 && hit.certs.every((c, i) => c.der.equals(chainDer[i + 1]!));
+  hit.certs.length === chainDer.length - 1 && hit.certs.every((c, i) => c.der.length === chainDer[i + 1]!.length) &&
+  hit.certs.every((c, i) => c.der.equals(chainDer[i + 1]!));
 
 function cachedIssuers(chainDer: readonly Buffer[], roots: readonly Certificate[], now: Date, skewMs: number): VerifiedIssuers | undefined {
   if (chainDer.length < 2) return undefined;
-  const hit = issuerCache.get(roots)?.get(issuersKey(chainDer));
-  if (hit === undefined || !sameIssuers(hit, chainDer)) return undefined;
+  // Found by comparing the submitted bytes with each kept chain, newest first (lengths first): a CA submits the same
+  // one every time, so the first comparison is the hit; no key is made per submission.
+  const kept = issuerCache.get(roots);
+  let hit: VerifiedIssuers | undefined;
+  for (let i = (kept?.length ?? 0) - 1; i >= 0 && hit === undefined; i--) if (sameIssuers(kept![i]!, chainDer)) hit = kept![i];
+  if (hit === undefined) return undefined;
   try {
     hit.path.forEach((cert, i) => checkValidity(cert, `chain[${i + 1}]`, now, skewMs));
   } catch {
@@ -164,12 +160,12 @@ function cachedIssuers(chainDer: readonly Buffer[], roots: readonly Certificate[
 
 function rememberIssuers(chainDer: readonly Buffer[], roots: readonly Certificate[], certs: readonly Certificate[], path: readonly Certificate[]): void {
   if (chainDer.length < 2 || path.length < 2 || path[1] !== certs[1]) return;
-  let byChain = issuerCache.get(roots);
-  if (byChain === undefined) issuerCache.set(roots, (byChain = new Map()));
-  const key = issuersKey(chainDer);
-  byChain.delete(key);
-  if (byChain.size >= ISSUER_CACHE_LIMIT) byChain.delete(byChain.keys().next().value as string);
-  byChain.set(key, { certs: certs.slice(1), path: path.slice(1) });
+  let kept = issuerCache.get(roots);
+  if (kept === undefined) issuerCache.set(roots, (kept = []));
+  const again = kept.findIndex((hit) => sameIssuers(hit, chainDer));
+  if (again >= 0) kept.splice(again, 1);
+  if (kept.length >= ISSUER_CACHE_LIMIT) kept.shift();
+  kept.push({ certs: certs.slice(1), path: path.slice(1) });
 }
 
 function checkPoison(leaf: Certificate, submission: Submission): void {
@@ -211,8 +207,8 @@ export function validateChain(
   checkSizes(chainDer);
   const skewMs = policy.notBeforeSkewMs ?? 60_000;
   const cached = cachedIssuers(chainDer, policy.roots, now, skewMs);
-  const certs = cached ? [...parseAll(chainDer.slice(0, 1)), ...cached.certs] : parseAll(chainDer);
-  const leaf = certs[0]!;
+  const certs = cached ? undefined : parseAll(chainDer);
+  const leaf = certs ? certs[0]! : parseAll(chainDer.slice(0, 1))[0]!;
   checkValidity(leaf, 'leaf certificate', now, skewMs);
   checkEku(leaf, policy.extKeyUsages === undefined ? DEFAULT_EXT_KEY_USAGES : policy.extKeyUsages);
   let chain: Certificate[];
@@ -221,8 +217,8 @@ export function validateChain(
     if (!issues(cached.certs[0]!, leaf)) throw badRequest('chain[0] is not signed by chain[1]');
     chain = [leaf, ...cached.path];
   } else {
-    chain = verifiedPath(certs, policy.roots, now, skewMs);
-    rememberIssuers(chainDer, policy.roots, certs, chain);
+    chain = verifiedPath(certs!, policy.roots, now, skewMs);
+    rememberIssuers(chainDer, policy.roots, certs!, chain);
   }
   checkPoison(leaf, submission);
   if (submission === 'add-pre-chain') {

@@ -11,6 +11,7 @@
 // before intact data, is real corruption.
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { addShifts, combineWithShift, shiftFor } from './crc32-combine.js';
 
 export const MAGIC = Buffer.from('FGCTLOG1');
 export const HEADER_BYTES = 8;
@@ -37,14 +38,45 @@ export const recordBytes = (e: EntryRecord): number =>
 
 /** Encodes `e` into `b` at `at`; `commitRest` = bytes from `at` to the end of its commit. Returns the end offset. */
 export function encodeRecord(e: EntryRecord, b: Buffer, at: number, commitRest: number): number {
+  return encodeRecordCrc(e, b, at, commitRest, SCRATCH_CRC);
+}
+/** A record's CRC-32 and shiftFor(its length), as encodeRecordCrc reports them. */
+interface RecordCrc {
+  value: number;
+  shift: number;
+}
+const SCRATCH_CRC: RecordCrc = { value: 0, shift: 0 };
+const HEADER_SHIFT = shiftFor(HEADER_BYTES);
+
+/**
+ * Encodes a commit's records one after the other from the start of `b` (recordBytes each). Returns each record's
+ * start in `b` and the CRC-32 of all of `b`: every record's bytes are checksummed once, and the CRC of the whole
+ * (what the file store keeps of the entries file) is derived from those checksums, not read again.
+ */
+export function encodeCommit(entries: readonly EntryRecord[], b: Buffer): { starts: number[]; crc: number } {
+  const starts: number[] = [];
+  const record: RecordCrc = { value: 0, shift: 0 };
+  let crc = 0;
+  for (let at = 0, i = 0; i < entries.length; i++) {
+    starts.push(at);
+    at = encodeRecordCrc(entries[i]!, b, at, b.length - at, record);
+    crc = combineWithShift(crc, record.value, record.shift);
+  }
+  return { starts, crc };
+}
+
+/** encodeRecord, reporting in `crc` the CRC-32 of the whole record as written (its checksum field included). */
+function encodeRecordCrc(e: EntryRecord, b: Buffer, at: number, commitRest: number, crc: RecordCrc): number {
   if (e.leafHash.length !== 32) throw new RangeError('leaf hash must be 32 bytes');
+  if (!Number.isSafeInteger(e.timestamp) || e.timestamp < 0) throw new RangeError('bad entry timestamp');
   if (e.dedupKey.length > 0xffff) throw new RangeError('dedup key too long');
   const payloadLength = MIN_PAYLOAD + e.dedupKey.length + e.leafInput.length + e.extraData.length;
   if (payloadLength > MAX_PAYLOAD) throw new RangeError(`entry too large (${payloadLength} bytes)`);
   b.writeUInt32BE(payloadLength, at);
   let o = b.writeUInt8(VERSION, at + HEADER_BYTES);
   o = b.writeUInt32BE(commitRest, o);
-  o = b.writeBigUInt64BE(BigInt(e.timestamp), o);
+  o = b.writeUInt32BE(Math.floor(e.timestamp / 2 ** 32), o);
+  o = b.writeUInt32BE(e.timestamp >>> 0, o);
   o += e.leafHash.copy(b, o);
   o = b.writeUInt16BE(e.dedupKey.length, o);
   o += e.dedupKey.copy(b, o);
@@ -52,8 +84,28 @@ export function encodeRecord(e: EntryRecord, b: Buffer, at: number, commitRest: 
   o += e.leafInput.copy(b, o);
   o = b.writeUInt32BE(e.extraData.length, o);
   e.extraData.copy(b, o);
-  b.writeUInt32BE(checksum(b, at, payloadLength), at + 4);
-  return at + HEADER_BYTES + payloadLength;
+  // One pass over the payload: the checksum (length ‖ payload) and the CRC of the whole record (length ‖ checksum ‖
+  // payload) are both combined from it.
+  const end = at + HEADER_BYTES + payloadLength;
+  const payloadCrc = crc32(b.subarray(at + HEADER_BYTES, end));
+  const payloadShift = shiftFor(payloadLength);
+  b.writeUInt32BE(combineWithShift(smallCrc(b, at, at + 4), payloadCrc, payloadShift), at + 4);
+  crc.value = combineWithShift(smallCrc(b, at, at + HEADER_BYTES), payloadCrc, payloadShift);
+  crc.shift = addShifts(HEADER_SHIFT, payloadShift);
+  return end;
+}
+
+/** CRC-32 table, reflected, for smallCrc. */
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+/** CRC-32 of a few bytes (a record header), as node:zlib's crc32 computes it, without a call into zlib. */
+function smallCrc(b: Buffer, start: number, end: number): number {
+  let c = -1;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }
 
 /** Decodes the record at `start` of `buf` (views into `buf`); null if it is incomplete, malformed or fails its CRC. */

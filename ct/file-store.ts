@@ -17,7 +17,6 @@ import { createHash, randomInt } from 'node:crypto';
 import { constants, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { fsyncDirectory, writeFileAtomically } from '../lib/atomic-file.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
@@ -25,7 +24,8 @@ import { DIGEST_BYTES } from './compact-tree.js';
 import { openCheckpoint, writeCheckpoint, type CheckpointFile } from './file-checkpoint.js';
 import { FileState } from './file-state.js';
 import { lockDirectory } from './file-lock.js';
-import { crc32Range, decodeRecord, encodeRecord, HEADER_BYTES, MAGIC, readAt, recordBytes, scanRecords } from './file-records.js';
+import { crc32Combine } from './crc32-combine.js';
+import { crc32Range, decodeRecord, encodeCommit, HEADER_BYTES, MAGIC, readAt, recordBytes, scanRecords } from './file-records.js';
 import { inclusionProof, verifyInclusion, type NodeId } from './merkle.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
 
@@ -352,11 +352,7 @@ async function loadStore(
     for (const f of fresh) total += recordBytes(f.entry);
     if (total > 0xffffffff) throw new RangeError('batch too large for one commit');
     const buf = Buffer.allocUnsafe(total);
-    const starts: number[] = [];
-    for (let at = 0, i = 0; i < fresh.length; i++) {
-      starts.push(end + at);
-      at = encodeRecord(fresh[i]!.entry, buf, at, total - at);
-    }
+    const commit = encodeCommit(fresh.map((f) => f.entry), buf);
     try {
       // A synchronous write (into the page cache, ~100 KB for a batch of 32 certificates) so that the fdatasync is
       // issued in this same turn: after an asynchronous write it would wait for the event loop, i.e. for whatever
@@ -369,11 +365,11 @@ async function loadStore(
       throw e;
     }
     fresh.forEach((f, i) => {
-      state.append(f.entry.leafHash, f.key, starts[i]!);
+      state.append(f.entry.leafHash, f.key, end + commit.starts[i]!);
       newest = Math.max(newest, f.entry.timestamp);
     });
     end += total;
-    entriesCrc = crc32(buf, entriesCrc);
+    entriesCrc = crc32Combine(entriesCrc, commit.crc, total);
     crcEnd = end;
     // Each checkpoint rewrites the whole checkpoint (~150 B per entry), so the interval grows with the log (at most 1/16
     // of it parsed after a crash, a bounded write cost per entry) until the tail held in memory reaches maxTail / 2.

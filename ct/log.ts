@@ -1,15 +1,15 @@
 // The CT log itself, transport-agnostic: validates submissions, sequences leaves (integrated before the SCT is
 // returned), signs SCTs and STHs, and answers the RFC 6962 read queries. Errors are CtErrors with HTTP statuses.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import type { Signer } from '../lib/signer.js';
-import { parseCertificate, precertTbs, type Certificate } from './certificate.js';
+import { parseCertificate, precertTbsParts, type Certificate } from './certificate.js';
 import { validateChain, type Submission } from './chain.js';
 import { badRequest, CtError } from './errors.js';
-import { consistencyProof, hashLeaf, inclusionProof, rootHash } from './merkle.js';
+import { consistencyProof, hashPrefixedLeaf, inclusionProof, rootHash } from './merkle.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
 import { batcher } from '../lib/batcher.js';
 import { checkAgainstLatestSth } from './self-check.js';
@@ -17,14 +17,15 @@ import {
   encodeDigitallySigned,
   issuerKeyHash,
   logIdFor,
-  merkleTreeLeaf,
   parseMerkleTreeLeaf,
   precertExtraData,
+  prefixedMerkleTreeLeaf,
   treeHeadSignatureInput,
   u16,
   u24,
   x509ExtraData,
   EntryType,
+  type LeafBody,
   type Sct,
   type SignedEntry,
 } from './structures.js';
@@ -116,12 +117,13 @@ export function dedupKey(entry: SignedEntry): Buffer {
 
 /**
  * dedupKey of the entry a v1 MerkleTreeLeaf holds, read off the leaf: the hashed bytes are the leaf's own, after
- * version, leaf type and timestamp and before the extensions (one hash update, no copies).
+ * version, leaf type and timestamp and before the extensions (one one-shot hash of a view, no copies).
  */
-export function dedupKeyOfLeaf(leafInput: Buffer, entry: SignedEntry): Buffer {
-  const body = entry.type === 'x509' ? entry.certificate : entry.tbsCertificate;
-  const length = 2 + (entry.type === 'precert' ? 32 : 0) + 3 + body.length;
-  return createHash('sha256').update(leafInput.subarray(LEAF_ENTRY_OFFSET, LEAF_ENTRY_OFFSET + length)).digest();
+export function dedupKeyOfLeaf(leafInput: Buffer): Buffer {
+  let end = LEAF_ENTRY_OFFSET + 2 + (leafInput.readUInt16BE(LEAF_ENTRY_OFFSET) === EntryType.precert ? 32 : 0);
+  end += 3 + leafInput.readUIntBE(end, 3);
+  if (end + 2 > leafInput.length) throw new RangeError('truncated MerkleTreeLeaf');
+  return hash('sha256', leafInput.subarray(LEAF_ENTRY_OFFSET, end), 'buffer');
 }
 /** version (1) + leaf type (1) + timestamp (8). */
 const LEAF_ENTRY_OFFSET = 10;
@@ -180,24 +182,28 @@ export function createLog(options: LogOptions): CtLog {
   const sign = async (data: Buffer): Promise<Buffer> => encodeDigitallySigned(await signer.sign(data));
 
   async function add(chainDer: readonly Buffer[], submission: Submission): Promise<LoggedSct> {
-    const started = process.hrtime.bigint();
-    const { chain, leaf } = validateChain(chainDer, submission, policy, clock());
+    const started = observer ? performance.now() : 0;
+    // One reading of the clock: the chain is checked at the leaf's timestamp.
+    const now = clock();
+    const { chain, leaf } = validateChain(chainDer, submission, policy, now);
     // extra_data holds the verified path (issuers up to the accepted root), never the submitted array as sent.
     const above = chain.slice(1).map((c) => c.der);
-    const entry: SignedEntry =
+    // The leaf is written once, the precertificate's TBS re-encoded straight into it; its hash and the dedup key are
+    // one-shot hashes of views of it.
+    const body: LeafBody =
       submission === 'add-chain'
-        ? { type: 'x509', certificate: leaf.der }
-        : { type: 'precert', issuerKeyHash: issuerKeyHashOf(chain[1]!), tbsCertificate: precertTbs(leaf) };
-    const timestamp = clock().getTime();
-    const leafInput = merkleTreeLeaf({ timestamp, entry, extensions: NO_EXTENSIONS });
+        ? { type: 'x509', parts: [leaf.der] }
+        : { type: 'precert', issuerKeyHash: issuerKeyHashOf(chain[1]!), parts: precertTbsParts(leaf) };
+    const timestamp = now.getTime();
+    const { leafInput, hashInput } = prefixedMerkleTreeLeaf(timestamp, body, NO_EXTENSIONS);
     const extraData = submission === 'add-chain' ? x509ExtraData(above) : precertExtraData(leaf.der, above);
-    const stored = await sequence({ leafInput, extraData, leafHash: hashLeaf(leafInput), dedupKey: dedupKeyOfLeaf(leafInput, entry), timestamp });
-    logger.log('debug', 'ct log entry sequenced', { index: stored.index, entryType: entry.type, duplicate: stored.duplicate });
+    const stored = await sequence({ leafInput, extraData, leafHash: hashPrefixedLeaf(hashInput), dedupKey: dedupKeyOfLeaf(leafInput), timestamp });
+    logger.log('debug', 'ct log entry sequenced', { index: stored.index, entryType: body.type, duplicate: stored.duplicate });
     // The SCT carries exactly the stored leaf's timestamp and extensions, and signs the leaf bytes themselves: a
     // duplicate gets an SCT for the original entry (read back from its leaf; our own leaf's fields are known).
     const leafFields = stored.leafInput === leafInput ? { timestamp, extensions: NO_EXTENSIONS } : parseMerkleTreeLeaf(stored.leafInput);
     const sct: Sct = { version: 0, logId, timestamp: leafFields.timestamp, extensions: leafFields.extensions, signature: await sign(stored.leafInput) };
-    observer?.appended(Number(process.hrtime.bigint() - started) / 1e9);
+    observer?.appended((performance.now() - started) / 1e3);
     return { sct, index: stored.index };
   }
 

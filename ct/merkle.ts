@@ -15,6 +15,12 @@ export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
 /** SHA-256(0x00 ‖ leaf). */
 export const hashLeaf = (leaf: Uint8Array): Buffer => createHash('sha256').update(LEAF_PREFIX).update(leaf).digest();
 
+/**
+ * hashLeaf of a leaf already written after its prefix (structures.ts prefixedMerkleTreeLeaf's hashInput): one one-shot
+ * SHA-256, no hash object and no copy (the log computes one per submission).
+ */
+export const hashPrefixedLeaf = (hashInput: Buffer): Buffer => hash('sha256', hashInput, 'buffer');
+
 /** SHA-256(0x01 ‖ left ‖ right), one-shot over one small copy (faster than a streaming hash's three updates). */
 export const hashChildren = (left: Uint8Array, right: Uint8Array): Buffer =>
   hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');

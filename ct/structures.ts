@@ -34,7 +34,7 @@ export const u8 = (n: number): Buffer => Buffer.from([n]);
 function checked(n: number, width: 2 | 3 | 8): number {
   if (width === 8) {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a valid u64 here`);
-  } else if (!Number.isInteger(n) || n < 0 || n >= 2 ** (8 * width)) {
+  } else if (!Number.isInteger(n) || n < 0 || n >= (width === 2 ? 0x10000 : 0x1000000)) {
     throw new RangeError(`${n} does not fit in ${8 * width} bits`);
   }
   return n;
@@ -81,20 +81,58 @@ function writeUint(out: Buffer, offset: number, width: 2 | 3 | 8, n: number): nu
 export function merkleTreeLeaf(e: TimestampedEntry): Buffer {
   const { entry } = e;
   const body = entry.type === 'x509' ? entry.certificate : entry.tbsCertificate;
-  if (entry.type === 'precert' && entry.issuerKeyHash.length !== 32) throw new RangeError('issuer_key_hash must be 32 bytes');
-  checked(e.timestamp, 8);
-  checked(body.length, 3);
-  checked(e.extensions.length, 2);
-  const out = Buffer.allocUnsafe(2 + 8 + 2 + (entry.type === 'precert' ? 32 : 0) + 3 + body.length + 2 + e.extensions.length);
-  out[0] = 0; // version v1
-  out[1] = 0; // leaf_type timestamped_entry
-  let at = writeUint(out, 2, 8, e.timestamp);
-  at = writeUint(out, at, 2, EntryType[entry.type]);
-  if (entry.type === 'precert') at += entry.issuerKeyHash.copy(out, at);
-  at = writeUint(out, at, 3, body.length);
-  at += body.copy(out, at);
-  at = writeUint(out, at, 2, e.extensions.length);
-  e.extensions.copy(out, at);
+  return writeLeaf(0, e.timestamp, entry.type, entry.type === 'precert' ? entry.issuerKeyHash : undefined, [body], body.length, e.extensions);
+}
+
+/** A new entry's leaf as the log makes it: the certificate (x509) or the TBS (precert) given as consecutive parts. */
+export type LeafBody =
+  | { readonly type: 'x509'; readonly parts: readonly Buffer[] }
+  | { readonly type: 'precert'; readonly issuerKeyHash: Buffer; readonly parts: readonly Buffer[] };
+
+/** A MerkleTreeLeaf written one byte into its allocation, after RFC 6962's leaf-hash prefix. */
+export interface PrefixedLeaf {
+  /** The MerkleTreeLeaf. */
+  readonly leafInput: Buffer;
+  /** 0x00 ‖ leafInput, the same memory: SHA-256 of it is the leaf hash (merkle.ts hashPrefixedLeaf), with no copy. */
+  readonly hashInput: Buffer;
+}
+
+/**
+ * merkleTreeLeaf for a new entry, with its body's parts written once, straight into the leaf (a precertificate's
+ * TBS is re-encoded from the submitted bytes as it is written), and the leaf-hash prefix before it.
+ */
+export function prefixedMerkleTreeLeaf(timestamp: number, body: LeafBody, extensions: Buffer): PrefixedLeaf {
+  let length = 0;
+  for (const part of body.parts) length += part.length;
+  const hashInput = writeLeaf(1, timestamp, body.type, body.type === 'precert' ? body.issuerKeyHash : undefined, body.parts, length, extensions);
+  return { leafInput: hashInput.subarray(1), hashInput };
+}
+
+/** A MerkleTreeLeaf after `prefix` zero bytes (0 or 1) of one new allocation, which is returned whole. */
+function writeLeaf(
+  prefix: 0 | 1,
+  timestamp: number,
+  type: EntryTypeName,
+  issuerKeyHash: Buffer | undefined,
+  body: readonly Buffer[],
+  bodyLength: number,
+  extensions: Buffer,
+): Buffer {
+  if (type === 'precert' && issuerKeyHash?.length !== 32) throw new RangeError('issuer_key_hash must be 32 bytes');
+  checked(timestamp, 8);
+  checked(bodyLength, 3);
+  checked(extensions.length, 2);
+  const out = Buffer.allocUnsafe(prefix + 2 + 8 + 2 + (type === 'precert' ? 32 : 0) + 3 + bodyLength + 2 + extensions.length);
+  if (prefix === 1) out[0] = 0x00; // RFC 6962 §2.1: leaf hash = SHA-256(0x00 ‖ leaf)
+  out[prefix] = 0; // version v1
+  out[prefix + 1] = 0; // leaf_type timestamped_entry
+  let at = writeUint(out, prefix + 2, 8, timestamp);
+  at = writeUint(out, at, 2, EntryType[type]);
+  if (issuerKeyHash !== undefined && type === 'precert') at += issuerKeyHash.copy(out, at);
+  at = writeUint(out, at, 3, bodyLength);
+  for (const part of body) at += part.copy(out, at);
+  at = writeUint(out, at, 2, extensions.length);
+  extensions.copy(out, at);
   return out;
 }
 

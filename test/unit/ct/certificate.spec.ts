@@ -9,6 +9,7 @@ import {
   keyUsageBits,
   parseCertificate,
   precertTbs,
+  precertTbsParts,
 } from '../../../ct/certificate.js';
 import { encodeOid, octetString, sequence } from '../../../lib/der.js';
 import { extensionsWithout } from '../../../lib/x509.js';
@@ -86,6 +87,10 @@ describe('ct/certificate', () => {
     const stripped = precertTbs(precert);
     assert.ok(stripped.equals(pki.leafTbs(fixed)));
     assert.ok(precert.tbs.length - stripped.length >= POISON.length);
+    // As parts: the same bytes, the kept fields as views of the submitted certificate (nothing copied).
+    const parts = precertTbsParts(precert);
+    assert.ok(Buffer.concat(parts).equals(stripped));
+    assert.ok(parts.some((p) => p.length > 100 && p.buffer === precert.der.buffer));
     // poison in the middle: order of the others kept
     const mid = parseCertificate(await pki.leaf({ ...fixed, trailing: [POISON, extension('1.2.3.4', Buffer.from('0500', 'hex'))] }));
     assert.ok(precertTbs(mid).equals(pki.leafTbs({ ...fixed, trailing: [extension('1.2.3.4', Buffer.from('0500', 'hex'))] })));

@@ -171,6 +171,21 @@ describe('ct/chain', () => {
       rejects400(() => validateChain([soon.leaf, soon.inter, pki.root.der], 'add-chain', policy, new Date(Date.now() + 400_000)), /chain\[1\] expired/);
     });
 
+    it('keeps several verified chains apart, and verifies a chain again once more than the cache holds came after it', async () => {
+      const cas = await Promise.all(Array.from({ length: 34 }, () => underIntermediate([basicConstraintsExtension(true)])));
+      const [a, b] = [cas[0]!, cas[1]!];
+      for (let i = 0; i < 2; i++) {
+        assert.equal(validateChain([a.leaf, a.inter, pki.root.der], 'add-chain', policy, now()).chain.length, 3);
+        assert.equal(validateChain([b.leaf, b.inter, pki.root.der], 'add-chain', policy, now()).chain.length, 3);
+      }
+      // a's leaf under b's (verified, cached) intermediate: not signed by it.
+      rejects400(() => validateChain([a.leaf, b.inter, pki.root.der], 'add-chain', policy, now()), /chain\[0\] is not signed by chain\[1\]/);
+      for (const ca of cas) assert.equal(validateChain([ca.leaf, ca.inter, pki.root.der], 'add-chain', policy, now()).chain.length, 3);
+      const result = validateChain([a.leaf, a.inter, pki.root.der], 'add-chain', policy, now());
+      assert.ok(result.chain[1]!.der.equals(a.inter));
+      assert.ok(result.chain[2]!.der.equals(pki.root.der));
+    });
+
     it('refuses a path through an accepted root that has expired', async () => {
       const signer = keySigner(newKey());
       const rootName = name('Old Root');

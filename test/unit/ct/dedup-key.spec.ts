@@ -12,7 +12,12 @@ describe('ct/log dedup keys', () => {
     ];
     for (const entry of entries) {
       const leaf = merkleTreeLeaf({ timestamp: 1767323045123, entry, extensions: Buffer.from('0102', 'hex') });
-      assert.ok(dedupKeyOfLeaf(leaf, entry).equals(dedupKey(entry)), entry.type);
+      assert.ok(dedupKeyOfLeaf(leaf).equals(dedupKey(entry)), entry.type);
     }
+  });
+
+  it('refuses a leaf cut short inside its entry', () => {
+    const leaf = merkleTreeLeaf({ timestamp: 1, entry: { type: 'x509', certificate: Buffer.alloc(100, 1) }, extensions: Buffer.alloc(0) });
+    assert.throws(() => dedupKeyOfLeaf(leaf.subarray(0, 50)), RangeError);
   });
 });

@@ -9,12 +9,14 @@ import {
   parseSct,
   parseSctList,
   precertExtraData,
+  prefixedMerkleTreeLeaf,
   serializeSct,
   serializeSctList,
   treeHeadSignatureInput,
   x509ExtraData,
   type Sct,
 } from '../../../ct/structures.js';
+import { hashLeaf, hashPrefixedLeaf } from '../../../ct/merkle.js';
 import { logSigner } from './helpers.js';
 
 const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
@@ -45,6 +47,22 @@ describe('ct/structures', () => {
     assert.equal(leaf.toString('hex'), '0000' + '0000000000000001' + '0000' + '000005' + '3003020101' + '0008' + ext.toString('hex'));
     assert.throws(() => parseMerkleTreeLeaf(Buffer.concat([leaf, Buffer.from([0])])), /trailing/);
     assert.throws(() => parseMerkleTreeLeaf(leaf.subarray(0, 20)), /truncated/);
+  });
+
+  it('writes a new leaf from its body parts after the leaf-hash prefix: the same bytes and leaf hash as merkleTreeLeaf', () => {
+    const ext = Buffer.from('0102', 'hex');
+    const parts = [tbs.subarray(0, 7), tbs.subarray(7, 7), tbs.subarray(7, 200), tbs.subarray(200)];
+    const pre = prefixedMerkleTreeLeaf(TS, { type: 'precert', issuerKeyHash: ikh, parts }, ext);
+    const expected = merkleTreeLeaf({ timestamp: TS, entry: { type: 'precert', issuerKeyHash: ikh, tbsCertificate: tbs }, extensions: ext });
+    assert.ok(pre.leafInput.equals(expected));
+    assert.equal(pre.hashInput.length, expected.length + 1);
+    assert.equal(pre.hashInput[0], 0x00);
+    assert.equal(pre.hashInput.buffer, pre.leafInput.buffer); // one allocation, no copy
+    assert.ok(hashPrefixedLeaf(pre.hashInput).equals(hashLeaf(expected)));
+    const cert = Buffer.from('3003020101', 'hex');
+    const x509 = prefixedMerkleTreeLeaf(1, { type: 'x509', parts: [cert] }, Buffer.alloc(0));
+    assert.ok(x509.leafInput.equals(merkleTreeLeaf({ timestamp: 1, entry: { type: 'x509', certificate: cert }, extensions: Buffer.alloc(0) })));
+    assert.throws(() => prefixedMerkleTreeLeaf(1, { type: 'precert', issuerKeyHash: ikh.subarray(1), parts }, ext), /issuer_key_hash/);
   });
 
   it('builds the 50-byte TreeHeadSignature input of the reference example', () => {
