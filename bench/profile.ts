@@ -154,8 +154,8 @@ export function profileReport(p: ProfileBench): string {
     `The in-process server (memory CT store, CA key in a file), ${fmtInt(p.certificates)} certificates at ${fmtInt(p.perSecond)}/s with V8's ` +
       `sampling profiler on the main thread (which makes it slower: compare shares, not rates). ` +
       (p.mainCpuUs !== undefined && p.processCpuUs !== undefined
-        ? `CPU per certificate from /proc: main thread ${fmt(p.mainCpuUs)} µs, whole process ${fmt(p.processCpuUs)} µs (the difference is V8's GC helper ` +
-          `threads and libuv's pool); each row is its share of the main thread's samples times the main thread's CPU time.`
+        ? `CPU per certificate from /proc: main thread ${fmt(p.mainCpuUs)} µs, whole process ${fmt(p.processCpuUs)} µs (the difference is the companion log's ` +
+          `thread, the search index's thread, V8's GC helper threads and libuv's pool); each row is its share of the main thread's samples times the main thread's CPU time.`
         : `No /proc here: each row is its share of the main thread's samples times their busy time, ${fmt(p.mainBusyUs)} µs per certificate.`) +
       `\n\n`,
     `| where | main-thread µs per certificate | share of busy time |\n|---|---|---|\n`,
