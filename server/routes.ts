@@ -29,6 +29,11 @@ export interface RouteDeps {
 }
 
 const trimmedPem = (der: Buffer) => certToPem(der).trim();
+/**
+ * JSON.stringify(pem), written directly: of the characters a PEM holds (base64, '-', ' ', letters and line feeds),
+ * JSON escapes only the line feed.
+ */
+const pemJson = (pem: string) => `"${pem.replaceAll('\n', '\\n')}"`;
 
 /** A certificate above the leaf (the issuing CA, the root): the same Buffers on every answer, so encoded once each. */
 const caPems = new WeakMap<Buffer, { readonly pem: string; readonly json: string }>();
@@ -36,7 +41,7 @@ function caPem(der: Buffer): { readonly pem: string; readonly json: string } {
   let known = caPems.get(der);
   if (known === undefined) {
     const pem = trimmedPem(der);
-    known = { pem, json: JSON.stringify(pem) };
+    known = { pem, json: pemJson(pem) };
     caPems.set(der, known);
   }
   return known;
@@ -45,7 +50,7 @@ function caPem(der: Buffer): { readonly pem: string; readonly json: string } {
 /** The chain's PEMs (trimmed) joined by `separator`, each as JSON strings when `json`: the leaf's made now, the CAs' kept. */
 function joinedPems(chain: readonly Buffer[], json: boolean, separator: string): string {
   const leaf = chain[0] === undefined ? undefined : trimmedPem(chain[0]);
-  let out = leaf === undefined ? '' : json ? JSON.stringify(leaf) : leaf;
+  let out = leaf === undefined ? '' : json ? pemJson(leaf) : leaf;
   for (let i = 1; i < chain.length; i++) {
     const ca = caPem(chain[i]!);
     out += separator + (json ? ca.json : ca.pem);
