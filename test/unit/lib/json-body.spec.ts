@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import express from 'express';
 import { isFulgorError } from '../../../lib/errors.js';
 import { bodyReadError, jsonBodyReader } from '../../../lib/json-body.js';
 import { listenHttp, type Listening } from '../../../lib/listen.js';
-import { silentLogger } from '../../../lib/log.js';
+import { memoryLogger, silentLogger } from '../../../lib/log.js';
 
 // body-parser's errors as http-errors builds them: a status, and for most a `type`.
 const parserError = (status: number, type?: string, extra: Record<string, unknown> = {}) =>
@@ -92,5 +93,30 @@ describe('lib/json-body: jsonBodyReader reads the plain case as express.json doe
           const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type };
           assert.deepEqual(await send(`/reader${strict}`, body, headers), await send(`/express${strict}`, body, headers), `Content-Type ${type} ${strict}`);
         }
+    });
+});
+
+describe('lib/json-body: a client that goes away mid-body', () => {
+  for (const type of ['application/json', 'text/plain'])
+    it(`is not answered and leaves one debug line (Content-Type ${type}: ${type === 'text/plain' ? 'body-parser' : 'the plain read'})`, async () => {
+      const logger = memoryLogger();
+      const read = jsonBodyReader({ limitBytes: 1000, strict: false, logger });
+      let answered = 0;
+      const server = await listenHttp('127.0.0.1', 0, (req, res) => read(req, res, () => void (answered++, res.end())));
+      try {
+        const u = new URL(server.url);
+        await new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(u.port), u.hostname, () => {
+            socket.write(`POST /x HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: 100\r\n\r\n{"a":`);
+            setTimeout(() => socket.destroy(), 50);
+          });
+          socket.on('close', () => setTimeout(resolve, 100));
+          socket.on('error', reject);
+        });
+        assert.equal(answered, 0);
+        assert.deepEqual(logger.lines, ['{"level":"debug","msg":"client went away before sending the whole request body","method":"POST","path":"/x"}']);
+      } finally {
+        await server.close({ drainMs: 0 });
+      }
     });
 });
