@@ -19,6 +19,9 @@ export interface FulcioExtensionEntry {
 
 const ISSUER_OID = FULCIO_EXTENSIONS[0]?.oid;
 
+/** A lone surrogate: the one thing a JavaScript string holds that UTF-8 cannot (paired ones are one code point here). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /** The extensions `values` gives, in Fulcio's order (.1, .2-.6, .8, .9-.24); empty values are left out. */
 export function describeFulcioExtensions(values: FulcioExtensionValues): FulcioExtensionEntry[] {
   const out: FulcioExtensionEntry[] = [];
@@ -36,7 +39,7 @@ export function encodeFulcioExtensions(entries: readonly FulcioExtensionEntry[])
     throw new FulgorError('MISSING_CLAIM', 'the certificate needs an issuer', { metadata: { claim: 'iss' } });
   }
   return entries.map(({ oid, value, encoding }) => {
-    if (Buffer.from(value, 'utf8').toString('utf8') !== value) {
+    if (LONE_SURROGATE.test(value)) {
       const field = FULCIO_EXTENSIONS.find((r) => r.oid === oid)?.field ?? oid;
       throw new FulgorError('INVALID_CLAIM', `extension ${field} is not valid UTF-8`);
     }

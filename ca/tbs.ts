@@ -1,5 +1,5 @@
 // TBSCertificate and Certificate assembly from already-encoded parts.
-import { bitString, explicit, sequence, smallInteger, time, tlv } from '../lib/der.js';
+import { bitString, explicit, sequence, smallInteger, Tag, time, tlv } from '../lib/der.js';
 import { FulgorError } from '../lib/errors.js';
 import type { Signer } from '../lib/signer.js';
 
@@ -14,18 +14,17 @@ export interface TbsParts {
   readonly extensions: readonly Buffer[]; // DER Extension each, in order
 }
 
-export function encodeTbs(p: TbsParts): Buffer {
-  return sequence(
-    explicit(0, smallInteger(2)),
-    p.serial,
-    p.signatureAlgorithm,
-    p.issuer,
-    sequence(time(p.notBefore), time(p.notAfter)),
-    p.subject,
-    p.spki,
-    explicit(3, sequence(...p.extensions)),
-  );
+/** The TBSCertificate's fields before the extensions (version to subjectPublicKeyInfo), encoded one after another. */
+export function encodeTbsHead(p: Omit<TbsParts, 'extensions'>): Buffer {
+  return Buffer.concat([explicit(0, smallInteger(2)), p.serial, p.signatureAlgorithm, p.issuer, sequence(time(p.notBefore), time(p.notAfter)), p.subject, p.spki]);
 }
+
+/** A TBSCertificate from its encoded head (encodeTbsHead) and its extensions, each already DER. */
+export function tbsWith(head: Uint8Array, extensions: readonly Uint8Array[]): Buffer {
+  return sequence(head, explicit(3, tlv(Tag.SEQUENCE, extensions)));
+}
+
+export const encodeTbs = (p: TbsParts): Buffer => tbsWith(encodeTbsHead(p), p.extensions);
 
 /** A signer that fails (a key it cannot use, a closed HSM session) is SIGNING_FAILED: our fault, its cause logged only. */
 export async function signTbs(tbs: Buffer, signer: Signer): Promise<Buffer> {

@@ -2,9 +2,10 @@
 import { decodeBase64 } from './base64.js';
 
 export function toPem(der: Uint8Array, label: string): string {
-  const b64 = Buffer.from(der).toString('base64');
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+  const b64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  let body = b64.slice(0, 64);
+  for (let i = 64; i < b64.length; i += 64) body += `\n${b64.slice(i, i + 64)}`;
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
 export interface PemBlock {

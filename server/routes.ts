@@ -29,6 +29,34 @@ export interface RouteDeps {
 }
 
 const trimmedPem = (der: Buffer) => certToPem(der).trim();
+/**
+ * JSON.stringify(pem), written directly: of the characters a PEM holds (base64, '-', ' ', letters and line feeds),
+ * JSON escapes only the line feed.
+ */
+const pemJson = (pem: string) => `"${pem.replaceAll('\n', '\\n')}"`;
+
+/** A certificate above the leaf (the issuing CA, the root): the same Buffers on every answer, so encoded once each. */
+const caPems = new WeakMap<Buffer, { readonly pem: string; readonly json: string }>();
+function caPem(der: Buffer): { readonly pem: string; readonly json: string } {
+  let known = caPems.get(der);
+  if (known === undefined) {
+    const pem = trimmedPem(der);
+    known = { pem, json: pemJson(pem) };
+    caPems.set(der, known);
+  }
+  return known;
+}
+
+/** The chain's PEMs (trimmed) joined by `separator`, each as JSON strings when `json`: the leaf's made now, the CAs' kept. */
+function joinedPems(chain: readonly Buffer[], json: boolean, separator: string): string {
+  const leaf = chain[0] === undefined ? undefined : trimmedPem(chain[0]);
+  let out = leaf === undefined ? '' : json ? pemJson(leaf) : leaf;
+  for (let i = 1; i < chain.length; i++) {
+    const ca = caPem(chain[i]!);
+    out += separator + (json ? ca.json : ca.pem);
+  }
+  return out;
+}
 
 function sendJson(res: Response, status: number, body: unknown): void {
   res.status(status).type('application/json').send(JSON.stringify(body));
@@ -103,7 +131,8 @@ export const SIGNING_ROUTES: ReadonlyMap<string, SigningRoute> = new Map([
       answer: (issued: IssuedCertificate) => ({
         status: 200,
         type: 'application/json',
-        text: JSON.stringify({ signedCertificateEmbeddedSct: { chain: { certificates: issued.chain.map(trimmedPem) } } }),
+        // JSON.stringify({ signedCertificateEmbeddedSct: { chain: { certificates: [pem, ...] } } }), the CAs' PEMs kept.
+        text: `{"signedCertificateEmbeddedSct":{"chain":{"certificates":[${joinedPems(issued.chain, true, ',')}]}}}`,
       }),
     },
   ],
@@ -111,7 +140,7 @@ export const SIGNING_ROUTES: ReadonlyMap<string, SigningRoute> = new Map([
     '/api/v1/signingCert',
     {
       parse: parseV1Request,
-      answer: (issued: IssuedCertificate) => ({ status: 201, type: 'application/pem-certificate-chain', text: issued.chain.map(trimmedPem).join('\n') }),
+      answer: (issued: IssuedCertificate) => ({ status: 201, type: 'application/pem-certificate-chain', text: joinedPems(issued.chain, false, '\n') }),
     },
   ],
 ]);

@@ -7,6 +7,7 @@
 // 4 MiB limit, Content-Encoding, charsets, JSON rules and their 400s/413s), the same request parsing and answers
 // (routes.ts SIGNING_ROUTES), the same X-Request-Id, client address under `trust proxy` hops (proxy-addr, as express
 // reads it), refusal count and audit line, HTTP metrics, error shape and log lines (server/error-response.ts).
+// Per request: one context, one metrics hook, one body read and one async function.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import { jsonBodyReader } from '../lib/json-body.js';
@@ -15,8 +16,8 @@ import { sendText } from '../lib/send-text.js';
 import type { AuditSink } from './audit-log.js';
 import { answerError } from './error-response.js';
 import { recordRefusal } from './refusal.js';
-import { startContext } from './request-context.js';
-import { clientAddress, SIGNING_ROUTES, type RouteMetrics } from './routes.js';
+import { startContext, type RequestContext } from './request-context.js';
+import { clientAddress, SIGNING_ROUTES, type RouteMetrics, type SigningRoute } from './routes.js';
 import type { SigningService } from './signing-service.js';
 
 export interface SigningHttpDeps {
@@ -39,6 +40,19 @@ export function signingHttpHandler(deps: SigningHttpDeps): SigningHttpHandler {
   const ip = (req: IncomingMessage) => (hops === 0 ? req.socket.remoteAddress : proxyaddr(req, trust));
   // Fulcio does not enforce a content type; neither do we (the express app's reader is built the same way).
   const readBody = jsonBodyReader({ limitBytes: deps.limitBytes, strict: false, logger: deps.logger });
+
+  async function answer(req: IncomingMessage, res: ServerResponse, path: string, route: SigningRoute, context: RequestContext, err: unknown, body: unknown) {
+    try {
+      if (err !== undefined) throw err;
+      const issued = await deps.signing.issue({ ...route.parse(body, req.headers.authorization), ...clientAddress(ip(req)) }, context);
+      const a = route.answer(issued);
+      sendText(res, a.status, a.type, a.text);
+    } catch (e) {
+      recordRefusal(deps, e, context);
+      answerError(deps.logger, e, { method: 'POST', path, requestId: context.requestId }, res);
+    }
+  }
+
   return (req, res) => {
     if (req.method !== 'POST') return false;
     const url = req.url ?? '';
@@ -48,20 +62,7 @@ export function signingHttpHandler(deps: SigningHttpDeps): SigningHttpHandler {
     if (route === undefined) return false;
     const context = startContext(req, res);
     deps.metrics.http?.track(req, res, path);
-    const fail = (err: unknown) => {
-      recordRefusal(deps, err, context);
-      answerError(deps.logger, err, { method: 'POST', path, requestId: context.requestId }, res);
-    };
-    readBody(req, res, (err, body) => {
-      if (err !== undefined) return fail(err);
-      const answer = async () => {
-        const parsed = route.parse(body, req.headers.authorization);
-        const issued = await deps.signing.issue({ ...parsed, ...clientAddress(ip(req)) }, context);
-        const a = route.answer(issued);
-        sendText(res, a.status, a.type, a.text);
-      };
-      answer().catch(fail);
-    });
+    readBody(req, res, (err, body) => void answer(req, res, path, route, context, err, body));
     return true;
   };
 }

@@ -140,6 +140,8 @@ async function enforceRateLimits(issuer: IssuerConfig, principal: Principal, req
 }
 
 export function createSigningService(deps: SigningServiceDeps): SigningService {
+  const ca = deps.ca;
+  const withCa = <T>(fn: (ca: CertificateAuthority) => Promise<T>): Promise<T> => ('use' in ca ? ca.use(fn) : fn(ca));
   return {
     async issue(req, context = { requestId: '', facts: {} }) {
       const facts: AuditFacts = context.facts;
@@ -148,10 +150,15 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
         verified = await deps.verifier.verify(req.token);
       } catch (e) {
         const iss = claimedIssuer(req.token);
-        if (iss !== undefined) Object.assign(facts, { issuer: iss, issuerVerified: false });
+        if (iss !== undefined) {
+          facts.issuer = iss;
+          facts.issuerVerified = false;
+        }
         throw e;
       }
-      Object.assign(facts, { issuer: verified.issuer.issuerUrl, issuerVerified: true });
+      const issuerUrl = verified.issuer.issuerUrl;
+      facts.issuer = issuerUrl;
+      facts.issuerVerified = true;
       const decision = decide(verified.issuer, verified.claims);
       if (decision.principal) {
         facts.san = decision.principal.san.value;
@@ -163,12 +170,12 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
       // Before the key's proof is checked and anything is signed: a refused request costs the CA no signature.
       await enforceRateLimits(verified.issuer, principal, req, deps);
       const key = clientKeyFor(req, principal);
-      Object.assign(facts, { publicKeyFingerprint: sha256Hex(key.spki), publicKeyAlgorithm: key.description });
+      facts.publicKeyFingerprint = sha256Hex(key.spki);
+      facts.publicKeyAlgorithm = key.description;
       // A value the certificate cannot carry is met here, after the proof of possession, as the CA meets it.
       const late = decision.refusals.find((r) => r.stage === 'certificate');
       if (late !== undefined || certificate.der === undefined) throw late?.error ?? new FulgorError('INTERNAL', 'the certificate identity was not encoded');
       const identityDer = certificate.der;
-      const withCa = <T>(fn: (ca: CertificateAuthority) => Promise<T>): Promise<T> => ('use' in deps.ca ? deps.ca.use(fn) : fn(deps.ca));
       const chain = await withCa(async (ca) => {
         const pre = await ca.precertificateWith(identityDer, key);
         facts.serial = serialHex(pre.parts.serial);
@@ -178,7 +185,8 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
         } catch (e) {
           throw isFulgorError(e) ? e : new FulgorError('CT_LOG_UNAVAILABLE', 'the certificate transparency log could not be reached', { cause: e });
         }
-        Object.assign(facts, { ctIndex: logged.logIndex, sctTimestamp: logged.sctTimestamp });
+        facts.ctIndex = logged.logIndex;
+        facts.sctTimestamp = logged.sctTimestamp;
         return [await ca.finalize(pre, logged.sctList), ...ca.chain];
       });
       facts.fingerprint = sha256Hex(chain[0] as Buffer);
@@ -189,10 +197,10 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
           throw new FulgorError('INTERNAL', 'the audit log could not be written; no certificate was returned', { cause: e });
         }
       }
-      deps.metrics?.issued(verified.issuer.issuerUrl);
+      deps.metrics?.issued(issuerUrl);
       deps.logger.log('info', 'certificate issued', {
         request_id: context.requestId,
-        issuer: verified.issuer.issuerUrl,
+        issuer: issuerUrl,
         san: principal.san.value,
         key: key.description,
         serial: facts.serial,

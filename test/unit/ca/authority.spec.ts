@@ -117,6 +117,19 @@ describe('ca/authority: the leaf profile', () => {
     assert.ok(Buffer.from(sctExt.value).equals(Buffer.concat([Buffer.from([0x04, sctList.length]), sctList])));
   });
 
+  it('gives every certificate its own 20-octet positive serial, across refills of the random pool (4 KiB: ~200 serials)', async () => {
+    const ca = createCertificateAuthority(createIssuingCa([dev.intermediate, dev.root], keySigner(dev.intermediateKey)), { clock: fixedClock(NOW) });
+    const key = clientKeyFromSpki(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' }));
+    const serials = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const { parts } = await ca.precertificate(principal, key);
+      assert.equal(parts.serial.length, 22, 'INTEGER tag, length, 20 octets');
+      assert.equal(parts.serial[2]! & 0xc0, 0x40, 'positive, top octet never zero');
+      serials.add(parts.serial.toString('hex'));
+    }
+    assert.equal(serials.size, 500);
+  });
+
   it('encodes email and username SANs', async () => {
     const email = new x509.X509Certificate(
       (await issue({ ...principal, san: { kind: 'email', value: 'dev@example.com' } })).final,

@@ -13,7 +13,7 @@ import { memoryLogger } from '../../../lib/log.js';
 import { certToPem } from '../../../lib/pem.js';
 import { createApp, MAX_BODY_BYTES } from '../../../server/app.js';
 import { createMetrics } from '../../../server/metrics.js';
-import { KNOWN_PATHS } from '../../../server/routes.js';
+import { KNOWN_PATHS, SIGNING_ROUTES } from '../../../server/routes.js';
 import type { SigningRequest } from '../../../server/request.js';
 import type { SigningService } from '../../../server/signing-service.js';
 
@@ -176,5 +176,18 @@ describe('server/routes and server/app: Fulcio’s REST surface', () => {
     const res = await call('GET', '/extra/hello');
     assert.equal(res.status, 200);
     assert.equal(res.text, 'extra');
+  });
+});
+
+describe('server/routes: the signing answers’ bytes', () => {
+  it('v2 is JSON.stringify of the chain’s trimmed PEMs, v1 the PEMs joined by line feeds, however often the CA certificates are answered', async () => {
+    const dev = await createDevCa();
+    const [leafA, leafB] = [(await createDevCa()).intermediate, (await createDevCa()).root];
+    for (const leaf of [leafA!, leafB!, leafA!]) {
+      const chain = [leaf, dev.intermediate, dev.root];
+      const pems = chain.map((c) => certToPem(c).trim());
+      assert.equal(SIGNING_ROUTES.get('/api/v2/signingCert')!.answer({ chain }).text, JSON.stringify({ signedCertificateEmbeddedSct: { chain: { certificates: pems } } }));
+      assert.equal(SIGNING_ROUTES.get('/api/v1/signingCert')!.answer({ chain }).text, pems.join('\n'));
+    }
   });
 });
