@@ -1,4 +1,4 @@
-// CA issuance end to end: the real HTTP server (server/serve.ts: CA + companion CT log in one process, the log reached by a function call; development keys
+// CA issuance end to end: the real HTTP server (server/serve.ts: CA + companion CT log in one process, the log on a thread of its own reached by message; development keys
 // from ca/dev-keys.ts) trusting a real local OIDC issuer, driven from a child process (bench/http-load.ts) with pre-minted tokens and
 // pre-computed proofs of possession; certificates per second and per-certificate latency at 1 and 16 requests in
 // flight. Variants: the companion log on a memory store and on a file store (fdatasync per group commit); and the

@@ -148,7 +148,7 @@ export function report(r: Results): string {
     out.push(`\n## CA issuance end to end\n\n`);
     if (iss) {
       out.push(
-        `POST /api/v2/signingCert through the real HTTP server (CA + companion CT log in one Node process, the log reached by a function call) trusting a local ` +
+        `POST /api/v2/signingCert through the real HTTP server (CA + companion CT log in one Node process, the log on a thread of its own reached by message) trusting a local ` +
           `OIDC issuer; the client runs in a child process of its own with ${fmtInt(iss.tokens)} pre-minted RS256 tokens (one per request, minted in ` +
           `${fmt(iss.mintMs / 1000)} s) and pre-computed P-256 proofs of possession; ${fmtInt(r.settings.caWarmup)} warm-up requests before each row, then ${fmt(r.settings.caSeconds)} s timed per row. ` +
           `The issuer served ${iss.jwksFetches} JWKS fetch(es) in all.\n\n`,
