@@ -2,6 +2,7 @@
 // (server/cluster-worker.ts). They travel over cluster's IPC channel with `serialization: 'advanced'` (structured
 // clone: Buffers arrive as Uint8Arrays). Every message carries `fulgor` (its kind) so that others are ignored.
 import type { Registry } from 'prom-client';
+import type { Sct } from '../ct/structures.js';
 import type { AuditRecord } from './audit-log.js';
 import type { BucketCheck, LimitResult } from './rate-limiter.js';
 
@@ -29,7 +30,7 @@ export type SctMessage =
       readonly fulgor: 'sct';
       readonly id: number;
       readonly index: number;
-      readonly sct: { readonly logId: Uint8Array; readonly timestamp: number; readonly extensions: Uint8Array; readonly signature: Uint8Array };
+      readonly sct: WireSct;
     }
   | { readonly fulgor: 'sct'; readonly id: number; readonly status: number; readonly message: string };
 
@@ -109,6 +110,13 @@ export interface BatchMessage {
 
 /** A Buffer over the bytes of a Uint8Array that came through IPC (no copy). */
 export const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** An SCT as it crosses to another process or thread (its fields; Buffers arrive as Uint8Arrays). */
+export type WireSct = { readonly logId: Uint8Array; readonly timestamp: number; readonly extensions: Uint8Array; readonly signature: Uint8Array };
+
+export const toWireSct = (sct: Sct): WireSct => ({ logId: sct.logId, timestamp: sct.timestamp, extensions: sct.extensions, signature: sct.signature });
+
+export const fromWireSct = (w: WireSct): Sct => ({ version: 0, logId: asBuffer(w.logId), timestamp: w.timestamp, extensions: asBuffer(w.extensions), signature: asBuffer(w.signature) });
 
 /** `m` is one of Fulgor's cluster messages of kind `kind`. */
 export function isMessage<K extends (ToWorker | ToPrimary | BatchMessage)['fulgor']>(m: unknown, kind: K): m is Extract<ToWorker | ToPrimary | BatchMessage, { fulgor: K }> {

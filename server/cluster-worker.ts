@@ -11,7 +11,7 @@ import { CtError, type LoggedSct } from '../ct/index.js';
 import type { AuditLog } from './audit-log.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { mailbox, unpack } from './cluster-mailbox.js';
-import { asBuffer, isMessage, type InitMessage, type ToPrimary, type ToWorker } from './cluster-messages.js';
+import { asBuffer, fromWireSct, isMessage, type InitMessage, type ToPrimary, type ToWorker } from './cluster-messages.js';
 import { serve, type RunningFulgor, type ServeOptions } from './serve.js';
 
 /** Messages to the primary, coalesced per turn of the event loop; `sent` hears whether the channel took them. */
@@ -66,7 +66,7 @@ function loggedSct(a: Answer): LoggedSct {
   if (!('sct' in a)) throw new CtError(a.status, a.message);
   return {
     index: a.index,
-    sct: { version: 0, logId: asBuffer(a.sct.logId), timestamp: a.sct.timestamp, extensions: asBuffer(a.sct.extensions), signature: asBuffer(a.sct.signature) },
+    sct: fromWireSct(a.sct),
   };
 }
 

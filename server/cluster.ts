@@ -24,7 +24,7 @@ import { auditMetrics } from './metrics.js';
 import { memoryRateLimiter } from './rate-limiter.js';
 import { systemClock } from '../lib/clock.js';
 import { mailbox, unpack } from './cluster-mailbox.js';
-import { asBuffer, isMessage, type AuditMessage, type RateMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
+import { asBuffer, isMessage, toWireSct, type AuditMessage, type RateMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
 import { checkServeOptions, startPrimaryLog, type ServeOptions } from './serve.js';
 import { reloadTls } from './tls-reload.js';
 
@@ -82,7 +82,7 @@ export async function serveCluster(o: ServeOptions, workers: number): Promise<Ru
     try {
       const { sct, index } = await (primaryLog?.companion.log.submitPreChain(m.chain.map(asBuffer)) ??
         Promise.reject(new Error('no companion log in the primary')));
-      answer = { fulgor: 'sct', id: m.id, index, sct: { logId: sct.logId, timestamp: sct.timestamp, extensions: sct.extensions, signature: sct.signature } };
+      answer = { fulgor: 'sct', id: m.id, index, sct: toWireSct(sct) };
     } catch (e) {
       answer = { fulgor: 'sct', id: m.id, status: isCtError(e) ? e.status : 500, message: e instanceof Error ? e.message : String(e) };
     }

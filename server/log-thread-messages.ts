@@ -3,6 +3,7 @@
 // Buffers arrive as Uint8Arrays (structured clone); asBuffer (server/cluster-messages.ts) views them as Buffers.
 import type { KeyMaterial } from '../config/keys-dir.js';
 import type { LogLevel } from '../lib/log.js';
+import type { WireSct } from './cluster-messages.js';
 import type { CompanionLogOptions } from './companion-log.js';
 
 /** The thread's start: the log's options (without the logger, which stays here), its key's location and its roots. */
@@ -25,7 +26,7 @@ export type FromLogThread =
       readonly type: 'sct';
       readonly id: number;
       readonly index: number;
-      readonly sct: { readonly logId: Uint8Array; readonly timestamp: number; readonly extensions: Uint8Array; readonly signature: Uint8Array };
+      readonly sct: WireSct;
     }
   /** The log refused the chain or could not store it: its CtError's status and message. */
   | { readonly type: 'refused'; readonly id: number; readonly status: number; readonly message: string }

@@ -9,7 +9,7 @@ import { systemClock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { perTurn } from '../lib/per-turn.js';
 import { KeyError } from '../signer/index.js';
-import { asBuffer } from './cluster-messages.js';
+import { asBuffer, toWireSct } from './cluster-messages.js';
 import { openCompanionLog } from './companion-log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-thread-messages.js';
 import { reloadTls } from './tls-reload.js';
@@ -38,7 +38,7 @@ function serveCa(running: Awaited<ReturnType<typeof openCompanionLog>>): void {
   const { log } = running.companion;
   const submit = (id: number, chain: readonly Uint8Array[]): void =>
     void log.submitPreChain(chain.map(asBuffer)).then(
-      ({ sct, index }) => send({ type: 'sct', id, index, sct: { logId: sct.logId, timestamp: sct.timestamp, extensions: sct.extensions, signature: sct.signature } }),
+      ({ sct, index }) => send({ type: 'sct', id, index, sct: toWireSct(sct) }),
       (e: unknown) => send({ type: 'refused', id, status: isCtError(e) ? e.status : 500, message: messageOf(e) }),
     );
   const hear = (m: ToLogThread): void => {

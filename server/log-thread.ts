@@ -8,7 +8,7 @@ import type { KeyMaterial } from '../config/keys-dir.js';
 import { CtError, type LoggedSct } from '../ct/index.js';
 import { perTurn } from '../lib/per-turn.js';
 import { KeyError } from '../signer/index.js';
-import { asBuffer } from './cluster-messages.js';
+import { asBuffer, fromWireSct } from './cluster-messages.js';
 import type { CompanionLogOptions, SharedLog } from './companion-log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-thread-messages.js';
 
@@ -96,8 +96,7 @@ export function startLogThread(o: CompanionLogOptions, keys: Pick<KeyMaterial, '
       const a = await call({ type: 'submit', chain });
       if (a.type === 'refused') throw new CtError(a.status, a.message);
       if (a.type !== 'sct') throw new CtError(500, `the CT log's thread answered ${a.type} to a submission`);
-      const { sct } = a;
-      return { index: a.index, sct: { version: 0, logId: asBuffer(sct.logId), timestamp: sct.timestamp, extensions: asBuffer(sct.extensions), signature: asBuffer(sct.signature) } };
+      return { index: a.index, sct: fromWireSct(a.sct) };
     };
     return {
       log: { url, spki, keyDescription, roots, submitPreChain },
