@@ -2,7 +2,7 @@
 // P-256/SHA-256, P-384/SHA-384, P-521/SHA-512, and pure Ed25519. Anything else is refused as insecure.
 // One gate, `clientKeyFromSpki`, serves PEM keys and CSRs alike: it refuses keys whose "signatures" need no private
 // key (RSA e=1 or even e, Ed25519 points of small order) and hands back the canonical SPKI the certificate carries.
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify as nodeVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bitString, children, decodeOid, derNull, encodeOid, expectTag, parse, sequence, Tag, unsignedInteger, type Node } from '../lib/der.js';
 import { FulgorError } from '../lib/errors.js';
@@ -171,19 +171,23 @@ export function parseClientKey(content: string | Buffer): ClientKey {
   return checkClientKey(key, []);
 }
 
-/** Verifies `signature` over `message` with the key's own scheme. ECDSA signatures may be DER or raw r||s. */
-export function verifyWithClientKey(k: ClientKey, message: Buffer, signature: Buffer): boolean {
-  try {
-    if (k.key.asymmetricKeyType === 'ec') {
-      if (nodeVerify(k.hash, message, { key: k.key, dsaEncoding: 'der' }, signature)) return true;
-      return (
-        signature.length % 2 === 0 &&
-        signature.length <= 132 &&
-        nodeVerify(k.hash, message, { key: k.key, dsaEncoding: 'ieee-p1363' }, signature)
-      );
+/** One verification on libuv's thread pool, so the event loop does not wait for it; false for any error. */
+function verifyOffThread(hash: ClientKey['hash'], message: Buffer, key: KeyObject | VerifyKeyObjectInput, signature: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      nodeVerify(hash, message, key, signature, (err, ok) => resolve(err === null && ok));
+    } catch {
+      resolve(false);
     }
-    return nodeVerify(k.hash, message, k.key, signature);
-  } catch {
-    return false;
-  }
+  });
+}
+
+/**
+ * Verifies `signature` over `message` with the key's own scheme, on libuv's thread pool (a client key's signature is
+ * the dearest check a request makes on the CA's event loop). ECDSA signatures may be DER or raw r||s.
+ */
+export async function verifyWithClientKey(k: ClientKey, message: Buffer, signature: Buffer): Promise<boolean> {
+  if (k.key.asymmetricKeyType !== 'ec') return verifyOffThread(k.hash, message, k.key, signature);
+  if (await verifyOffThread(k.hash, message, { key: k.key, dsaEncoding: 'der' }, signature)) return true;
+  return signature.length % 2 === 0 && signature.length <= 132 && verifyOffThread(k.hash, message, { key: k.key, dsaEncoding: 'ieee-p1363' }, signature);
 }

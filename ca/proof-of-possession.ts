@@ -10,8 +10,8 @@ export function decodeBase64Bytes(value: string, field: string): Buffer {
   return bytes;
 }
 
-export function checkProofOfPossession(key: ClientKey, name: string, proof: Buffer): void {
-  if (proof.length === 0 || !verifyWithClientKey(key, Buffer.from(name, 'utf8'), proof))
+export async function checkProofOfPossession(key: ClientKey, name: string, proof: Buffer): Promise<void> {
+  if (proof.length === 0 || !(await verifyWithClientKey(key, Buffer.from(name, 'utf8'), proof)))
     throw new FulgorError(
       'INVALID_PROOF_OF_POSSESSION',
       'The signature supplied in the request could not be verified: the proof of possession must be a signature over the token subject with the requested key',

@@ -5,7 +5,7 @@
 // never handed out. Refusal lines are written the same way, without holding the answer. reopen() (SIGUSR1) closes the
 // file after the batch being written and opens the path again, for logrotate's rename-then-signal; `-` writes to
 // stdout (no fsync: a pipe's durability is its reader's).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { batcher } from '../lib/batcher.js';
 import type { ReasonCode } from '../lib/errors.js';
@@ -56,7 +56,7 @@ export function eventFor(reason: string): AuditEvent {
   return 'refused';
 }
 
-export const sha256Hex = (der: Buffer): string => createHash('sha256').update(der).digest('hex');
+export const sha256Hex = (der: Buffer): string => hash('sha256', der, 'hex');
 
 export function auditRecord(
   o: { requestId: string; remoteAddress?: string; facts: AuditFacts; reason?: ReasonCode },

@@ -90,10 +90,10 @@ function serialHex(integerTlv: Buffer): string {
   return integerTlv.subarray(start).toString('hex');
 }
 
-function clientKeyFor(req: SigningRequest, principal: Principal): ClientKey {
+async function clientKeyFor(req: SigningRequest, principal: Principal): Promise<ClientKey> {
   if (req.key.kind === 'csr') return checkCsr(req.key.pem);
   const key = parseClientKey(req.key.content);
-  checkProofOfPossession(key, principal.name, req.key.proof);
+  await checkProofOfPossession(key, principal.name, req.key.proof);
   return key;
 }
 
@@ -169,7 +169,7 @@ export function createSigningService(deps: SigningServiceDeps): SigningService {
       if (principal === undefined || certificate === undefined) throw new FulgorError('INTERNAL', 'the decision has no identity'); // unreachable: mapping refused
       // Before the key's proof is checked and anything is signed: a refused request costs the CA no signature.
       await enforceRateLimits(verified.issuer, principal, req, deps);
-      const key = clientKeyFor(req, principal);
+      const key = await clientKeyFor(req, principal);
       facts.publicKeyFingerprint = sha256Hex(key.spki);
       facts.publicKeyAlgorithm = key.description;
       // A value the certificate cannot carry is met here, after the proof of possession, as the CA meets it.

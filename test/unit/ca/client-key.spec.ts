@@ -27,33 +27,33 @@ const cases = [
 
 describe('ca/client-key and proof of possession', () => {
   for (const c of cases) {
-    it(`accepts ${c.label} and its proof over the name, refuses a proof over another string`, () => {
+    it(`accepts ${c.label} and its proof over the name, refuses a proof over another string`, async () => {
       const { publicKey, privateKey } = c.pair();
       const key = parseClientKey(publicKey.export({ type: 'spki', format: 'pem' }) as string);
-      checkProofOfPossession(key, NAME, sign(c.hash, Buffer.from(NAME), privateKey));
-      assert.throws(() => checkProofOfPossession(key, NAME, sign(c.hash, Buffer.from('other'), privateKey)), {
+      await checkProofOfPossession(key, NAME, sign(c.hash, Buffer.from(NAME), privateKey));
+      await assert.rejects(checkProofOfPossession(key, NAME, sign(c.hash, Buffer.from('other'), privateKey)), {
         code: 'INVALID_PROOF_OF_POSSESSION',
       });
     });
   }
 
-  it('accepts raw r||s ECDSA proofs and PKCS#1 RSA PEM keys, and DER SPKI as a fallback', () => {
+  it('accepts raw r||s ECDSA proofs and PKCS#1 RSA PEM keys, and DER SPKI as a fallback', async () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const key = parseClientKey(ec.publicKey.export({ type: 'spki', format: 'der' }));
-    checkProofOfPossession(key, NAME, sign('sha256', Buffer.from(NAME), { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }));
+    await checkProofOfPossession(key, NAME, sign('sha256', Buffer.from(NAME), { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }));
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pkcs1 = parseClientKey(rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string);
     assert.equal(pkcs1.description, 'RSA-2048');
   });
 
-  it('refuses RSA proofs made with PSS and P-384 proofs hashed with SHA-256', () => {
+  it('refuses RSA proofs made with PSS and P-384 proofs hashed with SHA-256', async () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const key = parseClientKey(rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string);
     const pss = sign('sha256', Buffer.from(NAME), { key: rsa.privateKey, padding: 6 /* RSA_PKCS1_PSS_PADDING */ });
-    assert.throws(() => checkProofOfPossession(key, NAME, pss), { code: 'INVALID_PROOF_OF_POSSESSION' });
+    await assert.rejects(checkProofOfPossession(key, NAME, pss), { code: 'INVALID_PROOF_OF_POSSESSION' });
     const ec = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
     const k384 = parseClientKey(ec.publicKey.export({ type: 'spki', format: 'pem' }) as string);
-    assert.throws(() => checkProofOfPossession(k384, NAME, sign('sha256', Buffer.from(NAME), ec.privateKey)), {
+    await assert.rejects(checkProofOfPossession(k384, NAME, sign('sha256', Buffer.from(NAME), ec.privateKey)), {
       code: 'INVALID_PROOF_OF_POSSESSION',
     });
   });
@@ -126,12 +126,12 @@ describe('ca/client-key: keys whose proof needs no private key, and encodings a 
     assert.throws(() => parseClientKey(ed25519Spki(ed25519Encoding(2n ** 255n - 16n))), reason('INVALID_PUBLIC_KEY', /canonical/));
   });
 
-  it('takes a compressed P-256 point and certifies the uncompressed named-curve SPKI, for keys and CSRs', () => {
+  it('takes a compressed P-256 point and certifies the uncompressed named-curve SPKI, for keys and CSRs', async () => {
     const k = compressedP256();
     assert.equal(k.spki.length, 59, 'the submitted key really is compressed');
     const key = parseClientKey(k.pem);
     assert.ok(key.spki.equals(k.uncompressedSpki));
-    checkProofOfPossession(key, NAME, Buffer.from(k.prove(NAME), 'base64'));
+    await checkProofOfPossession(key, NAME, Buffer.from(k.prove(NAME), 'base64'));
     assert.ok(checkCsr(csrPem(k, 'ecdsaWithSHA256')).spki.equals(k.uncompressedSpki));
   });
 
