@@ -25,7 +25,13 @@ export interface CompanionSearch {
   close(): Promise<void>;
 }
 
-export const DEFAULT_POLL_MS = 1_000;
+/**
+ * How often the index follows the store between searches. Each catch-up indexes what arrived since the last one in
+ * one transaction on the index's thread: at 640 certificates/s a 1 s poll made a ~75 ms burst of CPU every second,
+ * which on two vCPUs showed in the issuance latency's tail; at 250 ms the bursts are a quarter as long for ~40 %
+ * more WAL bytes per entry and the same CPU (BENCHMARKS.md, issue 12).
+ */
+export const DEFAULT_POLL_MS = 250;
 
 /** Resolves once the index is open (rejects if it cannot be: the server does not start without the index it was given). */
 export async function startCompanionSearch(o: { log: CtLog; store: LogStore; index: SearchIndexSpec; logger: Logger; pollMs?: number }): Promise<CompanionSearch> {
