@@ -27,6 +27,7 @@ import { mailbox, unpack } from './cluster-mailbox.js';
 import { asBuffer, isMessage, toWireSct, type AuditMessage, type RateMessage, type SctMessage, type SubmitMessage, type ToWorker } from './cluster-messages.js';
 import { checkServeOptions, startPrimaryLog, type ServeOptions } from './serve.js';
 import { reloadTls } from './tls-reload.js';
+import { applyServingHeapSettings } from '../lib/serving-heap.js';
 
 /** How long a worker may take to exit after its drain timeout before it is killed. */
 const EXIT_GRACE_MS = 5_000;
@@ -60,6 +61,7 @@ function tell(w: Worker, m: ToWorker): void {
 export async function serveCluster(o: ServeOptions, workers: number): Promise<RunningCluster> {
   if (!cluster.isPrimary) throw new Error('serveCluster runs in the cluster primary');
   checkServeOptions(o);
+  applyServingHeapSettings();
   const primaryLog = o.ctLogUrl ? undefined : await startPrimaryLog(o);
   // The primary's own metrics: the audit-log batches it writes for every worker (summed with theirs on GET /metrics).
   const primaryMetrics = new Registry();

@@ -17,6 +17,7 @@ import type { TlsFiles } from '../lib/tls-files.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { FulgorError } from '../lib/errors.js';
 import type { Signer } from '../lib/signer.js';
+import { applyServingHeapSettings } from '../lib/serving-heap.js';
 import { KeyError, type ClosableSigner } from '../signer/index.js';
 import { DEV_TOKEN_TYPES, type DevTokenType } from '../oidc/dev-claims.js';
 import { issuerRouter } from '../oidc/dev-issuer.js';
@@ -261,6 +262,7 @@ export function checkServeOptions(o: ServeOptions): void {
 
 export async function serve(o: ServeOptions): Promise<RunningFulgor> {
   checkServeOptions(o);
+  applyServingHeapSettings();
   await createDevKeysIfMissing(o);
   const keys = readKeys(o);
   if (!(o.logThread ?? true) || o.ctLogUrl || o.sharedLog || o.clock) return serveCa(o, keys);
