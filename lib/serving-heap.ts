@@ -1,6 +1,6 @@
 // V8's heap settings for a process that serves certificates (`fulgor serve`: serve() in one process and in each CA
-// worker, serveCluster() in the cluster primary), applied once, before it serves. V8 flags are per process, so every thread (the CA, the companion
-// log's thread, the search index's thread) runs with them.
+// worker, serveCluster() in the cluster primary), applied before it serves. V8 flags are per process, so every
+// thread (the CA, the companion log's thread, the search index's thread) runs with them.
 //
 // Allocation-site pretenuring is off. With it, V8 allocates objects from sites whose objects tended to survive
 // straight into the old generation. Each certificate request makes native objects: the client's OpenSSL key behind
@@ -13,10 +13,7 @@
 // command line) takes effect; a V8 that no longer knows it prints one line and carries on.
 import { setFlagsFromString } from 'node:v8';
 
-let applied = false;
-
+/** Idempotent: a second call sets the same flag again. */
 export function applyServingHeapSettings(): void {
-  if (applied) return;
-  applied = true;
   setFlagsFromString('--no-allocation-site-pretenuring');
 }
