@@ -67,6 +67,8 @@ export interface IssuanceOptions {
   readonly storages: readonly ('memory' | 'file')[];
   /** Tokens for each variant's open-loop row at half its peak (0: no such row). */
   readonly pacedRequests: number;
+  /** Time box of the open-loop rows (default: `seconds`). */
+  readonly pacedSeconds?: number;
   /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2', 'file-p384']). */
   readonly caKeys: readonly CaKeyKind[];
   /** `fulgor serve --workers N` rows (file store, CA key in a file), one per N. */
@@ -242,7 +244,7 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           // system call) shows here as delay, and in the latency's tail.
           const delay = server.inProcess ? monitorEventLoopDelay({ resolution: 5 }) : undefined;
           delay?.enable();
-          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: o.seconds * 1000, warmup: 0, rate }, server);
+          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: (o.pacedSeconds ?? o.seconds) * 1000, warmup: 0, rate }, server);
           delay?.disable();
           const eventLoopDelay = delay ? { eventLoopDelay: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 } } : {};
           if (r.errors > 0) log(`issuance ${storage}/${caKey} at ${rate.toFixed(0)}/s: ${r.errors} errors, first: ${r.firstError}`);

@@ -66,6 +66,7 @@ async function main(): Promise<number> {
           storages: ['memory', 'file'],
           caKeys: ['softhsm2', 'file-p384'],
           pacedRequests: s.caPacedRequests,
+          pacedSeconds: s.caPacedSeconds,
           workers: s.caWorkers,
           clusterWarmup: envInt('BENCH_CA_CLUSTER_WARMUP', 1500),
         }),

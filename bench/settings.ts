@@ -34,7 +34,9 @@ export const settings = () => ({
   caWarmup: envInt('BENCH_CA_WARMUP', 300),
   caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16'),
   caRequests: list('BENCH_CA_REQUESTS', '1000,3000'),
-  caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 2000),
+  caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 8000),
+  /** Time box of each open-loop row: long enough to hold the main thread's occasional mark-compact. */
+  caPacedSeconds: envNum('BENCH_CA_PACED_SECONDS', 10),
   /** `fulgor serve --workers N` issuance rows (default: the machine's core count, at least 2). */
   caWorkers: list('BENCH_CA_WORKERS', String(Math.max(2, availableParallelism()))),
   json: process.env['BENCH_JSON'],

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { derNull, encodeOid, implicitPrimitive, octetString, sequence, tlv, unsignedInteger } from '../lib/der.js';
 import type { Clock } from '../lib/clock.js';
 import type { Principal } from '../oidc/principal.js';
-import type { ClientKey } from './client-key.js';
+import type { CertifiedKey } from './client-key.js';
 import { extension } from './extension.js';
 import type { IssuingCa } from './issuing-ca.js';
 import { keyIdentifier } from './key-id.js';
@@ -33,13 +33,13 @@ export interface Precertificate {
 export interface CertificateAuthority {
   /** [issuing CA, ..., root], DER. */
   readonly chain: readonly Buffer[];
-  /** Only a checked ClientKey is certified, and its canonical SPKI is what the certificate carries. */
-  precertificate(principal: Principal, key: ClientKey): Promise<Precertificate>;
+  /** Only a checked key is certified, and its canonical SPKI is what the certificate carries. */
+  precertificate(principal: Principal, key: CertifiedKey): Promise<Precertificate>;
   /**
    * The same, for an identity already encoded (the SAN and Fulcio extensions as ca/leaf-identity.ts encodeLeafIdentity
    * gives them): issuance writes exactly what the decision core (decision/decide.ts) decided.
    */
-  precertificateWith(identity: readonly Buffer[], key: ClientKey): Promise<Precertificate>;
+  precertificateWith(identity: readonly Buffer[], key: CertifiedKey): Promise<Precertificate>;
   /** `sctList` is the TLS-encoded SignedCertificateTimestampList. */
   finalize(pre: Precertificate, sctList: Buffer): Promise<Buffer>;
 }
@@ -78,7 +78,7 @@ function serialNumber(random: (n: number) => Buffer): Buffer {
 export function createCertificateAuthority(ca: IssuingCa, opts: AuthorityOptions): CertificateAuthority {
   const random = opts.random ?? pooledRandomBytes;
   const aki = extension(OID.authorityKeyIdentifier, sequence(implicitPrimitive(0, ca.keyId)));
-  const precertificateWith = async (identity: readonly Buffer[], { spki }: ClientKey): Promise<Precertificate> => {
+  const precertificateWith = async (identity: readonly Buffer[], { spki }: CertifiedKey): Promise<Precertificate> => {
     const now = Math.floor(opts.clock().getTime() / 1000) * 1000;
     const parts: TbsParts = {
       serial: serialNumber(random),

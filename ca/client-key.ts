@@ -8,8 +8,8 @@ import { bitString, children, decodeOid, derNull, encodeOid, expectTag, parse, s
 import { FulgorError } from '../lib/errors.js';
 import { parsePemBlocks } from '../lib/pem.js';
 
-export interface ClientKey {
-  readonly key: KeyObject;
+/** What the certificate and the audit line need of a checked key. */
+export interface CertifiedKey {
   /** Canonical DER SubjectPublicKeyInfo, as it goes into the certificate (EC: named curve, uncompressed point). */
   readonly spki: Buffer;
   /** The hash this key's signatures must use (null for Ed25519). */
@@ -17,8 +17,23 @@ export interface ClientKey {
   readonly description: string;
 }
 
+export interface ClientKey extends CertifiedKey {
+  readonly key: KeyObject;
+}
+
+/**
+ * An EC key on a named curve with an uncompressed point, read from its DER but not imported yet: the import (which
+ * checks that the point is on the curve) is `importEcPoint`, here or on another thread (ca/pop-thread.ts).
+ */
+export interface EcPoint extends CertifiedKey {
+  readonly curve: 'P-256' | 'P-384' | 'P-521';
+  /** The coordinates, base64url, as a JWK carries them. */
+  readonly x: string;
+  readonly y: string;
+}
+
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const EC_CURVES: Record<string, { readonly oid: string; readonly hash: ClientKey['hash']; readonly name: string }> = {
+const EC_CURVES: Record<string, { readonly oid: string; readonly hash: ClientKey['hash']; readonly name: EcPoint['curve'] }> = {
   prime256v1: { oid: '1.2.840.10045.3.1.7', hash: 'sha256', name: 'P-256' },
   secp384r1: { oid: '1.3.132.0.34', hash: 'sha384', name: 'P-384' },
   secp521r1: { oid: '1.3.132.0.35', hash: 'sha512', name: 'P-521' },
@@ -105,12 +120,11 @@ function checkClientKey(key: KeyObject, algorithm: readonly Node[]): ClientKey {
 const EC_ALGORITHMS = Object.values(EC_CURVES).map((curve) => ({ curve, der: sequence(encodeOid(ID_EC_PUBLIC_KEY), encodeOid(curve.oid)) }));
 
 /**
- * The common case, an EC key on a named curve with an uncompressed point, imported from its coordinates: OpenSSL 3
+ * The common case, an EC key on a named curve with an uncompressed point, read from its coordinates: OpenSSL 3
  * imports a JWK in about half the time it decodes the same key from DER (the largest part of a request's key cost),
- * and the strict-DER submission is then byte for byte the canonical SPKI. The import checks that the point is on the
- * curve. Anything else (null) takes the general path.
+ * and the strict-DER submission is then byte for byte the canonical SPKI. Anything else (null) takes the general path.
  */
-function fastEcKey(spki: Buffer, fields: readonly Node[]): ClientKey | null {
+function ecPointOf(spki: Buffer, fields: readonly Node[]): EcPoint | null {
   const [algorithm, bits] = fields;
   if (fields.length !== 2 || algorithm === undefined || bits?.tag !== Tag.BIT_STRING) return null;
   const curve = EC_ALGORITHMS.find((a) => a.der.equals(algorithm.raw))?.curve;
@@ -118,18 +132,29 @@ function fastEcKey(spki: Buffer, fields: readonly Node[]): ClientKey | null {
   const point = bits.content.subarray(1);
   const size = (point.length - 1) / 2;
   if (bits.content[0] !== 0 || point[0] !== 4 || !Number.isInteger(size) || size === 0) return null;
-  let key: KeyObject;
-  try {
-    const jwk = { kty: 'EC', crv: curve.name, x: point.subarray(1, 1 + size).toString('base64url'), y: point.subarray(1 + size).toString('base64url') };
-    key = createPublicKey({ key: jwk, format: 'jwk' });
-  } catch (e) {
-    throw invalid(`the point is not on ${curve.name}`, e);
-  }
-  return { key, spki: Buffer.from(spki), hash: curve.hash, description: `ECDSA ${curve.name}` };
+  return {
+    spki: Buffer.from(spki),
+    hash: curve.hash,
+    description: `ECDSA ${curve.name}`,
+    curve: curve.name,
+    x: point.subarray(1, 1 + size).toString('base64url'),
+    y: point.subarray(1 + size).toString('base64url'),
+  };
 }
 
-/** The one gate for a DER SubjectPublicKeyInfo, from a PEM `PUBLIC KEY`, raw DER, or a CSR. */
-export function clientKeyFromSpki(spki: Buffer): ClientKey {
+/** Imports a point read by `readClientKey`; the import checks that it is on its curve (else INVALID_PUBLIC_KEY). */
+export function importEcPoint(p: EcPoint): ClientKey {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: { kty: 'EC', crv: p.curve, x: p.x, y: p.y }, format: 'jwk' });
+  } catch (e) {
+    throw invalid(`the point is not on ${p.curve}`, e);
+  }
+  return { key, spki: p.spki, hash: p.hash, description: p.description };
+}
+
+/** A DER SubjectPublicKeyInfo, read: an EC point still to import, or any other key imported and checked. */
+function readSpki(spki: Buffer): { point: EcPoint } | { key: ClientKey } {
   let fields: Node[];
   let algorithm: Node[];
   try {
@@ -138,29 +163,38 @@ export function clientKeyFromSpki(spki: Buffer): ClientKey {
   } catch (e) {
     throw invalid('not a strict-DER SubjectPublicKeyInfo', e);
   }
-  const fast = fastEcKey(spki, fields);
-  if (fast !== null) return fast;
+  const point = ecPointOf(spki, fields);
+  if (point !== null) return { point };
   let key: KeyObject;
   try {
     key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
   } catch (e) {
     throw invalid('not a strict-DER SubjectPublicKeyInfo', e);
   }
-  return checkClientKey(key, algorithm);
+  return { key: checkClientKey(key, algorithm) };
 }
 
-/** A PEM public key (SPKI `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`), or, as Fulcio falls back, DER SPKI bytes. */
-export function parseClientKey(content: string | Buffer): ClientKey {
+/** The one gate for a DER SubjectPublicKeyInfo, from a PEM `PUBLIC KEY`, raw DER, or a CSR. */
+export function clientKeyFromSpki(spki: Buffer): ClientKey {
+  const read = readSpki(spki);
+  return 'key' in read ? read.key : importEcPoint(read.point);
+}
+
+/**
+ * A PEM public key (SPKI `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`), or, as Fulcio falls back, DER SPKI bytes, read:
+ * an EC point still to import (`importEcPoint`), or any other key imported and checked. Malformed input throws here.
+ */
+export function readClientKey(content: string | Buffer): { point: EcPoint } | { key: ClientKey } {
   if (content.length === 0) throw new FulgorError('MISSING_PUBLIC_KEY', 'The public key supplied in the request could not be parsed: it is empty');
   const text = Buffer.isBuffer(content) ? content.toString('latin1') : content;
-  if (!text.includes('-----BEGIN')) return clientKeyFromSpki(Buffer.isBuffer(content) ? content : Buffer.from(content, 'latin1'));
+  if (!text.includes('-----BEGIN')) return readSpki(Buffer.isBuffer(content) ? content : Buffer.from(content, 'latin1'));
   let block;
   try {
     block = parsePemBlocks(text)[0];
   } catch (e) {
     throw invalid('malformed PEM', e);
   }
-  if (block?.label === 'PUBLIC KEY') return clientKeyFromSpki(block.der);
+  if (block?.label === 'PUBLIC KEY') return readSpki(block.der);
   if (block?.label !== 'RSA PUBLIC KEY') throw invalid('expected a PEM PUBLIC KEY or RSA PUBLIC KEY');
   let key: KeyObject;
   try {
@@ -168,7 +202,42 @@ export function parseClientKey(content: string | Buffer): ClientKey {
   } catch (e) {
     throw invalid('not a DER RSAPublicKey', e);
   }
-  return checkClientKey(key, []);
+  return { key: checkClientKey(key, []) };
+}
+
+/** The same, imported and checked. */
+export function parseClientKey(content: string | Buffer): ClientKey {
+  const read = readClientKey(content);
+  return 'key' in read ? read.key : importEcPoint(read.point);
+}
+
+/** The encodings an ECDSA signature of this length may be in, to try in order: DER, then raw r||s. */
+function ecdsaEncodings(signature: Buffer): ('der' | 'ieee-p1363')[] {
+  return signature.length % 2 === 0 && signature.length <= 132 ? ['der', 'ieee-p1363'] : ['der'];
+}
+
+/** What checking a signature by a point not yet imported found. */
+export type PointVerdict = 'verified' | 'refused' | 'not-on-curve';
+
+/** The point's coordinates and curve, all that crosses to ca/pop-thread.ts's thread. */
+export type EcPointCoordinates = Pick<EcPoint, 'curve' | 'x' | 'y' | 'hash'>;
+
+/** Imports the point and verifies `signature` over `message` with it, in this thread (ca/pop-thread.ts runs it on its own). */
+export function verifyWithEcPoint(p: EcPointCoordinates, message: Buffer, signature: Buffer): PointVerdict {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: { kty: 'EC', crv: p.curve, x: p.x, y: p.y }, format: 'jwk' });
+  } catch {
+    return 'not-on-curve';
+  }
+  for (const dsaEncoding of ecdsaEncodings(signature)) {
+    try {
+      if (nodeVerify(p.hash, message, { key, dsaEncoding }, signature)) return 'verified';
+    } catch {
+      // a signature that is not in this encoding
+    }
+  }
+  return 'refused';
 }
 
 /** One verification on libuv's thread pool, so the event loop does not wait for it; false for any error. */
@@ -188,6 +257,6 @@ function verifyOffThread(hash: ClientKey['hash'], message: Buffer, key: KeyObjec
  */
 export async function verifyWithClientKey(k: ClientKey, message: Buffer, signature: Buffer): Promise<boolean> {
   if (k.key.asymmetricKeyType !== 'ec') return verifyOffThread(k.hash, message, k.key, signature);
-  if (await verifyOffThread(k.hash, message, { key: k.key, dsaEncoding: 'der' }, signature)) return true;
-  return signature.length % 2 === 0 && signature.length <= 132 && verifyOffThread(k.hash, message, { key: k.key, dsaEncoding: 'ieee-p1363' }, signature);
+  for (const dsaEncoding of ecdsaEncodings(signature)) if (await verifyOffThread(k.hash, message, { key: k.key, dsaEncoding }, signature)) return true;
+  return false;
 }

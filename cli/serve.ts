@@ -131,20 +131,19 @@ export async function serveCommand(flags: Flags): Promise<void> {
   let watcher: FSWatcher | undefined;
   if (workers > 1) {
     const primary = await serveCluster(options, workers);
-    process.stderr.write(
-      `Fulgor CA listening on ${primary.caUrl} (CT log ${primary.ctUrl}), ${workers} workers, pid ${process.pid} (kill -HUP ${process.pid} reloads every worker, kill -TERM ${process.pid} stops)\n`,
-    );
-    if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(primary.caUrl, 'github')} (also /gitlab, /email)\n`);
+    // Signals and the watch are in place before the line that says the server is up (a change made on seeing it is seen).
     const reloadAll = () => primary.reload();
     process.on('SIGHUP', reloadAll);
     if (flag(flags, 'audit-log') !== undefined) process.on('SIGUSR1', () => primary.reopenAuditLog());
     if (configPath !== undefined && flags['watch'] === true) watcher = watchConfig(configPath, reloadAll, logger);
     stopOnSignals(() => primary.close(), { drainMs: drainTimeoutMs, logger, onStop: () => watcher?.close() });
+    process.stderr.write(
+      `Fulgor CA listening on ${primary.caUrl} (CT log ${primary.ctUrl}), ${workers} workers, pid ${process.pid} (kill -HUP ${process.pid} reloads every worker, kill -TERM ${process.pid} stops)\n`,
+    );
+    if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(primary.caUrl, 'github')} (also /gitlab, /email)\n`);
     return;
   }
   const running = await serve(options);
-  process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl}), pid ${process.pid} (kill -HUP ${process.pid} reloads, kill -TERM ${process.pid} stops)\n`);
-  if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
   // SIGHUP re-reads the TLS files, the keys directory (a CA made active by `fulgor ca rotate`) and the identity config. Failures are
   // logged by reload() itself, with every problem; the current CA and config stay in force.
   const reload = () => void running.reload().catch(() => undefined);
@@ -154,6 +153,8 @@ export async function serveCommand(flags: Flags): Promise<void> {
   if (flag(flags, 'audit-log') !== undefined) process.on('SIGUSR1', () => running.reopenAuditLog());
   if (configPath !== undefined && flags['watch'] === true) watcher = watchConfig(configPath, reload, logger);
   stopOnSignals(() => running.close(), { drainMs: drainTimeoutMs, logger, onStop: () => watcher?.close() });
+  process.stderr.write(`Fulgor CA listening on ${running.caUrl} (CT log ${running.ctUrl}), pid ${process.pid} (kill -HUP ${process.pid} reloads, kill -TERM ${process.pid} stops)\n`);
+  if (dev) process.stderr.write(`Development issuers: ${devIssuerUrl(running.caUrl, 'github')} (also /gitlab, /email)\n`);
 }
 
 export const SERVE_COMMAND: Command = {

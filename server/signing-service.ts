@@ -7,9 +7,9 @@
 // app's error path, server/app.ts) says what was known when it stopped.
 import { decodeJwt } from 'jose';
 import type { CertificateAuthority } from '../ca/authority.js';
-import { type ClientKey, parseClientKey } from '../ca/client-key.js';
+import type { CertifiedKey } from '../ca/client-key.js';
 import { checkCsr } from '../ca/csr.js';
-import { checkProofOfPossession } from '../ca/proof-of-possession.js';
+import { checkKeyAndProof } from '../ca/proof-of-possession.js';
 import { FulgorError, isFulgorError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Principal } from '../oidc/principal.js';
@@ -90,11 +90,9 @@ function serialHex(integerTlv: Buffer): string {
   return integerTlv.subarray(start).toString('hex');
 }
 
-async function clientKeyFor(req: SigningRequest, principal: Principal): Promise<ClientKey> {
+async function clientKeyFor(req: SigningRequest, principal: Principal): Promise<CertifiedKey> {
   if (req.key.kind === 'csr') return checkCsr(req.key.pem);
-  const key = parseClientKey(req.key.content);
-  await checkProofOfPossession(key, principal.name, req.key.proof);
-  return key;
+  return checkKeyAndProof(req.key.content, principal.name, req.key.proof);
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { parseClientKey } from '../../../ca/client-key.js';
 import { checkCsr } from '../../../ca/csr.js';
-import { checkProofOfPossession, decodeBase64Bytes } from '../../../ca/proof-of-possession.js';
+import { checkKeyAndProof, checkProofOfPossession, decodeBase64Bytes } from '../../../ca/proof-of-possession.js';
 import {
   compressedP256,
   csrPem,
@@ -15,6 +15,12 @@ import {
 } from '../../helpers/malicious-keys.js';
 
 const NAME = 'repo:acme/app:ref:refs/heads/main';
+
+const reason = (code: string, why: RegExp) => (e: unknown) => {
+  assert.equal((e as { code?: string }).code, code);
+  assert.match((e as Error).message, why);
+  return true;
+};
 
 const cases = [
   { label: 'ECDSA P-256 / SHA-256', pair: () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), hash: 'sha256' },
@@ -35,7 +41,36 @@ describe('ca/client-key and proof of possession', () => {
         code: 'INVALID_PROOF_OF_POSSESSION',
       });
     });
+
+    it(`checks ${c.label} and its proof in one step (EC keys on the proof-of-possession thread), as the CA does`, async () => {
+      const { publicKey, privateKey } = c.pair();
+      const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+      const checked = await checkKeyAndProof(pem, NAME, sign(c.hash, Buffer.from(NAME), privateKey));
+      assert.ok(checked.spki.equals(publicKey.export({ type: 'spki', format: 'der' })));
+      assert.equal(checked.hash, c.hash);
+      assert.equal(checked.description, parseClientKey(pem).description);
+      for (const proof of [sign(c.hash, Buffer.from('other'), privateKey), Buffer.alloc(0), Buffer.from('not a signature')])
+        await assert.rejects(checkKeyAndProof(pem, NAME, proof), { code: 'INVALID_PROOF_OF_POSSESSION' });
+    });
   }
+
+  it('checks raw r||s proofs in one step, and refuses a P-384 proof hashed with SHA-256, an off-curve point and garbage', async () => {
+    for (const curve of ['prime256v1', 'secp384r1', 'secp521r1']) {
+      const ec = generateKeyPairSync('ec', { namedCurve: curve });
+      const der = ec.publicKey.export({ type: 'spki', format: 'der' });
+      const hash = parseClientKey(der).hash;
+      await checkKeyAndProof(der, NAME, sign(hash, Buffer.from(NAME), { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }));
+      const offCurve = Buffer.from(der);
+      offCurve[offCurve.length - 1] = (offCurve[offCurve.length - 1] as number) ^ 1;
+      await assert.rejects(checkKeyAndProof(offCurve, NAME, sign(hash, Buffer.from(NAME), ec.privateKey)), reason('INVALID_PUBLIC_KEY', /not on P-/));
+      await assert.rejects(checkKeyAndProof(offCurve, NAME, Buffer.alloc(0)), reason('INVALID_PUBLIC_KEY', /not on P-/), 'the key is refused before its proof');
+    }
+    const ec = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const pem = ec.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    await assert.rejects(checkKeyAndProof(pem, NAME, sign('sha256', Buffer.from(NAME), ec.privateKey)), { code: 'INVALID_PROOF_OF_POSSESSION' });
+    await assert.rejects(checkKeyAndProof('not a key', NAME, Buffer.alloc(0)), { code: 'INVALID_PUBLIC_KEY' });
+    await assert.rejects(checkKeyAndProof('', NAME, Buffer.alloc(0)), { code: 'MISSING_PUBLIC_KEY' });
+  });
 
   it('accepts raw r||s ECDSA proofs and PKCS#1 RSA PEM keys, and DER SPKI as a fallback', async () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -85,11 +120,6 @@ describe('ca/client-key and proof of possession', () => {
 
 describe('ca/client-key: keys whose proof needs no private key, and encodings a certificate must not carry', () => {
   const name = Buffer.from(NAME);
-  const reason = (code: string, why: RegExp) => (e: unknown) => {
-    assert.equal((e as { code?: string }).code, code);
-    assert.match((e as Error).message, why);
-    return true;
-  };
 
   it('refuses RSA e = 1, whose forged PKCS#1 "proof" really verifies, for PEM keys, DER keys and CSRs', () => {
     const k = rsaKeyWithExponent(1n);
