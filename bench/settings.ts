@@ -32,9 +32,9 @@ export const settings = () => ({
   caSeconds: envNum('BENCH_CA_SECONDS', 2.5),
   /** Untimed requests before each issuance row, so that every row measures code V8 has optimized. */
   caWarmup: envInt('BENCH_CA_WARMUP', 300),
-  caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16'),
-  caRequests: list('BENCH_CA_REQUESTS', '1000,3000'),
-  caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 8000),
+  caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16,64'),
+  caRequests: list('BENCH_CA_REQUESTS', '1000,3000,6000'),
+  caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 12000),
   /** Time box of each open-loop row: long enough to hold the main thread's occasional mark-compact. */
   caPacedSeconds: envNum('BENCH_CA_PACED_SECONDS', 10),
   /** `fulgor serve --workers N` issuance rows (default: the machine's core count, at least 2). */
