@@ -39,22 +39,8 @@ async function main(): Promise<number> {
   };
 
   const floor = s.skip.has('floor') ? undefined : measureCryptoFloor();
-  const appends = s.skip.has('appends')
-    ? undefined
-    : await attempt('CT appends', () =>
-        benchAppends({
-          kinds,
-          concurrencies: s.ctConcurrency,
-          chains: s.ctChains,
-          warmup: 200,
-          seconds: s.seconds,
-          rawBatches: s.rawBatches,
-          rawKinds: kinds.filter((k) => k !== 'memory'),
-          redisUrl: s.redisUrl,
-          httpKinds: s.skip.has('ct-http') || !kinds.includes('file') ? [] : ['file'],
-        }),
-      );
-  // Issuance runs before the big proof fills so that it does not inherit their heap.
+  // Issuance runs first (before the CT appends' memory stores and the big proof fills) so that its in-process server
+  // does not inherit their heap: a 390-440 ms main-thread stall hit its first open-loop row in 2 of 3 runs after them.
   const issuance = s.skip.has('issuance')
     ? undefined
     : await attempt('CA issuance', () =>
@@ -75,6 +61,21 @@ async function main(): Promise<number> {
   const profile = s.skip.has('profile')
     ? undefined
     : await attempt('issuance profile', () => benchProfile({ concurrency: 16, requests: envInt('BENCH_PROFILE_REQUESTS', 3000), warmup: 200 }));
+  const appends = s.skip.has('appends')
+    ? undefined
+    : await attempt('CT appends', () =>
+        benchAppends({
+          kinds,
+          concurrencies: s.ctConcurrency,
+          chains: s.ctChains,
+          warmup: 200,
+          seconds: s.seconds,
+          rawBatches: s.rawBatches,
+          rawKinds: kinds.filter((k) => k !== 'memory'),
+          redisUrl: s.redisUrl,
+          httpKinds: s.skip.has('ct-http') || !kinds.includes('file') ? [] : ['file'],
+        }),
+      );
   // The signing routes in express against node:http: the HTTP layer alone, then issuance end to end (BENCH_SKIP=routes: neither).
   const routes = [];
   for (const layer of ['http', 'issuance'] as const) {
