@@ -32,6 +32,9 @@ export interface EcPoint extends CertifiedKey {
   readonly y: string;
 }
 
+/** The point's coordinates and curve, all that crosses to ca/pop-thread.ts's thread. */
+export type EcPointCoordinates = Pick<EcPoint, 'curve' | 'x' | 'y' | 'hash'>;
+
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const EC_CURVES: Record<string, { readonly oid: string; readonly hash: ClientKey['hash']; readonly name: EcPoint['curve'] }> = {
   prime256v1: { oid: '1.2.840.10045.3.1.7', hash: 'sha256', name: 'P-256' },
@@ -142,11 +145,14 @@ function ecPointOf(spki: Buffer, fields: readonly Node[]): EcPoint | null {
   };
 }
 
+/** OpenSSL's import of the point, which checks that it is on its curve (throws if not). */
+const ecKeyObject = (p: EcPointCoordinates): KeyObject => createPublicKey({ key: { kty: 'EC', crv: p.curve, x: p.x, y: p.y }, format: 'jwk' });
+
 /** Imports a point read by `readClientKey`; the import checks that it is on its curve (else INVALID_PUBLIC_KEY). */
 export function importEcPoint(p: EcPoint): ClientKey {
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: { kty: 'EC', crv: p.curve, x: p.x, y: p.y }, format: 'jwk' });
+    key = ecKeyObject(p);
   } catch (e) {
     throw invalid(`the point is not on ${p.curve}`, e);
   }
@@ -219,14 +225,11 @@ function ecdsaEncodings(signature: Buffer): ('der' | 'ieee-p1363')[] {
 /** What checking a signature by a point not yet imported found. */
 export type PointVerdict = 'verified' | 'refused' | 'not-on-curve';
 
-/** The point's coordinates and curve, all that crosses to ca/pop-thread.ts's thread. */
-export type EcPointCoordinates = Pick<EcPoint, 'curve' | 'x' | 'y' | 'hash'>;
-
 /** Imports the point and verifies `signature` over `message` with it, in this thread (ca/pop-thread.ts runs it on its own). */
 export function verifyWithEcPoint(p: EcPointCoordinates, message: Buffer, signature: Buffer): PointVerdict {
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: { kty: 'EC', crv: p.curve, x: p.x, y: p.y }, format: 'jwk' });
+    key = ecKeyObject(p);
   } catch {
     return 'not-on-curve';
   }
