@@ -23,32 +23,33 @@ interface Waiting {
   readonly resolve: (v: PointVerdict) => void;
 }
 
+/** A thread and the checks it holds (a stopped thread's late exit must not touch its successor's). */
 interface Thread {
   readonly worker: Worker;
   readonly post: (c: PointCheck) => void;
+  readonly waiting: Map<number, Waiting>;
 }
 
 let thread: Thread | undefined;
-const waiting = new Map<number, Waiting>();
 let nextId = 0;
 
 /** One check, in this thread (the thread's own code runs it too). */
 export const checkPoint = (c: PointCheck): PointVerdict =>
   verifyWithEcPoint(c.point, Buffer.from(c.message, 'utf8'), Buffer.from(c.signature.buffer, c.signature.byteOffset, c.signature.byteLength));
 
-function answered(id: number, verdict: PointVerdict, worker: Worker): void {
-  const w = waiting.get(id);
+function answered(t: Thread, id: number, verdict: PointVerdict): void {
+  const w = t.waiting.get(id);
   if (w === undefined) return;
-  waiting.delete(id);
-  if (waiting.size === 0) worker.unref();
+  t.waiting.delete(id);
+  if (t.waiting.size === 0) t.worker.unref();
   w.resolve(verdict);
 }
 
 /** The thread stopped (or failed to start): what it had is checked here; the next check starts a new one. */
 function lost(t: Thread): void {
   if (thread === t) thread = undefined;
-  for (const [id, w] of waiting) {
-    waiting.delete(id);
+  for (const [id, w] of t.waiting) {
+    t.waiting.delete(id);
     w.resolve(checkPoint(w.check));
   }
 }
@@ -61,9 +62,9 @@ function start(): Thread | undefined {
     return undefined;
   }
   worker.unref();
-  const t: Thread = { worker, post: perTurn<PointCheck>((checks) => worker.postMessage(checks)) };
+  const t: Thread = { worker, post: perTurn<PointCheck>((checks) => worker.postMessage(checks)), waiting: new Map() };
   worker.on('message', (answers: PointAnswer[]) => {
-    for (const [id, verdict] of answers) answered(id, verdict, worker);
+    for (const [id, verdict] of answers) answered(t, id, verdict);
   });
   worker.on('error', () => lost(t));
   worker.on('exit', () => lost(t));
@@ -82,8 +83,8 @@ export function verifyOnPopThread(point: EcPointCoordinates, message: string, si
   const t = thread;
   if (t === undefined) return Promise.resolve(checkPoint(check));
   return new Promise((resolve) => {
-    if (waiting.size === 0) t.worker.ref();
-    waiting.set(check.id, { check, resolve });
+    if (t.waiting.size === 0) t.worker.ref();
+    t.waiting.set(check.id, { check, resolve });
     t.post(check);
   });
 }
