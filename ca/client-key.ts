@@ -1,7 +1,9 @@
 // The keys this CA certifies, as Fulcio's defaults allow: RSA 2048/3072/4096 (PKCS#1 v1.5, SHA-256), ECDSA
 // P-256/SHA-256, P-384/SHA-384, P-521/SHA-512, and pure Ed25519. Anything else is refused as insecure.
-// One gate, `clientKeyFromSpki`, serves PEM keys and CSRs alike: it refuses keys whose "signatures" need no private
-// key (RSA e=1 or even e, Ed25519 points of small order) and hands back the canonical SPKI the certificate carries.
+// One gate, `readSpki`, serves PEM keys and CSRs alike: it refuses keys whose "signatures" need no private key (RSA
+// e=1 or even e, Ed25519 points of small order) and hands back the canonical SPKI the certificate carries. An EC
+// point it leaves to import (`importEcPoint`, which checks it is on the curve): on the event loop for CSRs and
+// `parseClientKey`, on ca/pop-thread.ts's thread for the signing routes' keys (`verifyWithEcPoint`).
 import { createPublicKey, verify as nodeVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bitString, children, decodeOid, derNull, encodeOid, expectTag, parse, sequence, Tag, unsignedInteger, type Node } from '../lib/der.js';
