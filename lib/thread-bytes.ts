@@ -1,9 +1,11 @@
 // Bytes handed to another thread in one ArrayBuffer of their own, moved (in postMessage's transfer list), not copied.
 // A Buffer posted as it is takes its whole backing ArrayBuffer along: a Buffer under 4 KiB is most often a slice of
-// Node's shared 8 KiB pool, so a 500-byte certificate crossed as 8 KiB, was copied on both sides, and grew the
-// receiving isolate's external memory by 8 KiB. At 1,000 certificates/s the companion log's thread received ~32 KiB
-// of such buffers per certificate (a chain of three in, an SCT's signature out), which drove a major GC of its heap
-// about once a second (BENCHMARKS.md, issue 12).
+// Node's shared 8 KiB pool, so a 500-byte certificate crossed as (a share of) an 8 KiB copy, allocated anew in the
+// receiving isolate and kept alive there by whatever still views it. The structured clone copies each distinct
+// ArrayBuffer once per message, so the cost depends on which Buffers happen to share a slab. Packed, what crosses is
+// exactly the bytes: with the companion log's chains and SCTs packed, its thread ran half as many major GCs at
+// 1,000 certificates/s (memory store, 6 runs), for 1–3 µs more CPU per message (a microbenchmark: the pack's copy).
+// BENCHMARKS.md, issue 12.
 
 /** Parts packed back to back: `lengths` cuts `packed` into them. */
 export interface PackedBytes {
