@@ -25,7 +25,7 @@ export function report(r: Results): string {
         ['Node', m.node],
         ['OS', m.os],
         ['Temp dir', m.tmpdir],
-        ['4 KiB write + fdatasync in the temp dir', `median ${fmt(m.fdatasync.median)} ms, p99 ${fmt(m.fdatasync.p99)} ms`],
+        ['4 KiB write + fdatasync in the temp dir', `median ${fmt(m.fdatasync.median)} ms, p99 ${fmt(m.fdatasync.p99)} ms, max ${fmt(m.fdatasync.max)} ms (${fmtInt(m.fdatasync.n)} samples)`],
         [
           'Redis',
           'skipped' in m.redis

@@ -57,6 +57,8 @@ export interface LogObserver {
   appended(seconds: number): void;
   /** One batch handed to the store: its size. */
   batch(size: number): void;
+  /** One batch made durable by the store in `seconds` (a file store's write and fdatasync, a Redis round trip). */
+  committed(seconds: number): void;
   /** The store failed a call (sequencing, or a read made for a status). */
   storeError(): void;
 }
@@ -172,10 +174,17 @@ export function createLog(options: LogOptions): CtLog {
   const observer = options.observer;
   const sequence = batcher<NewEntry, Sequenced>((batch) => {
     observer?.batch(batch.length);
-    return store.sequence(batch).catch((e: unknown) => {
-      observer?.storeError();
-      throw e;
-    });
+    const started = observer ? performance.now() : 0;
+    return store.sequence(batch).then(
+      (sequenced) => {
+        observer?.committed((performance.now() - started) / 1e3);
+        return sequenced;
+      },
+      (e: unknown) => {
+        observer?.storeError();
+        throw e;
+      },
+    );
   });
   let sth: SignedTreeHead | undefined;
 

@@ -1,6 +1,6 @@
 // The CT log's Prometheus metrics (GET /metrics on the log's port), in a registry of its own per log. Tree size and
-// STH age are read from the store at each scrape; append latency, batch sizes and store errors come from the log's
-// observer (ct/log.ts LogObserver). Every name is listed in README ("Metrics").
+// STH age are read from the store at each scrape; append latency, batch sizes, the store's commit latency and store
+// errors come from the log's observer (ct/log.ts LogObserver). Every name is listed in README ("Metrics").
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { httpMetrics, LATENCY_BUCKETS } from '../lib/http-metrics.js';
@@ -57,11 +57,18 @@ export function createLogMetrics(clock: Clock = systemClock): LogMetrics {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
     registers,
   });
+  const commitLatency = new Histogram({
+    name: 'fulgor_ct_store_commit_duration_seconds',
+    help: "Batches made durable by the log's store (a file store's write and fdatasync, a Redis round trip), in seconds.",
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
   return {
     registry,
     observer: {
       appended: (seconds) => appendLatency.observe(seconds),
       batch: (size) => batchSizes.observe(size),
+      committed: (seconds) => commitLatency.observe(seconds),
       storeError: () => storeErrors.inc(),
     },
     http: httpMetrics(registry, 'fulgor_ct'),

@@ -8,6 +8,7 @@
 // including catching up from the log after a restart.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LogLevel, Logger } from '../lib/log.js';
+import { unpackBytes, type PackedBytes } from '../lib/thread-bytes.js';
 import { openSearchIndex, type SearchIndex } from './index-db.js';
 import { createIndexer, type EntrySource } from './indexer.js';
 import type { SearchQuery } from './query.js';
@@ -36,18 +37,11 @@ export type FromIndexWorker =
   | { readonly type: 'log'; readonly level: LogLevel; readonly msg: string; readonly fields?: Record<string, unknown> };
 
 /**
- * Leaves as they cross: one buffer of their own, moved (not copied) to the worker, cut at `lengths`. Posting the
- * Buffers themselves would copy each one's whole backing ArrayBuffer (a store's slices of larger reads): ~30 µs of
- * the main thread's time per entry, as much as indexing it there.
+ * Main thread → worker. Leaves cross packed (lib/thread-bytes.ts): posting a store's slices of larger reads as they
+ * are copied each one's whole backing ArrayBuffer, ~30 µs of the sending thread's time per entry.
  */
-export interface PackedLeaves {
-  readonly packed: ArrayBuffer;
-  readonly lengths: readonly number[];
-}
-
-/** Main thread → worker. */
 export type ToIndexWorker =
-  | { readonly type: 'source'; readonly id: number; readonly value?: number | PackedLeaves; readonly error?: WireError }
+  | { readonly type: 'source'; readonly id: number; readonly value?: number | PackedBytes; readonly error?: WireError }
   | { readonly type: 'catchUp'; readonly id: number; readonly target?: number }
   | { readonly type: 'query'; readonly id: number; readonly q: SearchQuery; readonly treeSize: number }
   | { readonly type: 'follow'; readonly intervalMs: number }
@@ -89,9 +83,7 @@ function run(port: NonNullable<typeof parentPort>, data: IndexWorkerData): void 
     logId: data.logId,
     size: async () => (await ask()) as number,
     getLeaves: async (start, end) => {
-      const { packed, lengths } = (await ask(start, end)) as PackedLeaves;
-      let at = 0;
-      return lengths.map((n) => Buffer.from(packed, (at += n) - n, n));
+      return unpackBytes((await ask(start, end)) as PackedBytes);
     },
   };
   const logger: Logger = { log: (level, msg, fields) => post({ type: 'log', level, msg, ...(fields ? { fields } : {}) }) };

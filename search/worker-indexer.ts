@@ -4,7 +4,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/log.js';
 import type { IndexRow } from './index-db.js';
-import type { FromIndexWorker, IndexWorkerData, PackedLeaves, ToIndexWorker, WireError } from './index-worker.js';
+import { packBytes } from '../lib/thread-bytes.js';
+import type { FromIndexWorker, IndexWorkerData, ToIndexWorker, WireError } from './index-worker.js';
 import type { EntrySource, Indexer } from './indexer.js';
 
 /**
@@ -20,14 +21,6 @@ const STOP_TIMEOUT_MS = 10_000;
 const KEPT_SOURCE_ERRORS = 32;
 
 type Call = { type: 'catchUp'; target?: number } | { type: 'query'; q: Parameters<Indexer['query']>[0]; treeSize: number } | { type: 'stop' };
-
-function pack(leaves: readonly Buffer[]): PackedLeaves {
-  // Not from Buffer's shared pool: the whole ArrayBuffer moves to the worker.
-  const packed = Buffer.allocUnsafeSlow(leaves.reduce((n, l) => n + l.length, 0));
-  let at = 0;
-  for (const l of leaves) at += l.copy(packed, at);
-  return { packed: packed.buffer, lengths: leaves.map((l) => l.length) };
-}
 
 /** Starts the worker and resolves once it has opened the index (rejects with the reason it could not). */
 export function startWorkerIndexer(o: { location: string; source: EntrySource; logger: Logger; stepMs?: number }): Promise<Indexer> {
@@ -63,7 +56,7 @@ export function startWorkerIndexer(o: { location: string; source: EntrySource; l
   async function answerSource(m: Extract<FromIndexWorker, { type: 'source' }>): Promise<void> {
     try {
       if (m.start === undefined) return post({ type: 'source', id: m.id, value: await o.source.size() });
-      const value = pack(await o.source.getLeaves(m.start, m.end ?? m.start + 1));
+      const value = packBytes(await o.source.getLeaves(m.start, m.end ?? m.start + 1));
       post({ type: 'source', id: m.id, value }, [value.packed]);
     } catch (e) {
       sourceErrors.set(m.id, e);

@@ -53,6 +53,9 @@ describe('CT log /healthz and /metrics', () => {
       assert.equal(sum(m, 'fulgor_ct_append_duration_seconds_count'), 7);
       assert.equal(sum(m, 'fulgor_ct_batch_size_sum'), 8, 'the failed batch was handed to the store too');
       assert.equal(sum(m, 'fulgor_ct_store_errors_total'), 1);
+      // Each batch made durable, the failed one not: as many commits as batches less one, each taking some time.
+      assert.equal(sum(m, 'fulgor_ct_store_commit_duration_seconds_count'), sum(m, 'fulgor_ct_batch_size_count') - 1);
+      assert.ok(sum(m, 'fulgor_ct_store_commit_duration_seconds_sum') > 0);
       assert.ok(has(m, 'fulgor_ct_sth_age_seconds'));
       assert.ok(sum(m, 'fulgor_ct_sth_age_seconds') < 60);
       assert.equal(sum(m, 'fulgor_ct_http_requests_total', { route: '/test/ct/v1/add-pre-chain', method: 'POST', status: '200' }), 5);
