@@ -13,9 +13,9 @@ export interface PackedBytes {
   readonly lengths: readonly number[];
 }
 
-/** Copies `parts` into one new ArrayBuffer (not from the shared pool: the whole buffer moves). */
+/** Copies `parts` into one new ArrayBuffer (not from the shared pool: the whole buffer moves; not zeroed: all of it is written). */
 export function packBytes(parts: readonly Uint8Array[]): PackedBytes {
-  const packed = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  const packed = Buffer.allocUnsafeSlow(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {
     packed.set(p, at);
