@@ -7,8 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isCtError } from '../ct/index.js';
 import { systemClock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import { perTurnPost } from '../lib/per-turn.js';
-import { packViews } from '../lib/thread-bytes.js';
+import { perTurn } from '../lib/per-turn.js';
 import { KeyError } from '../signer/index.js';
 import { asBuffer, toWireSct } from './cluster-messages.js';
 import { openCompanionLog } from './companion-log.js';
@@ -17,7 +16,7 @@ import { reloadTls } from './tls-reload.js';
 
 const port = parentPort!;
 const data = workerData as LogThreadData;
-const send = perTurnPost<FromLogThread>(port);
+const send = perTurn<FromLogThread>((messages) => port.postMessage(messages));
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 // Fields are made plain data here (an Error or a function does not cross threads as it is).
@@ -39,12 +38,7 @@ function serveCa(running: Awaited<ReturnType<typeof openCompanionLog>>): void {
   const { log } = running.companion;
   const submit = (id: number, chain: readonly Uint8Array[]): void =>
     void log.submitPreChain(chain.map(asBuffer)).then(
-      ({ sct, index }) => {
-        // The signature is a slice of Node's 8 KiB pool: its bytes move on their own (lib/thread-bytes.ts).
-        const wire = toWireSct(sct);
-        const { views, transfer } = packViews([wire.logId, wire.extensions, wire.signature]);
-        send({ type: 'sct', id, index, sct: { ...wire, logId: views[0]!, extensions: views[1]!, signature: views[2]! } }, transfer);
-      },
+      ({ sct, index }) => send({ type: 'sct', id, index, sct: toWireSct(sct) }),
       (e: unknown) => send({ type: 'refused', id, status: isCtError(e) ? e.status : 500, message: messageOf(e) }),
     );
   const hear = (m: ToLogThread): void => {
