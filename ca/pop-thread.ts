@@ -54,18 +54,10 @@ function lost(t: Thread): void {
   }
 }
 
-/**
- * The thread's young generation, in MiB (V8's default is several times larger). Each check leaves a dead KeyObject,
- * whose native key is freed in the scavenge that finds it: with the default size a scavenge came every ~1,500 checks
- * and held the thread (and every proof waiting on it) for 8–36 ms. At 1 MiB scavenges come ~4 times as often, take
- * no more time in all, and last 5–10 ms at most (BENCHMARKS.md, issue 12).
- */
-const YOUNG_GENERATION_MB = 1;
-
 function start(): Thread | undefined {
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./pop-thread-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    worker = new Worker(new URL('./pop-thread-worker.js', import.meta.url));
   } catch {
     return undefined;
   }
