@@ -152,7 +152,9 @@ const redisPart = (suffix: string): string =>
           ? 'dedup index (dd)'
           : suffix === 'lh'
             ? 'leaf-hash index (lh)'
-            : 'other (n, ts, v, sth)';
+            : suffix === 'c'
+              ? 'shared chains (c)'
+              : 'other (n, ts, v, sth)';
 
 /** MEMORY USAGE (SAMPLES 0, i.e. exact) of every key under the prefix, per entry, by key kind. */
 export async function redisFootprint(redisUrl: string, b: BenchStore, payload?: number): Promise<Footprint> {

@@ -1,5 +1,5 @@
 // One X.509 Extension in strict DER: critical is written only when true (DER omits the DEFAULT FALSE).
-import { boolean, encodeOid, octetString, sequence } from '../lib/der.js';
+import { boolean, encode, encodeOid, pending, Tag } from '../lib/der.js';
 
 /** The few extension OIDs a certificate carries, encoded once each (encodeOid's arithmetic showed in profiles). */
 const oidCache = new Map<string, Buffer>();
@@ -12,6 +12,9 @@ function oidDer(oid: string): Buffer {
   return der;
 }
 
+const CRITICAL = boolean(true);
+
 export function extension(oid: string, value: Uint8Array, critical = false): Buffer {
-  return critical ? sequence(oidDer(oid), boolean(true), octetString(value)) : sequence(oidDer(oid), octetString(value));
+  const octets = pending(Tag.OCTET_STRING, [value]);
+  return encode(pending(Tag.SEQUENCE, critical ? [oidDer(oid), CRITICAL, octets] : [oidDer(oid), octets]));
 }

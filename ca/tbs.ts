@@ -1,5 +1,5 @@
 // TBSCertificate and Certificate assembly from already-encoded parts.
-import { bitString, explicit, sequence, smallInteger, Tag, time, tlv } from '../lib/der.js';
+import { encode, explicit, pending, sequence, smallInteger, Tag, time, tlv } from '../lib/der.js';
 import { FulgorError } from '../lib/errors.js';
 import type { Signer } from '../lib/signer.js';
 
@@ -14,15 +14,21 @@ export interface TbsParts {
   readonly extensions: readonly Buffer[]; // DER Extension each, in order
 }
 
+/** version [0] EXPLICIT INTEGER 2 (v3). */
+const VERSION_3 = explicit(0, smallInteger(2));
+
 /** The TBSCertificate's fields before the extensions (version to subjectPublicKeyInfo), encoded one after another. */
 export function encodeTbsHead(p: Omit<TbsParts, 'extensions'>): Buffer {
-  return Buffer.concat([explicit(0, smallInteger(2)), p.serial, p.signatureAlgorithm, p.issuer, sequence(time(p.notBefore), time(p.notAfter)), p.subject, p.spki]);
+  return Buffer.concat([VERSION_3, p.serial, p.signatureAlgorithm, p.issuer, sequence(time(p.notBefore), time(p.notAfter)), p.subject, p.spki]);
 }
 
-/** A TBSCertificate from its encoded head (encodeTbsHead) and its extensions, each already DER. */
+/** A TBSCertificate from its encoded head (encodeTbsHead) and its extensions, each already DER: one allocation. */
 export function tbsWith(head: Uint8Array, extensions: readonly Uint8Array[]): Buffer {
-  return sequence(head, explicit(3, tlv(Tag.SEQUENCE, extensions)));
+  return encode(pending(Tag.SEQUENCE, [head, pending(0xa3, [pending(Tag.SEQUENCE, extensions)])]));
 }
+
+/** A BIT STRING's first value byte: no unused bits. */
+const NO_UNUSED_BITS = Buffer.from([0]);
 
 export const encodeTbs = (p: TbsParts): Buffer => tbsWith(encodeTbsHead(p), p.extensions);
 
@@ -34,7 +40,7 @@ export async function signTbs(tbs: Buffer, signer: Signer): Promise<Buffer> {
   } catch (e) {
     throw new FulgorError('SIGNING_FAILED', 'the CA could not sign the certificate', { cause: e });
   }
-  return sequence(tbs, signer.algorithmIdentifier, bitString(signature));
+  return encode(pending(Tag.SEQUENCE, [tbs, signer.algorithmIdentifier, pending(Tag.BIT_STRING, [NO_UNUSED_BITS, signature])]));
 }
 
 export const EMPTY_NAME = tlv(0x30, Buffer.alloc(0));

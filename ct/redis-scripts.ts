@@ -7,28 +7,13 @@
 //   B..'ts'                 string  newest leaf timestamp (ms)
 //   B..'dd'                 hash    dedup key -> index
 //   B..'lh'                 hash    leaf hash -> lowest index
-//   B..'e:'..(i//256)       hash    field i%256 -> u32 len(leaf_input) ‖ leaf_input ‖ extra_data
+//   B..'e:'..(i//256)       hash    field i%256 -> the entry (redis-entries.ts: v1 whole, or v2 naming its chain)
+//   B..'c'                  hash    chain id (SHA-256) -> the certificate chain v2 entries end with
 //   B..'h:'..l..':'..(j//256) hash  field j%256 -> 32-byte hash of the perfect subtree (l, j); l = 0: leaf hashes
 //   B..'sth'                hash    size, ts, root, sig of the latest published STH
 //   B..'v'                  string  version of the tree: a token the frontend that appended last chose for its batch
-import type { NewEntry, StoredEntry } from './store.js';
-
-/**
- * A stored entry (field of B..'e:'..): u32 len(leaf_input) ‖ leaf_input ‖ extra_data, one allocation. Built here
- * rather than by the script: concatenating in Lua cost Redis more than the copy costs the frontend.
- */
-function encodeEntry(e: StoredEntry): Buffer {
-  const out = Buffer.allocUnsafe(4 + e.leafInput.length + e.extraData.length);
-  out.writeUInt32BE(e.leafInput.length, 0);
-  e.leafInput.copy(out, 4);
-  e.extraData.copy(out, 4 + e.leafInput.length);
-  return out;
-}
-
-export function decodeEntry(b: Buffer): StoredEntry {
-  const len = b.readUInt32BE(0);
-  return { leafInput: b.subarray(4, 4 + len), extraData: b.subarray(4 + len) };
-}
+import { encodeEntry, V2, type ChainIds, type SharedChain } from './redis-entries.js';
+import type { NewEntry } from './store.js';
 
 /**
  * Sequences a batch in one step, with a handful of commands per batch rather than per entry: the lookups are one
@@ -38,7 +23,9 @@ export function decodeEntry(b: Buffer): StoredEntry {
  * the version this batch gives the tree if it appends; the batch's metadata, per entry u16 len(dedup key) ‖ dedup
  * key ‖ 32-byte leaf hash ‖ timestamp (ms) as u32 high ‖ u32 low; the hashes of the perfect subtrees the batch
  * completes if it is appended whole to the expected tree (32 bytes each, in the order the leaves complete them: leaf
- * by leaf, smallest first), or nothing; then per entry its stored form (encodeEntry).
+ * by leaf, smallest first), or nothing; the chains the batch's v2 entries name, each 32-byte id ‖ u32 length ‖ bytes;
+ * then per entry its stored form (redis-entries.ts encodeEntry). A v2 entry must name one of the batch's chains, so
+ * that no stored entry names a chain that is not stored: each is written (if new) in the same step as its entries.
  *
  * Returns { n0, duplicates, nodesWritten, border, version }. duplicates: {k, index, stored encoded entry} for each
  * entry k (0-based) whose dedup key is stored or earlier in the batch; every other entry is appended, in order, from
@@ -49,8 +36,8 @@ export function decodeEntry(b: Buffer): StoredEntry {
  * the caller computes and stores the new subtrees. version is the tree's version after the script (false: none).
  */
 export const SEQUENCE_LUA = `
-local B, expected, expectedVersion, version, meta, nodes = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local count = #ARGV - 6
+local B, expected, expectedVersion, version, meta, nodes, chainList = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local count = #ARGV - 7
 local function fmt(x) return string.format('%d', x) end
 local function chunk(p, i) return B .. p .. fmt(math.floor(i / 256)), fmt(i % 256) end
 -- A command over a long list of arguments, at most 1024 of them per call (Lua's stack is bounded).
@@ -101,6 +88,26 @@ for k = 1, count do
 end
 if p ~= #meta + 1 then return redis.error_reply('malformed batch') end
 
+local chains, chainIds = {}, {}
+p = 1
+while p <= #chainList do
+  if p + 35 > #chainList then return redis.error_reply('malformed batch') end
+  local len = struct.unpack('>I4', chainList, p + 32)
+  if p + 35 + len > #chainList then return redis.error_reply('malformed batch') end
+  local id = string.sub(chainList, p, p + 31)
+  chains[id] = true
+  chainIds[#chainIds + 1] = id; chainIds[#chainIds + 1] = string.sub(chainList, p + 36, p + 35 + len)
+  p = p + 36 + len
+end
+for k = 1, count do
+  local enc = ARGV[7 + k]
+  if string.byte(enc, 1) == ${V2} then
+    if #enc < 5 then return redis.error_reply('malformed batch') end
+    local at = 6 + struct.unpack('>I4', enc, 2)
+    if at + 31 > #enc or not chains[string.sub(enc, at, at + 31)] then return redis.error_reply('an entry names a chain the batch does not carry') end
+  end
+end
+
 local n0 = tonumber(redis.call('GET', KEYS[1]) or '0')
 local newest = tonumber(redis.call('GET', KEYS[2]) or '0')
 local known = many('HMGET', KEYS[3], dks)
@@ -117,7 +124,7 @@ for k = 1, count do
   elseif fresh[dk] then
     duplicates[#duplicates + 1] = { k - 1, fresh[dk][1], fresh[dk][2] }
   else
-    local enc = ARGV[6 + k]
+    local enc = ARGV[7 + k]
     fresh[dk] = { n, enc }
     local ek, ef = chunk('e:', n)
     entries.add(ek, ef, enc)
@@ -138,6 +145,7 @@ if writeNodes then
 end
 
 if n > n0 then
+  for c = 1, #chainIds, 2 do redis.call('HSETNX', B .. 'c', chainIds[c], chainIds[c + 1]) end
   entries.write()
   leaves.write()
   many('HSET', KEYS[3], dd)
@@ -193,7 +201,7 @@ export interface ExpectedTree {
 /**
  * SEQUENCE_LUA's ARGV for a batch: `expected` is the tree the caller expects (undefined: unknown), `version` the
  * tree's version if the batch appends, `nodes` the hashes of the subtrees the batch completes when appended to the
- * expected tree, in the order the leaves complete them (or none).
+ * expected tree, in the order the leaves complete them (or none); `chains` gives the ids of the entries' chains.
  */
 export function sequenceArgv(
   base: string,
@@ -201,6 +209,7 @@ export function sequenceArgv(
   version: string,
   entries: readonly NewEntry[],
   nodes: readonly Buffer[],
+  chains: ChainIds,
 ): (string | Buffer)[] {
   let bytes = 0;
   for (const e of entries) {
@@ -218,9 +227,20 @@ export function sequenceArgv(
     at = meta.writeUInt32BE(Math.floor(e.timestamp / 2 ** 32), at);
     at = meta.writeUInt32BE(e.timestamp >>> 0, at);
   }
-  const argv: (string | Buffer)[] = [base, String(expected?.size ?? -1), expected?.version ?? '', version, meta, Buffer.concat(nodes)];
-  for (const e of entries) argv.push(encodeEntry(e));
-  return argv;
+  const stored: Buffer[] = [];
+  const named = new Set<SharedChain>();
+  for (const e of entries) {
+    const { stored: b, chain } = encodeEntry(e, chains);
+    stored.push(b);
+    if (chain !== undefined) named.add(chain);
+  }
+  const chainList: Buffer[] = [];
+  for (const c of named) {
+    const len = Buffer.allocUnsafe(4);
+    len.writeUInt32BE(c.bytes.length, 0);
+    chainList.push(c.id, len, c.bytes);
+  }
+  return [base, String(expected?.size ?? -1), expected?.version ?? '', version, meta, Buffer.concat(nodes), Buffer.concat(chainList), ...stored];
 }
 
 /**

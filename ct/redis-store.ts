@@ -13,7 +13,8 @@ import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import { unavailable } from './errors.js';
 import { hashChildren, MerkleFrontier, perfectSubtrees, type NodeId } from './merkle.js';
-import { decodeEntry, PUBLISH_STH_LUA, SEQUENCE_LUA, sequenceArgv, type SequenceReply } from './redis-scripts.js';
+import { ChainIds, checkedChain, readStoredEntry, withChain, type StoredForm } from './redis-entries.js';
+import { PUBLISH_STH_LUA, SEQUENCE_LUA, sequenceArgv, type SequenceReply } from './redis-scripts.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
 
 export interface RedisStoreOptions {
@@ -194,7 +195,7 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
   const scripts = redis as unknown as ScriptCommands;
 
   const base = `{${opts.prefix}}:`;
-  const K = { n: `${base}n`, ts: `${base}ts`, dd: `${base}dd`, lh: `${base}lh`, sth: `${base}sth` };
+  const K = { n: `${base}n`, ts: `${base}ts`, dd: `${base}dd`, lh: `${base}lh`, sth: `${base}sth`, c: `${base}c` };
   const entryKey = (i: number): [string, string] => [`${base}e:${Math.floor(i / 256)}`, String(i % 256)];
   const nodeKey = (id: NodeId): [string, string] => [`${base}h:${id.level}:${Math.floor(id.index / 256)}`, String(id.index % 256)];
 
@@ -285,6 +286,23 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
   // the next one's script is sent at once (not a promise turn later), while the caller goes on with other work
   // (ct/log.ts).
   let frontier: { tree: MerkleFrontier; version: string } | undefined;
+  // The chains entries name (redis-entries.ts): ids of those this instance writes, and bytes of those it has read,
+  // by id (immutable: an id is its chain's SHA-256). A CA has one or two; the cache starts over past CHAIN_CACHE_MAX.
+  const chainIds = new ChainIds();
+  const chainCache = new Map<string, Buffer>();
+  const CHAIN_CACHE_MAX = 256;
+  async function readChains(forms: readonly StoredForm[]): Promise<void> {
+    const missing = new Map<string, Buffer>();
+    for (const f of forms) if (f.chainId && !chainCache.has(f.chainId.toString('latin1'))) missing.set(f.chainId.toString('latin1'), f.chainId);
+    if (missing.size === 0) return;
+    const ids = [...missing.values()];
+    const values = await redis.hmgetBuffer(K.c, ...ids);
+    if (chainCache.size + ids.length > CHAIN_CACHE_MAX) chainCache.clear();
+    ids.forEach((id, k) => {
+      const v = values[k];
+      if (v) chainCache.set(id.toString('latin1'), checkedChain(id, v));
+    });
+  }
   // A batch's version of the tree: this instance's random id and the batch's number (unique across frontends).
   const instance = randomBytes(12).toString('base64url');
   let batches = 0;
@@ -316,10 +334,10 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
         const expected = guess && { size: guess.tree.size, version: guess.version };
         const planned = guess ? extend(guess.tree, entries.map((e) => e.leafHash)).hashes : [];
         const version = `${instance}.${++batches}`;
-        const argv = sequenceArgv(base, expected, version, entries, planned);
+        const argv = sequenceArgv(base, expected, version, entries, planned, chainIds);
         const [n0, duplicates, nodesWritten, border, after] = await scripts.ctSequenceBuffer(K.n, K.ts, K.dd, K.lh, ...argv);
         const out: Sequenced[] = new Array<Sequenced>(entries.length);
-        for (const [k, index, stored] of duplicates) out[k] = { index, leafInput: decodeEntry(stored).leafInput, duplicate: true };
+        for (const [k, index, stored] of duplicates) out[k] = { index, leafInput: readStoredEntry(stored).leafInput, duplicate: true };
         const fresh: Buffer[] = [];
         for (let k = 0; k < entries.length; k++)
           if (!out[k]) {
@@ -354,10 +372,12 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions): Prom
         for (const [k, fs] of fields) p.hmgetBuffer(k, ...fs);
         const [n, ...chunks] = await run(p);
         if (end > Number(n ?? 0)) throw new RangeError(`no entries [${start}, ${end}) in a log of ${Number(n ?? 0)}`);
-        return (chunks as (Buffer | null)[][]).flat().map((v, k) => {
+        const forms = (chunks as (Buffer | null)[][]).flat().map((v, k) => {
           if (!v) throw new Error(`entry ${start + k} is missing`);
-          return decodeEntry(v);
+          return readStoredEntry(v);
         });
+        await readChains(forms);
+        return forms.map((f) => withChain(f, f.chainId && chainCache.get(f.chainId.toString('latin1'))));
       }),
 
     indexByLeafHash: (leafHash: Buffer) =>

@@ -23,10 +23,10 @@ export class DerError extends Error {
 
 const lengthBytes = (len: number): number => (len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4);
 
-/** Writes tag and definite length at the start of `out`; returns where the value starts. */
-function writeHeader(out: Buffer, tag: number, len: number, lenBytes: number): number {
-  out[0] = tag;
-  let off = 1;
+/** Writes tag and definite length into `out` at `at`; returns where the value starts. */
+function writeHeader(out: Buffer, at: number, tag: number, len: number, lenBytes: number): number {
+  out[at] = tag;
+  let off = at + 1;
   if (lenBytes === 0) out[off++] = len;
   else {
     out[off++] = 0x80 | lenBytes;
@@ -44,7 +44,7 @@ export function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): B
   for (const p of parts) len += p.length;
   const lenBytes = lengthBytes(len);
   const out = Buffer.allocUnsafe(2 + lenBytes + len);
-  let off = writeHeader(out, tag, len, lenBytes);
+  let off = writeHeader(out, 0, tag, len, lenBytes);
   for (const p of parts) {
     out.set(p, off);
     off += p.length;
@@ -52,11 +52,53 @@ export function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): B
   return out;
 }
 
+/**
+ * A TLV whose bytes are not written yet: its parts (encoded bytes or other pending TLVs) and its value's length. A
+ * structure built of these is written by `encode` into one allocation, each byte copied once, where nesting `tlv`
+ * calls copies a value again at every level that encloses it (a certificate's extensions sit four levels deep).
+ */
+export interface PendingTlv {
+  readonly tag: number;
+  readonly parts: readonly DerPart[];
+  /** The value's length in bytes (the parts' encoded lengths summed). */
+  readonly valueLength: number;
+}
+
+export type DerPart = Uint8Array | PendingTlv;
+
+const encodedLength = (p: DerPart): number => (p instanceof Uint8Array ? p.length : 2 + lengthBytes(p.valueLength) + p.valueLength);
+
+/** A TLV around `parts`, written later by `encode` (or by an enclosing one's). */
+export function pending(tag: number, parts: readonly DerPart[]): PendingTlv {
+  let valueLength = 0;
+  for (const p of parts) valueLength += encodedLength(p);
+  return { tag, parts, valueLength };
+}
+
+function writePart(out: Buffer, off: number, p: DerPart): number {
+  if (p instanceof Uint8Array) {
+    out.set(p, off);
+    return off + p.length;
+  }
+  const lenBytes = lengthBytes(p.valueLength);
+  let at = writeHeader(out, off, p.tag, p.valueLength, lenBytes);
+  for (const child of p.parts) at = writePart(out, at, child);
+  return at;
+}
+
+/** The DER of `part`, in one allocation. */
+export function encode(part: DerPart): Buffer {
+  if (part instanceof Uint8Array) return Buffer.from(part);
+  const out = Buffer.allocUnsafe(encodedLength(part));
+  writePart(out, 0, part);
+  return out;
+}
+
 /** The tag and length octets of a TLV whose value, `length` bytes, the caller writes after them. */
 export function tlvHeader(tag: number, length: number): Buffer {
   const lenBytes = lengthBytes(length);
   const out = Buffer.allocUnsafe(2 + lenBytes);
-  writeHeader(out, tag, length, lenBytes);
+  writeHeader(out, 0, tag, length, lenBytes);
   return out;
 }
 

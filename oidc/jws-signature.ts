@@ -72,6 +72,10 @@ export function verifyJwsSignature(alg: string, key: unknown, signingInput: Buff
   if (a.curve !== undefined && details.namedCurve !== a.curve) throw new TypeError(`the key for ${alg} must be on ${a.curve}, not ${details.namedCurve}`);
   if (a.keyType === 'rsa' && !((details.modulusLength ?? 0) >= MIN_RSA_BITS)) throw new TypeError(`${alg} requires an RSA key of at least ${MIN_RSA_BITS} bits`);
   if (a.signatureBytes !== undefined && signature.length !== a.signatureBytes) return false;
+  // RFC 8017 §8.1.2 and Go's crypto/rsa: exactly the modulus's length. OpenSSL checks this for PKCS #1 v1.5 but not
+  // for PSS, where it reads a shorter signature as the same integer: one with its leading zero byte dropped (1 in 256)
+  // would verify.
+  if (a.keyType === 'rsa' && signature.length !== Math.ceil((details.modulusLength ?? 0) / 8)) return false;
   try {
     if (a.pssSaltLength !== undefined)
       return verify(a.hash, signingInput, { key: k, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: a.pssSaltLength }, signature);

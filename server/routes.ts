@@ -4,7 +4,7 @@ import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { challengeClaimFor } from '../oidc/issuer-routing.js';
 import type { ReasonCode } from '../lib/errors.js';
 import type { HttpMetrics } from '../lib/http-metrics.js';
-import { certToPem } from '../lib/pem.js';
+import { certToPem, pemBlock } from '../lib/pem.js';
 import { contextOf } from './request-context.js';
 import { parseV1Request, parseV2Request, type SigningRequest } from './request.js';
 import type { IssuedCertificate, SigningService } from './signing-service.js';
@@ -28,20 +28,15 @@ export interface RouteDeps {
   readonly serving?: () => boolean;
 }
 
-const trimmedPem = (der: Buffer) => certToPem(der).trim();
-/**
- * JSON.stringify(pem), written directly: of the characters a PEM holds (base64, '-', ' ', letters and line feeds),
- * JSON escapes only the line feed.
- */
-const pemJson = (pem: string) => `"${pem.replaceAll('\n', '\\n')}"`;
+/** A certificate's PEM with no trailing newline; inside a JSON string when `json` (written escaped, not escaped after). */
+const pemOf = (der: Buffer, json: boolean): string => (json ? `"${pemBlock(der, 'CERTIFICATE', '\\n')}"` : pemBlock(der, 'CERTIFICATE', '\n'));
 
 /** A certificate above the leaf (the issuing CA, the root): the same Buffers on every answer, so encoded once each. */
 const caPems = new WeakMap<Buffer, { readonly pem: string; readonly json: string }>();
 function caPem(der: Buffer): { readonly pem: string; readonly json: string } {
   let known = caPems.get(der);
   if (known === undefined) {
-    const pem = trimmedPem(der);
-    known = { pem, json: pemJson(pem) };
+    known = { pem: pemOf(der, false), json: pemOf(der, true) };
     caPems.set(der, known);
   }
   return known;
@@ -49,8 +44,7 @@ function caPem(der: Buffer): { readonly pem: string; readonly json: string } {
 
 /** The chain's PEMs (trimmed) joined by `separator`, each as JSON strings when `json`: the leaf's made now, the CAs' kept. */
 function joinedPems(chain: readonly Buffer[], json: boolean, separator: string): string {
-  const leaf = chain[0] === undefined ? undefined : trimmedPem(chain[0]);
-  let out = leaf === undefined ? '' : json ? pemJson(leaf) : leaf;
+  let out = chain[0] === undefined ? '' : pemOf(chain[0], json);
   for (let i = 1; i < chain.length; i++) {
     const ca = caPem(chain[i]!);
     out += separator + (json ? ca.json : ca.pem);

@@ -240,6 +240,20 @@ describe('oidc/token-verifier: JWS signatures and algorithms against a real loca
     await refused(`${token('RS256').split('.').slice(0, 2).join('.')}.a+b/`, 'MALFORMED_TOKEN');
   });
 
+  it('refuses an RSA signature whose leading zero byte was dropped (OpenSSL verifies such a PSS one; RFC 8017 and Go refuse it)', async () => {
+    for (const alg of ['RS256', 'PS256']) {
+      // About 1 signature in 256 starts with a zero byte: sign tokens that differ in one claim until one does.
+      let found: string | undefined;
+      for (let i = 0; found === undefined && i < 10_000; i++) {
+        const t = compact(parts(alg, { claims: { nonce: String(i) } }), (input) => signature(alg, keyFor[alg]!, input));
+        const sig = Buffer.from(t.split('.')[2]!, 'base64url');
+        if (sig[0] === 0) found = `${t.split('.').slice(0, 2).join('.')}.${b64u(sig.subarray(1))}`;
+      }
+      assert.ok(found, `no ${alg} signature with a leading zero byte in 10,000`);
+      await refused(found, 'INVALID_TOKEN_SIGNATURE');
+    }
+  });
+
   it('applies the crit header as jose does: b64 only, and a JWT’s payload must be encoded', async () => {
     const rs = (header: Record<string, unknown>) => token('RS256', { header });
     await refused(rs({ crit: ['exp'], exp: now + 600 }), 'UNSUPPORTED_TOKEN_ALGORITHM', /"exp" critical/);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { parseClientKey } from '../../../ca/client-key.js';
+import { bitString, derNull, encodeOid, explicit, sequence, set, smallInteger, utf8String } from '../../../lib/der.js';
+import { toPem } from '../../../lib/pem.js';
 import { checkCsr } from '../../../ca/csr.js';
 import { checkKeyAndProof, checkProofOfPossession, decodeBase64Bytes } from '../../../ca/proof-of-possession.js';
 import {
@@ -187,5 +189,30 @@ describe('ca/client-key: keys whose proof needs no private key, and encodings a 
     assert.equal(createPublicKey({ key: k.spki, format: 'der', type: 'spki' }).asymmetricKeyDetails?.namedCurve, 'prime256v1');
     assert.throws(() => parseClientKey(k.pem), reason('INVALID_PUBLIC_KEY', /explicit curve parameters/));
     assert.throws(() => checkCsr(csrPem(k, 'ecdsaWithSHA256')), reason('INVALID_PUBLIC_KEY', /explicit curve parameters/));
+  });
+
+  it('refuses an RSA proof or CSR signature whose leading zero byte was dropped, as Go does (OpenSSL checks the length for PKCS #1 v1.5)', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const spki = rsa.publicKey.export({ type: 'spki', format: 'der' });
+    // About 1 signature in 256 starts with a zero byte; PKCS#1 v1.5 is deterministic, so vary what is signed.
+    const withLeadingZero = <T>(make: (i: number) => { signed: Buffer; value: T }): { value: T; sig: Buffer } => {
+      for (let i = 0; i < 10_000; i++) {
+        const { signed, value } = make(i);
+        const sig = sign('sha256', signed, rsa.privateKey);
+        if (sig[0] === 0) return { value, sig };
+      }
+      throw new Error('no signature with a leading zero byte in 10,000');
+    };
+    const proof = withLeadingZero((i) => ({ signed: Buffer.from(`${NAME}-${i}`), value: `${NAME}-${i}` }));
+    await checkKeyAndProof(pem, proof.value, proof.sig);
+    await assert.rejects(checkKeyAndProof(pem, proof.value, proof.sig.subarray(1)), { code: 'INVALID_PROOF_OF_POSSESSION' });
+    const csr = withLeadingZero((i) => {
+      const info = sequence(smallInteger(0), sequence(set(sequence(encodeOid('2.5.4.3'), utf8String(`csr-${i}`)))), spki, explicit(0, Buffer.alloc(0)));
+      return { signed: info, value: info };
+    });
+    const csrWith = (sig: Buffer) => toPem(sequence(csr.value, sequence(encodeOid('1.2.840.113549.1.1.11'), derNull()), bitString(sig)), 'CERTIFICATE REQUEST');
+    assert.equal(checkCsr(csrWith(csr.sig)).description, 'RSA-2048');
+    assert.throws(() => checkCsr(csrWith(csr.sig.subarray(1))), reason('INVALID_CSR_SIGNATURE', /could not be verified/));
   });
 });

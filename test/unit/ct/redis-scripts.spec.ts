@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { hashChildren, hashLeaf, MerkleFrontier } from '../../../ct/merkle.js';
 import { dropRedisLog, probeRedis } from '../../../ct/redis-store.js';
-import { decodeEntry, SEQUENCE_LUA, sequenceArgv, type ExpectedTree, type SequenceReply } from '../../../ct/redis-scripts.js';
+import { ChainIds, readStoredEntry, withChain } from '../../../ct/redis-entries.js';
+import { SEQUENCE_LUA, sequenceArgv, type ExpectedTree, type SequenceReply } from '../../../ct/redis-scripts.js';
+import { merkleTreeLeaf, precertExtraData } from '../../../ct/structures.js';
 import type { NewEntry } from '../../../ct/store.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,7 +48,7 @@ describe('Redis sequencing script', function () {
     prefix = `fulgor-test-${randomBytes(6).toString('hex')}`;
     base = `{${prefix}}:`;
     const run = (redis as unknown as { ctSequenceBuffer(...args: (string | Buffer)[]): Promise<SequenceReply> }).ctSequenceBuffer.bind(redis);
-    sequence = (expected, version, entries, nodes) => run(`${base}n`, `${base}ts`, `${base}dd`, `${base}lh`, ...sequenceArgv(base, expected, version, entries, nodes));
+    sequence = (expected, version, entries, nodes) => run(`${base}n`, `${base}ts`, `${base}dd`, `${base}lh`, ...sequenceArgv(base, expected, version, entries, nodes, new ChainIds()));
   });
   afterEach(async () => void (await dropRedisLog(REDIS_URL, prefix)));
 
@@ -72,7 +74,7 @@ describe('Redis sequencing script', function () {
     assert.deepEqual(await hget('h:0:0', '10'), h[10]);
     assert.equal(await redis.get(`${base}n`), '11');
     assert.equal(await redis.get(`${base}ts`), String(2 ** 40 + 10));
-    const stored = decodeEntry((await hget('e:0', '7'))!);
+    const stored = withChain(readStoredEntry((await hget('e:0', '7'))!), undefined);
     assert.deepEqual([stored.leafInput.toString(), stored.extraData.toString()], ['leaf-7', 'extra-7']);
   });
 
@@ -121,7 +123,7 @@ describe('Redis sequencing script', function () {
     const tree = { size: 1, version: 'v1' };
     await assert.rejects(sequence(tree, 'v2', batch, []), /carries 0 subtree hashes, expected 1/);
     await assert.rejects(sequence(tree, 'v2', batch, [Buffer.alloc(32), Buffer.alloc(32)]), /carries 2 subtree hashes, expected 1/);
-    const argv = sequenceArgv(base, tree, 'v2', batch, [Buffer.alloc(32)]);
+    const argv = sequenceArgv(base, tree, 'v2', batch, [Buffer.alloc(32)], new ChainIds());
     const meta = argv[4] as Buffer;
     for (const cut of [meta.subarray(0, meta.length - 1), meta.subarray(0, 1), Buffer.concat([meta, Buffer.alloc(1)])]) {
       argv[4] = cut;
@@ -130,5 +132,34 @@ describe('Redis sequencing script', function () {
     assert.deepEqual((await redis.keys(`${base}*`)).sort(), before.sort(), 'no key was written');
     assert.equal(await redis.get(`${base}n`), '1');
     assert.equal(await redis.get(`${base}v`), 'v1');
+  });
+
+  it('stores a chain its entries share once, in the same step as the entries, and refuses an entry naming a chain it lacks', async () => {
+    const chain = [randomBytes(700), randomBytes(500)];
+    const precertEntry = (i: number): NewEntry => {
+      const leafInput = merkleTreeLeaf({
+        timestamp: 2 ** 40 + i,
+        entry: { type: 'precert', issuerKeyHash: Buffer.alloc(32, 7), tbsCertificate: randomBytes(300) },
+        extensions: Buffer.alloc(0),
+      });
+      return { leafInput, extraData: precertExtraData(randomBytes(400), chain), leafHash: hashLeaf(leafInput), dedupKey: Buffer.from(`p${i}`), timestamp: 2 ** 40 + i };
+    };
+    const batch = [precertEntry(0), precertEntry(1), precertEntry(2)];
+    await sequence(undefined, 'v1', batch, []);
+    const chains = await redis.hgetallBuffer(`${base}c`);
+    assert.equal(Object.keys(chains).length, 1, 'one chain stored for the batch');
+    const chainBytes = Object.values(chains)[0]!;
+    for (const [k, e] of batch.entries()) {
+      const raw = (await hget('e:0', String(k)))!;
+      const form = readStoredEntry(raw);
+      assert.deepEqual(withChain(form, chainBytes), { leafInput: e.leafInput, extraData: e.extraData });
+      assert.equal(raw.length, 1 + 4 + e.leafInput.length + 32 + (e.extraData.length - chainBytes.length), 'the entry holds its chain’s id, not its bytes');
+    }
+    // An entry that names a chain the batch does not carry: refused, nothing written.
+    const argv = sequenceArgv(base, undefined, 'v2', [precertEntry(3)], [], new ChainIds());
+    const before = await redis.get(`${base}n`);
+    argv[6] = Buffer.alloc(0);
+    await assert.rejects(redis.eval(SEQUENCE_LUA, 4, `${base}n`, `${base}ts`, `${base}dd`, `${base}lh`, ...argv), /names a chain the batch does not carry/);
+    assert.equal(await redis.get(`${base}n`), before);
   });
 });

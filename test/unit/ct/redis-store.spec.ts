@@ -3,9 +3,11 @@
 // random key prefix and deletes its keys afterwards. Without a reachable Redis the whole suite is skipped.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLog, CtError, hashLeaf, merkleTreeLeaf, rootOfLeafHashes } from '../../../ct/index.js';
+import { precertExtraData } from '../../../ct/structures.js';
 import { listenLog } from '../../../ct/listen.js';
 import { silentLogger } from '../../../lib/log.js';
 import { logSigner, makePki } from './helpers.js';
@@ -242,6 +244,43 @@ describe('Redis log store', function () {
         await http.close();
         await store.close();
         await relay.cut();
+      }
+    });
+
+    it('keeps the chain its entries share once; another instance reads them whole, and entries stored whole before still read', async () => {
+      const chain = [randomBytes(900), randomBytes(600)];
+      const precert = (i: number): NewEntry => {
+        const timestamp = 5_000 + i;
+        const leafInput = merkleTreeLeaf({ timestamp, entry: { type: 'precert', issuerKeyHash: Buffer.alloc(32, 1), tbsCertificate: randomBytes(250) }, extensions: Buffer.alloc(0) });
+        return { leafInput, extraData: precertExtraData(randomBytes(350), chain), leafHash: hashLeaf(leafInput), dedupKey: Buffer.from(`p${i}`), timestamp };
+      };
+      const written = Array.from({ length: 40 }, (_, i) => precert(i));
+      await a.sequence(written.slice(0, 20));
+      await a.sequence(written.slice(20));
+      const raw = await rawCommand('HLEN', `{${prefix}}:c`);
+      assert.match(raw, /^:1\r\n/, 'one chain stored for 40 entries');
+      const expect = written.map((e) => ({ leafInput: e.leafInput, extraData: e.extraData }));
+      assert.deepEqual(await b.getEntries(0, 40), expect, 'an instance that wrote none of them');
+      assert.deepEqual(await a.getEntries(5, 7), expect.slice(5, 7));
+      // Entry 3 as a Fulgor before shared chains stored it: u32 len(leaf_input) ‖ leaf_input ‖ extra_data.
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(written[3]!.leafInput.length);
+      const v1 = Buffer.concat([len, written[3]!.leafInput, written[3]!.extraData]);
+      const redis = new Redis(REDIS_URL);
+      try {
+        await redis.hset(`{${prefix}}:e:0`, '3', v1);
+        assert.deepEqual(await b.getEntries(2, 5), expect.slice(2, 5));
+        // A chain whose bytes no longer match its id is refused, not served.
+        const [id] = await redis.hkeysBuffer(`{${prefix}}:c`);
+        await redis.hset(`{${prefix}}:c`, id!, randomBytes(1500));
+        const fresh = await openRedisStore(REDIS_URL, { prefix });
+        try {
+          await assert.rejects(fresh.getEntries(0, 1), /does not match its id/);
+        } finally {
+          await fresh.close();
+        }
+      } finally {
+        redis.disconnect();
       }
     });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DerError, decodeOid, encodeOid, parse, smallInteger, time, unsignedInteger, decodeTime } from '../../../lib/der.js';
+import { DerError, children, decodeOid, encode, encodeOid, parse, pending, smallInteger, tlv, time, unsignedInteger, decodeTime } from '../../../lib/der.js';
 
 describe('lib/der', () => {
   it('encodes OIDs and reads them back', () => {
@@ -29,5 +29,23 @@ describe('lib/der', () => {
     assert.throws(() => parse(Buffer.from('30810100', 'hex')), DerError); // non-minimal length
     assert.throws(() => parse(Buffer.from('300302010000', 'hex')), DerError); // trailing byte
     assert.throws(() => parse(Buffer.from('3005020100', 'hex')), DerError); // runs past the end
+  });
+  it('writes a pending structure in one pass, byte for byte what nested tlv calls write, at every length form', () => {
+    // Values around each length boundary: short form, then one, two and three length octets.
+    for (const size of [0, 1, 127, 128, 255, 256, 65535, 65536]) {
+      const leaf = Buffer.alloc(size, 0x5a);
+      const other = Buffer.from([0x05, 0x00]);
+      const eager = tlv(0x30, [other, tlv(0xa3, tlv(0x30, [leaf, other])), tlv(0x03, [Buffer.from([0]), leaf])]);
+      const oneCopy = encode(pending(0x30, [other, pending(0xa3, [pending(0x30, [leaf, other])]), pending(0x03, [Buffer.from([0]), leaf])]));
+      assert.deepEqual(oneCopy, eager, `value of ${size} bytes`);
+      const top = parse(oneCopy);
+      assert.deepEqual(children(top).map((c) => c.tag), [0x05, 0xa3, 0x03]);
+    }
+    assert.deepEqual(encode(pending(0x04, [])), Buffer.from([0x04, 0x00]));
+    const bytes = Buffer.from([1, 2, 3]);
+    const copy = encode(bytes);
+    assert.deepEqual(copy, bytes);
+    copy[0] = 9;
+    assert.equal(bytes[0], 1, 'encoding plain bytes returns a copy');
   });
 });
