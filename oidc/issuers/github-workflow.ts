@@ -5,7 +5,7 @@
 import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, compactExtensions, requireAscii, stringClaims, subjectClaim } from './claims.js';
-import { goJoinPath, goURLString, parseGoURL } from './go-url.js';
+import { goPathJoiner, parseGoURL } from './go-url.js';
 
 export const GITHUB_REQUIRED_CLAIMS = [
   'job_workflow_ref',
@@ -27,7 +27,7 @@ export const GITHUB_REQUIRED_CLAIMS = [
 ] as const;
 
 const GITHUB = parseGoURL('https://github.com/');
-const github = (...elem: string[]): string => goURLString(goJoinPath(GITHUB, ...elem));
+const github = goPathJoiner(GITHUB);
 
 export function githubWorkflowPrincipal(_issuer: IssuerConfig, claims: Claims): Principal {
   const c = stringClaims(claims, GITHUB_REQUIRED_CLAIMS);

@@ -5,7 +5,7 @@
 import type { IssuerConfig } from '../identity-config.js';
 import type { Claims, Principal } from '../principal.js';
 import { baseExtensions, compactExtensions, int64Claim, invalidClaim, missingClaim, requireAscii, stringClaims, subjectClaim } from './claims.js';
-import { type GoURL, GoURLError, goJoinPath, goURLString, parseGoURL } from './go-url.js';
+import { type GoURL, GoURLError, goPathJoiner, goURLString, parseGoURL } from './go-url.js';
 
 export const GITLAB_REQUIRED_CLAIMS = [
   'project_path',
@@ -24,7 +24,7 @@ export const GITLAB_REQUIRED_CLAIMS = [
 const OPTIONAL = ['ci_config_sha', 'project_visibility'] as const;
 
 const GITLAB = parseGoURL('https://gitlab.com/');
-const gitlab = (...elem: string[]): string => goURLString(goJoinPath(GITLAB, ...elem));
+const gitlab = goPathJoiner(GITLAB);
 
 function configRefURL(ciConfigRefUri: string): string {
   let u: GoURL;

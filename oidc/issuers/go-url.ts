@@ -328,3 +328,21 @@ export function goJoinPath(u: GoURL, ...elems: string[]): GoURL {
     return u;
   }
 }
+
+/** A path element of segments Go neither escapes nor unescapes (unreserved characters and `$&+,;=:@`), none empty. */
+const PLAIN_ELEMENT = /^[A-Za-z0-9\-_.~$&+,;=:@]+(?:\/[A-Za-z0-9\-_.~$&+,;=:@]+)*$/;
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+const isPlainElement = (e: string): boolean => PLAIN_ELEMENT.test(e) && !DOT_SEGMENT.test(e);
+
+/**
+ * A function giving goURLString(goJoinPath(base, ...elems)). The claim mappings join several URLs onto one base per
+ * certificate, and the usual case is written directly: onto a base whose path is "/" (no query, fragment or raw
+ * path), elements of plain segments (no "." or ".." segment, no empty one, nothing Go would escape or unescape) join
+ * as the base's string followed by the elements separated by "/". Anything else takes the full port.
+ */
+export function goPathJoiner(base: GoURL): (...elems: string[]) => string {
+  const baseString = goURLString(base);
+  const simpleBase =
+    base.path === '/' && base.rawPath === '' && base.opaque === '' && base.rawQuery === '' && !base.forceQuery && base.fragment === '' && baseString.endsWith('/');
+  return (...elems) => (simpleBase && elems.length > 0 && elems.every(isPlainElement) ? baseString + elems.join('/') : goURLString(goJoinPath(base, ...elems)));
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cleanPath, goJoinPath, goURLString, parseGoURL } from '../../../../oidc/issuers/go-url.js';
+import { cleanPath, goJoinPath, goPathJoiner, goURLString, parseGoURL } from '../../../../oidc/issuers/go-url.js';
 
 // Expected values are what Go's net/url and path packages return for the same inputs.
 describe('oidc/issuers: go-url', () => {
@@ -40,5 +40,26 @@ describe('oidc/issuers: go-url', () => {
     assert.equal(goURLString(goJoinPath(base, 'caf\u00e9')), 'https://github.com/caf%C3%A9');
     // An element that is not a valid escaped path leaves the URL unchanged (Go ignores setPath's error).
     assert.equal(goURLString(goJoinPath(base, '%zz')), 'https://github.com/');
+  });
+
+  it('joins through goPathJoiner exactly as through goJoinPath, plain elements or not (20,000 random element lists)', () => {
+    const bases = ['https://github.com/', 'https://gitlab.com/', 'https://h.example/base/', 'https://h.example', 'https://h/?q=1', 'https://h/#f', 'https://h/a%2Fb'];
+    // Plain characters, and each kind of character that takes the full port: separators, dots, escapes, ones Go
+    // escapes in a path, non-ASCII.
+    const alphabet = ['a', 'Z', '0', '-', '_', '~', '@', ':', '+', '=', '$', '&', ',', ';', '/', '.', '%', '%2F', ' ', '?', '#', '!', "'", '(', '*', '\u00e9', '\u{1f600}'];
+    let state = 6962;
+    const rand = (n: number): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 16) % n;
+    const element = (): string => Array.from({ length: rand(8) }, () => alphabet[rand(rand(3) === 0 ? alphabet.length : 14)]!).join('');
+    for (const b of bases) {
+      const base = parseGoURL(b);
+      const join = goPathJoiner(base);
+      for (let i = 0; i < 20_000 / bases.length; i++) {
+        const elems = Array.from({ length: rand(5) }, element);
+        assert.equal(join(...elems), goURLString(goJoinPath(base, ...elems)), `${b} + ${JSON.stringify(elems)}`);
+      }
+    }
+    const github = goPathJoiner(parseGoURL('https://github.com/'));
+    assert.equal(github('acme/app', 'actions/runs', '42', 'attempts', '1'), 'https://github.com/acme/app/actions/runs/42/attempts/1');
+    assert.equal(github('acme/app/.github/workflows/ci.yml@refs/heads/main'), 'https://github.com/acme/app/.github/workflows/ci.yml@refs/heads/main');
   });
 });
