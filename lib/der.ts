@@ -38,19 +38,8 @@ function writeHeader(out: Buffer, at: number, tag: number, len: number, lenBytes
 
 /** One TLV. `content` may be a list of already-encoded children. Written into one allocation (the hot path of
  * every certificate, SCT and timestamp). */
-export function tlv(tag: number, content: Uint8Array | readonly Uint8Array[]): Buffer {
-  const parts: readonly Uint8Array[] = content instanceof Uint8Array ? [content] : content;
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const lenBytes = lengthBytes(len);
-  const out = Buffer.allocUnsafe(2 + lenBytes + len);
-  let off = writeHeader(out, 0, tag, len, lenBytes);
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+export const tlv = (tag: number, content: Uint8Array | readonly Uint8Array[]): Buffer =>
+  encode(pending(tag, content instanceof Uint8Array ? [content] : content));
 
 /**
  * A TLV whose bytes are not written yet: its parts (encoded bytes or other pending TLVs) and its value's length. A
@@ -66,7 +55,9 @@ export interface PendingTlv {
 
 export type DerPart = Uint8Array | PendingTlv;
 
-const encodedLength = (p: DerPart): number => (p instanceof Uint8Array ? p.length : 2 + lengthBytes(p.valueLength) + p.valueLength);
+function encodedLength(p: DerPart): number {
+  return p instanceof Uint8Array ? p.length : 2 + lengthBytes(p.valueLength) + p.valueLength;
+}
 
 /** A TLV around `parts`, written later by `encode` (or by an enclosing one's). */
 export function pending(tag: number, parts: readonly DerPart[]): PendingTlv {

@@ -41,6 +41,9 @@ describe('lib/der', () => {
       const top = parse(oneCopy);
       assert.deepEqual(children(top).map((c) => c.tag), [0x05, 0xa3, 0x03]);
     }
+    // The length octets themselves, written out by hand (X.690 §8.1.3): short form below 128, then 0x81, 0x82, 0x83.
+    const headers: [number, string][] = [[0, '0400'], [127, '047f'], [128, '048180'], [255, '0481ff'], [256, '04820100'], [65535, '0482ffff'], [65536, '0483010000']];
+    for (const [size, hex] of headers) assert.equal(encode(pending(0x04, [Buffer.alloc(size)])).subarray(0, hex.length / 2).toString('hex'), hex);
     assert.deepEqual(encode(pending(0x04, [])), Buffer.from([0x04, 0x00]));
     const bytes = Buffer.from([1, 2, 3]);
     const copy = encode(bytes);
