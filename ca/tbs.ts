@@ -1,5 +1,5 @@
 // TBSCertificate and Certificate assembly from already-encoded parts.
-import { encode, explicit, pending, sequence, smallInteger, Tag, time, tlv } from '../lib/der.js';
+import { encode, explicit, pending, pendingBitString, sequence, smallInteger, Tag, time, tlv } from '../lib/der.js';
 import { FulgorError } from '../lib/errors.js';
 import type { Signer } from '../lib/signer.js';
 
@@ -27,9 +27,6 @@ export function tbsWith(head: Uint8Array, extensions: readonly Uint8Array[]): Bu
   return encode(pending(Tag.SEQUENCE, [head, pending(0xa3, [pending(Tag.SEQUENCE, extensions)])]));
 }
 
-/** A BIT STRING's first value byte: no unused bits. */
-const NO_UNUSED_BITS = Buffer.from([0]);
-
 export const encodeTbs = (p: TbsParts): Buffer => tbsWith(encodeTbsHead(p), p.extensions);
 
 /** A signer that fails (a key it cannot use, a closed HSM session) is SIGNING_FAILED: our fault, its cause logged only. */
@@ -40,7 +37,7 @@ export async function signTbs(tbs: Buffer, signer: Signer): Promise<Buffer> {
   } catch (e) {
     throw new FulgorError('SIGNING_FAILED', 'the CA could not sign the certificate', { cause: e });
   }
-  return encode(pending(Tag.SEQUENCE, [tbs, signer.algorithmIdentifier, pending(Tag.BIT_STRING, [NO_UNUSED_BITS, signature])]));
+  return encode(pending(Tag.SEQUENCE, [tbs, signer.algorithmIdentifier, pendingBitString(signature)]));
 }
 
 export const EMPTY_NAME = tlv(0x30, Buffer.alloc(0));

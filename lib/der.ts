@@ -101,8 +101,11 @@ export const ia5String = (s: string): Buffer => tlv(Tag.IA5_STRING, Buffer.from(
 export const printableString = (s: string): Buffer => tlv(Tag.PRINTABLE_STRING, Buffer.from(s, 'ascii'));
 export const derNull = (): Buffer => Buffer.from([Tag.NULL, 0]);
 export const boolean = (v: boolean): Buffer => Buffer.from([Tag.BOOLEAN, 1, v ? 0xff : 0x00]);
+const NO_UNUSED_BITS = Buffer.from([0]);
+/** BIT STRING with no unused bits, pending (to be written with the structure that holds it). */
+export const pendingBitString = (b: Uint8Array): PendingTlv => pending(Tag.BIT_STRING, [NO_UNUSED_BITS, b]);
 /** BIT STRING with no unused bits. */
-export const bitString = (b: Uint8Array): Buffer => tlv(Tag.BIT_STRING, Buffer.concat([Buffer.from([0]), b]));
+export const bitString = (b: Uint8Array): Buffer => encode(pendingBitString(b));
 /** Context-specific constructed [n] (EXPLICIT tagging). */
 export const explicit = (n: number, inner: Uint8Array): Buffer => tlv(0xa0 | n, inner);
 /** Context-specific primitive [n] (IMPLICIT tagging of a primitive type). */
