@@ -23,6 +23,11 @@ export interface AppendResult {
   readonly latency: Summary;
   /** Average entries per store.sequence call (the group-commit batch). */
   readonly avgBatch: number;
+  /**
+   * The calls' sizes: p10 and p90 show what the average hides (a lockstep of batches of 1 and 63 averages 32, as
+   * evenly sized batches do; lib/batcher.ts).
+   */
+  readonly batches: Summary;
   readonly count: number;
   readonly errors: number;
   /** The log's floor, measured just before and just after the row (the mean of the two per-entry costs). */
@@ -99,6 +104,7 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
           perSecond: (r.done / r.ms) * 1000,
           latency: summarize(r.latencies),
           avgBatch: b.calls.entries / b.calls.sequence,
+          batches: summarize(b.calls.sizes),
           count: r.done,
           errors: r.errors,
           floor,
@@ -208,6 +214,7 @@ async function httpRow(
         perSecond,
         latency: summarize(r.latencies),
         avgBatch: b.calls.entries / b.calls.sequence,
+        batches: summarize(b.calls.sizes),
         count: r.done,
         errors: r.errors,
         floor,

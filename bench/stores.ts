@@ -15,11 +15,11 @@ export type StoreKind = 'memory' | 'file' | 'redis';
 
 export interface BenchStore {
   readonly kind: StoreKind;
-  /** The store, with sequence() wrapped to count calls and entries (group-commit batch sizes). */
+  /** The store, with sequence() wrapped to count calls and entries and keep each call's size (group-commit batches). */
   readonly store: LogStore;
   readonly dir?: string;
   readonly prefix?: string;
-  readonly calls: { sequence: number; entries: number };
+  readonly calls: BatchCalls;
   /** Closes the store and removes its data. */
   dispose(): Promise<void>;
   /**
@@ -30,21 +30,29 @@ export interface BenchStore {
   reopen?(opts?: { dropCheckpoint?: boolean; whileClosed?: (dir: string) => Promise<void> }): Promise<{ openMs: number; closeMs: number }>;
 }
 
+/** store.sequence calls: how many, how many entries in all, and each call's size. */
+export interface BatchCalls {
+  sequence: number;
+  entries: number;
+  readonly sizes: number[];
+}
+
 let counter = 0;
 
-function counted(store: LogStore, calls: { sequence: number; entries: number }): LogStore {
+function counted(store: LogStore, calls: BatchCalls): LogStore {
   return {
     ...store,
     sequence(entries: readonly NewEntry[]): Promise<Sequenced[]> {
       calls.sequence++;
       calls.entries += entries.length;
+      calls.sizes.push(entries.length);
       return store.sequence(entries);
     },
   };
 }
 
 export async function openBenchStore(kind: StoreKind, redisUrl: string, label: string): Promise<BenchStore> {
-  const calls = { sequence: 0, entries: 0 };
+  const calls: BatchCalls = { sequence: 0, entries: 0, sizes: [] };
   if (kind === 'memory') {
     const store = createMemoryStore();
     return { kind, store: counted(store, calls), calls, dispose: () => store.close() };

@@ -25,7 +25,9 @@ export const envNum = (name: string, fallback: number): number => {
 
 export interface Summary {
   readonly n: number;
+  readonly p10: number;
   readonly median: number;
+  readonly p90: number;
   readonly p99: number;
   readonly mean: number;
   readonly min: number;
@@ -34,10 +36,10 @@ export interface Summary {
 
 /** Nearest-rank percentiles. */
 export function summarize(samples: readonly number[]): Summary {
-  if (samples.length === 0) return { n: 0, median: NaN, p99: NaN, mean: NaN, min: NaN, max: NaN };
+  if (samples.length === 0) return { n: 0, p10: NaN, median: NaN, p90: NaN, p99: NaN, mean: NaN, min: NaN, max: NaN };
   const s = [...samples].sort((a, b) => a - b);
   const rank = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-  return { n: s.length, median: rank(50), p99: rank(99), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0]!, max: s[s.length - 1]! };
+  return { n: s.length, p10: rank(10), median: rank(50), p90: rank(90), p99: rank(99), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0]!, max: s[s.length - 1]! };
 }
 
 /** mulberry32: reproducible "random" query positions. */
