@@ -21,11 +21,9 @@ export interface AppendResult {
   readonly concurrency: number;
   readonly perSecond: number;
   readonly latency: Summary;
-  /** Average entries per store.sequence call (the group-commit batch). */
-  readonly avgBatch: number;
   /**
-   * The calls' sizes: p10 and p90 show what the average hides (a lockstep of batches of 1 and 63 averages 32, as
-   * evenly sized batches do; lib/batcher.ts).
+   * Entries per store.sequence call (the group-commit batch): the mean, and p10 and p90, which show what the mean
+   * hides (a lockstep of batches of 1 and 63 averages 32, as evenly sized batches do; lib/batcher.ts).
    */
   readonly batches: Summary;
   readonly count: number;
@@ -103,8 +101,7 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
           concurrency,
           perSecond: (r.done / r.ms) * 1000,
           latency: summarize(r.latencies),
-          avgBatch: b.calls.entries / b.calls.sequence,
-          batches: summarize(b.calls.sizes),
+          batches: summarize(b.batchSizes),
           count: r.done,
           errors: r.errors,
           floor,
@@ -114,7 +111,7 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
         };
         throughLog.push(res);
         log(
-          `log append ${kind} c=${concurrency}: ${res.perSecond.toFixed(0)}/s (${r.done} in ${r.ms.toFixed(0)} ms, batch ${res.avgBatch.toFixed(1)}), ` +
+          `log append ${kind} c=${concurrency}: ${res.perSecond.toFixed(0)}/s (${r.done} in ${r.ms.toFixed(0)} ms, batch ${res.batches.mean.toFixed(1)}), ` +
             `${res.floorRatio.toFixed(3)} × the log floor of ${floor.perSecond.toFixed(0)}/s`,
         );
         if (concurrency === Math.max(...o.concurrencies)) {
@@ -213,8 +210,7 @@ async function httpRow(
         concurrency,
         perSecond,
         latency: summarize(r.latencies),
-        avgBatch: b.calls.entries / b.calls.sequence,
-        batches: summarize(b.calls.sizes),
+        batches: summarize(b.batchSizes),
         count: r.done,
         errors: r.errors,
         floor,

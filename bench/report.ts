@@ -59,7 +59,7 @@ export function report(r: Results): string {
           `${fmt(x.cpuUsPerAppend)} (${fmt(x.floor.perEntryCpuUs / x.cpuUsPerAppend)}×)`,
           fmt(x.latency.median),
           fmt(x.latency.p99),
-          `${fmt(x.avgBatch)} (${fmt(x.batches.p10)}–${fmt(x.batches.p90)})`,
+          `${fmt(x.batches.mean)} (${fmt(x.batches.p10)}–${fmt(x.batches.p90)})`,
           fmtInt(x.count),
     ];
     for (const k of kinds)

@@ -15,11 +15,11 @@ export type StoreKind = 'memory' | 'file' | 'redis';
 
 export interface BenchStore {
   readonly kind: StoreKind;
-  /** The store, with sequence() wrapped to count calls and entries and keep each call's size (group-commit batches). */
+  /** The store, with sequence() wrapped to keep each call's size (the group-commit batches). */
   readonly store: LogStore;
   readonly dir?: string;
   readonly prefix?: string;
-  readonly calls: BatchCalls;
+  readonly batchSizes: number[];
   /** Closes the store and removes its data. */
   dispose(): Promise<void>;
   /**
@@ -30,32 +30,23 @@ export interface BenchStore {
   reopen?(opts?: { dropCheckpoint?: boolean; whileClosed?: (dir: string) => Promise<void> }): Promise<{ openMs: number; closeMs: number }>;
 }
 
-/** store.sequence calls: how many, how many entries in all, and each call's size. */
-export interface BatchCalls {
-  sequence: number;
-  entries: number;
-  readonly sizes: number[];
-}
-
 let counter = 0;
 
-function counted(store: LogStore, calls: BatchCalls): LogStore {
+function counted(store: LogStore, batchSizes: number[]): LogStore {
   return {
     ...store,
     sequence(entries: readonly NewEntry[]): Promise<Sequenced[]> {
-      calls.sequence++;
-      calls.entries += entries.length;
-      calls.sizes.push(entries.length);
+      batchSizes.push(entries.length);
       return store.sequence(entries);
     },
   };
 }
 
 export async function openBenchStore(kind: StoreKind, redisUrl: string, label: string): Promise<BenchStore> {
-  const calls: BatchCalls = { sequence: 0, entries: 0, sizes: [] };
+  const batchSizes: number[] = [];
   if (kind === 'memory') {
     const store = createMemoryStore();
-    return { kind, store: counted(store, calls), calls, dispose: () => store.close() };
+    return { kind, store: counted(store, batchSizes), batchSizes, dispose: () => store.close() };
   }
   if (kind === 'file') {
     const { dir, remove } = await tempDir(label);
@@ -70,9 +61,9 @@ export async function openBenchStore(kind: StoreKind, redisUrl: string, label: s
     }
     const bench: BenchStore = {
       kind,
-      store: counted(raw, calls),
+      store: counted(raw, batchSizes),
       dir,
-      calls,
+      batchSizes,
       async dispose() {
         await closeStore();
         await remove();
@@ -87,7 +78,7 @@ export async function openBenchStore(kind: StoreKind, redisUrl: string, label: s
         const t0 = now();
         raw = await openFileStore(dir);
         const openMs = now() - t0;
-        (bench as { store: LogStore }).store = counted(raw, calls);
+        (bench as { store: LogStore }).store = counted(raw, batchSizes);
         return { openMs, closeMs };
       },
     };
@@ -106,9 +97,9 @@ export async function openBenchStore(kind: StoreKind, redisUrl: string, label: s
   }
   return {
     kind,
-    store: counted(raw, calls),
+    store: counted(raw, batchSizes),
     prefix,
-    calls,
+    batchSizes,
     async dispose() {
       await closeStore();
       await drop();
