@@ -18,6 +18,11 @@ export interface AppendResult {
   readonly kind: StoreKind;
   /** addPreChain called in process, or POST add-pre-chain to the log's own HTTP server (`ct serve`'s app). */
   readonly via: 'call' | 'http';
+  /**
+   * Leaf signatures verified on the log's own thread (ct/leaf-thread.ts, as `fulgor ct serve` runs on more than one
+   * core) rather than on the event loop (as the companion log of `serve`).
+   */
+  readonly leafThread: boolean;
   readonly concurrency: number;
   readonly perSecond: number;
   readonly latency: Summary;
@@ -82,22 +87,27 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
 
   const throughLog: AppendResult[] = [];
   const realFootprint: Partial<Record<StoreKind, Footprint>> = {};
+  const cMax = Math.max(...o.concurrencies);
   for (const kind of o.kinds) {
-    for (const concurrency of o.concurrencies) {
-      const b = await openBenchStore(kind, o.redisUrl, `append-${kind}-${concurrency}`);
+    // Every concurrency with the leaf check on the event loop, then the highest with it on the log's thread.
+    const rows = [...o.concurrencies.map((concurrency) => ({ concurrency, leafThread: false })), { concurrency: cMax, leafThread: true }];
+    for (const { concurrency, leafThread } of rows) {
+      const b = await openBenchStore(kind, o.redisUrl, `append-${kind}-${concurrency}${leafThread ? '-thread' : ''}`);
       try {
-        const ctLog = createLog({ signer: newLogSigner(), roots: [pki.root], store: b.store });
+        const ctLog = createLog({ signer: newLogSigner(), roots: [pki.root], store: b.store, leafSignaturesOnThread: leafThread });
         const before = measureLogFloor(floorSample);
         const cpu0 = process.cpuUsage();
         const r = await runConcurrent(chains, { concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, (chain) => ctLog.addPreChain(chain));
         const cpu = process.cpuUsage(cpu0);
         const floor = meanFloor(before, measureLogFloor(floorSample));
-        if (r.errors > 0) log(`${kind} c=${concurrency}: ${r.errors} errors, first: ${String(r.firstError)}`);
+        const name = `${kind} c=${concurrency}${leafThread ? ' (leaf thread)' : ''}`;
+        if (r.errors > 0) log(`${name}: ${r.errors} errors, first: ${String(r.firstError)}`);
         const size = await b.store.size();
-        if (size !== r.done + Math.min(o.warmup, chains.length)) throw new Error(`${kind}: ${size} entries after ${r.done} timed appends`);
+        if (size !== r.done + Math.min(o.warmup, chains.length)) throw new Error(`${name}: ${size} entries after ${r.done} timed appends`);
         const res: AppendResult = {
           kind,
           via: 'call',
+          leafThread,
           concurrency,
           perSecond: (r.done / r.ms) * 1000,
           latency: summarize(r.latencies),
@@ -111,10 +121,10 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
         };
         throughLog.push(res);
         log(
-          `log append ${kind} c=${concurrency}: ${res.perSecond.toFixed(0)}/s (${r.done} in ${r.ms.toFixed(0)} ms, batch ${res.batches.mean.toFixed(1)}), ` +
+          `log append ${name}: ${res.perSecond.toFixed(0)}/s (${r.done} in ${r.ms.toFixed(0)} ms, batch ${res.batches.mean.toFixed(1)}), ` +
             `${res.floorRatio.toFixed(3)} × the log floor of ${floor.perSecond.toFixed(0)}/s`,
         );
-        if (concurrency === Math.max(...o.concurrencies)) {
+        if (concurrency === cMax && !leafThread) {
           if (kind === 'file') realFootprint.file = await fileFootprint(b);
           if (kind === 'redis') realFootprint.redis = await redisFootprint(o.redisUrl, b);
         }
@@ -124,7 +134,7 @@ export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
     }
   }
 
-  for (const kind of o.httpKinds ?? []) throughLog.push(await httpRow(kind, Math.max(...o.concurrencies), chains, floorSample, pki.root, o));
+  for (const kind of o.httpKinds ?? []) throughLog.push(await httpRow(kind, cMax, chains, floorSample, pki.root, o));
 
   const raw: RawResult[] = [];
   for (const kind of o.rawKinds) {
@@ -180,8 +190,9 @@ function meanFloor(a: LogFloor, b: LogFloor): LogFloor {
 }
 
 /**
- * add-pre-chain through the log's HTTP server (createCtServer via listenLog, as `ct serve` runs it) on a port of its
- * own, driven by a child process (bench/http-load.ts) with the chains' JSON bodies built before timing.
+ * add-pre-chain through the log's HTTP server (createCtServer via listenLog, as `ct serve` runs it, leaf signatures on
+ * the log's thread) on a port of its own, driven by a child process (bench/http-load.ts) with the chains' JSON
+ * bodies built before timing.
  */
 async function httpRow(
   kind: StoreKind,
@@ -194,7 +205,7 @@ async function httpRow(
   const bodies = chains.map((c) => JSON.stringify({ chain: c.map((der) => der.toString('base64')) }));
   const b = await openBenchStore(kind, o.redisUrl, `append-http-${kind}`);
   try {
-    const ctLog = createLog({ signer: newLogSigner(), roots: [root], store: b.store });
+    const ctLog = createLog({ signer: newLogSigner(), roots: [root], store: b.store, leafSignaturesOnThread: true });
     const served = await listenLog(ctLog, { host: '127.0.0.1', port: 0, logger: silentLogger });
     try {
       const before = measureLogFloor(floorSample);
@@ -207,6 +218,7 @@ async function httpRow(
       const res: AppendResult = {
         kind,
         via: 'http',
+        leafThread: true,
         concurrency,
         perSecond,
         latency: summarize(r.latencies),

@@ -2,6 +2,7 @@
 // sharing one Redis). Its key: --ct-log-key URI, else the keys dir's ctlog.key.pem or ctlog.key.uri (opened and
 // checked by server/open-keys.ts); development keys need --dev or --allow-dev-keys. SIGTERM/SIGINT stop gracefully (cli/graceful-stop.ts).
 // HTTPS with --ct-tls-cert-file / --ct-tls-key-file (the names `fulgor serve` gives its log port), re-read on SIGHUP.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES, loadLogKeys } from '../config/keys-dir.js';
@@ -57,7 +58,15 @@ export async function ctServeCommand(flags: Flags): Promise<void> {
   try {
     checkPublicKeyMatches(signer, keys.ctPublicKey, join(keysDir, KEY_FILES.ctPub), 'CT log');
     running = await startCompanionLog(
-      { host: flag(flags, 'host') as string, ctPort: numberFlag(flags, 'ct-port') as number, logger, ...ct, ...(ctTls ? { ctTls } : {}) },
+      {
+        host: flag(flags, 'host') as string,
+        ctPort: numberFlag(flags, 'ct-port') as number,
+        logger,
+        ...ct,
+        ...(ctTls ? { ctTls } : {}),
+        // A core to spare: each leaf's signature is verified beside the event loop (ct/leaf-thread.ts).
+        leafSignaturesOnThread: availableParallelism() > 1,
+      },
       signer,
       roots,
       systemClock,

@@ -104,8 +104,11 @@ export function publicKeyFromSpki(spki: Buffer): KeyObject {
   return key;
 }
 
+/** What a certificate's signature covers and is. */
+export type SignedPart = Pick<Certificate, 'signatureAlgorithm' | 'tbs' | 'signature'>;
+
 /** Whether `cert` carries a valid signature by the key in `issuerSpki`. Unknown algorithms and bad keys are false. */
-export function isSignedBy(cert: Certificate, issuerSpki: Buffer): boolean {
+export function isSignedBy(cert: SignedPart, issuerSpki: Buffer): boolean {
   const hash = HASH_BY_SIGNATURE_OID[cert.signatureAlgorithm];
   if (hash === undefined) return false;
   try {

@@ -38,6 +38,11 @@ export interface CompanionLogOptions {
   readonly strictKeyPermissions?: boolean;
   /** Where FULGOR_KEY_PASSPHRASE and the PKCS#11 variables are read (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Leaf signatures verified on a thread of the log's own (ct/log.ts `leafSignaturesOnThread`): `fulgor ct serve`
+   * sets it where the process has more than one core; in `serve` the CA's threads use that core. Default false.
+   */
+  readonly leafSignaturesOnThread?: boolean;
 }
 
 /** The companion log as the CA sees it when another thread (server/log-thread.ts) or process (the cluster primary, server/cluster-worker.ts) runs it. */
@@ -53,7 +58,7 @@ export interface SharedLog extends Pick<CtLog, 'submitPreChain'> {
 
 /** The companion CT log: its store (checked against the last STH), the log, and its HTTP listener. */
 export async function startCompanionLog(
-  o: Pick<CompanionLogOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'searchIndex' | 'logger' | 'ctTls'>,
+  o: Pick<CompanionLogOptions, 'host' | 'ctPort' | 'ctStorage' | 'ctRedisPrefix' | 'ctPrefix' | 'searchIndex' | 'logger' | 'ctTls' | 'leafSignaturesOnThread'>,
   signer: Signer,
   roots: Buffer[],
   clock: Clock,
@@ -63,7 +68,7 @@ export async function startCompanionLog(
   let search: CompanionSearch | undefined;
   try {
     const metrics = createLogMetrics(clock);
-    const log = createLog({ signer, roots, store, clock, logger: o.logger, observer: metrics.observer });
+    const log = createLog({ signer, roots, store, clock, logger: o.logger, observer: metrics.observer, leafSignaturesOnThread: o.leafSignaturesOnThread ?? false });
     metrics.bind(() => log.status());
     await log.selfCheck();
     const index = o.searchIndex ?? defaultSearchIndex(storage);

@@ -25,7 +25,7 @@ export interface LogThread {
 }
 
 /** Every option of the log but its logger. */
-const THREAD_OPTIONS = ['host', 'ctPort', 'ctStorage', 'ctRedisPrefix', 'ctPrefix', 'searchIndex', 'ctTls', 'keysDir', 'keyPassphraseFile', 'strictKeyPermissions', 'env'] as const satisfies readonly (keyof LogThreadData['options'])[];
+const THREAD_OPTIONS = ['host', 'ctPort', 'ctStorage', 'ctRedisPrefix', 'ctPrefix', 'searchIndex', 'ctTls', 'keysDir', 'keyPassphraseFile', 'strictKeyPermissions', 'env', 'leafSignaturesOnThread'] as const satisfies readonly (keyof LogThreadData['options'])[];
 
 // An option added to CompanionLogOptions and not listed above fails to compile here.
 const allOptionsListed: Exclude<keyof LogThreadData['options'], (typeof THREAD_OPTIONS)[number]> extends never ? true : never = true;

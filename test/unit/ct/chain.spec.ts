@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseCertificate } from '../../../ct/certificate.js';
-import { MAX_CHAIN_LENGTH, validateChain, type ChainPolicy } from '../../../ct/chain.js';
+import { isSignedBy, parseCertificate } from '../../../ct/certificate.js';
+import { MAX_CHAIN_LENGTH, validateChain, validateChainButLeafSignature, type ChainPolicy } from '../../../ct/chain.js';
 import { CtError } from '../../../ct/errors.js';
 import {
   basicConstraintsExtension,
@@ -169,6 +169,34 @@ describe('ct/chain', () => {
       const notCa = await makeCert({ subject: 'leaf', issuerName: name('Odd CA'), issuerSigner: soon.signer, subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING], notAfter: new Date(Date.now() - 1000) });
       rejects400(() => validateChain([notCa, soon.inter, pki.root.der], 'add-chain', policy, now()), /leaf certificate expired/);
       rejects400(() => validateChain([soon.leaf, soon.inter, pki.root.der], 'add-chain', policy, new Date(Date.now() + 400_000)), /chain\[1\] expired/);
+    });
+
+    it('leaves only a cached chain\'s leaf signature to the caller, and checks everything else as validateChain does', async () => {
+      const ca = await underIntermediate([basicConstraintsExtension(true)]);
+      const chain = [ca.leaf, ca.inter, pki.root.der];
+      // First sight of the chain: verified in full here, nothing is left.
+      const first = validateChainButLeafSignature(chain, 'add-chain', policy, now());
+      assert.equal(first.leafSignature, undefined);
+      assert.equal(first.chain.length, 3);
+      // A stranger's leaf under a chain never seen before is refused here too.
+      const other = await underIntermediate([basicConstraintsExtension(true)]);
+      const strangerUnderNew = await makeCert({ subject: 'leaf', issuerName: name('Odd CA'), issuerSigner: keySigner(newKey()), subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING] });
+      rejects400(() => validateChainButLeafSignature([strangerUnderNew, other.inter, pki.root.der], 'add-chain', policy, now()), /chain\[0\] is not signed by chain\[1\]/);
+      // Cached: the leaf's signature is handed back, with chain[1]'s key, for the caller to verify.
+      const again = validateChainButLeafSignature(chain, 'add-chain', policy, now());
+      assert.ok(again.leafSignature, 'a cached chain leaves its leaf signature to the caller');
+      assert.ok(again.leafSignature.issuerSpki.equals(parseCertificate(ca.inter).spki));
+      assert.ok(again.leafSignature.leaf.der.equals(ca.leaf));
+      assert.equal(isSignedBy(again.leafSignature.leaf, again.leafSignature.issuerSpki), true);
+      const stranger = await makeCert({ subject: 'leaf', issuerName: name('Odd CA'), issuerSigner: keySigner(newKey()), subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING] });
+      const forged = validateChainButLeafSignature([stranger, ca.inter, pki.root.der], 'add-chain', policy, now());
+      assert.equal(isSignedBy(forged.leafSignature!.leaf, forged.leafSignature!.issuerSpki), false, 'what is left is the check that refuses it');
+      // What is not the signature is still refused here: another issuer name, an expired leaf, a wrong endpoint.
+      const renamed = await makeCert({ subject: 'leaf', issuerName: name('Another CA'), issuerSigner: ca.signer, subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING] });
+      rejects400(() => validateChainButLeafSignature([renamed, ca.inter, pki.root.der], 'add-chain', policy, now()), /chain\[0\] is not signed by chain\[1\]/);
+      const expired = await makeCert({ subject: 'leaf', issuerName: name('Odd CA'), issuerSigner: ca.signer, subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING], notAfter: new Date(Date.now() - 1000) });
+      rejects400(() => validateChainButLeafSignature([expired, ca.inter, pki.root.der], 'add-chain', policy, now()), /leaf certificate expired/);
+      rejects400(() => validateChainButLeafSignature(chain, 'add-pre-chain', policy, now()), /cert \/ precert mismatch/);
     });
 
     it('keeps several verified chains apart, and verifies a chain again once more than the cache holds came after it', async () => {

@@ -8,7 +8,7 @@ import { signedEntryForChain, verifySct, verifySth } from '../../../ct/verify.js
 import type { LogStore } from '../../../ct/store.js';
 import { keySigner, type Signer } from '../../../lib/signer.js';
 import { generateKeyPairSync } from 'node:crypto';
-import { logSigner, makePki, POISON, type TestPki } from './helpers.js';
+import { CODE_SIGNING, logSigner, makeCert, makePki, POISON, type TestPki } from './helpers.js';
 
 const status = (code: number) => (e: unknown) => e instanceof CtError && e.status === code;
 
@@ -88,6 +88,25 @@ describe('ct/log', () => {
     assert.equal(entries.length, 20);
     const sth = await log.getSth();
     assert.ok(rootOfLeafHashes(entries.map((e) => hashLeaf(e.leafInput))).equals(sth.rootHash));
+  });
+
+  it('with leaf signatures on a thread, logs what verifies and refuses a forged leaf under a chain it verified before', async () => {
+    const threaded = createLog({ signer, roots: [pki.root.der], store, clock: () => new Date(nowMs), leafSignaturesOnThread: true });
+    const stranger = logSigner();
+    const forged = (): Promise<Buffer> =>
+      makeCert({ subject: 'leaf', issuerName: pki.intermediate.name, issuerSigner: stranger, subjectSpki: pki.leafSpki, ekus: [CODE_SIGNING], trailing: [POISON] });
+    // The first submission verifies the chain above the leaf; every forgery then meets it cached, and its leaf's
+    // signature is what the thread refuses.
+    const submissions = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => ({ chain: [i % 3 === 1 ? await forged() : await pki.leaf({ trailing: [POISON] }), pki.intermediate.der, pki.root.der], good: i % 3 !== 1 })),
+    );
+    const results = await Promise.allSettled(submissions.map((s) => threaded.addPreChain(s.chain)));
+    results.forEach((r, i) => {
+      const s = submissions[i]!;
+      if (s.good) assert.ok(r.status === 'fulfilled' && verifySct(r.value, signedEntryForChain(s.chain, 'precert'), signer.spki), `submission ${i} logged`);
+      else assert.ok(r.status === 'rejected' && status(400)(r.reason) && /chain\[0\] is not signed by chain\[1\]/.test((r.reason as Error).message), `submission ${i} refused`);
+    });
+    assert.equal(await store.size(), 20, 'only the leaves that verify are in the tree');
   });
 
   it('signs STHs with strictly increasing timestamps never below an SCT timestamp', async () => {
