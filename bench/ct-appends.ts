@@ -73,6 +73,11 @@ export interface AppendOptions {
   readonly redisUrl: string;
   /** Stores for the HTTP add-pre-chain row (at the highest concurrency); none by default. */
   readonly httpKinds?: readonly StoreKind[];
+  /**
+   * Untimed submissions before an HTTP row: its HTTP path runs there for the first time in the process, and V8
+   * optimizes it only after a few thousand requests (the in-process rows' code is warm by then).
+   */
+  readonly httpWarmup?: number;
 }
 
 export async function benchAppends(o: AppendOptions): Promise<AppendBench> {
@@ -210,7 +215,8 @@ async function httpRow(
     try {
       const before = measureLogFloor(floorSample);
       const elu0 = performance.eventLoopUtilization();
-      const r = await drive({ url: `${served.url}/ct/v1/add-pre-chain`, bodies, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup, expect: '"signature"' }, { cpuMs: processCpuMs });
+      const warmup = o.httpWarmup ?? o.warmup;
+      const r = await drive({ url: `${served.url}/ct/v1/add-pre-chain`, bodies, concurrency, maxMs: o.seconds * 1000, warmup, expect: '"signature"' }, { cpuMs: processCpuMs });
       const elu = performance.eventLoopUtilization(elu0);
       const floor = meanFloor(before, measureLogFloor(floorSample));
       if (r.errors > 0) log(`http ${kind} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
@@ -229,7 +235,7 @@ async function httpRow(
         floorRatio: perSecond / floor.perSecond,
         // The log's CPU time in the timed phase (this process; the load generator is a child process), or without /proc its
         // main thread's busy time over the whole run (which on a shared core also counts time spent descheduled).
-        cpuUsPerAppend: r.serverCpuMs !== undefined ? (r.serverCpuMs * 1000) / r.done : (elu.active * 1000) / (r.done + Math.min(o.warmup, bodies.length)),
+        cpuUsPerAppend: r.serverCpuMs !== undefined ? (r.serverCpuMs * 1000) / r.done : (elu.active * 1000) / (r.done + Math.min(warmup, bodies.length)),
       };
       log(`http add-pre-chain ${kind} c=${concurrency}: ${perSecond.toFixed(0)}/s, ${res.floorRatio.toFixed(3)} × the log floor of ${floor.perSecond.toFixed(0)}/s`);
       return res;

@@ -48,7 +48,7 @@ export function report(r: Results): string {
     out.push(`\n## CT appends through the log\n\n`);
     out.push(
       `createLog + addPreChain with real precertificate chains (precert + intermediate + root, ${fmtInt(a.avgChainBytes)} bytes on average; ` +
-        `${fmtInt(a.chains)} built before timing in ${fmt(a.chainBuildMs / 1000)} s), 200 warm-up appends, then ${fmt(r.settings.seconds)} s timed per row, each on an empty store.\n\n`,
+        `${fmtInt(a.chains)} built before timing in ${fmt(a.chainBuildMs / 1000)} s), 200 warm-up appends (the HTTP rows: ${fmtInt(r.settings.ctHttpWarmup)}, \`fulgor ct serve\`'s app on a port of its own driven by a child process), then ${fmt(r.settings.seconds)} s timed per row, each on an empty store.\n\n`,
     );
     const rows: string[][] = [];
     const cells = (x: NonNullable<ReturnType<typeof appendOf>>): string[] => [

@@ -73,7 +73,8 @@ async function main(): Promise<number> {
           rawBatches: s.rawBatches,
           rawKinds: kinds.filter((k) => k !== 'memory'),
           redisUrl: s.redisUrl,
-          httpKinds: s.skip.has('ct-http') || !kinds.includes('file') ? [] : ['file'],
+          httpKinds: s.skip.has('ct-http') ? [] : kinds.filter((k) => k !== 'memory'),
+          httpWarmup: s.ctHttpWarmup,
         }),
       );
   // The signing routes in express against node:http: the HTTP layer alone, then issuance end to end (BENCH_SKIP=routes: neither).

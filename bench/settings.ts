@@ -21,6 +21,7 @@ export const settings = () => ({
   skip: new Set((process.env['BENCH_SKIP'] ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
   seconds: envNum('BENCH_SECONDS', 2),
   ctChains: envInt('BENCH_CT_CHAINS', 40_000),
+  ctHttpWarmup: envInt('BENCH_CT_HTTP_WARMUP', 2_000),
   ctConcurrency: list('BENCH_CT_CONCURRENCY', '1,64'),
   rawBatches: list('BENCH_RAW_BATCHES', '1,100'),
   proofSize: envInt('BENCH_PROOF_SIZE', 1_000_000),

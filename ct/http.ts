@@ -40,7 +40,8 @@ function queryNumber(req: Request, name: string): number {
   return n;
 }
 
-function chainFromBody(body: unknown): Buffer[] {
+/** The submitted chain of an add-chain or add-pre-chain body, decoded; a 400 CtError saying what is wrong. */
+export function chainFromBody(body: unknown): Buffer[] {
   const chain = typeof body === 'object' && body !== null ? (body as { chain?: unknown }).chain : undefined;
   if (!Array.isArray(chain) || chain.length === 0) throw badRequest('body must be {"chain": [base64 DER, ...]} with at least one certificate');
   checkChainLength(chain.length);
@@ -66,37 +67,55 @@ export const sthJson = (sth: { treeSize: number; timestamp: number; rootHash: Bu
   tree_head_signature: b64(sth.signature),
 });
 
-function sendError(res: Response, status: number, message: string): void {
-  res.status(status).type('text/plain').send(`${message}\n`);
+/** A refusal as the log's HTTP layer answers it: status, text/plain message, and Retry-After when it makes sense. */
+export interface CtErrorAnswer {
+  readonly status: number;
+  readonly message: string;
+  readonly retryAfterSeconds?: number;
 }
 
-/** Maps body-parser failures, CtErrors and anything else to a status and a client-safe message. */
+/**
+ * Maps body-reading failures, CtErrors and anything else to a status and a client-safe message, logging what is the
+ * log's own fault. Shared by the express routes and the node:http submission routes (ct/submit-http.ts).
+ */
+export function ctErrorAnswer(err: unknown, logger: Logger): CtErrorAnswer {
+  const e = err as { type?: unknown; status?: unknown; message?: unknown };
+  if (isCtError(err) && err.status < 500) return { status: err.status, message: err.message };
+  if (isCtError(err) && err.status === 503) {
+    // The detail names the storage; the client learns only that retrying later makes sense.
+    logger.log('warn', 'ct log storage unavailable', { error: err.message });
+    return { status: 503, message: 'the log is temporarily unavailable; retry later', retryAfterSeconds: 1 };
+  }
+  // Body-reading failures (lib/json-body.ts) are the client's mistakes.
+  if (isFulgorError(err)) {
+    if (err.code === 'BODY_TOO_LARGE') return { status: 413, message: `request body exceeds ${MAX_BODY_BYTES} bytes` };
+    return { status: 400, message: err.code === 'MALFORMED_JSON' ? 'malformed JSON body' : err.message };
+  }
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return { status: e.status, message: typeof e.message === 'string' ? e.message : 'bad request' };
+  logger.log('error', 'ct log request failed', { error: String(err) });
+  return { status: 500, message: 'internal error' };
+}
+
+/** The answer's body: the message and a newline, as text/plain. */
+export const errorText = (a: CtErrorAnswer): string => `${a.message}\n`;
+
+function sendError(res: Response, a: CtErrorAnswer): void {
+  if (a.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(a.retryAfterSeconds));
+  res.status(a.status).type('text/plain').send(errorText(a));
+}
+
+/** express's error handler for the log's routes (ctErrorAnswer). */
 export function errorHandler(logger: Logger) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    const e = err as { type?: unknown; status?: unknown; message?: unknown };
-    if (isCtError(err) && err.status < 500) return sendError(res, err.status, err.message);
-    if (isCtError(err) && err.status === 503) {
-      // The detail names the storage; the client learns only that retrying later makes sense.
-      logger.log('warn', 'ct log storage unavailable', { error: err.message });
-      res.setHeader('Retry-After', '1');
-      return sendError(res, 503, 'the log is temporarily unavailable; retry later');
-    }
-    // Body-reading failures (lib/json-body.ts) are the client's mistakes.
-    if (isFulgorError(err)) {
-      if (err.code === 'BODY_TOO_LARGE') return sendError(res, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
-      return sendError(res, 400, err.code === 'MALFORMED_JSON' ? 'malformed JSON body' : err.message);
-    }
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
-      return sendError(res, e.status, typeof e.message === 'string' ? e.message : 'bad request');
-    logger.log('error', 'ct log request failed', { error: String(err) });
-    sendError(res, 500, 'internal error');
+    sendError(res, ctErrorAnswer(err, logger));
   };
 }
 
 const methodNotAllowed = (allow: string) => (_req: Request, res: Response): void => {
   res.setHeader('Allow', allow);
-  sendError(res, 405, 'method not allowed');
+  sendError(res, { status: 405, message: 'method not allowed' });
 };
 
 /** The /ct/v1/* endpoints for `log`. */
@@ -176,7 +195,7 @@ export function createCtServer(log: CtLog, options: CtServerOptions = {}): expre
   const prefix = trimmed === '' ? '' : `/${trimmed}`;
   app.use(prefix === '' ? '/' : prefix, createCtRouter(log, options));
   for (const router of options.routers ?? []) app.use(prefix === '' ? '/' : prefix, router);
-  app.use((_req: Request, res: Response) => sendError(res, 404, 'not found'));
+  app.use((_req: Request, res: Response) => sendError(res, { status: 404, message: 'not found' }));
   app.use(errorHandler(options.logger ?? silentLogger));
   return app;
 }

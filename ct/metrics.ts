@@ -1,9 +1,8 @@
 // The CT log's Prometheus metrics (GET /metrics on the log's port), in a registry of its own per log. Tree size and
 // STH age are read from the store at each scrape; append latency, batch sizes, the store's commit latency and store
 // errors come from the log's observer (ct/log.ts LogObserver). Every name is listed in README ("Metrics").
-import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { httpMetrics, LATENCY_BUCKETS } from '../lib/http-metrics.js';
+import { httpMetrics, LATENCY_BUCKETS, type HttpMetrics } from '../lib/http-metrics.js';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import type { LogObserver, LogStatus } from './log.js';
@@ -11,7 +10,8 @@ import type { LogObserver, LogStatus } from './log.js';
 export interface LogMetrics {
   readonly registry: Registry;
   readonly observer: LogObserver;
-  readonly http: RequestHandler;
+  /** Every request, by route (the express app's, and ct/submit-http.ts's through `track`). */
+  readonly http: HttpMetrics;
   /** Where scrapes read the tree size and STH timestamp from (the log, once it exists). */
   bind(status: () => Promise<LogStatus>): void;
   render(): Promise<string>;

@@ -1,25 +1,36 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createCtClient, CtClientError, type CtClient } from '../../ct/client.js';
 import { createCtRouter, createCtServer } from '../../ct/http.js';
+import { ctRequestListener } from '../../ct/listen.js';
 import { createLog, type CtLog } from '../../ct/log.js';
 import { createMemoryStore } from '../../ct/memory-store.js';
 import { EMPTY_ROOT, hashLeaf, rootOfLeafHashes, verifyConsistency, verifyInclusion } from '../../ct/merkle.js';
 import { merkleTreeLeaf, parseMerkleTreeLeaf, serializeSct } from '../../ct/structures.js';
 import { signedEntryForChain } from '../../ct/verify.js';
+import { silentLogger } from '../../lib/log.js';
 import { keySigner, type Signer } from '../../lib/signer.js';
 import { CODE_SIGNING, logSigner, makeCert, makePki, name, newKey, POISON, type TestPki } from '../unit/ct/helpers.js';
 
-function listen(app: express.Express): Promise<Server> {
+function listen(listener: RequestListener): Promise<Server> {
   return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+    const server = createServer(listener).listen(0, '127.0.0.1', () => resolve(server));
   });
 }
 const portOf = (s: Server): number => (s.address() as AddressInfo).port;
 
-describe('CT log over HTTP', () => {
+// The same answers from the log's listener (submissions in node:http, ct/submit-http.ts) and from its express app
+// alone (which still answers every other spelling of the submission routes).
+// The one visible difference: express puts a weak ETag on every answer, the node:http routes none.
+const LISTENERS: [string, (log: CtLog) => RequestListener, { etag: boolean }][] = [
+  ["the log's listener (ct/listen.ts)", (log) => ctRequestListener(log, { prefix: '/test', logger: silentLogger }), { etag: false }],
+  ['the express app alone (createCtServer)', (log) => createCtServer(log, { prefix: '/test' }), { etag: true }],
+];
+
+for (const [label, listenerOf, exact] of LISTENERS)
+describe(`CT log over HTTP: ${label}`, () => {
   let pki: TestPki;
   let signer: Signer;
   let log: CtLog;
@@ -31,7 +42,7 @@ describe('CT log over HTTP', () => {
     pki = await makePki();
     signer = logSigner();
     log = createLog({ signer, roots: [pki.root.der], store: createMemoryStore() });
-    server = await listen(createCtServer(log, { prefix: '/test' }));
+    server = await listen(listenerOf(log));
     base = `http://127.0.0.1:${portOf(server)}/test`;
     client = createCtClient({ url: base, logPublicKeySpki: signer.spki, timeoutMs: 5000 });
   });
@@ -165,6 +176,9 @@ describe('CT log over HTTP', () => {
       [post('add-chain', JSON.stringify({ chain: [pki.root.der.toString('base64')] })), 400, /extended key usage/],
       [post('add-chain', JSON.stringify({ chain: ['A'.repeat(600_000)] })), 413, /exceeds/],
       [get('nothing-here'), 404, /not found/],
+      [post('add-chain', '"a string"'), 400, /malformed JSON/],
+      [post('add-pre-chain', '{"chain":[1]}'), 400, /chain\[0\] must be a base64 string/],
+      [post('add-pre-chain', `{"chain":${JSON.stringify(Array.from({ length: 11 }, () => 'AA=='))}}`), 400, /at most 10 are accepted/],
     ];
     for (const [response, status, message] of cases) {
       const res = await response;
@@ -173,6 +187,23 @@ describe('CT log over HTTP', () => {
       assert.match(text, message, res.url);
       assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
     }
+  });
+
+  it('answers other spellings of the submission routes as express routes them, and HEAD with 405', async () => {
+    const body = JSON.stringify({ chain: [(await pki.leaf()).toString('base64'), pki.intermediate.der.toString('base64')] });
+    for (const [path, sent] of [['add-chain', body], ['add-pre-chain', '{}']] as const) {
+      const res = await post(path, sent);
+      assert.equal(res.headers.get('etag') !== null, exact.etag, `${path}: answered by ${exact.etag ? 'express' : 'ct/submit-http.ts'}`);
+    }
+    for (const path of ['add-chain/', 'ADD-CHAIN', 'add-chain?x=1']) {
+      const res = await post(path, body);
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(Object.keys((await res.json()) as object).sort(), ['extensions', 'id', 'sct_version', 'signature', 'timestamp'], path);
+    }
+    const head = await fetch(`${base}/ct/v1/add-pre-chain`, { method: 'HEAD' });
+    assert.deepEqual([head.status, head.headers.get('allow')], [405, 'POST']);
+    const wrongPrefix = await fetch(`${base.replace(/\/test$/, '/other')}/ct/v1/add-chain`, { method: 'POST', body });
+    assert.equal(wrongPrefix.status, 404);
   });
 
   it('mounts the router under any prefix of another app', async () => {

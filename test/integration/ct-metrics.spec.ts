@@ -3,14 +3,15 @@
 // are counted by route, and /healthz answers 503 once the log is stopping. submitPreChain (the CA's in-process path)
 // gives the entry's index.
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCtClient } from '../../ct/client.js';
-import { createCtServer } from '../../ct/http.js';
+import { ctRequestListener } from '../../ct/listen.js';
 import { createLog } from '../../ct/log.js';
 import { createMemoryStore } from '../../ct/memory-store.js';
 import { createLogMetrics } from '../../ct/metrics.js';
 import { unavailable } from '../../ct/errors.js';
+import { silentLogger } from '../../lib/log.js';
 import { has, scrape, sum } from '../helpers/prometheus.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ describe('CT log /healthz and /metrics', () => {
     metrics.bind(() => log.status());
     let serving = true;
     const server: Server = await new Promise((resolve) => {
-      const s = createCtServer(log, { prefix: '/test', metrics, serving: () => serving }).listen(0, '127.0.0.1', () => resolve(s));
+      const s = createServer(ctRequestListener(log, { prefix: '/test', metrics, serving: () => serving, logger: silentLogger })).listen(0, '127.0.0.1', () => resolve(s));
     });
     const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
@@ -47,18 +48,22 @@ describe('CT log /healthz and /metrics', () => {
       await client.getSth();
       failing = true;
       await assert.rejects(log.submitPreChain(await chain()));
+      // Over HTTP the store's failure is a 503 that says to retry, and names nothing of the store.
+      const refused = await fetch(`${root}/test/ct/v1/add-pre-chain`, { method: 'POST', body: JSON.stringify({ chain: (await chain()).map((c) => c.toString('base64')) }) });
+      assert.deepEqual([refused.status, refused.headers.get('retry-after'), await refused.text()], [503, '1', 'the log is temporarily unavailable; retry later\n']);
 
       const m = await scrape(root);
       assert.equal(sum(m, 'fulgor_ct_tree_size'), 7);
       assert.equal(sum(m, 'fulgor_ct_append_duration_seconds_count'), 7);
-      assert.equal(sum(m, 'fulgor_ct_batch_size_sum'), 8, 'the failed batch was handed to the store too');
-      assert.equal(sum(m, 'fulgor_ct_store_errors_total'), 1);
-      // Each batch made durable, the failed one not: as many commits as batches less one, each taking some time.
-      assert.equal(sum(m, 'fulgor_ct_store_commit_duration_seconds_count'), sum(m, 'fulgor_ct_batch_size_count') - 1);
+      assert.equal(sum(m, 'fulgor_ct_batch_size_sum'), 9, 'the failed batches were handed to the store too');
+      assert.equal(sum(m, 'fulgor_ct_store_errors_total'), 2);
+      // Each batch made durable, the failed ones not: as many commits as batches less two, each taking some time.
+      assert.equal(sum(m, 'fulgor_ct_store_commit_duration_seconds_count'), sum(m, 'fulgor_ct_batch_size_count') - 2);
       assert.ok(sum(m, 'fulgor_ct_store_commit_duration_seconds_sum') > 0);
       assert.ok(has(m, 'fulgor_ct_sth_age_seconds'));
       assert.ok(sum(m, 'fulgor_ct_sth_age_seconds') < 60);
       assert.equal(sum(m, 'fulgor_ct_http_requests_total', { route: '/test/ct/v1/add-pre-chain', method: 'POST', status: '200' }), 5);
+      assert.equal(sum(m, 'fulgor_ct_http_requests_total', { route: '/test/ct/v1/add-pre-chain', method: 'POST', status: '503' }), 1);
       assert.equal(sum(m, 'fulgor_ct_http_requests_total', { route: '/test/ct/v1/get-sth', status: '200' }), 1);
 
       const up = await fetch(`${root}/healthz`);
