@@ -10,6 +10,7 @@
 // caches a POST's answer).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonBodyReader } from '../lib/json-body.js';
+import { requestPath } from '../lib/request-path.js';
 import type { Logger } from '../lib/log.js';
 import { sendText } from '../lib/send-text.js';
 import { chainFromBody, ctErrorAnswer, errorText, MAX_BODY_BYTES, sctJson } from './http.js';
@@ -49,9 +50,7 @@ export function submitHttpHandler(log: CtLog, o: SubmitHttpOptions): SubmitHttpH
 
   return (req, res) => {
     if (req.method !== 'POST') return false;
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const path = requestPath(req);
     const submit = routes.get(path);
     if (submit === undefined) return false;
     o.metrics?.http.track(req, res, path);

@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import { jsonBodyReader } from '../lib/json-body.js';
+import { requestPath } from '../lib/request-path.js';
 import type { Logger } from '../lib/log.js';
 import { sendText } from '../lib/send-text.js';
 import type { AuditSink } from './audit-log.js';
@@ -55,9 +56,7 @@ export function signingHttpHandler(deps: SigningHttpDeps): SigningHttpHandler {
 
   return (req, res) => {
     if (req.method !== 'POST') return false;
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const path = requestPath(req);
     const route = SIGNING_ROUTES.get(path);
     if (route === undefined) return false;
     const context = startContext(req, res);
