@@ -3,11 +3,12 @@
 // TSA on the same port, no Rekor — and @sigstore/verify verifies the bundle against a trusted_root.json built from
 // Fulgor's chain, CT log key and TSA chain, requiring the embedded SCT (ctlogThreshold 1) and the timestamp
 // (timestampThreshold 1, tlogThreshold 0), also after the certificate has expired, and also from the trusted root that `fulgor trust export`'s TUF repository delivers through @sigstore/tuf. Nothing is mocked. The whole flow
-// runs twice: with the keys in files, and with the issuing CA key and the CT log key in a SoftHSM2 token (pkcs11: URIs
-// in .key.uri files, PIN from a file; skipped, saying why, without softhsm2 or pkcs11js); and against a real
+// runs four times: with the keys in files, and with the issuing CA key and the CT log key in a SoftHSM2 token (pkcs11: URIs
+// in .key.uri files, PIN from a file; skipped, saying why, without softhsm2 or pkcs11js); against a real
 // `fulgor serve --workers 2` process (file-backed companion log in the primary, two CA workers signing and stamping),
-// its trust material read from what `fulgor trust export` writes. (Servers the flow starts besides — another CA,
-// one on a clock an hour back — run in this process.)
+// and against `fulgor serve --ct-log-url` with the log in a `fulgor ct serve` process of its own (leaf signatures on
+// its thread, submissions in node:http), each with its trust material read from what `fulgor trust export` writes.
+// (Servers the flow starts besides — another CA, one on a clock an hour back — run in this process.)
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
@@ -28,6 +29,7 @@ import { softhsmMissing } from '../../signer/softhsm.js';
 import { trustedRoot } from '../../trust/trusted-root.js';
 import { logIdFor } from '../../ct/index.js';
 import { startFulgor, type TestFulgor } from '../helpers/fulgor.js';
+import { startLog } from '../helpers/ct-process.js';
 import { BIN, exited, startServe, stopProcess } from '../helpers/serve-process.js';
 import { exactly, signBlobThrough, verifierFor, VERIFY_OPTIONS, viaJson } from '../helpers/sigstore-js.js';
 import { startIssuer, type TestIssuer } from '../helpers/oidc-issuer.js';
@@ -79,6 +81,29 @@ async function startFulgorWithKeysInSoftHsm(identity: unknown): Promise<TestFulg
   }
 }
 
+/** The CA chain, CT log key and TSA chain that `fulgor trust export` writes for a CA at `caUrl` and its log at `ctUrl`. */
+async function exportedTrust(dir: string, keysDir: string, caUrl: string, ctUrl: string): Promise<Pick<SuiteFulgor, 'caChain' | 'ctLogSpki' | 'tsaChain'>> {
+  await promisify(execFile)(process.execPath, [BIN, 'trust', 'export', '--keys-dir', keysDir, '--out', join(dir, 'trust'), '--ca-url', caUrl, '--ct-log-url', ctUrl, '--ct-log-public-key', join(keysDir, KEY_FILES.ctPub), '--tsa-url', `${caUrl}/api/v1/timestamp`]);
+  const exported = JSON.parse(readFileSync(join(dir, 'trust', 'trusted_root.json'), 'utf8')) as RootJson;
+  const der = (chain: { certificates: Array<{ rawBytes: string }> }) => chain.certificates.map((c) => Buffer.from(c.rawBytes, 'base64'));
+  const caChain = der(exported.certificateAuthorities[0]!.certChain);
+  const root = caChain[caChain.length - 1]!;
+  return {
+    caChain,
+    ctLogSpki: Buffer.from(exported.ctlogs[0]!.publicKey.rawBytes, 'base64'),
+    tsaChain: der(exported.timestampAuthorities[0]!.certChain).filter((c) => !c.equals(root)),
+  };
+}
+
+/** SIGTERM to each process in turn; each must exit 0 (a graceful stop). */
+async function stopInTurn(children: readonly { child: ChildProcess; output: () => string }[]): Promise<void> {
+  for (const { child, output } of children) {
+    const stopped = exited(child);
+    child.kill('SIGTERM');
+    assert.equal((await stopped).code, 0, output());
+  }
+}
+
 /**
  * `fulgor serve --workers 2` as a process (development keys in files, the identity config in a file, the companion
  * log on the file store); the CA chain, CT log key and TSA chain are those `fulgor trust export` writes for it.
@@ -95,24 +120,14 @@ async function startWorkersProcess(identity: unknown): Promise<SuiteFulgor> {
     const { caUrl } = started;
     const ctUrl = /\(CT log (\S+)\), 2 workers/.exec(started.output())?.[1];
     assert.ok(ctUrl, started.output());
-    await promisify(execFile)(process.execPath, [BIN, 'trust', 'export', '--keys-dir', keysDir, '--out', join(dir, 'trust'), '--ca-url', caUrl, '--ct-log-url', ctUrl, '--ct-log-public-key', join(keysDir, KEY_FILES.ctPub), '--tsa-url', `${caUrl}/api/v1/timestamp`]);
-    const exported = JSON.parse(readFileSync(join(dir, 'trust', 'trusted_root.json'), 'utf8')) as RootJson;
-    const der = (chain: { certificates: Array<{ rawBytes: string }> }) => chain.certificates.map((c) => Buffer.from(c.rawBytes, 'base64'));
-    const caChain = der(exported.certificateAuthorities[0]!.certChain);
-    const root = caChain[caChain.length - 1]!;
-    const running = child;
+    const trust = await exportedTrust(dir, keysDir, caUrl, ctUrl);
     return {
       caUrl,
       ctUrl,
-      caChain,
-      ctLogSpki: Buffer.from(exported.ctlogs[0]!.publicKey.rawBytes, 'base64'),
-      tsaChain: der(exported.timestampAuthorities[0]!.certChain).filter((c) => !c.equals(root)),
+      ...trust,
       async close() {
-        const stopped = exited(running);
-        running.kill('SIGTERM');
-        const { code } = await stopped;
+        await stopInTurn([started]);
         rmSync(dir, { recursive: true, force: true });
-        assert.equal(code, 0, started.output());
       },
     };
   } catch (e) {
@@ -122,10 +137,44 @@ async function startWorkersProcess(identity: unknown): Promise<SuiteFulgor> {
   }
 }
 
+/**
+ * `fulgor ct serve` as a process of its own (file store; leaf signatures on its thread, submissions in node:http), and
+ * `fulgor serve --ct-log-url` pointed at it over HTTP: the external-log path of a CA replica.
+ */
+async function startWithLogProcess(identity: unknown): Promise<SuiteFulgor> {
+  const dir = mkdtempSync(join(tmpdir(), 'fulgor-conformance-ct-serve-'));
+  const keysDir = join(dir, 'keys');
+  const children: ChildProcess[] = [];
+  try {
+    await createMissingDevKeys(keysDir);
+    writeFileSync(join(dir, 'identity.json'), JSON.stringify(identity));
+    const log = await startLog(join(dir, 'ct'), keysDir, join(keysDir, KEY_FILES.rootCert));
+    children.push(log.child);
+    const ca = await startServe(['--allow-dev-keys', '--keys-dir', keysDir, '--config-path', join(dir, 'identity.json'), '--ct-log-url', log.url, '--ct-log-public-key', join(keysDir, KEY_FILES.ctPub)]);
+    children.unshift(ca.child);
+    const trust = await exportedTrust(dir, keysDir, ca.caUrl, log.url);
+    return {
+      caUrl: ca.caUrl,
+      ctUrl: log.url,
+      ...trust,
+      async close() {
+        // The CA first (its submissions drain into the log), then the log.
+        await stopInTurn([ca, { child: log.child, output: log.stderr }]);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    for (const child of children) await stopProcess(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
 const KEY_SETUPS: readonly KeySetup[] = [
   { title: 'keys in files', start: (identity) => startFulgor(identity) },
   { title: 'issuing CA and CT log keys in SoftHSM2', missing: softhsmMissing, start: startFulgorWithKeysInSoftHsm },
   { title: 'a `fulgor serve --workers 2` process', start: startWorkersProcess },
+  { title: '`fulgor serve --ct-log-url` and a `fulgor ct serve` process', start: startWithLogProcess },
 ];
 
 for (const setup of KEY_SETUPS)
