@@ -5,6 +5,7 @@
 // the process alive when idle. If it cannot start or stops, the checks it had are made here instead, and the next
 // one starts it again.
 import { checkThread } from '../lib/check-thread.js';
+import { asBuffer, ownBytes } from '../lib/thread-bytes.js';
 import { verifyWithEcPoint, type EcPointCoordinates, type PointVerdict } from './client-key.js';
 
 export interface PointCheck {
@@ -17,7 +18,7 @@ export interface PointCheck {
 
 /** One check, in this thread (the thread's own code runs it too). */
 export const checkPoint = (c: PointCheck): PointVerdict =>
-  verifyWithEcPoint(c.point, Buffer.from(c.message, 'utf8'), Buffer.from(c.signature.buffer, c.signature.byteOffset, c.signature.byteLength));
+  verifyWithEcPoint(c.point, Buffer.from(c.message, 'utf8'), asBuffer(c.signature));
 
 const thread = checkThread<PointCheck, PointVerdict>(new URL('./pop-thread-worker.js', import.meta.url), checkPoint);
 
@@ -26,7 +27,7 @@ export const verifyOnPopThread = (point: EcPointCoordinates, message: string, si
   thread.check({
     point: { curve: point.curve, x: point.x, y: point.y, hash: point.hash },
     message,
-    signature: Uint8Array.prototype.slice.call(signature),
+    signature: ownBytes(signature),
   });
 
 /** Ends the thread (what it had is checked here); the next check starts a new one. */

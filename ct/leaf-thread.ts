@@ -3,6 +3,7 @@
 // one verify left per submission (~70–95 µs of ECDSA P-256), about half of what the log's event loop spends on an
 // append. For a log with a core to spare (`fulgor ct serve`); ct/log.ts's `leafSignaturesOnThread`.
 import { checkThread } from '../lib/check-thread.js';
+import { asBuffer, ownBytes } from '../lib/thread-bytes.js';
 import { isSignedBy } from './certificate.js';
 import type { LeafSignature } from './chain.js';
 
@@ -14,18 +15,15 @@ export interface LeafSignatureCheck {
   readonly issuerSpki: Uint8Array;
 }
 
-const view = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-const own = (b: Buffer): Uint8Array => Uint8Array.prototype.slice.call(b);
-
 /** One check, in this thread (the thread's own code runs it too). */
 export const checkLeafSignature = (c: LeafSignatureCheck): boolean =>
-  isSignedBy({ signatureAlgorithm: c.signatureAlgorithm, tbs: view(c.tbs), signature: view(c.signature) }, view(c.issuerSpki));
+  isSignedBy({ signatureAlgorithm: c.signatureAlgorithm, tbs: asBuffer(c.tbs), signature: asBuffer(c.signature) }, asBuffer(c.issuerSpki));
 
 const thread = checkThread<LeafSignatureCheck, boolean>(new URL('./leaf-thread-worker.js', import.meta.url), checkLeafSignature);
 
 /** Whether the leaf carries a valid signature by the issuer's key, verified on the thread. */
 export const verifyLeafOnThread = ({ leaf, issuerSpki }: LeafSignature): Promise<boolean> =>
-  thread.check({ signatureAlgorithm: leaf.signatureAlgorithm, tbs: own(leaf.tbs), signature: own(leaf.signature), issuerSpki: own(issuerSpki) });
+  thread.check({ signatureAlgorithm: leaf.signatureAlgorithm, tbs: ownBytes(leaf.tbs), signature: ownBytes(leaf.signature), issuerSpki: ownBytes(issuerSpki) });
 
 /** Ends the thread (what it had is checked here); the next check starts a new one. */
 export const stopLeafThread = (): Promise<void> => thread.stop();

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Sct } from '../ct/structures.js';
 import type { AuditRecord } from './audit-log.js';
 import type { BucketCheck, LimitResult } from './rate-limiter.js';
+import { asBuffer } from '../lib/thread-bytes.js';
 
 /** A worker is listening for messages (sent first: a message sent before would be lost). */
 export interface HelloMessage {
@@ -108,8 +109,8 @@ export interface BatchMessage {
   readonly messages: ReadonlyArray<ToWorker | ToPrimary>;
 }
 
-/** A Buffer over the bytes of a Uint8Array that came through IPC (no copy). */
-export const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+/** A Buffer over the bytes of a Uint8Array that came through IPC (no copy): lib/thread-bytes.ts's. */
+export { asBuffer };
 
 /** An SCT as it crosses to another process or thread (its fields; Buffers arrive as Uint8Arrays). */
 export type WireSct = { readonly logId: Uint8Array; readonly timestamp: number; readonly extensions: Uint8Array; readonly signature: Uint8Array };
