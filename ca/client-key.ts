@@ -3,12 +3,13 @@
 // One gate, `readSpki`, serves PEM keys and CSRs alike: it refuses keys whose "signatures" need no private key (RSA
 // e=1 or even e, Ed25519 points of small order) and hands back the canonical SPKI the certificate carries. An EC
 // point it leaves to import (`importEcPoint`, which checks it is on the curve): on the event loop for CSRs and
-// `parseClientKey`, on ca/pop-thread.ts's thread for the signing routes' keys (`verifyWithEcPoint`).
+// `parseClientKey`, on ca/pop-thread.ts's thread for the signing routes' keys (ca/ec-point.ts's `verifyWithEcPoint`).
 import { createPublicKey, verify as nodeVerify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bitString, children, decodeOid, derNull, encodeOid, expectTag, parse, sequence, Tag, unsignedInteger, type Node } from '../lib/der.js';
 import { FulgorError } from '../lib/errors.js';
 import { parsePemBlocks } from '../lib/pem.js';
+import { ecdsaEncodings, ecKeyObject, type EcCurve, type EcPointCoordinates } from './ec-point.js';
 
 /** What the certificate and the audit line need of a checked key. */
 export interface CertifiedKey {
@@ -27,18 +28,12 @@ export interface ClientKey extends CertifiedKey {
  * An EC key on a named curve with an uncompressed point, read from its DER but not imported yet: the import (which
  * checks that the point is on the curve) is `importEcPoint`, here or on another thread (ca/pop-thread.ts).
  */
-export interface EcPoint extends CertifiedKey {
-  readonly curve: 'P-256' | 'P-384' | 'P-521';
-  /** The coordinates, base64url, as a JWK carries them. */
-  readonly x: string;
-  readonly y: string;
+export interface EcPoint extends CertifiedKey, EcPointCoordinates {
+  readonly hash: EcPointCoordinates['hash'];
 }
 
-/** The point's coordinates and curve, all that crosses to ca/pop-thread.ts's thread. */
-export type EcPointCoordinates = Pick<EcPoint, 'curve' | 'x' | 'y' | 'hash'>;
-
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const EC_CURVES: Record<string, { readonly oid: string; readonly hash: ClientKey['hash']; readonly name: EcPoint['curve'] }> = {
+const EC_CURVES: Record<string, { readonly oid: string; readonly hash: EcPointCoordinates['hash']; readonly name: EcCurve }> = {
   prime256v1: { oid: '1.2.840.10045.3.1.7', hash: 'sha256', name: 'P-256' },
   secp384r1: { oid: '1.3.132.0.34', hash: 'sha384', name: 'P-384' },
   secp521r1: { oid: '1.3.132.0.35', hash: 'sha512', name: 'P-521' },
@@ -147,9 +142,6 @@ function ecPointOf(spki: Buffer, fields: readonly Node[]): EcPoint | null {
   };
 }
 
-/** OpenSSL's import of the point, which checks that it is on its curve (throws if not). */
-const ecKeyObject = (p: EcPointCoordinates): KeyObject => createPublicKey({ key: { kty: 'EC', crv: p.curve, x: p.x, y: p.y }, format: 'jwk' });
-
 /** Imports a point read by `readClientKey`; the import checks that it is on its curve (else INVALID_PUBLIC_KEY). */
 export function importEcPoint(p: EcPoint): ClientKey {
   let key: KeyObject;
@@ -217,32 +209,6 @@ export function readClientKey(content: string | Buffer): { point: EcPoint } | { 
 export function parseClientKey(content: string | Buffer): ClientKey {
   const read = readClientKey(content);
   return 'key' in read ? read.key : importEcPoint(read.point);
-}
-
-/** The encodings an ECDSA signature of this length may be in, to try in order: DER, then raw r||s. */
-function ecdsaEncodings(signature: Buffer): ('der' | 'ieee-p1363')[] {
-  return signature.length % 2 === 0 && signature.length <= 132 ? ['der', 'ieee-p1363'] : ['der'];
-}
-
-/** What checking a signature by a point not yet imported found. */
-export type PointVerdict = 'verified' | 'refused' | 'not-on-curve';
-
-/** Imports the point and verifies `signature` over `message` with it, in this thread (ca/pop-thread.ts runs it on its own). */
-export function verifyWithEcPoint(p: EcPointCoordinates, message: Buffer, signature: Buffer): PointVerdict {
-  let key: KeyObject;
-  try {
-    key = ecKeyObject(p);
-  } catch {
-    return 'not-on-curve';
-  }
-  for (const dsaEncoding of ecdsaEncodings(signature)) {
-    try {
-      if (nodeVerify(p.hash, message, { key, dsaEncoding }, signature)) return 'verified';
-    } catch {
-      // a signature that is not in this encoding
-    }
-  }
-  return 'refused';
 }
 
 /** One verification on libuv's thread pool, so the event loop does not wait for it; false for any error. */

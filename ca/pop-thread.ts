@@ -1,12 +1,12 @@
 // Proofs of possession by EC keys (nearly every request: cosign and sigstore-js send P-256), checked on a thread of
 // the CA process's own (ca/pop-thread-worker.ts, through lib/check-thread.ts): the key's import (OpenSSL's full
 // public-key check, ~55 µs), the verify (~65 µs) and the KeyObject's finalizer stay off the event loop, which posts
-// the coordinates and gets a verdict back for ~20 µs. One thread per process, started on first use; it does not keep
-// the process alive when idle. If it cannot start or stops, the checks it had are made here instead, and the next
-// one starts it again.
+// the coordinates and gets a verdict back for ~20 µs. One thread per process, started as the CA starts (or on first
+// use); it does not keep the process alive when idle. If it cannot start or stops, the checks it had are made here
+// instead, and the next one starts it again.
 import { checkThread } from '../lib/check-thread.js';
 import { asBuffer, ownBytes } from '../lib/thread-bytes.js';
-import { verifyWithEcPoint, type EcPointCoordinates, type PointVerdict } from './client-key.js';
+import { verifyWithEcPoint, type EcPointCoordinates, type PointVerdict } from './ec-point.js';
 
 export interface PointCheck {
   readonly point: EcPointCoordinates;
@@ -29,6 +29,12 @@ export const verifyOnPopThread = (point: EcPointCoordinates, message: string, si
     message,
     signature: ownBytes(signature),
   });
+
+/** Starts the thread now (the CA does as it starts), so that the first request does not wait for its boot. */
+export const startPopThread = (): void => thread.start();
+
+/** Whether the thread is running. */
+export const popThreadRunning = (): boolean => thread.running;
 
 /** Ends the thread (what it had is checked here); the next check starts a new one. */
 export const stopPopThread = (): Promise<void> => thread.stop();

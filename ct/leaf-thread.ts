@@ -25,5 +25,11 @@ const thread = checkThread<LeafSignatureCheck, boolean>(new URL('./leaf-thread-w
 export const verifyLeafOnThread = ({ leaf, issuerSpki }: LeafSignature): Promise<boolean> =>
   thread.check({ signatureAlgorithm: leaf.signatureAlgorithm, tbs: ownBytes(leaf.tbs), signature: ownBytes(leaf.signature), issuerSpki: ownBytes(issuerSpki) });
 
+/** Starts the thread now (a log that checks leaves on it does as it opens), so that the first submission does not wait for its boot. */
+export const startLeafThread = (): void => thread.start();
+
+/** Whether the thread is running. */
+export const leafThreadRunning = (): boolean => thread.running;
+
 /** Ends the thread (what it had is checked here); the next check starts a new one. */
 export const stopLeafThread = (): Promise<void> => thread.stop();

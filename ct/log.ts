@@ -8,7 +8,7 @@ import { silentLogger } from '../lib/log.js';
 import type { Signer } from '../lib/signer.js';
 import { parseCertificate, precertTbsParts, type Certificate } from './certificate.js';
 import { leafNotSigned, validateChain, validateChainButLeafSignature, type Submission } from './chain.js';
-import { verifyLeafOnThread } from './leaf-thread.js';
+import { startLeafThread, verifyLeafOnThread } from './leaf-thread.js';
 import { badRequest, CtError } from './errors.js';
 import { consistencyProof, hashPrefixedLeaf, inclusionProof, rootHash } from './merkle.js';
 import type { LogStore, NewEntry, Sequenced, StoredEntry, StoredSth } from './store.js';
@@ -166,6 +166,8 @@ export function createLog(options: LogOptions): CtLog {
   const logger = options.logger ?? silentLogger;
   const sthRefreshMs = options.sthRefreshMs ?? 60_000;
   const leafSignaturesOnThread = options.leafSignaturesOnThread ?? false;
+  // The thread boots while the log opens, not on the first submission.
+  if (leafSignaturesOnThread) startLeafThread();
   if (!signer.spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX) || signer.spki.length !== 91)
     throw new Error('the CT log key must be an ECDSA P-256 key (uncompressed SPKI)');
   const roots = options.roots.map((der, i) => {

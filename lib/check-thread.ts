@@ -1,8 +1,8 @@
 // A thread of the process's own for one kind of CPU-bound check (a signature verify): the event loop posts each
 // turn's checks as one message (lib/per-turn.ts) and gets each answer back as soon as the thread knows it. The thread
-// starts on first use and does not keep the process alive when idle. If it cannot start or stops, the checks it had
-// are made here, by the same function the thread runs, and the next check starts a new thread. Used by
-// ca/pop-thread.ts (proofs of possession) and ct/leaf-thread.ts (the log's leaf signatures).
+// starts when `start` is called or on first use, and does not keep the process alive when idle. If it cannot start or
+// stops, the checks it had are made here, by the same function the thread runs, and the next check starts a new
+// thread. Used by ca/pop-thread.ts (proofs of possession) and ct/leaf-thread.ts (the log's leaf signatures).
 import { parentPort, Worker } from 'node:worker_threads';
 import { perTurn } from './per-turn.js';
 
@@ -12,6 +12,13 @@ export type Numbered<T> = readonly [id: number, value: T];
 export interface CheckThread<Q, A> {
   /** The answer to `q`, from the thread (or from this thread when the other cannot run). */
   check(q: Q): Promise<A>;
+  /**
+   * Starts the thread now if it is not running, so that the first check does not wait for its boot (a new isolate
+   * loading its modules: 40–100 ms). Without it the first check starts the thread.
+   */
+  start(): void;
+  /** Whether a thread is running (started and not lost or stopped). */
+  readonly running: boolean;
   /** Ends the thread (what it had is checked here); the next check starts a new one. */
   stop(): Promise<void>;
 }
@@ -52,7 +59,7 @@ export function checkThread<Q, A>(workerUrl: URL, here: (q: Q) => A): CheckThrea
     }
   }
 
-  function start(): Running<Q, A> | undefined {
+  function launch(): Running<Q, A> | undefined {
     let worker: Worker;
     try {
       worker = new Worker(workerUrl);
@@ -70,8 +77,14 @@ export function checkThread<Q, A>(workerUrl: URL, here: (q: Q) => A): CheckThrea
   }
 
   return {
+    start() {
+      running ??= launch();
+    },
+    get running() {
+      return running !== undefined;
+    },
     check(q) {
-      running ??= start();
+      running ??= launch();
       const t = running;
       if (t === undefined) return Promise.resolve(here(q));
       const id = nextId++;

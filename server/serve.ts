@@ -9,6 +9,7 @@ import express from 'express';
 import { createCertificateAuthority } from '../ca/authority.js';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { createIssuingCa, type IssuingCa } from '../ca/issuing-ca.js';
+import { startPopThread } from '../ca/pop-thread.js';
 import type { IdentityConfig, IssuerConfig } from '../oidc/identity-config.js';
 import { KEY_FILES, loadKeys, type KeyMaterial } from '../config/keys-dir.js';
 import { createCtClient } from '../ct/index.js';
@@ -314,6 +315,8 @@ async function serveCa(o: ServeOptions, keys: KeyMaterial): Promise<RunningFulgo
     throw e;
   }
   const ctUrl = o.ctLogUrl ?? o.sharedLog?.url ?? (companion?.url as string);
+  // The proof-of-possession thread boots while the listener opens, not on the first signing request.
+  startPopThread();
   const caListening = await listenHttp(o.host, o.port, undefined, o.tls ? { tls: o.tls } : {}).catch(async (e: unknown) => {
     await companion?.close();
     await closeAll(opened);

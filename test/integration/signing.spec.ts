@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
+import { popThreadRunning, stopPopThread } from '../../ca/pop-thread.js';
 import { parsePemBlocks } from '../../lib/pem.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
 import { compressedP256, csrPem, ed25519IdentityKey, explicitParamsP256, rsaKeyWithExponent } from '../helpers/malicious-keys.js';
@@ -271,5 +272,21 @@ describe('integration: POST /api/v2/signingCert through the real server and a re
       assert.ok(fulgor.logLines.length > 0);
       assert.ok(!fulgor.logLines.some((l) => l.includes(signature) || l.includes(token.split('.')[1]!)));
     });
+  });
+});
+
+describe('integration: the proof-of-possession thread starts with the server', function () {
+  it('is running once the server has started, so the first request does not wait for its boot', async () => {
+    await stopPopThread();
+    const github = await startIssuer('/gh');
+    const fulgor = await startFulgor({ OIDCIssuers: { [github.url]: { IssuerURL: github.url, ClientID: 'sigstore', Type: 'github-workflow' } } });
+    try {
+      assert.equal(popThreadRunning(), true);
+      const res = await fulgor.post('/api/v2/signingCert', v2Request(await github.mint('github'), clientKey(), GITHUB_SUB));
+      assert.equal(res.status, 200, res.text);
+    } finally {
+      await fulgor.close();
+      await github.close();
+    }
   });
 });

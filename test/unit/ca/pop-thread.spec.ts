@@ -4,7 +4,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readClientKey, type EcPoint } from '../../../ca/client-key.js';
-import { stopPopThread, verifyOnPopThread } from '../../../ca/pop-thread.js';
+import { popThreadRunning, startPopThread, stopPopThread, verifyOnPopThread } from '../../../ca/pop-thread.js';
 
 const run = promisify(execFile);
 
@@ -47,6 +47,18 @@ describe('ca/pop-thread: proofs of possession checked on a thread of their own',
     assert.deepEqual(again, checks.map((c) => c.want));
   });
 
+  it('starts the thread when told, before any check, and says whether it runs', async () => {
+    await stopPopThread();
+    assert.equal(popThreadRunning(), false);
+    startPopThread();
+    assert.equal(popThreadRunning(), true);
+    startPopThread(); // a second call keeps the thread it has
+    const k = p256();
+    assert.equal(await verifyOnPopThread(k.point, 'me', k.prove('me')), 'verified');
+    await stopPopThread();
+    assert.equal(popThreadRunning(), false);
+  });
+
   it('does not keep a process alive once its checks are answered', async () => {
     const module = fileURLToPath(new URL('../../../ca/pop-thread.js', import.meta.url));
     const k = p256();
@@ -54,5 +66,8 @@ describe('ca/pop-thread: proofs of possession checked on a thread of their own',
       console.log(await verifyOnPopThread(${JSON.stringify(k.point)}, 'me', Buffer.from(${JSON.stringify(k.prove('me').toString('base64'))}, 'base64')));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
     assert.equal(stdout.trim(), 'verified', 'the check was answered and the process then ended by itself');
+    const started = `const { startPopThread } = await import(${JSON.stringify(module)}); startPopThread(); console.log('started');`;
+    const idle = await run(process.execPath, ['--input-type=module', '-e', started], { timeout: 20_000 });
+    assert.equal(idle.stdout.trim(), 'started', 'a thread started ahead of any check does not hold the process either');
   });
 });

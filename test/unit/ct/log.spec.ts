@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { leafThreadRunning, stopLeafThread } from '../../../ct/leaf-thread.js';
 import { createLog, MAX_GET_ENTRIES, type CtLog } from '../../../ct/log.js';
 import { createMemoryStore } from '../../../ct/memory-store.js';
 import { CtError } from '../../../ct/errors.js';
@@ -88,6 +89,14 @@ describe('ct/log', () => {
     assert.equal(entries.length, 20);
     const sth = await log.getSth();
     assert.ok(rootOfLeafHashes(entries.map((e) => hashLeaf(e.leafInput))).equals(sth.rootHash));
+  });
+
+  it('with leaf signatures on a thread, starts the thread as it opens, not on the first submission', async () => {
+    await stopLeafThread();
+    createLog({ signer, roots: [pki.root.der], store, clock: () => new Date(nowMs) });
+    assert.equal(leafThreadRunning(), false, 'a log that checks leaves on its event loop starts no thread');
+    createLog({ signer, roots: [pki.root.der], store, clock: () => new Date(nowMs), leafSignaturesOnThread: true });
+    assert.equal(leafThreadRunning(), true);
   });
 
   it('with leaf signatures on a thread, logs what verifies and refuses a forged leaf under a chain it verified before', async () => {
