@@ -33,10 +33,11 @@ export interface EcPoint extends CertifiedKey, EcPointCoordinates {
 }
 
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const EC_CURVES: Record<string, { readonly oid: string; readonly hash: EcPointCoordinates['hash']; readonly name: EcCurve }> = {
-  prime256v1: { oid: '1.2.840.10045.3.1.7', hash: 'sha256', name: 'P-256' },
-  secp384r1: { oid: '1.3.132.0.34', hash: 'sha384', name: 'P-384' },
-  secp521r1: { oid: '1.3.132.0.35', hash: 'sha512', name: 'P-521' },
+/** Each curve's OID, hash and coordinate size in bytes. */
+const EC_CURVES: Record<string, { readonly oid: string; readonly hash: EcPointCoordinates['hash']; readonly name: EcCurve; readonly size: number }> = {
+  prime256v1: { oid: '1.2.840.10045.3.1.7', hash: 'sha256', name: 'P-256', size: 32 },
+  secp384r1: { oid: '1.3.132.0.34', hash: 'sha384', name: 'P-384', size: 48 },
+  secp521r1: { oid: '1.3.132.0.35', hash: 'sha512', name: 'P-521', size: 66 },
 };
 const RSA_ENCRYPTION = sequence(encodeOid('1.2.840.113549.1.1.1'), derNull());
 const ED25519 = sequence(encodeOid('1.3.101.112'));
@@ -120,9 +121,10 @@ function checkClientKey(key: KeyObject, algorithm: readonly Node[]): ClientKey {
 const EC_ALGORITHMS = Object.values(EC_CURVES).map((curve) => ({ curve, der: sequence(encodeOid(ID_EC_PUBLIC_KEY), encodeOid(curve.oid)) }));
 
 /**
- * The common case, an EC key on a named curve with an uncompressed point, read from its coordinates: OpenSSL 3
- * imports a JWK in about half the time it decodes the same key from DER (the largest part of a request's key cost),
- * and the strict-DER submission is then byte for byte the canonical SPKI. Anything else (null) takes the general path.
+ * The common case, an EC key on a named curve with an uncompressed point of its curve's size, read from its
+ * coordinates: OpenSSL 3 imports a point (JWK or raw) in about half the time it decodes the same key from DER (the
+ * largest part of a request's key cost), and the strict-DER submission is then byte for byte the canonical SPKI.
+ * Anything else (null) takes the general path, where OpenSSL's DER decoder refuses a point of another length.
  */
 function ecPointOf(spki: Buffer, fields: readonly Node[]): EcPoint | null {
   const [algorithm, bits] = fields;
@@ -130,8 +132,8 @@ function ecPointOf(spki: Buffer, fields: readonly Node[]): EcPoint | null {
   const curve = EC_ALGORITHMS.find((a) => a.der.equals(algorithm.raw))?.curve;
   if (curve === undefined) return null;
   const point = bits.content.subarray(1);
-  const size = (point.length - 1) / 2;
-  if (bits.content[0] !== 0 || point[0] !== 4 || !Number.isInteger(size) || size === 0) return null;
+  const size = curve.size;
+  if (bits.content[0] !== 0 || point[0] !== 4 || point.length !== 1 + 2 * size) return null;
   return {
     spki: Buffer.from(spki),
     hash: curve.hash,

@@ -1,9 +1,9 @@
 // Proofs of possession by EC keys (nearly every request: cosign and sigstore-js send P-256), checked on a thread of
-// the CA process's own (ca/pop-thread-worker.ts, through lib/check-thread.ts): the key's import (OpenSSL's full
-// public-key check, ~55 µs), the verify (~65 µs) and the KeyObject's finalizer stay off the event loop, which posts
-// the coordinates and gets a verdict back for ~20 µs. One thread per process, started as the CA starts (or on first
-// use); it does not keep the process alive when idle. If it cannot start or stops, the checks it had are made here
-// instead, and the next one starts it again.
+// the CA process's own (ca/pop-thread-worker.ts, through lib/check-thread.ts): the key's import (OpenSSL decoding the
+// point, which checks that it is on its curve), the verify and the KeyObject's finalizer stay off the event loop,
+// which posts the coordinates and gets a verdict back for ~20 µs. One thread per process, started as the CA starts
+// (or on first use); it does not keep the process alive when idle. If it cannot start or stops, the checks it had are
+// made here instead, and the next one starts it again.
 import { checkThread } from '../lib/check-thread.js';
 import { asBuffer, ownBytes } from '../lib/thread-bytes.js';
 import { verifyWithEcPoint, type EcPointCoordinates, type PointVerdict } from './ec-point.js';
@@ -17,7 +17,7 @@ export interface PointCheck {
 }
 
 /** One check, in this thread (the thread's own code runs it too). */
-export const checkPoint = (c: PointCheck): PointVerdict =>
+export const checkPoint = (c: PointCheck): Promise<PointVerdict> =>
   verifyWithEcPoint(c.point, Buffer.from(c.message, 'utf8'), asBuffer(c.signature));
 
 const thread = checkThread<PointCheck, PointVerdict>(new URL('./pop-thread-worker.js', import.meta.url), checkPoint);

@@ -25,7 +25,7 @@ export interface CheckThread<Q, A> {
 
 interface Waiting<Q, A> {
   readonly q: Q;
-  readonly resolve: (a: A) => void;
+  readonly resolve: (a: A | Promise<A>) => void;
 }
 
 /** A started thread and the checks it holds (a stopped thread's late exit must not touch its successor's). */
@@ -36,10 +36,11 @@ interface Running<Q, A> {
 }
 
 /**
- * Checks made by `here` on the thread whose module is `workerUrl` (it calls answerChecks(here)). A check must be
- * structured-clonable: a Buffer crosses with its whole ArrayBuffer, so give byte fields an ArrayBuffer of their own.
+ * Checks made by `here` (which answers at once or by a promise) on the thread whose module is `workerUrl` (it calls
+ * answerChecks(here)). A check must be structured-clonable: a Buffer crosses with its whole ArrayBuffer, so give byte
+ * fields an ArrayBuffer of their own.
  */
-export function checkThread<Q, A>(workerUrl: URL, here: (q: Q) => A): CheckThread<Q, A> {
+export function checkThread<Q, A>(workerUrl: URL, here: (q: Q) => A | Promise<A>): CheckThread<Q, A> {
   let running: Running<Q, A> | undefined;
   let nextId = 0;
 
@@ -108,10 +109,13 @@ export function checkThread<Q, A>(workerUrl: URL, here: (q: Q) => A): CheckThrea
  * The thread's side: each message holds a turn's checks; each answer goes back as soon as it is known, so that the
  * event loop can go on with the first of a group while this thread checks the rest.
  */
-export function answerChecks<Q, A>(here: (q: Q) => A): void {
+export function answerChecks<Q, A>(here: (q: Q) => A | Promise<A>): void {
   const port = parentPort;
   if (port === null) throw new Error('answerChecks runs in a worker thread');
   port.on('message', (checks: Numbered<Q>[]) => {
-    for (const [id, q] of checks) port.postMessage([[id, here(q)]] satisfies Numbered<A>[]);
+    void (async () => {
+      // One check at a time, each answer posted before the next check starts.
+      for (const [id, q] of checks) port.postMessage([[id, await here(q)]] satisfies Numbered<A>[]);
+    })();
   });
 }

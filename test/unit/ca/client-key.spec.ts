@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { parseClientKey } from '../../../ca/client-key.js';
-import { bitString, derNull, encodeOid, explicit, sequence, set, smallInteger, utf8String } from '../../../lib/der.js';
+import { bitString, children, derNull, encodeOid, explicit, parse, sequence, set, smallInteger, utf8String } from '../../../lib/der.js';
 import { toPem } from '../../../lib/pem.js';
 import { checkCsr } from '../../../ca/csr.js';
 import { checkKeyAndProof, checkProofOfPossession, decodeBase64Bytes } from '../../../ca/proof-of-possession.js';
@@ -181,6 +181,20 @@ describe('ca/client-key: keys whose proof needs no private key, and encodings a 
       offCurve[offCurve.length - 1] = (offCurve[offCurve.length - 1] as number) ^ 1; // y + 1 or y - 1: not on the curve
       assert.throws(() => parseClientKey(offCurve), reason('INVALID_PUBLIC_KEY', /not on P-|could not be parsed/), c.label);
       assert.throws(() => parseClientKey(spki.subarray(0, spki.length - 1)), reason('INVALID_PUBLIC_KEY', /strict-DER/), `${c.label} truncated`);
+    }
+  });
+
+  it('refuses an EC point whose coordinates are zero-padded to another length, as a key and with its proof (the signing route\'s check)', async () => {
+    for (const c of cases.filter((x) => x.label.startsWith('ECDSA'))) {
+      const { publicKey, privateKey } = c.pair();
+      const spki = publicKey.export({ type: 'spki', format: 'der' });
+      const [algorithm] = children(parse(spki));
+      const jwk = publicKey.export({ format: 'jwk' });
+      const padded = (v: string | undefined) => Buffer.concat([Buffer.alloc(16), Buffer.from(v ?? '', 'base64url')]);
+      const long = sequence(algorithm!.raw, bitString(Buffer.concat([Buffer.of(4), padded(jwk.x), padded(jwk.y)])));
+      assert.throws(() => parseClientKey(long), reason('INVALID_PUBLIC_KEY', /strict-DER/), c.label);
+      const proof = sign(c.hash, Buffer.from(NAME), privateKey);
+      await assert.rejects(checkKeyAndProof(toPem(long, 'PUBLIC KEY'), NAME, proof), reason('INVALID_PUBLIC_KEY', /strict-DER/), `${c.label} with its proof`);
     }
   });
 
