@@ -10,6 +10,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm.js';
@@ -19,6 +20,7 @@ import { serve } from '../server/serve.js';
 import { drive, type ServerCpu } from './http-load.js';
 import { processCpuMs, processTreeCpuMs } from './cpu-time.js';
 import { startClusterServer } from './cluster-server.js';
+import { cryptoFloorMeter, meanFloor, type CryptoFloor } from './floor.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
 import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
 
@@ -46,6 +48,8 @@ export interface IssuanceResult {
   readonly eventLoopDelay?: { readonly p99: number; readonly max: number };
   readonly count: number;
   readonly errors: number;
+  /** The crypto floor measured just before and just after this row (their mean), when IssuanceOptions asked for it. */
+  readonly floor?: CryptoFloor;
 }
 
 export interface IssuanceBench {
@@ -79,6 +83,11 @@ export interface IssuanceOptions {
    * process starts cold, and without this its rows would charge its JIT warm-up to every certificate.
    */
   readonly clusterWarmup?: number;
+  /**
+   * Measure the crypto floor just before and just after each row with this many iterations (bench/floor.ts), so that
+   * the row's ratios compare it with the machine as it was during the row (0 or absent: not measured).
+   */
+  readonly floorIterations?: number;
 }
 
 /** A P-256 client key: its public key PEM and its proof of possession over `name`. */
@@ -190,6 +199,11 @@ const cpuPerCert = (r: { serverCpuMs?: number; clientCpuMs?: number; done: numbe
       }
     : {};
 
+/** A pause before each floor measurement, so that a row's last answers and the server's catch-ups do not share it. */
+const FLOOR_SETTLE_MS = 200;
+
+const rowFloor = (r: { floor?: CryptoFloor }): { floor?: CryptoFloor } => (r.floor ? { floor: r.floor } : {});
+
 export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> {
   const issuer: BenchIssuer = await startBenchIssuer();
   const stopIssuer = cleanup.add('stop OIDC issuer', () => issuer.close());
@@ -208,6 +222,19 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     const bodies = tokens.map((token, i) => signingBody(token, keys, i));
 
     const results: IssuanceResult[] = [];
+    const meter = o.floorIterations ? cryptoFloorMeter() : undefined;
+    /** `row`, with the crypto floor measured just before and just after it (their mean), when asked for. */
+    const measure = async (): Promise<CryptoFloor | undefined> => {
+      if (meter === undefined) return undefined;
+      await sleep(FLOOR_SETTLE_MS);
+      return meter(o.floorIterations as number);
+    };
+    const withFloor = async <T>(row: () => Promise<T>): Promise<T & { floor?: CryptoFloor }> => {
+      const before = await measure();
+      const r = await row();
+      const after = await measure();
+      return { ...r, ...(before && after ? { floor: meanFloor(before, after) } : {}) };
+    };
     const softhsmSkipped = o.caKeys.includes('softhsm2') ? softhsmMissing() : undefined;
     if (softhsmSkipped) log(`issuance with the CA key in SoftHSM2 skipped: ${softhsmSkipped}`);
     const variants = [
@@ -229,9 +256,9 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
         for (const [k, concurrency] of o.concurrencies.entries()) {
           const slice = bodies.slice(offset, offset + perRun[k]!);
           offset += perRun[k]!;
-          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, server);
+          const r = await withFloor(() => drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, server));
           if (r.errors > 0) log(`issuance ${storage}/${caKey} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), count: r.done, errors: r.errors };
+          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), count: r.done, errors: r.errors, ...rowFloor(r) };
           results.push(res);
           log(`issuance (CT ${storage}, CA key ${caKey}, ${workers} worker(s)) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
         }
@@ -243,12 +270,15 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           // The server shares this thread's event loop when in process: a stall there (synchronous work, a blocking
           // system call) shows here as delay, and in the latency's tail.
           const delay = server.inProcess ? monitorEventLoopDelay({ resolution: 5 }) : undefined;
-          delay?.enable();
-          const r = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: (o.pacedSeconds ?? o.seconds) * 1000, warmup: 0, rate }, server);
-          delay?.disable();
+          const r = await withFloor(async () => {
+            delay?.enable();
+            const paced = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: (o.pacedSeconds ?? o.seconds) * 1000, warmup: 0, rate }, server);
+            delay?.disable();
+            return paced;
+          });
           const eventLoopDelay = delay ? { eventLoopDelay: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 } } : {};
           if (r.errors > 0) log(`issuance ${storage}/${caKey} at ${rate.toFixed(0)}/s: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), ...eventLoopDelay, count: r.done, errors: r.errors };
+          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), ...eventLoopDelay, count: r.done, errors: r.errors, ...rowFloor(r) };
           results.push(res);
           const loop = res.eventLoopDelay ? `; event-loop delay p99 ${res.eventLoopDelay.p99.toFixed(1)} ms, max ${res.eventLoopDelay.max.toFixed(1)} ms` : '';
           log(`issuance (CT ${storage}, CA key ${caKey}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms${loop}`);

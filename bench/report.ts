@@ -1,4 +1,5 @@
 // The markdown report of one run.
+import type { IssuanceResult } from './issuance.js';
 import type { Results } from './settings.js';
 import type { StoreKind } from './stores.js';
 import { fmt, fmtInt } from './util.js';
@@ -9,6 +10,19 @@ const table = (head: string[], rows: string[][]): string =>
 const ms = (x: number | undefined): string => (x === undefined ? '–' : fmt(x));
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || !Number.isFinite(a / b) ? 'n/a' : `${fmt(a / b)}×`;
+
+/** A row's crypto floor per certificate for its CA key (µs), and the certificates per second per core it allows. */
+interface RowFloor {
+  readonly us: number;
+  readonly perSecond: number;
+}
+
+/** What the P-256 floors measured beside the issuance rows ranged over, or that there were none. */
+function rowFloorRange(results: readonly IssuanceResult[]): string {
+  const us = results.flatMap((x) => (x.floor ? [x.floor.perCertUs] : []));
+  if (us.length === 0) return 'the issuance rows use it.';
+  return `beside the issuance rows it measured ${fmtInt(Math.min(...us))}–${fmtInt(Math.max(...us))} µs per certificate (P-256 CA), and each row's ratios use its own.`;
+}
 
 export function report(r: Results): string {
   const out: string[] = [];
@@ -152,6 +166,12 @@ export function report(r: Results): string {
 
   const iss = r.issuance;
   const floor = r.floor;
+  /** A row's floor for its CA key: the one measured beside it, else the run's. */
+  const floorFor = (x: IssuanceResult): RowFloor | undefined => {
+    const f = x.floor ?? floor;
+    if (f === undefined) return undefined;
+    return x.caKey === 'file-p384' ? { us: f.perCertP384Us, perSecond: f.perCorePerSecondP384 } : { us: f.perCertUs, perSecond: f.perCorePerSecond };
+  };
   if (iss || floor) {
     out.push(`\n## CA issuance end to end\n\n`);
     if (iss) {
@@ -163,24 +183,28 @@ export function report(r: Results): string {
       );
       out.push(
         table(
-          ['CT store', 'CA key', 'CA workers', 'in flight', 'certificates/s', '/ floor per core', 'server CPU per certificate (µs)', 'floor / server CPU', 'load generator CPU per request (µs)', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
+          ['CT store', 'CA key', 'CA workers', 'in flight', 'certificates/s', 'floor µs per certificate (beside the row)', '/ floor per core', 'server CPU per certificate (µs)', 'floor / server CPU', 'load generator CPU per request (µs)', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
           [
-            ...iss.results.map((x) => [
-              x.ctStorage,
-              x.caKey,
-              x.workers > 1 ? `serve --workers ${x.workers}` : '1 (in process)',
-              x.offeredPerSecond === undefined ? String(x.concurrency) : `open loop, ${fmtInt(x.offeredPerSecond)}/s offered (½ peak)`,
-              fmtInt(x.perSecond),
-              floor ? ratio(x.perSecond, (x.caKey === 'file-p384' ? floor.perCorePerSecondP384 : floor.perCorePerSecond) * x.workers) : 'n/a',
-              x.serverCpuUs === undefined ? '–' : fmtInt(x.serverCpuUs),
-              floor ? ratio(x.caKey === 'file-p384' ? floor.perCertP384Us : floor.perCertUs, x.serverCpuUs) : 'n/a',
-              x.clientCpuUs === undefined ? '–' : fmtInt(x.clientCpuUs),
-              fmt(x.latency.median),
-              fmt(x.latency.p99),
-              fmtInt(x.count),
-              String(x.errors),
-            ]),
-            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '1', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '', '', '', '', '']] : []),
+            ...iss.results.map((x) => {
+              const f = floorFor(x);
+              return [
+                x.ctStorage,
+                x.caKey,
+                x.workers > 1 ? `serve --workers ${x.workers}` : '1 (in process)',
+                x.offeredPerSecond === undefined ? String(x.concurrency) : `open loop, ${fmtInt(x.offeredPerSecond)}/s offered (½ peak)`,
+                fmtInt(x.perSecond),
+                f ? fmtInt(f.us) : 'n/a',
+                f ? ratio(x.perSecond, f.perSecond * x.workers) : 'n/a',
+                x.serverCpuUs === undefined ? '–' : fmtInt(x.serverCpuUs),
+                f ? ratio(f.us, x.serverCpuUs) : 'n/a',
+                x.clientCpuUs === undefined ? '–' : fmtInt(x.clientCpuUs),
+                fmt(x.latency.median),
+                fmt(x.latency.p99),
+                fmtInt(x.count),
+                String(x.errors),
+              ];
+            }),
+            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '1', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '', '', '', '', '', '']] : []),
           ],
         ),
       );
@@ -196,7 +220,11 @@ export function report(r: Results): string {
           `tree (\`serve --workers N\`: the primary and its workers); "floor / server CPU" is the share of a core's time the five ` +
           `floor operations take, i.e. the throughput per core the server would reach against the floor on cores of its own, ` +
           `whatever else runs on this machine. The load generator's CPU per request is the client process's own CPU time over ` +
-          `the same phase: server and client together can use at most the machine's cores.\n`,
+          `the same phase: server and client together can use at most the machine's cores. ` +
+          `Each row's floor (and so its ratios) is the crypto floor measured just before and just after the row, their mean ` +
+          `(${fmtInt(r.settings.rowFloorIterations)} of each operation, a quarter as many P-384 signatures; BENCH_ROW_FLOOR_ITERATIONS): ` +
+          `a shared VM's speed drifts from one minute to the next, and a floor measured once at the start would ` +
+          `charge that drift to the rows.\n`,
       );
     }
     if (floor) {
@@ -205,7 +233,8 @@ export function report(r: Results): string {
           `P-256 verify ${fmt(floor.p256VerifyUs)} µs + 3 × P-256 sign ${fmt(floor.p256SignUs)} µs = **${fmt(floor.perCertUs)} µs per certificate**, ` +
           `i.e. ${fmtInt(floor.perCorePerSecond)} certificates/s per core (DESIGN.md estimates ~120 µs, ~8,000/s per core). ` +
           `With a P-384 CA (P-384 sign ${fmt(floor.p384SignUs)} µs, twice, instead of two P-256 signatures): ${fmt(floor.perCertP384Us)} µs, ` +
-          `${fmtInt(floor.perCorePerSecondP384)} certificates/s per core.\n`,
+          `${fmtInt(floor.perCorePerSecondP384)} certificates/s per core. This is the floor at the start of the run; ` +
+          `${rowFloorRange(iss?.results ?? [])}\n`,
       );
     }
   }
@@ -248,7 +277,8 @@ export function report(r: Results): string {
   }
   if (iss && floor) {
     for (const x of iss.results.filter((y) => y.caKey === 'file' || y.caKey === 'file-p384')) {
-      const [which, us, perSecond] = x.caKey === 'file' ? ['', floor.perCertUs, floor.perCorePerSecond] : [', P-384 CA', floor.perCertP384Us, floor.perCorePerSecondP384];
+      const which = x.caKey === 'file' ? '' : ', P-384 CA';
+      const { us, perSecond } = floorFor(x) as RowFloor;
       if (x.workers > 1) {
         if (x.concurrency > 1)
           ratios.push([

@@ -40,6 +40,8 @@ export const settings = () => ({
   caPacedSeconds: envNum('BENCH_CA_PACED_SECONDS', 10),
   /** `fulgor serve --workers N` issuance rows (default: the machine's core count, at least 2). */
   caWorkers: list('BENCH_CA_WORKERS', String(Math.max(2, availableParallelism()))),
+  /** Iterations of each floor operation measured just before and just after each issuance row (bench/floor.ts). */
+  rowFloorIterations: envInt('BENCH_ROW_FLOOR_ITERATIONS', 400),
   json: process.env['BENCH_JSON'],
 });
 export type Settings = ReturnType<typeof settings>;
