@@ -166,8 +166,6 @@ export function createLog(options: LogOptions): CtLog {
   const logger = options.logger ?? silentLogger;
   const sthRefreshMs = options.sthRefreshMs ?? 60_000;
   const leafSignaturesOnThread = options.leafSignaturesOnThread ?? false;
-  // The thread boots while the log opens, not on the first submission.
-  if (leafSignaturesOnThread) startLeafThread();
   if (!signer.spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX) || signer.spki.length !== 91)
     throw new Error('the CT log key must be an ECDSA P-256 key (uncompressed SPKI)');
   const roots = options.roots.map((der, i) => {
@@ -178,6 +176,8 @@ export function createLog(options: LogOptions): CtLog {
     }
   });
   const policy = { roots, extKeyUsages: options.extKeyUsages };
+  // The thread boots while the log opens, not on the first submission.
+  if (leafSignaturesOnThread) startLeafThread();
   const logId = logIdFor(signer.spki);
   const serially = serializer();
   // Concurrent submissions are sequenced together: one store call (one fsync, one Redis round trip) per batch.
