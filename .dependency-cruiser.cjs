@@ -15,6 +15,8 @@
 //   monitor/  the identity monitor: imports ct/, config/, lib/ only; imported only by cli/ (and tests)
 //   server/, cli/  imported only by bin/ and cli/ (and by the test/ and bench/ drivers)
 //   bench/    imports no test/
+//   the check threads' modules (ca/pop-thread-worker.ts, ct/leaf-thread-worker.ts) reach neither ca/client-key.ts
+//   nor @noble/curves
 //   and no cycles anywhere.
 const FOLDERS_ABOVE_LIB = '^(tsa|signer|config|oidc|decision|ca|ct|search|ui|server|cli|bin|trust|monitor|bench|test)/';
 
@@ -124,6 +126,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^bench/' },
       to: { path: '^test/' },
+    },
+    {
+      name: 'check-threads-load-little',
+      comment:
+        'A check thread (the proof of possession, the log\'s leaf signatures) boots a new isolate with every module it reaches: ' +
+        'ca/client-key.ts and @noble/curves once made the proof thread\'s boot 20-50 ms longer (BENCHMARKS.md, 2026-12-06).',
+      severity: 'error',
+      from: { path: '^(ca/pop-thread-worker|ct/leaf-thread-worker)\\.ts$' },
+      to: { path: '^(ca/client-key\\.ts|node_modules/@noble/)', reachable: true },
     },
     {
       name: 'no-circular',
