@@ -223,12 +223,13 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
 
     const results: IssuanceResult[] = [];
     const meter = o.floorIterations ? cryptoFloorMeter() : undefined;
-    /** `row`, with the crypto floor measured just before and just after it (their mean), when asked for. */
+    /** The floor now, after a pause; undefined when not asked for. */
     const measure = async (): Promise<CryptoFloor | undefined> => {
       if (meter === undefined) return undefined;
       await sleep(FLOOR_SETTLE_MS);
       return meter(o.floorIterations as number);
     };
+    /** `row`, with the crypto floor measured just before and just after it (their mean), when asked for. */
     const withFloor = async <T>(row: () => Promise<T>): Promise<T & { floor?: CryptoFloor }> => {
       const before = await measure();
       const r = await row();
