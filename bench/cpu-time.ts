@@ -1,7 +1,8 @@
 // CPU time from Linux's /proc (utime + stime, in clock ticks of 10 ms): what a server spent per certificate, whatever
 // else the machine was doing. On a shared machine throughput and latency follow the other tenants' load, while CPU
 // time per request stays close to the work the request needs, so "floor / server CPU per certificate" is the ratio to
-// read there. Elsewhere (no /proc) every reading is undefined and the report shows "–".
+// read there. Also each thread's wait for a CPU (schedstat), the part of latency that went on waiting for a core.
+// Elsewhere (no /proc) every reading is undefined and the report shows "–".
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second (USER_HZ): 100 on Linux for x86-64 and arm64. */

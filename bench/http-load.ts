@@ -1,7 +1,7 @@
 // Runs a POST load generator (bench/issuance-client.ts) in a child process of its own, so that it shares neither the
 // event loop nor the V8 heap and GC threads of the server it measures (a worker thread did both: its garbage was
 // collected on the server process's GC threads and counted as the server's CPU); optionally reads the server's CPU
-// time at the start and the end of the timed phase.
+// time, and its threads' waits for a CPU, at the start and the end of the timed phase.
 import { fork } from 'node:child_process';
 import { waitedMs, type RunQueueWaits } from './cpu-time.js';
 import type { ClientJob, ClientResult } from './issuance-client.js';
