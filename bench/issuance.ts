@@ -18,7 +18,7 @@ import { memoryLogger } from '../lib/log.js';
 import type { SigningRoutesIn } from '../server/app.js';
 import { serve } from '../server/serve.js';
 import { drive, type ServerCpu } from './http-load.js';
-import { processCpuMs, processTreeCpuMs } from './cpu-time.js';
+import { processCpuMs, processTreeCpuMs, runQueueWaits } from './cpu-time.js';
 import { startClusterServer } from './cluster-server.js';
 import { cryptoFloorMeter, meanFloor, type CryptoFloor } from './floor.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
@@ -43,6 +43,8 @@ export interface IssuanceResult {
   readonly serverCpuUs?: number;
   /** The load generator's CPU time per request in the timed phase (µs; it shares the machine's cores with the server). */
   readonly clientCpuUs?: number;
+  /** How long the server's threads, all together, were runnable but waiting for a CPU, per certificate (µs; bench/cpu-time.ts). */
+  readonly serverWaitUs?: number;
   readonly latency: Summary;
   /** The open-loop row of an in-process server: how late the server's event loop ran (ms), p99 and max. */
   readonly eventLoopDelay?: { readonly p99: number; readonly max: number };
@@ -152,6 +154,7 @@ export async function startServer(
       return {
         caUrl: cluster.caUrl,
         cpuMs: () => processTreeCpuMs(cluster.pid),
+        runQueueWaits: () => runQueueWaits(cluster.pid, true),
         inProcess: false,
         close: async () => {
           await cluster.close();
@@ -177,6 +180,7 @@ export async function startServer(
     return {
       caUrl: running.caUrl,
       cpuMs: processCpuMs,
+      runQueueWaits: () => runQueueWaits(process.pid),
       inProcess: true,
       close: async () => {
         await stop();
@@ -191,13 +195,16 @@ export async function startServer(
   }
 }
 
-const cpuPerCert = (r: { serverCpuMs?: number; clientCpuMs?: number; done: number }): { serverCpuUs?: number; clientCpuUs?: number } =>
-  r.done > 0
-    ? {
-        ...(r.serverCpuMs !== undefined ? { serverCpuUs: (r.serverCpuMs * 1000) / r.done } : {}),
-        ...(r.clientCpuMs !== undefined ? { clientCpuUs: (r.clientCpuMs * 1000) / r.done } : {}),
-      }
-    : {};
+const cpuPerCert = (r: { serverCpuMs?: number; clientCpuMs?: number; serverWaitMs?: number; done: number }): { serverCpuUs?: number; clientCpuUs?: number; serverWaitUs?: number } => {
+  if (r.done === 0) return {};
+  const perCert = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : (ms * 1000) / r.done);
+  const [serverCpuUs, clientCpuUs, serverWaitUs] = [perCert(r.serverCpuMs), perCert(r.clientCpuMs), perCert(r.serverWaitMs)];
+  return {
+    ...(serverCpuUs !== undefined ? { serverCpuUs } : {}),
+    ...(clientCpuUs !== undefined ? { clientCpuUs } : {}),
+    ...(serverWaitUs !== undefined ? { serverWaitUs } : {}),
+  };
+};
 
 /** A pause before each floor measurement, so that a row's last answers and the server's catch-ups do not share it. */
 const FLOOR_SETTLE_MS = 200;

@@ -183,7 +183,7 @@ export function report(r: Results): string {
       );
       out.push(
         table(
-          ['CT store', 'CA key', 'CA workers', 'in flight', 'certificates/s', 'floor µs per certificate (beside the row)', '/ floor per core', 'server CPU per certificate (µs)', 'floor / server CPU', 'load generator CPU per request (µs)', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
+          ['CT store', 'CA key', 'CA workers', 'in flight', 'certificates/s', 'floor µs per certificate (beside the row)', '/ floor per core', 'server CPU per certificate (µs)', 'floor / server CPU', "server's threads waiting for a CPU, per certificate (µs)", 'load generator CPU per request (µs)', 'latency median (ms)', 'latency p99 (ms)', 'timed requests', 'errors'],
           [
             ...iss.results.map((x) => {
               const f = floorFor(x);
@@ -197,6 +197,7 @@ export function report(r: Results): string {
                 f ? ratio(x.perSecond, f.perSecond * x.workers) : 'n/a',
                 x.serverCpuUs === undefined ? '–' : fmtInt(x.serverCpuUs),
                 f ? ratio(f.us, x.serverCpuUs) : 'n/a',
+                x.serverWaitUs === undefined ? '–' : fmtInt(x.serverWaitUs),
                 x.clientCpuUs === undefined ? '–' : fmtInt(x.clientCpuUs),
                 fmt(x.latency.median),
                 fmt(x.latency.p99),
@@ -204,7 +205,7 @@ export function report(r: Results): string {
                 String(x.errors),
               ];
             }),
-            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '1', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '', '', '', '', '', '']] : []),
+            ...(iss.softhsmSkipped ? [['memory', 'softhsm2', '1', '–', `skipped: ${iss.softhsmSkipped}`, '', '', '', '', '', '', '', '', '', '']] : []),
           ],
         ),
       );
@@ -219,7 +220,10 @@ export function report(r: Results): string {
           `the timed phase over the certificates issued (the load generator is a separate process): the server process, or the whole process ` +
           `tree (\`serve --workers N\`: the primary and its workers); "floor / server CPU" is the share of a core's time the five ` +
           `floor operations take, i.e. the throughput per core the server would reach against the floor on cores of its own, ` +
-          `whatever else runs on this machine. The load generator's CPU per request is the client process's own CPU time over ` +
+          `whatever else runs on this machine. The server's threads waiting for a CPU is the time they were runnable but not ` +
+          `running, all threads added up (Linux's schedstat, in ns) over the same phase: the share of the latency that went on ` +
+          `waiting for a core, where the load generator and the server's threads share the machine's. ` +
+          `The load generator's CPU per request is the client process's own CPU time over ` +
           `the same phase: server and client together can use at most the machine's cores. ` +
           `Each row's floor (and so its ratios) is the crypto floor measured just before and just after the row, their mean ` +
           `(${fmtInt(r.settings.rowFloorIterations)} of each operation, a quarter as many P-384 signatures; BENCH_ROW_FLOOR_ITERATIONS): ` +
