@@ -2,7 +2,7 @@
 // one request at a time per connection, request bytes written in one call and the answer read by its Content-Length.
 // Written here rather than taken from a library because the load generator shares this machine's cores with the
 // server it measures, so every µs it spends is taken from the rows: per small POST with a ~3 KB answer on loopback,
-// 18–20 µs of CPU against 44–52 for undici's Pool and 93–109 for node:http's Agent (DESIGN.md "The load generator").
+// 18–20 µs of CPU against 44–52 for undici's Pool and 93–109 for node:http's Agent (DESIGN.md, "What we wrote ourselves").
 // It speaks only to Fulgor's own servers: an answer without Content-Length (chunked, or read to close) is an error.
 import { connect, type Socket } from 'node:net';
 
@@ -42,7 +42,9 @@ class Connection {
   private readonly socket: Socket;
   private buffered: Buffer = Buffer.alloc(0);
   private waiter: Waiter | undefined;
-  closed = false;
+  /** The head of the answer being read, once it has all arrived. */
+  private head: ReturnType<typeof parseHead>;
+  private closed = false;
 
   constructor(port: number, host: string, private readonly onFree: (c: Connection) => void, private readonly onGone: (c: Connection) => void) {
     this.socket = connect(port, host);
@@ -64,17 +66,18 @@ class Connection {
 
   private read(d: Buffer): void {
     this.buffered = this.buffered.length === 0 ? d : Buffer.concat([this.buffered, d]);
-    let head;
     try {
-      head = parseHead(this.buffered);
+      this.head ??= parseHead(this.buffered);
     } catch (e) {
       return this.fail(e as Error);
     }
+    const head = this.head;
     if (!head || this.buffered.length < head.bodyStart + head.length) return;
     if (this.buffered.length > head.bodyStart + head.length) return this.fail(new Error('bytes after the answer, with no request in flight'));
     const waiter = this.waiter;
     const body = this.buffered.subarray(head.bodyStart);
     this.buffered = Buffer.alloc(0);
+    this.head = undefined;
     this.waiter = undefined;
     if (head.close) this.destroy();
     waiter?.resolve({ status: head.status, body });
