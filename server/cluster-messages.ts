@@ -109,9 +109,6 @@ export interface BatchMessage {
   readonly messages: ReadonlyArray<ToWorker | ToPrimary>;
 }
 
-/** A Buffer over the bytes of a Uint8Array that came through IPC (no copy): lib/thread-bytes.ts's. */
-export { asBuffer };
-
 /** An SCT as it crosses to another process or thread (its fields; Buffers arrive as Uint8Arrays). */
 export type WireSct = { readonly logId: Uint8Array; readonly timestamp: number; readonly extensions: Uint8Array; readonly signature: Uint8Array };
 

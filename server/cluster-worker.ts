@@ -11,7 +11,8 @@ import { CtError, type LoggedSct } from '../ct/index.js';
 import type { AuditLog } from './audit-log.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { mailbox, unpack } from './cluster-mailbox.js';
-import { asBuffer, fromWireSct, isMessage, type InitMessage, type ToPrimary, type ToWorker } from './cluster-messages.js';
+import { fromWireSct, isMessage, type InitMessage, type ToPrimary, type ToWorker } from './cluster-messages.js';
+import { asBuffer } from '../lib/thread-bytes.js';
 import { serve, type RunningFulgor, type ServeOptions } from './serve.js';
 
 /** Messages to the primary, coalesced per turn of the event loop; `sent` hears whether the channel took them. */

@@ -1,6 +1,6 @@
 // What crosses between `fulgor serve`'s CA (the main thread) and its companion log's thread (server/log-thread.ts,
 // server/log-thread-worker.ts). Each postMessage carries the messages of one turn of the event loop, as an array.
-// Buffers arrive as Uint8Arrays (structured clone); asBuffer (server/cluster-messages.ts) views them as Buffers.
+// Buffers arrive as Uint8Arrays (structured clone); asBuffer (lib/thread-bytes.ts) views them as Buffers.
 import type { KeyMaterial } from '../config/keys-dir.js';
 import type { LogLevel } from '../lib/log.js';
 import type { WireSct } from './cluster-messages.js';

@@ -8,7 +8,8 @@ import type { KeyMaterial } from '../config/keys-dir.js';
 import { CtError, type LoggedSct } from '../ct/index.js';
 import { perTurn } from '../lib/per-turn.js';
 import { KeyError } from '../signer/index.js';
-import { asBuffer, fromWireSct } from './cluster-messages.js';
+import { fromWireSct } from './cluster-messages.js';
+import { asBuffer } from '../lib/thread-bytes.js';
 import type { CompanionLogOptions, SharedLog } from './companion-log.js';
 import type { FromLogThread, LogThreadData, ToLogThread } from './log-thread-messages.js';
 
