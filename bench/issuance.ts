@@ -79,6 +79,8 @@ export interface IssuanceOptions {
   readonly pacedRequests: number;
   /** Time box of the open-loop rows (default: `seconds`). */
   readonly pacedSeconds?: number;
+  /** Untimed seconds at the same rate before each open-loop row's timed ones (default 0). */
+  readonly pacedLeadInSeconds?: number;
   /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2', 'file-p384']). */
   readonly caKeys: readonly CaKeyKind[];
   /** `fulgor serve --workers N` rows (file store, CA key in a file), one per N. */
@@ -294,7 +296,8 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           const delay = server.inProcess ? monitorEventLoopDelay({ resolution: 5 }) : undefined;
           const r = await withFloor(async () => {
             delay?.enable();
-            const paced = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: (o.pacedSeconds ?? o.seconds) * 1000, warmup: 0, rate }, server);
+            const leadIn = Math.round(rate * (o.pacedLeadInSeconds ?? 0));
+            const paced = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: (o.pacedSeconds ?? o.seconds) * 1000, warmup: leadIn, rate }, server);
             delay?.disable();
             return paced;
           });

@@ -178,7 +178,7 @@ export function report(r: Results): string {
       out.push(
         `POST /api/v2/signingCert through the real HTTP server (CA + companion CT log in one Node process, the log on a thread of its own reached by message) trusting a local ` +
           `OIDC issuer; the client runs in a child process of its own with ${fmtInt(iss.tokens)} pre-minted RS256 tokens (one per request, minted in ` +
-          `${fmt(iss.mintMs / 1000)} s) and pre-computed P-256 proofs of possession; ${fmtInt(r.settings.caWarmup)} warm-up requests before each row, then ${fmt(r.settings.caSeconds)} s timed per row (the open-loop rows: up to ${fmt(r.settings.caPacedSeconds)} s, with no warm-up of their own). ` +
+          `${fmt(iss.mintMs / 1000)} s) and pre-computed P-256 proofs of possession; ${fmtInt(r.settings.caWarmup)} warm-up requests before each row, then ${fmt(r.settings.caSeconds)} s timed per row (the open-loop rows: ${fmt(r.settings.caPacedLeadIn)} s untimed at their rate, a fresh load generator's first second, then up to ${fmt(r.settings.caPacedSeconds)} s timed). ` +
           `The issuer served ${iss.jwksFetches} JWKS fetch(es) in all.\n\n`,
       );
       out.push(
