@@ -12,6 +12,7 @@ export interface ClientJob {
   readonly bodies: string[];
   readonly concurrency: number;
   readonly maxMs: number;
+  /** Untimed requests first (the open loop sends them on its schedule, then goes on timing the rest). */
   readonly warmup: number;
   /** Open loop: requests per second, started on schedule whatever is in flight (`concurrency` is then ignored). */
   readonly rate?: number;
@@ -41,20 +42,29 @@ async function post(body: string): Promise<void> {
   if (status !== 200 || !text.includes(job.expect ?? 'signedCertificateEmbeddedSct')) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
 }
 
-async function runPaced(bodies: readonly string[], rate: number, maxMs: number): Promise<RunResult> {
+/**
+ * The open loop: `leadIn` requests on the same schedule first, untimed (this process's first second: its code not yet
+ * optimized, its new connections, the garbage of the job it was sent), then the timed ones for `maxMs`.
+ */
+async function runPaced(bodies: readonly string[], rate: number, maxMs: number, leadIn: number): Promise<RunResult> {
   const latencies: number[] = [];
   const inFlight = new Set<Promise<void>>();
   let errors = 0;
   let firstError: unknown;
-  onTimed();
+  const first = Math.min(leadIn, bodies.length);
   const t0 = now();
-  for (let i = 0; i < bodies.length && (i * 1000) / rate < maxMs; i++) {
+  const timedFrom = t0 + (first * 1000) / rate;
+  if (first === 0) onTimed();
+  for (let i = 0; i < bodies.length && ((i - first) * 1000) / rate < maxMs; i++) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - now();
     if (wait >= 1) await sleep(wait);
+    if (i === first && first > 0) onTimed();
+    const timed = i >= first;
     const p: Promise<void> = post(bodies[i]!).then(
-      () => void latencies.push(now() - due),
+      () => void (timed && latencies.push(now() - due)),
       (e: unknown) => {
+        if (!timed) return; // as a closed loop's warm-up errors: not counted
         errors++;
         firstError ??= e;
       },
@@ -63,7 +73,7 @@ async function runPaced(bodies: readonly string[], rate: number, maxMs: number):
     void p.finally(() => inFlight.delete(p));
   }
   await Promise.all(inFlight);
-  return { done: latencies.length, ms: now() - t0, latencies, errors, ...(firstError !== undefined ? { firstError } : {}) };
+  return { done: latencies.length, ms: now() - timedFrom, latencies, errors, ...(firstError !== undefined ? { firstError } : {}) };
 }
 
 let cpuAtStart: number | undefined;
@@ -75,7 +85,7 @@ function onTimed(): void {
 const r =
   job.rate === undefined
     ? await runConcurrent(job.bodies, { concurrency: job.concurrency, maxMs: job.maxMs, warmup: job.warmup, onTimed }, post)
-    : await runPaced(job.bodies, job.rate, job.maxMs);
+    : await runPaced(job.bodies, job.rate, job.maxMs, job.warmup);
 const cpuAtEnd = processCpuMs();
 const result: ClientResult = {
   ...(cpuAtStart !== undefined && cpuAtEnd !== undefined ? { clientCpuMs: cpuAtEnd - cpuAtStart } : {}),

@@ -19,6 +19,7 @@ import type { SigningRoutesIn } from '../server/app.js';
 import { serve } from '../server/serve.js';
 import { drive, type ServerCpu } from './http-load.js';
 import { processCpuMs, processTreeCpuMs, runQueueWaits } from './cpu-time.js';
+import { startBareServer } from './bare-server.js';
 import { startClusterServer } from './cluster-server.js';
 import { cryptoFloorMeter, meanFloor, type CryptoFloor } from './floor.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
@@ -30,7 +31,10 @@ export const SUB = 'repo:acme/app:ref:refs/heads/main';
 export type CaKeyKind = 'file' | 'softhsm2' | 'file-p384';
 
 export interface IssuanceResult {
-  readonly ctStorage: 'memory' | 'file';
+  /** 'none' for the bare server (bench/bare-server.ts), which has no log. */
+  readonly ctStorage: 'memory' | 'file' | 'none';
+  /** The bare node:http server doing only the crypto (bench/bare-server.ts), not Fulgor. */
+  readonly bare?: true;
   readonly caKey: CaKeyKind;
   /** CA worker processes (`serve --workers N`, a separate process; the log in its primary); 1: in-process serve(). */
   readonly workers: number;
@@ -75,6 +79,8 @@ export interface IssuanceOptions {
   readonly pacedRequests: number;
   /** Time box of the open-loop rows (default: `seconds`). */
   readonly pacedSeconds?: number;
+  /** Untimed seconds at the same rate before each open-loop row's timed ones (default 0). */
+  readonly pacedLeadInSeconds?: number;
   /** CA key variants run with the memory store in addition to the file-key rows (e.g. ['softhsm2', 'file-p384']). */
   readonly caKeys: readonly CaKeyKind[];
   /** `fulgor serve --workers N` rows (file store, CA key in a file), one per N. */
@@ -90,6 +96,8 @@ export interface IssuanceOptions {
    * the row's ratios compare it with the machine as it was during the row (0 or absent: not measured).
    */
   readonly floorIterations?: number;
+  /** Also run the bare node:http server's rows (bench/bare-server.ts): what Node allows on this machine. */
+  readonly bare?: boolean;
 }
 
 /** A P-256 client key: its public key PEM and its proof of possession over `name`. */
@@ -211,6 +219,11 @@ const FLOOR_SETTLE_MS = 200;
 
 const rowFloor = (r: { floor?: CryptoFloor }): { floor?: CryptoFloor } => (r.floor ? { floor: r.floor } : {});
 
+/** A server the issuance rows run against: Fulgor in one of its set-ups, or the bare node:http server. */
+type Variant =
+  | { readonly storage: 'memory' | 'file'; readonly caKey: CaKeyKind; readonly workers: number; readonly bare?: undefined }
+  | { readonly storage: 'none'; readonly caKey: 'file'; readonly workers: 1; readonly bare: true };
+
 export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> {
   const issuer: BenchIssuer = await startBenchIssuer();
   const stopIssuer = cleanup.add('stop OIDC issuer', () => issuer.close());
@@ -245,13 +258,16 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
     };
     const softhsmSkipped = o.caKeys.includes('softhsm2') ? softhsmMissing() : undefined;
     if (softhsmSkipped) log(`issuance with the CA key in SoftHSM2 skipped: ${softhsmSkipped}`);
-    const variants = [
+    const variants: Variant[] = [
       ...o.storages.map((storage) => ({ storage, caKey: 'file' as CaKeyKind })),
       ...o.caKeys.filter((k) => k !== 'file' && !softhsmSkipped).map((caKey) => ({ storage: 'memory' as const, caKey })),
-    ].map((v) => ({ ...v, workers: 1 }));
+    ].map((v): Variant => ({ ...v, workers: 1 }));
     for (const workers of o.workers ?? []) variants.push({ storage: 'file', caKey: 'file', workers });
-    for (const { storage, caKey, workers } of variants) {
-      const server = await startServer(storage, caKey, issuer.url, workers);
+    if (o.bare) variants.push({ storage: 'none', caKey: 'file', workers: 1, bare: true });
+    for (const { storage, caKey, workers, bare } of variants) {
+      const server = bare ? await startBareServer(issuer.url) : await startServer(storage, caKey, issuer.url, workers);
+      const kind = { ctStorage: storage, caKey, workers, ...(bare ? { bare } : {}) };
+      const rows: IssuanceResult[] = [];
       try {
         if (workers > 1 && clusterWarmup > 0) {
           const warm = bodies.slice(tokenCount - (o.clusterWarmup ?? 0) * workers);
@@ -266,12 +282,12 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           offset += perRun[k]!;
           const r = await withFloor(() => drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency, maxMs: o.seconds * 1000, warmup: o.warmup }, server));
           if (r.errors > 0) log(`issuance ${storage}/${caKey} c=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), count: r.done, errors: r.errors, ...rowFloor(r) };
-          results.push(res);
-          log(`issuance (CT ${storage}, CA key ${caKey}, ${workers} worker(s)) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
+          const res: IssuanceResult = { ...kind, concurrency, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), count: r.done, errors: r.errors, ...rowFloor(r) };
+          rows.push(res);
+          log(`issuance (${bare ? 'bare node:http server' : `CT ${storage}, CA key ${caKey}, ${workers} worker(s)`}) c=${concurrency}: ${res.perSecond.toFixed(0)} certs/s, median ${res.latency.median.toFixed(2)} ms (${r.done} in ${r.ms.toFixed(0)} ms)`);
         }
         // p99 at half of peak: an open loop offering half this variant's best closed-loop rate.
-        const peak = Math.max(...results.filter((x) => x.ctStorage === storage && x.caKey === caKey).map((x) => x.perSecond));
+        const peak = Math.max(...rows.map((x) => x.perSecond));
         if (o.pacedRequests > 0 && Number.isFinite(peak) && peak > 0) {
           const rate = peak / 2;
           const slice = bodies.slice(offset, offset + o.pacedRequests);
@@ -280,18 +296,20 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           const delay = server.inProcess ? monitorEventLoopDelay({ resolution: 5 }) : undefined;
           const r = await withFloor(async () => {
             delay?.enable();
-            const paced = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: (o.pacedSeconds ?? o.seconds) * 1000, warmup: 0, rate }, server);
+            const leadIn = Math.round(rate * (o.pacedLeadInSeconds ?? 0));
+            const paced = await drive({ url: `${server.caUrl}/api/v2/signingCert`, bodies: slice, concurrency: 0, maxMs: (o.pacedSeconds ?? o.seconds) * 1000, warmup: leadIn, rate }, server);
             delay?.disable();
             return paced;
           });
           const eventLoopDelay = delay ? { eventLoopDelay: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 } } : {};
           if (r.errors > 0) log(`issuance ${storage}/${caKey} at ${rate.toFixed(0)}/s: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ctStorage: storage, caKey, workers, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), ...eventLoopDelay, count: r.done, errors: r.errors, ...rowFloor(r) };
-          results.push(res);
+          const res: IssuanceResult = { ...kind, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), ...eventLoopDelay, count: r.done, errors: r.errors, ...rowFloor(r) };
+          rows.push(res);
           const loop = res.eventLoopDelay ? `; event-loop delay p99 ${res.eventLoopDelay.p99.toFixed(1)} ms, max ${res.eventLoopDelay.max.toFixed(1)} ms` : '';
-          log(`issuance (CT ${storage}, CA key ${caKey}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms${loop}`);
+          log(`issuance (${bare ? 'bare node:http server' : `CT ${storage}, CA key ${caKey}`}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms${loop}`);
         }
       } finally {
+        results.push(...rows);
         await server.close();
       }
     }

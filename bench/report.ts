@@ -178,7 +178,7 @@ export function report(r: Results): string {
       out.push(
         `POST /api/v2/signingCert through the real HTTP server (CA + companion CT log in one Node process, the log on a thread of its own reached by message) trusting a local ` +
           `OIDC issuer; the client runs in a child process of its own with ${fmtInt(iss.tokens)} pre-minted RS256 tokens (one per request, minted in ` +
-          `${fmt(iss.mintMs / 1000)} s) and pre-computed P-256 proofs of possession; ${fmtInt(r.settings.caWarmup)} warm-up requests before each row, then ${fmt(r.settings.caSeconds)} s timed per row (the open-loop rows: up to ${fmt(r.settings.caPacedSeconds)} s, with no warm-up of their own). ` +
+          `${fmt(iss.mintMs / 1000)} s) and pre-computed P-256 proofs of possession; ${fmtInt(r.settings.caWarmup)} warm-up requests before each row, then ${fmt(r.settings.caSeconds)} s timed per row (the open-loop rows: ${fmt(r.settings.caPacedLeadIn)} s untimed at their rate, a fresh load generator's first second, then up to ${fmt(r.settings.caPacedSeconds)} s timed). ` +
           `The issuer served ${iss.jwksFetches} JWKS fetch(es) in all.\n\n`,
       );
       out.push(
@@ -188,9 +188,7 @@ export function report(r: Results): string {
             ...iss.results.map((x) => {
               const f = floorFor(x);
               return [
-                x.ctStorage,
-                x.caKey,
-                x.workers > 1 ? `serve --workers ${x.workers}` : '1 (in process)',
+                ...(x.bare ? ['none', 'in memory', 'bare node:http server (crypto only, one thread)'] : [x.ctStorage, x.caKey, x.workers > 1 ? `serve --workers ${x.workers}` : '1 (in process)']),
                 x.offeredPerSecond === undefined ? String(x.concurrency) : `open loop, ${fmtInt(x.offeredPerSecond)}/s offered (½ peak)`,
                 fmtInt(x.perSecond),
                 f ? fmtInt(f.us) : 'n/a',
@@ -216,6 +214,10 @@ export function report(r: Results): string {
           `its floor counts two P-384 signatures instead of two P-256. The CT log key stays a P-256 file in all. ` +
           `\`serve --workers N\` is the command run as a separate process (node:cluster: N CA workers sharing the port, the log in ` +
           `the primary, precertificates handed to it over IPC); the load generator still runs here; its floor is per core × N. ` +
+          `The bare node:http server (bench/bare-server.ts) is not Fulgor: one thread doing only the crypto Fulgor's path cannot leave out ` +
+          `(the floor's five operations, the log's check of the precertificate's signature and the client key's import) between a JSON ` +
+          `body and a JSON answer, with no claim mapping, certificate, log or store: what Node allows on this machine, and so an upper bound ` +
+          `on what any design in Node reaches per core here. ` +
           `Server CPU per certificate is the server's CPU time (user + system, every thread: libuv's pool, GC; Linux /proc) in ` +
           `the timed phase over the certificates issued (the load generator is a separate process): the server process, or the whole process ` +
           `tree (\`serve --workers N\`: the primary and its workers); "floor / server CPU" is the share of a core's time the five ` +
@@ -282,6 +284,7 @@ export function report(r: Results): string {
   if (iss && floor) {
     for (const x of iss.results.filter((y) => y.caKey === 'file' || y.caKey === 'file-p384')) {
       const which = x.caKey === 'file' ? '' : ', P-384 CA';
+      const who = x.bare ? 'bare node:http server' : `CT ${x.ctStorage}${which}`;
       const { us, perSecond } = floorFor(x) as RowFloor;
       if (x.workers > 1) {
         if (x.concurrency > 1)
@@ -290,13 +293,21 @@ export function report(r: Results): string {
             ratio(x.perSecond, perSecond * x.workers),
           ]);
       } else if (x.offeredPerSecond !== undefined)
-        ratios.push([`issuance latency p99 at half of peak (CT ${x.ctStorage}${which}, ${fmtInt(x.offeredPerSecond)}/s offered), ms`, fmt(x.latency.p99)]);
+        ratios.push([`issuance latency p99 at half of peak (${who}, ${fmtInt(x.offeredPerSecond)}/s offered), ms`, fmt(x.latency.p99)]);
       else if (x.concurrency === 1)
-        ratios.push([`issuance latency (CT ${x.ctStorage}${which}, 1 in flight) / crypto floor`, ratio(x.latency.median * 1000, us)]);
+        ratios.push([`issuance latency (${who}, 1 in flight) / crypto floor`, ratio(x.latency.median * 1000, us)]);
       else
-        ratios.push([`issuance certificates/s (CT ${x.ctStorage}${which}, ${x.concurrency} in flight) / crypto floor per core`, ratio(x.perSecond, perSecond)]);
+        ratios.push([`issuance certificates/s (${who}, ${x.concurrency} in flight) / crypto floor per core`, ratio(x.perSecond, perSecond)]);
       if (x.offeredPerSecond === undefined && x.concurrency > 1)
-        ratios.push([`crypto floor / server CPU per certificate (CT ${x.ctStorage}${which}, ${x.workers > 1 ? `serve --workers ${x.workers}, ` : ''}${x.concurrency} in flight)`, ratio(us, x.serverCpuUs)]);
+        ratios.push([`crypto floor / server CPU per certificate (${who}, ${x.workers > 1 ? `serve --workers ${x.workers}, ` : ''}${x.concurrency} in flight)`, ratio(us, x.serverCpuUs)]);
+    }
+    // Fulgor against the bare server at the same load: how much of what Node allows it reaches.
+    for (const x of iss.results.filter((y) => !y.bare && y.caKey === 'file' && y.offeredPerSecond === undefined && y.concurrency > 1)) {
+      const bare = iss.results.find((y) => y.bare && y.offeredPerSecond === undefined && y.concurrency === x.concurrency);
+      if (bare === undefined) continue;
+      const who = `CT ${x.ctStorage}${x.workers > 1 ? `, serve --workers ${x.workers}` : ''}, ${x.concurrency} in flight`;
+      ratios.push([`bare node:http server's CPU per certificate / Fulgor's (${who})`, ratio(bare.serverCpuUs, x.serverCpuUs)]);
+      ratios.push([`issuance certificates/s, Fulgor / the bare node:http server (${who})`, ratio(x.perSecond, bare.perSecond)]);
     }
     for (const x of iss.results.filter((y) => y.caKey === 'file-p384' && y.offeredPerSecond === undefined)) {
       const p256 = iss.results.find((y) => y.caKey === 'file' && y.ctStorage === x.ctStorage && y.concurrency === x.concurrency);

@@ -53,9 +53,11 @@ async function main(): Promise<number> {
           caKeys: ['softhsm2', 'file-p384'],
           pacedRequests: s.caPacedRequests,
           pacedSeconds: s.caPacedSeconds,
+          pacedLeadInSeconds: s.caPacedLeadIn,
           workers: s.caWorkers,
           clusterWarmup: envInt('BENCH_CA_CLUSTER_WARMUP', 1500),
           floorIterations: s.skip.has('floor') ? 0 : s.rowFloorIterations,
+          bare: !s.skip.has('bare'),
         }),
       );
   // Where the time goes: the main thread's profile of issuance at 16 in flight, by category (BENCH_SKIP=profile).

@@ -35,9 +35,11 @@ export const settings = () => ({
   caWarmup: envInt('BENCH_CA_WARMUP', 300),
   caConcurrency: list('BENCH_CA_CONCURRENCY', '1,16,64'),
   caRequests: list('BENCH_CA_REQUESTS', '1000,3000,6000'),
-  caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 12000),
+  caPacedRequests: envNum('BENCH_CA_PACED_REQUESTS', 13000),
   /** Time box of each open-loop row: long enough to hold the main thread's occasional mark-compact. */
   caPacedSeconds: envNum('BENCH_CA_PACED_SECONDS', 10),
+  /** Untimed seconds at the open-loop rate before each open-loop row's timed ones (a fresh load generator's first second). */
+  caPacedLeadIn: envNum('BENCH_CA_PACED_LEAD_IN', 1),
   /** `fulgor serve --workers N` issuance rows (default: the machine's core count, at least 2). */
   caWorkers: list('BENCH_CA_WORKERS', String(Math.max(2, availableParallelism()))),
   /** Iterations of each floor operation measured just before and just after each issuance row (bench/floor.ts). */
