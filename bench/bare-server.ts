@@ -10,11 +10,10 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenHttp } from '../lib/listen.js';
+import { isUncompressedP256Spki } from '../lib/x509.js';
 import { processCpuMs, runQueueWaits } from './cpu-time.js';
 import type { ServerCpu } from './http-load.js';
 
-/** The DER prefix of every P-256 SubjectPublicKeyInfo (id-ecPublicKey, prime256v1, an uncompressed point). */
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 /** About the length of a Fulcio TBSCertificate, so that each signature hashes what Fulgor's does. */
 const TBS_FILLER = randomBytes(1000);
 
@@ -35,10 +34,8 @@ const b64urlJson = (part: string | undefined): Record<string, unknown> => {
 function clientKeyOf(pem: unknown): KeyObject {
   if (typeof pem !== 'string') throw new Refused('no public key');
   const der = Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
-  if (der.length !== P256_SPKI_PREFIX.length + 65 || !der.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX)) {
-    throw new Refused('not a P-256 public key');
-  }
-  const point = der.subarray(P256_SPKI_PREFIX.length + 1);
+  if (!isUncompressedP256Spki(der)) throw new Refused('not a P-256 public key');
+  const point = der.subarray(-64);
   try {
     return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: point.subarray(0, 32).toString('base64url'), y: point.subarray(32).toString('base64url') }, format: 'jwk' });
   } catch {

@@ -6,6 +6,7 @@ import { systemClock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { silentLogger } from '../lib/log.js';
 import type { Signer } from '../lib/signer.js';
+import { isUncompressedP256Spki } from '../lib/x509.js';
 import { parseCertificate, precertTbsParts, type Certificate } from './certificate.js';
 import { leafNotSigned, validateChain, validateChainButLeafSignature, type Submission } from './chain.js';
 import { startLeafThread, verifyLeafOnThread } from './leaf-thread.js';
@@ -33,7 +34,6 @@ import {
 
 /** RFC 6962 §4.6 lets a log cap get-entries; ctfe's default. */
 export const MAX_GET_ENTRIES = 1000;
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 const NO_EXTENSIONS = Buffer.alloc(0);
 
 export interface LogOptions {
@@ -166,7 +166,7 @@ export function createLog(options: LogOptions): CtLog {
   const logger = options.logger ?? silentLogger;
   const sthRefreshMs = options.sthRefreshMs ?? 60_000;
   const leafSignaturesOnThread = options.leafSignaturesOnThread ?? false;
-  if (!signer.spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX) || signer.spki.length !== 91)
+  if (!isUncompressedP256Spki(signer.spki))
     throw new Error('the CT log key must be an ECDSA P-256 key (uncompressed SPKI)');
   const roots = options.roots.map((der, i) => {
     try {

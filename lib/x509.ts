@@ -9,6 +9,12 @@ export const KEY_USAGE_OID = '2.5.29.15';
 /** KeyUsage bit number of keyCertSign (RFC 5280 §4.2.1.3). */
 export const KEY_CERT_SIGN = 5;
 const EXTENSIONS_TAG = 0xa3;
+/** The DER of every ECDSA P-256 SubjectPublicKeyInfo up to its point: id-ecPublicKey, prime256v1, a 66-byte BIT STRING. */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+/** Whether `spki` is an ECDSA P-256 SubjectPublicKeyInfo with an uncompressed point (its last 64 bytes are x || y). */
+export const isUncompressedP256Spki = (spki: Buffer): boolean =>
+  spki.length === P256_SPKI_PREFIX.length + 65 && spki[P256_SPKI_PREFIX.length] === 0x04 && spki.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX);
 const VERSION_TAG = 0xa0;
 
 export interface Extension {
