@@ -8,13 +8,14 @@
 // with the floor per core × N.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm.js';
-import { memoryLogger } from '../lib/log.js';
+import { consoleLogger } from '../lib/log.js';
 import type { SigningRoutesIn } from '../server/app.js';
 import { serve } from '../server/serve.js';
 import { drive, type ServerCpu } from './http-load.js';
@@ -150,6 +151,7 @@ export async function startServer(
 ): Promise<StartedServer> {
   const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;
+  let devNull: number | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
     await createMissingDevKeys(keysDir, caKey === 'file-p384' ? { caCurve: 'secp384r1' } : {});
@@ -170,6 +172,7 @@ export async function startServer(
         },
       };
     }
+    const lines = (devNull = openSync('/dev/null', 'w'));
     const running = await serve({
       host: '127.0.0.1',
       port: 0,
@@ -181,8 +184,9 @@ export async function startServer(
       ctStorage,
       configPath,
       signingRoutes,
-      // Each request's log line is formatted as in production, but kept in memory instead of flooding stderr.
-      logger: memoryLogger(),
+      // Each request's log line is formatted and written as in production (`serve`'s logger, level info), to /dev/null
+      // instead of stderr: nothing is kept (the lines kept in memory were garbage that production does not make).
+      logger: consoleLogger('info', (line) => void writeSync(lines, line)),
     });
     const stop = cleanup.add(`stop CA (${storage} CT store, CA key ${caKey})`, () => running.close());
     return {
@@ -192,11 +196,13 @@ export async function startServer(
       inProcess: true,
       close: async () => {
         await stop();
+        closeSync(lines);
         await token?.close();
         await work.remove();
       },
     };
   } catch (e) {
+    if (devNull !== undefined) closeSync(devNull);
     await token?.close();
     await work.remove();
     throw e;

@@ -9,6 +9,8 @@ import type { CompanionLogOptions } from './companion-log.js';
 /** The thread's start: the log's options (without the logger, which stays here), its key's location and its roots. */
 export interface LogThreadData {
   readonly options: Omit<CompanionLogOptions, 'logger'>;
+  /** The least level the CA's logger writes (lib/log.ts): lines below it are dropped in the thread, not sent. */
+  readonly logLevel?: LogLevel;
   readonly keys: Pick<KeyMaterial, 'ctKey' | 'ctPublicKey'>;
   readonly roots: readonly Uint8Array[];
 }

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isCtError } from '../ct/index.js';
 import { systemClock } from '../lib/clock.js';
-import type { Logger } from '../lib/log.js';
+import { logsAt, type Logger } from '../lib/log.js';
 import { perTurn } from '../lib/per-turn.js';
 import { KeyError } from '../signer/index.js';
 import { toWireSct } from './cluster-messages.js';
@@ -20,9 +20,15 @@ const data = workerData as LogThreadData;
 const send = perTurn<FromLogThread>((messages) => port.postMessage(messages));
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-// Fields are made plain data here (an Error or a function does not cross threads as it is).
+// Fields are made plain data here (an Error or a function does not cross threads as it is). A line the CA's logger
+// would drop (the debug line of every entry, under the default level) is dropped here, before it costs a copy and
+// a place in a message.
 const logger: Logger = {
-  log: (level, msg, fields) => send({ type: 'log', level, msg, ...(fields ? { fields: JSON.parse(JSON.stringify(fields)) as Record<string, unknown> } : {}) }),
+  ...(data.logLevel === undefined ? {} : { level: data.logLevel }),
+  log: (level, msg, fields) => {
+    if (!logsAt(logger, level)) return;
+    send({ type: 'log', level, msg, ...(fields ? { fields: JSON.parse(JSON.stringify(fields)) as Record<string, unknown> } : {}) });
+  },
 };
 
 async function start(): Promise<Awaited<ReturnType<typeof openCompanionLog>> | undefined> {

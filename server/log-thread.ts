@@ -39,7 +39,12 @@ export function startLogThread(o: CompanionLogOptions, keys: Pick<KeyMaterial, '
   const { logger } = o;
   // Only the log's own options cross (the caller's object may hold functions and a whole CA's settings).
   const options: LogThreadData['options'] = Object.fromEntries(THREAD_OPTIONS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as LogThreadData['options'];
-  const workerData: LogThreadData = { options, keys: { ...(keys.ctKey ? { ctKey: keys.ctKey } : {}), ...(keys.ctPublicKey ? { ctPublicKey: keys.ctPublicKey } : {}) }, roots };
+  const workerData: LogThreadData = {
+    options,
+    ...(logger.level === undefined ? {} : { logLevel: logger.level }),
+    keys: { ...(keys.ctKey ? { ctKey: keys.ctKey } : {}), ...(keys.ctPublicKey ? { ctPublicKey: keys.ctPublicKey } : {}) },
+    roots,
+  };
   const worker = new Worker(new URL('./log-thread-worker.js', import.meta.url), { workerData });
   const post = perTurn<ToLogThread>((messages) => worker.postMessage(messages));
   const pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();

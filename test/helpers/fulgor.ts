@@ -7,7 +7,7 @@ import { parseIdentityConfig } from '../../oidc/identity-compile.js';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Signer } from '../../lib/signer.js';
-import { memoryLogger } from '../../lib/log.js';
+import { memoryLogger, type Logger } from '../../lib/log.js';
 import { serve, type RunningFulgor } from '../../server/serve.js';
 import type { RateLimitOptions } from '../../server/open-rate-limiter.js';
 import type { CaBody } from './response-body.js';
@@ -19,10 +19,10 @@ export interface TestFulgor extends RunningFulgor {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: CaBody; text: string; headers: Headers }>;
 }
 
-export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; ctRedisPrefix?: string; searchIndex?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string; rateLimit?: RateLimitOptions; trustProxy?: number; enableExplain?: boolean; /** --audit-log */ auditLog?: string; /** false: the companion log in the serving thread */ logThread?: boolean } = {}): Promise<TestFulgor> {
+export async function startFulgor(identityJson: unknown, opts: { ctLogUrl?: string; ctLogPublicKey?: Buffer; ctStorage?: string; ctRedisPrefix?: string; searchIndex?: string; /** reuse (and keep) these keys */ keysDir?: string; clock?: Clock; caSigner?: Signer; drainTimeoutMs?: number; /** --ca-key / --ct-log-key */ caKey?: string; ctLogKey?: string; rateLimit?: RateLimitOptions; trustProxy?: number; enableExplain?: boolean; /** --audit-log */ auditLog?: string; /** false: the companion log in the serving thread */ logThread?: boolean; /** where the lines go (default: a memoryLogger, which keeps every line) */ logger?: Logger & { lines: string[] } } = {}): Promise<TestFulgor> {
   const keysDir = opts.keysDir ?? mkdtempSync(join(tmpdir(), 'fulgor-keys-'));
   await createMissingDevKeys(keysDir);
-  const logger = memoryLogger();
+  const logger = opts.logger ?? memoryLogger();
   const running = await serve({
     host: '127.0.0.1',
     port: 0,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMissingDevKeys } from '../../ca/dev-keys.js';
 import { KEY_FILES } from '../../config/keys-dir.js';
-import { memoryLogger } from '../../lib/log.js';
+import { memoryLogger, type Logger } from '../../lib/log.js';
 import { serve } from '../../server/serve.js';
 import { KeyError } from '../../signer/index.js';
 import { clientKey, startFulgor, v2Request, type TestFulgor } from '../helpers/fulgor.js';
@@ -63,10 +63,32 @@ describe('integration: the companion log on a thread of its own', function () {
       assert.ok(fulgor.logLines.some((l) => l.includes('"msg":"CT log ready"')), 'the thread logs through the CA logger');
     });
 
+    it("sends the CA logger every line it keeps: the debug line of each entry, with no level set", async () => {
+      const res = await fulgor.post('/api/v2/signingCert', v2Request(await issuer.mint('github'), clientKey(), SUB));
+      assert.equal(res.status, 200, res.text);
+      assert.ok(fulgor.logLines.some((l) => l.includes('"msg":"ct log entry sequenced"')));
+    });
+
     it('answers on its port while the CA thread is busy', async () => {
       const after = await answeredDuringBlock(`${fulgor.ctUrl}/ct/v1/get-sth`, 1_500);
       assert.ok(after < 1_400, `the log answered ${after} ms into a 1,500 ms block of the CA thread`);
     });
+  });
+
+  it("drops in the thread the lines below the CA logger's level: at info, no entry's debug line crosses", async () => {
+    // A logger that says it writes info and above, yet records every line it is handed: what it gets is what crossed.
+    const lines: string[] = [];
+    const logger: Logger & { lines: string[] } = { level: 'info', lines, log: (level, msg) => void lines.push(`${level} ${msg}`) };
+    const quiet = await startFulgor(identity(), { logger });
+    try {
+      const res = await quiet.post('/api/v2/signingCert', v2Request(await issuer.mint('github'), clientKey(), SUB));
+      assert.equal(res.status, 200, res.text);
+      assert.ok(lines.includes('info CT log ready'), "the thread's info lines still cross");
+      assert.ok(lines.includes('info certificate issued'));
+      assert.deepEqual(lines.filter((l) => l.startsWith('debug ')), []);
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('in the serving thread (logThread: false) the log waits for the CA thread: the check above can fail', async () => {
