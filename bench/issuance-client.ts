@@ -26,6 +26,8 @@ export interface ClientResult {
   readonly done: number;
   readonly ms: number;
   readonly latencies: number[];
+  /** The open loop: when each timed request was due, ms from the timed start, in the order of `latencies`. */
+  readonly dueMs?: number[];
   readonly errors: number;
   readonly firstError?: string;
 }
@@ -48,6 +50,7 @@ async function post(body: string): Promise<void> {
  */
 async function runPaced(bodies: readonly string[], rate: number, maxMs: number, leadIn: number): Promise<RunResult> {
   const latencies: number[] = [];
+  const dueMs: number[] = [];
   const inFlight = new Set<Promise<void>>();
   let errors = 0;
   let firstError: unknown;
@@ -62,7 +65,11 @@ async function runPaced(bodies: readonly string[], rate: number, maxMs: number, 
     if (i === first && first > 0) onTimed();
     const timed = i >= first;
     const p: Promise<void> = post(bodies[i]!).then(
-      () => void (timed && latencies.push(now() - due)),
+      () => {
+        if (!timed) return;
+        latencies.push(now() - due);
+        dueMs.push(due - timedFrom);
+      },
       (e: unknown) => {
         if (!timed) return; // as a closed loop's warm-up errors: not counted
         errors++;
@@ -73,7 +80,7 @@ async function runPaced(bodies: readonly string[], rate: number, maxMs: number, 
     void p.finally(() => inFlight.delete(p));
   }
   await Promise.all(inFlight);
-  return { done: latencies.length, ms: now() - timedFrom, latencies, errors, ...(firstError !== undefined ? { firstError } : {}) };
+  return { done: latencies.length, ms: now() - timedFrom, latencies, dueMs, errors, ...(firstError !== undefined ? { firstError } : {}) };
 }
 
 let cpuAtStart: number | undefined;
@@ -92,6 +99,7 @@ const result: ClientResult = {
   done: r.done,
   ms: r.ms,
   latencies: r.latencies,
+  ...(r.dueMs ? { dueMs: r.dueMs } : {}),
   errors: r.errors,
   ...(r.firstError !== undefined ? { firstError: String(r.firstError) } : {}),
 };

@@ -21,6 +21,7 @@ import { serve } from '../server/serve.js';
 import { drive, type ServerCpu } from './http-load.js';
 import { processCpuMs, processTreeCpuMs, runQueueWaits } from './cpu-time.js';
 import { startBareServer } from './bare-server.js';
+import { p99Interval, type Interval } from './tail-interval.js';
 import { startClusterServer } from './cluster-server.js';
 import { cryptoFloorMeter, meanFloor, type CryptoFloor } from './floor.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
@@ -51,6 +52,8 @@ export interface IssuanceResult {
   /** How long the server's threads, all together, were runnable but waiting for a CPU, per certificate (µs; bench/cpu-time.ts). */
   readonly serverWaitUs?: number;
   readonly latency: Summary;
+  /** The open-loop row: the 95 % interval of its p99 from resampling its seconds (bench/tail-interval.ts). */
+  readonly p99Interval?: Interval;
   /** The open-loop row of an in-process server: how late the server's event loop ran (ms), p99 and max. */
   readonly eventLoopDelay?: { readonly p99: number; readonly max: number };
   readonly count: number;
@@ -220,6 +223,12 @@ const cpuPerCert = (r: { serverCpuMs?: number; clientCpuMs?: number; serverWaitM
   };
 };
 
+/** The open-loop row's p99 interval, when the load generator said when each request was due. */
+const tailInterval = (r: { latencies: number[]; dueMs?: number[] }): { p99Interval?: Interval } => {
+  const i = r.dueMs ? p99Interval(r.latencies, r.dueMs) : undefined;
+  return i ? { p99Interval: i } : {};
+};
+
 /** A pause before each floor measurement, so that a row's last answers and the server's catch-ups do not share it. */
 const FLOOR_SETTLE_MS = 200;
 
@@ -309,7 +318,7 @@ export async function benchIssuance(o: IssuanceOptions): Promise<IssuanceBench> 
           });
           const eventLoopDelay = delay ? { eventLoopDelay: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 } } : {};
           if (r.errors > 0) log(`issuance ${storage}/${caKey} at ${rate.toFixed(0)}/s: ${r.errors} errors, first: ${r.firstError}`);
-          const res: IssuanceResult = { ...kind, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), ...eventLoopDelay, count: r.done, errors: r.errors, ...rowFloor(r) };
+          const res: IssuanceResult = { ...kind, concurrency: 0, offeredPerSecond: rate, perSecond: (r.done / r.ms) * 1000, ...cpuPerCert(r), latency: summarize(r.latencies), ...tailInterval(r), ...eventLoopDelay, count: r.done, errors: r.errors, ...rowFloor(r) };
           rows.push(res);
           const loop = res.eventLoopDelay ? `; event-loop delay p99 ${res.eventLoopDelay.p99.toFixed(1)} ms, max ${res.eventLoopDelay.max.toFixed(1)} ms` : '';
           log(`issuance (${bare ? 'bare node:http server' : `CT ${storage}, CA key ${caKey}`}) open loop at ${rate.toFixed(0)}/s: p99 ${res.latency.p99.toFixed(2)} ms, median ${res.latency.median.toFixed(2)} ms${loop}`);

@@ -8,6 +8,10 @@ const table = (head: string[], rows: string[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
 
 const ms = (x: number | undefined): string => (x === undefined ? '–' : fmt(x));
+
+/** A row's p99, and for an open-loop row the 95 % interval from resampling its seconds (bench/tail-interval.ts). */
+const p99Text = (x: Pick<IssuanceResult, 'latency' | 'p99Interval'>): string =>
+  x.p99Interval ? `${fmt(x.latency.p99)} (${fmt(x.p99Interval.low)}–${fmt(x.p99Interval.high)})` : fmt(x.latency.p99);
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || !Number.isFinite(a / b) ? 'n/a' : `${fmt(a / b)}×`;
 
@@ -198,7 +202,7 @@ export function report(r: Results): string {
                 x.serverWaitUs === undefined ? '–' : fmtInt(x.serverWaitUs),
                 x.clientCpuUs === undefined ? '–' : fmtInt(x.clientCpuUs),
                 fmt(x.latency.median),
-                fmt(x.latency.p99),
+                p99Text(x),
                 fmtInt(x.count),
                 String(x.errors),
               ];
@@ -230,7 +234,10 @@ export function report(r: Results): string {
           `Each row's floor (and so its ratios) is the crypto floor measured just before and just after the row, their mean ` +
           `(${fmtInt(r.settings.rowFloorIterations)} of each operation, a quarter as many P-384 signatures; BENCH_ROW_FLOOR_ITERATIONS): ` +
           `a shared VM's speed drifts from one minute to the next, and a floor measured once at the start would ` +
-          `charge that drift to the rows.\n`,
+          `charge that drift to the rows. ` +
+          `An open-loop row's p99 is followed by its 95 % interval in brackets: the p99s of the row resampled by whole seconds ` +
+          `(a block bootstrap, bench/tail-interval.ts). Slow requests come in clusters a few times a second, so a row's p99 moves ` +
+          `with how many it happened to hold; the interval shows how far, within the row (not the drift between runs).\n`,
       );
     }
     if (floor) {
@@ -293,7 +300,7 @@ export function report(r: Results): string {
             ratio(x.perSecond, perSecond * x.workers),
           ]);
       } else if (x.offeredPerSecond !== undefined)
-        ratios.push([`issuance latency p99 at half of peak (${who}, ${fmtInt(x.offeredPerSecond)}/s offered), ms`, fmt(x.latency.p99)]);
+        ratios.push([`issuance latency p99 at half of peak (${who}, ${fmtInt(x.offeredPerSecond)}/s offered), ms (95 % interval from resampling the row's seconds)`, p99Text(x)]);
       else if (x.concurrency === 1)
         ratios.push([`issuance latency (${who}, 1 in flight) / crypto floor`, ratio(x.latency.median * 1000, us)]);
       else

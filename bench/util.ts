@@ -73,6 +73,8 @@ export interface RunResult {
   readonly done: number;
   readonly ms: number;
   readonly latencies: number[];
+  /** The open loop: when each timed request was due, ms from the timed start, in the order of `latencies`. */
+  readonly dueMs?: number[];
   readonly errors: number;
   readonly firstError?: unknown;
 }

@@ -22,6 +22,9 @@ describe("bench/issuance-client: the load generator's open loop", () => {
       assert.equal(r.errors, 0, String(r.firstError));
       assert.equal(r.done, 100, 'only the timed requests are counted');
       assert.equal(r.latencies.length, 100);
+      assert.equal(r.dueMs?.length, 100, 'each timed request says when it was due');
+      const due = [...r.dueMs].sort((a, b) => a - b);
+      assert.ok(due.every((d, i) => Math.abs(d - i * 2.5) < 1e-6), `on the schedule (every 2.5 ms from the timed start): ${due.slice(0, 5).join(', ')}, ...`);
       assert.equal(seen, 140, 'the lead-in was sent too');
       assert.ok(r.ms >= 240 && r.ms < 2000, `the timed phase lasts about maxMs: ${r.ms} ms`);
     } finally {
