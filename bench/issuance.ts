@@ -154,6 +154,7 @@ export async function startServer(
 ): Promise<StartedServer> {
   const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;
+  /** Where the in-process server's log lines go. */
   let devNull: number | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
@@ -175,7 +176,8 @@ export async function startServer(
         },
       };
     }
-    const lines = (devNull = openSync('/dev/null', 'w'));
+    const lines = openSync('/dev/null', 'w');
+    devNull = lines;
     const running = await serve({
       host: '127.0.0.1',
       port: 0,

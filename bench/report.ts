@@ -12,6 +12,7 @@ const ms = (x: number | undefined): string => (x === undefined ? '–' : fmt(x))
 /** A row's p99, and for an open-loop row the 95 % interval from resampling its seconds (bench/tail-interval.ts). */
 const p99Text = (x: Pick<IssuanceResult, 'latency' | 'p99Interval'>): string =>
   x.p99Interval ? `${fmt(x.latency.p99)} (${fmt(x.p99Interval.low)}–${fmt(x.p99Interval.high)})` : fmt(x.latency.p99);
+
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || !Number.isFinite(a / b) ? 'n/a' : `${fmt(a / b)}×`;
 
