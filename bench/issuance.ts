@@ -8,14 +8,12 @@
 // with the floor per core × N.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMissingDevKeys } from '../ca/dev-keys.js';
 import { KEY_FILES } from '../config/keys-dir.js';
 import { createSoftHsm, SOFTHSM_MODULE, softhsmMissing } from '../signer/softhsm.js';
-import { consoleLogger } from '../lib/log.js';
 import type { SigningRoutesIn } from '../server/app.js';
 import { serve } from '../server/serve.js';
 import { drive, type ServerCpu } from './http-load.js';
@@ -25,7 +23,7 @@ import { p99Interval, type Interval } from './tail-interval.js';
 import { startClusterServer } from './cluster-server.js';
 import { cryptoFloorMeter, meanFloor, type CryptoFloor } from './floor.js';
 import { startBenchIssuer, type BenchIssuer } from './oidc-issuer.js';
-import { cleanup, log, now, summarize, tempDir, type Summary } from './util.js';
+import { cleanup, devNullLogger, log, now, summarize, tempDir, type Summary } from './util.js';
 
 export const SUB = 'repo:acme/app:ref:refs/heads/main';
 
@@ -155,7 +153,7 @@ export async function startServer(
   const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;
   /** Where the in-process server's log lines go. */
-  let devNull: number | undefined;
+  let lines: ReturnType<typeof devNullLogger> | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
     await createMissingDevKeys(keysDir, caKey === 'file-p384' ? { caCurve: 'secp384r1' } : {});
@@ -176,8 +174,8 @@ export async function startServer(
         },
       };
     }
-    const lines = openSync('/dev/null', 'w');
-    devNull = lines;
+    const sink = devNullLogger();
+    lines = sink;
     const running = await serve({
       host: '127.0.0.1',
       port: 0,
@@ -189,9 +187,8 @@ export async function startServer(
       ctStorage,
       configPath,
       signingRoutes,
-      // Each request's log line is formatted and written as in production (`serve`'s logger, level info), to /dev/null
-      // instead of stderr: nothing is kept (the lines kept in memory were garbage that production does not make).
-      logger: consoleLogger('info', (line) => void writeSync(lines, line)),
+      // Each request's log line is formatted and written as in production, to /dev/null.
+      logger: sink.logger,
     });
     const stop = cleanup.add(`stop CA (${storage} CT store, CA key ${caKey})`, () => running.close());
     return {
@@ -201,13 +198,13 @@ export async function startServer(
       inProcess: true,
       close: async () => {
         await stop();
-        closeSync(lines);
+        sink.close();
         await token?.close();
         await work.remove();
       },
     };
   } catch (e) {
-    if (devNull !== undefined) closeSync(devNull);
+    lines?.close();
     await token?.close();
     await work.remove();
     throw e;

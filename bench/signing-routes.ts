@@ -11,7 +11,6 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createDevCa } from '../ca/dev-ca.js';
 import { listenHttp } from '../lib/listen.js';
-import { memoryLogger } from '../lib/log.js';
 import { parseIdentityConfig } from '../oidc/identity-compile.js';
 import { createApp, type SigningRoutesIn as SigningRoutes } from '../server/app.js';
 import { createMetrics } from '../server/metrics.js';
@@ -20,7 +19,7 @@ import { mainThreadCpuMs } from './cpu-time.js';
 import { drive } from './http-load.js';
 import { clientKey, signingBody, startServer, SUB } from './issuance.js';
 import { startBenchIssuer } from './oidc-issuer.js';
-import { cleanup, fmt, log, now } from './util.js';
+import { cleanup, devNullLogger, fmt, log, now } from './util.js';
 
 export interface SigningRoutesRow {
   readonly routes: SigningRoutes;
@@ -66,9 +65,13 @@ async function startHttpOnlyServer(signingRoutes: SigningRoutes): Promise<Server
   const chain = [dev.root, dev.intermediate, dev.root];
   const signing: SigningService = { issue: () => Promise.resolve({ chain }) };
   const identity = parseIdentityConfig('{}');
-  const app = createApp({ signing, caChain: [dev.intermediate, dev.root], identity, metrics: createMetrics(), logger: memoryLogger(), signingRoutes });
+  const lines = devNullLogger();
+  const app = createApp({ signing, caChain: [dev.intermediate, dev.root], identity, metrics: createMetrics(), logger: lines.logger, signingRoutes });
   const listening = await listenHttp('127.0.0.1', 0, app);
-  const close = cleanup.add(`stop signing-routes server (${signingRoutes})`, () => listening.close({ drainMs: 0 }));
+  const close = cleanup.add(`stop signing-routes server (${signingRoutes})`, async () => {
+    await listening.close({ drainMs: 0 });
+    lines.close();
+  });
   return { caUrl: listening.url, close };
 }
 

@@ -9,11 +9,10 @@ import { createDevTsa } from '../ca/dev-tsa.js';
 import { systemClock } from '../lib/clock.js';
 import { encodeOid, octetString, sequence, smallInteger, Tag, tlv } from '../lib/der.js';
 import { listenHttp } from '../lib/listen.js';
-import { memoryLogger } from '../lib/log.js';
 import { keySigner } from '../lib/signer.js';
 import { createTimestampAuthority, tsaRequestListener, HASH_OID, parseTimestampQuery, TIMESTAMP_PATH } from '../tsa/index.js';
 import type { TimestampClientResult, TimestampJob } from './timestamp-client.js';
-import { cleanup, fmt, fmtInt, log, now, summarize, type Summary } from './util.js';
+import { cleanup, devNullLogger, fmt, fmtInt, log, now, summarize, type Summary } from './util.js';
 
 export interface TimestampHttpResult {
   readonly concurrency: number;
@@ -86,8 +85,12 @@ export async function benchTimestamps(o: TimestampOptions): Promise<TimestampBen
   const coreUs = (core.ms / core.n) * 1000;
   log(`timestamps in-process: ${fmt(coreUs)} µs each, ${fmtInt(1e6 / coreUs)}/s`);
 
-  const listening = await listenHttp('127.0.0.1', 0, tsaRequestListener({ tsa, logger: memoryLogger() }));
-  const stop = cleanup.add('stop TSA', () => listening.close({ drainMs: 1000 }));
+  const lines = devNullLogger();
+  const listening = await listenHttp('127.0.0.1', 0, tsaRequestListener({ tsa, logger: lines.logger }));
+  const stop = cleanup.add('stop TSA', async () => {
+    await listening.close({ drainMs: 1000 });
+    lines.close();
+  });
   const http: TimestampHttpResult[] = [];
   try {
     for (const concurrency of o.concurrencies) {

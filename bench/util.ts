@@ -1,9 +1,12 @@
 // Small helpers shared by the benchmarks: statistics, formatting, a seeded PRNG, a time-boxed concurrent runner and a
-// cleanup registry (temp dirs, Redis prefixes) that runs even when a benchmark fails or the process is interrupted.
+// cleanup registry (temp dirs, Redis prefixes) that runs even when a benchmark fails or the process is interrupted, and
+// the logger benched servers write with.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { consoleLogger, type Logger } from '../lib/log.js';
 
 export const now = (): number => performance.now();
 
@@ -156,5 +159,15 @@ export async function tempDir(label: string): Promise<{ dir: string; remove: () 
 }
 
 export const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+
+/**
+ * A benched server's logger: `serve`'s (level info), each line formatted and written as in production, but to
+ * /dev/null instead of stderr, and nothing kept (a memoryLogger's lines were garbage that production does not make).
+ * `close` releases the descriptor.
+ */
+export function devNullLogger(): { readonly logger: Logger; close(): void } {
+  const fd = openSync('/dev/null', 'w');
+  return { logger: consoleLogger('info', (line) => void writeSync(fd, line)), close: () => closeSync(fd) };
+}
 
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
