@@ -152,8 +152,6 @@ export async function startServer(
 ): Promise<StartedServer> {
   const work = await tempDir(`issuance-${storage}-${caKey}-${workers}`);
   let token: { uri: string; close: () => Promise<void> } | undefined;
-  /** Where the in-process server's log lines go. */
-  let lines: ReturnType<typeof devNullLogger> | undefined;
   try {
     const keysDir = join(work.dir, 'keys');
     await createMissingDevKeys(keysDir, caKey === 'file-p384' ? { caCurve: 'secp384r1' } : {});
@@ -175,7 +173,6 @@ export async function startServer(
       };
     }
     const sink = devNullLogger();
-    lines = sink;
     const running = await serve({
       host: '127.0.0.1',
       port: 0,
@@ -198,13 +195,12 @@ export async function startServer(
       inProcess: true,
       close: async () => {
         await stop();
-        sink.close();
+        await sink.close();
         await token?.close();
         await work.remove();
       },
     };
   } catch (e) {
-    lines?.close();
     await token?.close();
     await work.remove();
     throw e;

@@ -70,7 +70,7 @@ async function startHttpOnlyServer(signingRoutes: SigningRoutes): Promise<Server
   const listening = await listenHttp('127.0.0.1', 0, app);
   const close = cleanup.add(`stop signing-routes server (${signingRoutes})`, async () => {
     await listening.close({ drainMs: 0 });
-    lines.close();
+    await lines.close();
   });
   return { caUrl: listening.url, close };
 }

@@ -89,7 +89,7 @@ export async function benchTimestamps(o: TimestampOptions): Promise<TimestampBen
   const listening = await listenHttp('127.0.0.1', 0, tsaRequestListener({ tsa, logger: lines.logger }));
   const stop = cleanup.add('stop TSA', async () => {
     await listening.close({ drainMs: 1000 });
-    lines.close();
+    await lines.close();
   });
   const http: TimestampHttpResult[] = [];
   try {

@@ -163,11 +163,12 @@ export const log = (msg: string): void => void process.stderr.write(`[bench] ${m
 /**
  * A benched server's logger: `serve`'s (level info), each line formatted and written as in production, but to
  * /dev/null instead of stderr, and nothing kept (a memoryLogger's lines were garbage that production does not make).
- * `close` releases the descriptor.
+ * `close` releases the descriptor; the cleanup registry does if the bench stops first.
  */
-export function devNullLogger(): { readonly logger: Logger; close(): void } {
+export function devNullLogger(): { readonly logger: Logger; close(): Promise<void> } {
   const fd = openSync('/dev/null', 'w');
-  return { logger: consoleLogger('info', (line) => void writeSync(fd, line)), close: () => closeSync(fd) };
+  const close = cleanup.add('close /dev/null (a server log sink)', async () => closeSync(fd));
+  return { logger: consoleLogger('info', (line) => void writeSync(fd, line)), close };
 }
 
 export const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
