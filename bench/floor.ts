@@ -71,6 +71,16 @@ export const meanFloor = (a: CryptoFloor, b: CryptoFloor): CryptoFloor =>
     p384SignUs: (a.p384SignUs + b.p384SignUs) / 2,
   });
 
+/** The floor per certificate (µs) for a CA key kind, and the certificates per second per core it allows. */
+export interface KeyFloor {
+  readonly us: number;
+  readonly perSecond: number;
+}
+
+/** A floor's figures for certificates signed by a P-384 CA (`file-p384`) or a P-256 one (every other kind). */
+export const floorForKey = (f: CryptoFloor, caKey: string): KeyFloor =>
+  caKey === 'file-p384' ? { us: f.perCertP384Us, perSecond: f.perCorePerSecondP384 } : { us: f.perCertUs, perSecond: f.perCorePerSecond };
+
 /**
  * The CT log's floor for one add-pre-chain entry: one ECDSA P-256 verify of the precertificate's signature by its
  * issuer (over the real TBS) and one P-256 SCT signature (over a leaf-sized input), node:crypto, pre-parsed keys,

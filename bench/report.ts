@@ -2,25 +2,12 @@
 import type { IssuanceResult } from './issuance.js';
 import type { Results } from './settings.js';
 import type { StoreKind } from './stores.js';
+import type { KeyFloor } from './floor.js';
+import { p99Text, ratio, table } from './format.js';
+import { issue12Targets, rowFloor, verdict } from './targets.js';
 import { fmt, fmtInt } from './util.js';
 
-const table = (head: string[], rows: string[][]): string =>
-  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
-
 const ms = (x: number | undefined): string => (x === undefined ? '–' : fmt(x));
-
-/** A row's p99, and for an open-loop row the 95 % interval from resampling its seconds (bench/tail-interval.ts). */
-const p99Text = (x: Pick<IssuanceResult, 'latency' | 'p99Interval'>): string =>
-  x.p99Interval ? `${fmt(x.latency.p99)} (${fmt(x.p99Interval.low)}–${fmt(x.p99Interval.high)})` : fmt(x.latency.p99);
-
-const ratio = (a: number | undefined, b: number | undefined): string =>
-  a === undefined || b === undefined || !Number.isFinite(a / b) ? 'n/a' : `${fmt(a / b)}×`;
-
-/** A row's crypto floor per certificate for its CA key (µs), and the certificates per second per core it allows. */
-interface RowFloor {
-  readonly us: number;
-  readonly perSecond: number;
-}
 
 /** What the P-256 floors measured beside the issuance rows ranged over, or that there were none. */
 function rowFloorRange(results: readonly IssuanceResult[]): string {
@@ -55,6 +42,13 @@ export function report(r: Results): string {
         ['Bench wall time', `${fmt(r.totalSeconds)} s`],
       ],
     ),
+  );
+
+  out.push(`\n## Issue 12 targets (this run)\n\n`);
+  out.push(table(['target', 'this run', 'met'], issue12Targets(r).map((c) => [c.target, c.figure, verdict(c)])));
+  out.push(
+    `\nEach figure is a ratio to the floor measured beside its row in this run (the tables below give every row); ` +
+      `a p99's brackets are its 95 % interval from resampling the row's seconds. "–": not measured in this run, or a comparison row.\n`,
   );
 
   const a = r.appends;
@@ -172,11 +166,7 @@ export function report(r: Results): string {
   const iss = r.issuance;
   const floor = r.floor;
   /** A row's floor for its CA key: the one measured beside it, else the run's. */
-  const floorFor = (x: IssuanceResult): RowFloor | undefined => {
-    const f = x.floor ?? floor;
-    if (f === undefined) return undefined;
-    return x.caKey === 'file-p384' ? { us: f.perCertP384Us, perSecond: f.perCorePerSecondP384 } : { us: f.perCertUs, perSecond: f.perCorePerSecond };
-  };
+  const floorFor = (x: IssuanceResult): KeyFloor | undefined => rowFloor(x, floor);
   if (iss || floor) {
     out.push(`\n## CA issuance end to end\n\n`);
     if (iss) {
@@ -293,7 +283,7 @@ export function report(r: Results): string {
     for (const x of iss.results.filter((y) => y.caKey === 'file' || y.caKey === 'file-p384')) {
       const which = x.caKey === 'file' ? '' : ', P-384 CA';
       const who = x.bare ? 'bare node:http server' : `CT ${x.ctStorage}${which}`;
-      const { us, perSecond } = floorFor(x) as RowFloor;
+      const { us, perSecond } = floorFor(x) as KeyFloor;
       if (x.workers > 1) {
         if (x.concurrency > 1)
           ratios.push([
