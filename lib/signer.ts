@@ -32,14 +32,33 @@ export function schemeFor(key: KeyObject): Scheme {
   throw new Error(`unsupported signing key type ${type}`);
 }
 
-/** A Signer over an in-process private key. */
+/**
+ * Whether one signature with this key costs more than handing it to libuv's thread pool. An ECDSA P-256 or Ed25519
+ * signature takes tens of µs, less than the hop and the wake-up. A P-384 or P-521 signature takes ~0.5–2 ms and an
+ * RSA one ~1 ms or more: signed on the calling thread, that is an event loop blocked for every certificate, and one
+ * core used where the pool has several (DESIGN.md "Where a CA signature runs").
+ */
+export function signsOnPool(key: KeyObject): boolean {
+  const type = key.asymmetricKeyType;
+  if (type === 'ed25519') return false;
+  return !(type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1');
+}
+
+/** A Signer over an in-process private key: on the calling thread, or on libuv's pool when that pays (signsOnPool). */
 export function keySigner(privateKey: KeyObject): Signer {
   const scheme = schemeFor(privateKey);
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  const key = { key: privateKey, dsaEncoding: 'der' } as const;
   return {
     spki,
     algorithmIdentifier: scheme.algorithmIdentifier,
-    sign: async (data) => nodeSign(scheme.hash, data, { key: privateKey, dsaEncoding: 'der' }),
+    sign: signsOnPool(privateKey)
+      ? (data) =>
+          new Promise<Buffer>((resolve, reject) => {
+            // With a callback node:crypto signs on libuv's pool, with a copy of `data`.
+            nodeSign(scheme.hash, data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+          })
+      : async (data) => nodeSign(scheme.hash, data, key),
   };
 }
 
