@@ -47,7 +47,9 @@ export function report(r: Results): string {
   out.push(`\n## Issue 12 targets (this run)\n\n`);
   out.push(table(['target', 'this run', 'met'], issue12Targets(r).map((c) => [c.target, c.figure, verdict(c)])));
   out.push(
-    `\nEach figure is a ratio to the floor measured beside its row in this run (the tables below give every row); ` +
+    `\nThe targets are judged on Fulgor with its default CA key, a P-256 file (the floor they are stated against); the ` +
+      `SoftHSM2 and P-384 rows show what another CA key costs, and the bare server what Node allows here. ` +
+      `Each figure is a ratio to the floor measured beside its row in this run (the tables below give every row); ` +
       `a p99's brackets are its 95 % interval from resampling the row's seconds. "–": not measured in this run, or a comparison row.\n`,
   );
 
