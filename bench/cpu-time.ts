@@ -26,9 +26,6 @@ export const processCpuMs = (): number | undefined => statCpuMs('/proc/self/stat
 /** This process's main thread (the event loop of a server running here). */
 export const mainThreadCpuMs = (): number | undefined => statCpuMs(`/proc/self/task/${process.pid}/stat`);
 
-/** The calling thread only (a worker thread measures itself). */
-export const threadCpuMs = (): number | undefined => statCpuMs('/proc/thread-self/stat');
-
 /** A process and, recursively, its children (a node:cluster primary and its workers): their pids. */
 function processTree(pid: number): number[] {
   const children = list(() => readdirSync(`/proc/${pid}/task`)).flatMap((tid) =>
